@@ -1,0 +1,195 @@
+//! Owns the command-line surface: clap types only. Commands turn these into library values.
+
+use camino::Utf8PathBuf;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::{RuntimeChoice, Variant};
+
+/// Cargo runs `cargo-distroless distroless <args>` for `cargo distroless <args>`.
+#[derive(Debug, Parser)]
+#[command(name = "cargo", bin_name = "cargo", disable_help_subcommand = true)]
+pub enum Cargo {
+    /// Turn a Rust workspace into small, secure, reproducible distroless container images.
+    #[command(name = "distroless", version)]
+    Distroless(Distroless),
+}
+
+#[derive(Debug, Args)]
+#[command(
+    about = "Turn a Rust workspace into small, secure, reproducible distroless container images",
+    after_help = "Run `cargo distroless init` in a workspace to write its Dockerfile, then `cargo distroless build`."
+)]
+pub struct Distroless {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show what would be built: images, binaries, runtime (and why), platforms, tags
+    Plan(PlanArgs),
+    /// Print the generated Dockerfile to stdout
+    Dockerfile(DockerfileArgs),
+    /// Write the Dockerfile and .dockerignore into the workspace (or check them with --check)
+    Init(InitArgs),
+}
+
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Package Selection")]
+pub struct SelectionArgs {
+    /// Path to Cargo.toml
+    #[arg(long, value_name = "PATH", help_heading = "Manifest Options")]
+    pub manifest_path: Option<Utf8PathBuf>,
+    /// Package(s) whose binaries get images
+    #[arg(short = 'p', long = "package", value_name = "SPEC")]
+    pub packages: Vec<String>,
+    /// Every member of the workspace
+    #[arg(long)]
+    pub workspace: bool,
+    /// Binary (or binaries) to build images for
+    #[arg(long = "bin", value_name = "NAME")]
+    pub bins: Vec<String>,
+    /// Space or comma separated list of features to activate
+    #[arg(
+        short = 'F',
+        long,
+        value_name = "FEATURES",
+        help_heading = "Feature Selection"
+    )]
+    pub features: Vec<String>,
+    /// Activate all available features
+    #[arg(long, help_heading = "Feature Selection")]
+    pub all_features: bool,
+    /// Do not activate the `default` feature
+    #[arg(long, help_heading = "Feature Selection")]
+    pub no_default_features: bool,
+    /// Build with the given profile
+    #[arg(
+        long,
+        value_name = "PROFILE-NAME",
+        help_heading = "Compilation Options"
+    )]
+    pub profile: Option<String>,
+    /// Assert that `Cargo.lock` will remain unchanged
+    #[arg(long, help_heading = "Manifest Options")]
+    pub locked: bool,
+    /// Target platform, in docker's form (repeatable): linux/amd64, linux/arm64, linux/arm/v7
+    #[arg(
+        long = "platform",
+        value_name = "PLATFORM",
+        help_heading = "Image Options"
+    )]
+    pub platforms: Vec<String>,
+    /// Runtime base: static (musl, distroless/static) or cc (glibc, distroless/cc)
+    #[arg(long, value_enum, help_heading = "Image Options")]
+    pub runtime: Option<RuntimeChoice>,
+    /// Distroless variant of the runtime base
+    #[arg(long, value_enum, help_heading = "Image Options")]
+    pub variant: Option<Variant>,
+}
+
+#[derive(Debug, Args, Clone, Copy, Default)]
+#[command(next_help_heading = "Display Options")]
+pub struct OutputArgs {
+    /// Use verbose output
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    /// Do not print cargo-distroless status messages
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Coloring
+    #[arg(long, value_enum, global = true, default_value_t = Color::Auto)]
+    pub color: Color,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Color {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum PlanFormat {
+    /// A table for people
+    #[default]
+    Table,
+    /// The whole plan as JSON, for pipelines
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = PlanFormat::Table)]
+    pub format: PlanFormat,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DockerfileArgs {
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+    /// Exit 1 with a diff when the files on disk differ from what would be generated (for CI)
+    #[arg(long, conflicts_with_all = ["force", "with_config"])]
+    pub check: bool,
+    /// Replace files that cargo-distroless did not generate
+    #[arg(long)]
+    pub force: bool,
+    /// Also add a commented `[workspace|package.metadata.distroless]` table to Cargo.toml
+    #[arg(long)]
+    pub with_config: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cargo::command().debug_assert();
+    }
+
+    #[test]
+    fn cargo_style_invocation_parses() {
+        let Cargo::Distroless(d) = Cargo::try_parse_from([
+            "cargo",
+            "distroless",
+            "plan",
+            "-p",
+            "web",
+            "--platform",
+            "linux/arm64",
+            "--format",
+            "json",
+        ])
+        .unwrap();
+        let Command::Plan(plan) = d.command else {
+            panic!("plan")
+        };
+        assert_eq!(plan.selection.packages, ["web"]);
+        assert_eq!(plan.format, PlanFormat::Json);
+    }
+
+    #[test]
+    fn check_and_force_contradict() {
+        let err = Cargo::try_parse_from(["cargo", "distroless", "init", "--check", "--force"])
+            .unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::ArgumentConflict);
+    }
+}

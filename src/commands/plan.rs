@@ -1,0 +1,90 @@
+//! `cargo distroless plan`: what would be built and why, as a table or as JSON.
+
+use crate::cli::{PlanArgs, PlanFormat};
+use crate::error::{Error, Result};
+use crate::pipeline;
+use crate::plan::Plan;
+
+pub fn run(args: &PlanArgs) -> Result<i32> {
+    let shell = super::shell(&args.output);
+    let planned = pipeline::plan(&super::request(&args.selection))?;
+    super::show_warnings(&shell, &planned.plan.warnings);
+    match args.format {
+        PlanFormat::Json => {
+            let json = serde_json::to_string_pretty(&planned.plan)
+                .map_err(|e| Error::internal(format!("could not serialise the plan: {e}")))?;
+            shell.stdout(format!("{json}\n"));
+        }
+        PlanFormat::Table => shell.stdout(table(&planned.plan)),
+    }
+    Ok(0)
+}
+
+/// The plan for people: one row per image, then the reason for each runtime.
+pub fn table(plan: &Plan) -> String {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "Rust {} in `{}`: {}\n",
+        plan.rust
+            .version
+            .as_deref()
+            .unwrap_or("(from the builder image)"),
+        plan.rust.builder_image,
+        plan.rust.reason
+    ));
+    out.push_str(&format!("Dockerfile: {}\n\n", plan.dockerfile));
+    let header = [
+        "IMAGE",
+        "PACKAGE",
+        "BINARIES",
+        "RUNTIME",
+        "PLATFORMS",
+        "TAGS",
+    ];
+    let rows: Vec<[String; 6]> = plan
+        .images
+        .iter()
+        .map(|i| {
+            [
+                i.name.clone(),
+                format!("{} {}", i.package, i.version),
+                i.bins.join(","),
+                format!("{} ({})", i.runtime.name(), i.variant.tag()),
+                i.platforms.join(","),
+                i.references().join(" "),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(str::len);
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.len());
+        }
+    }
+    let line = |cells: &[String]| {
+        let mut s = String::new();
+        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
+            if i + 1 == cells.len() {
+                s.push_str(cell);
+            } else {
+                s.push_str(&format!("{cell:<w$}  "));
+            }
+        }
+        s.trim_end().to_string() + "\n"
+    };
+    out.push_str(&line(&header.map(str::to_string)));
+    for row in &rows {
+        out.push_str(&line(row));
+    }
+    out.push('\n');
+    for i in &plan.images {
+        out.push_str(&format!("{}: {}\n", i.name, i.runtime_reason));
+    }
+    if let Some(last) = plan.images.last() {
+        out.push_str(&format!(
+            "\nThe default image (the Dockerfile's last stage) is `{}`.\n",
+            last.name
+        ));
+    }
+    out
+}

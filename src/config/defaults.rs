@@ -1,0 +1,48 @@
+//! Owns every built-in default. Nothing else in the crate may invent one: defaults apply once,
+//! at the bottom of the layer stack, from here.
+
+use super::layer::{Layer, RuntimeChoice, Variant};
+
+/// The image repository name, per binary (`{bin}`) unless a package says otherwise.
+pub const IMAGE: &str = "{bin}";
+/// The image repository name of a `single-image` package.
+pub const SINGLE_IMAGE: &str = "{package}";
+pub const TAGS: &[&str] = &["{version}", "latest"];
+pub const PLATFORMS: &[&str] = &["linux/amd64"];
+pub const PROFILE: &str = "release";
+pub const DOCKERFILE: &str = "Dockerfile";
+
+/// Debian release of the builder and of the runtime base. They must match: a glibc binary built
+/// on a newer Debian than its runtime fails at start with `GLIBC_2.xx not found`.
+pub const DEBIAN_CODENAME: &str = "bookworm";
+pub const DISTROLESS_DEBIAN: &str = "debian12";
+
+/// Who runs the binary in `nonroot` variants: distroless's `nonroot` user.
+pub const NONROOT_UID: u32 = 65532;
+
+pub fn builder_image(rust_version: &str) -> String {
+    format!("rust:{rust_version}-slim-{DEBIAN_CODENAME}")
+}
+
+pub fn runtime_image(kind: &str, variant: Variant) -> String {
+    format!(
+        "gcr.io/distroless/{kind}-{DISTROLESS_DEBIAN}:{}",
+        variant.tag()
+    )
+}
+
+/// The bottom layer.
+pub fn layer() -> Layer {
+    Layer {
+        runtime: Some(RuntimeChoice::Auto),
+        variant: Some(Variant::Nonroot),
+        platforms: Some(PLATFORMS.iter().map(|s| s.to_string()).collect()),
+        tags: Some(TAGS.iter().map(|s| s.to_string()).collect()),
+        profile: Some(PROFILE.to_string()),
+        no_default_features: Some(false),
+        all_features: Some(false),
+        single_image: Some(false),
+        dockerfile: Some(DOCKERFILE.to_string()),
+        ..Layer::default()
+    }
+}

@@ -1,0 +1,711 @@
+//! Owns configuration: reading the layers, validating each one where it was written, and merging
+//! them into the settings the planner reads.
+//!
+//! Precedence, lowest first (each step is tested below):
+//!
+//! 1. built-in defaults ([`defaults`])
+//! 2. `[workspace.metadata.distroless]` in the root manifest
+//! 3. `[package.metadata.distroless]` in the package's manifest
+//! 4. command-line flags
+//!
+//! A layer replaces a lower layer's value key by key; `env` and `labels` merge entry by entry.
+//! Keys that shape the whole Dockerfile (`rust-version`, `builder-image`, `dockerfile`,
+//! `dockerfile-syntax`) live only in the workspace table; `single-image` and `entrypoint` only in
+//! package tables. Each layer is validated on its own, so an error names the table that holds
+//! the bad value.
+
+pub mod defaults;
+pub mod layer;
+
+use std::collections::BTreeMap;
+
+use camino::{Utf8Path, Utf8PathBuf};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::platform::Platform;
+use crate::workspace::Workspace;
+pub use layer::{Asset, Layer, Origin, Port, RuntimeChoice, Variant};
+
+/// All layers, parsed and validated.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub workspace: Option<Layer>,
+    pub workspace_origin: Origin,
+    /// Package layers by package name; packages without a table are absent.
+    pub packages: BTreeMap<String, (Layer, Origin)>,
+    pub cli: Layer,
+}
+
+/// The effective settings for one package's images.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PackageSettings {
+    pub runtime: RuntimeChoice,
+    /// Where `runtime` was set, for the plan's reason.
+    pub runtime_origin: Origin,
+    pub variant: Variant,
+    pub platforms: Vec<Platform>,
+    pub bins: Option<Vec<String>>,
+    pub image: Option<String>,
+    pub registry: Option<String>,
+    pub tags: Vec<String>,
+    pub runtime_image: Option<String>,
+    pub features: Vec<String>,
+    pub no_default_features: bool,
+    pub all_features: bool,
+    pub profile: String,
+    pub apt_packages: Vec<String>,
+    /// `src` already relative to the workspace root.
+    pub assets: Vec<Asset>,
+    pub env: BTreeMap<String, String>,
+    pub expose: Vec<String>,
+    pub args: Option<Vec<String>>,
+    pub workdir: Option<String>,
+    pub labels: BTreeMap<String, String>,
+    pub single_image: bool,
+    pub entrypoint: Option<String>,
+}
+
+/// Settings that shape the whole Dockerfile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WorkspaceSettings {
+    pub rust_version: Option<(String, Origin)>,
+    pub builder_image: Option<(String, Origin)>,
+    pub dockerfile: Utf8PathBuf,
+    pub dockerfile_syntax: Option<String>,
+    /// The workspace-wide binary selection.
+    pub bins: Option<Vec<String>>,
+}
+
+impl Config {
+    /// Reads and validates every `metadata.distroless` table of the workspace, plus the CLI layer.
+    pub fn load(ws: &Workspace, cli: Layer) -> Result<Config> {
+        validate_layer(&cli, &Origin::Cli)?;
+        let workspace_origin = Origin::Workspace {
+            manifest: "Cargo.toml".to_string(),
+        };
+        let workspace = Layer::from_metadata(&ws.metadata, &workspace_origin)?;
+        if let Some(layer) = &workspace {
+            validate_layer(layer, &workspace_origin)?;
+        }
+        let mut packages = BTreeMap::new();
+        for pkg in &ws.packages {
+            let origin = Origin::Package {
+                manifest: pkg.manifest_path.to_string(),
+                package: pkg.name.clone(),
+            };
+            if let Some(mut layer) = Layer::from_metadata(&pkg.metadata, &origin)? {
+                validate_layer(&layer, &origin)?;
+                // Assets are written relative to the manifest that declares them.
+                if let Some(assets) = &mut layer.assets {
+                    for asset in assets {
+                        asset.src = join_lexically(&pkg.dir, &asset.src);
+                    }
+                }
+                packages.insert(pkg.name.clone(), (layer, origin));
+            }
+        }
+        Ok(Config {
+            workspace,
+            workspace_origin,
+            packages,
+            cli,
+        })
+    }
+
+    /// defaults < workspace < package < CLI, for one package.
+    pub fn merged_for(&self, package: &str) -> Layer {
+        let mut merged = defaults::layer();
+        if let Some(ws) = &self.workspace {
+            merged = merged.merged_with(ws);
+        }
+        if let Some((pkg, _)) = self.packages.get(package) {
+            merged = merged.merged_with(pkg);
+        }
+        merged.merged_with(&self.cli)
+    }
+
+    fn runtime_origin(&self, package: &str) -> Origin {
+        if self.cli.runtime.is_some() {
+            return Origin::Cli;
+        }
+        if let Some((layer, origin)) = self.packages.get(package) {
+            if layer.runtime.is_some() {
+                return origin.clone();
+            }
+        }
+        match &self.workspace {
+            Some(ws) if ws.runtime.is_some() => self.workspace_origin.clone(),
+            _ => Origin::Default,
+        }
+    }
+
+    pub fn package_settings(&self, package: &str) -> Result<PackageSettings> {
+        let m = self.merged_for(package);
+        let all_features = m.all_features.unwrap_or(false);
+        let no_default_features = m.no_default_features.unwrap_or(false);
+        let features = m.features.unwrap_or_default();
+        if all_features && (!features.is_empty() || no_default_features) {
+            let other = if no_default_features {
+                "no-default-features"
+            } else {
+                "features"
+            };
+            return Err(Error::input(format!("`all-features` and `{other}` both apply to package `{package}`"))
+                .with_help("they contradict each other: keep one (check the workspace table, the package table and the flags)"));
+        }
+        let mut platforms = Vec::new();
+        for name in m.platforms.unwrap_or_default() {
+            let p = Platform::parse(&name)?;
+            if !platforms.contains(&p) {
+                platforms.push(p);
+            }
+        }
+        platforms.sort();
+        Ok(PackageSettings {
+            runtime: m.runtime.unwrap_or(RuntimeChoice::Auto),
+            runtime_origin: self.runtime_origin(package),
+            variant: m.variant.unwrap_or(Variant::Nonroot),
+            platforms,
+            bins: m.bins,
+            image: m.image,
+            registry: m.registry,
+            tags: m.tags.unwrap_or_default(),
+            runtime_image: m.runtime_image,
+            features,
+            no_default_features,
+            all_features,
+            profile: m.profile.unwrap_or_else(|| defaults::PROFILE.to_string()),
+            apt_packages: m.apt_packages.unwrap_or_default(),
+            assets: m.assets.unwrap_or_default(),
+            env: m.env.unwrap_or_default(),
+            expose: m
+                .expose
+                .unwrap_or_default()
+                .iter()
+                .map(port_spec)
+                .collect::<Result<_>>()?,
+            args: m.args,
+            workdir: m.workdir,
+            labels: m.labels.unwrap_or_default(),
+            single_image: m.single_image.unwrap_or(false),
+            entrypoint: m.entrypoint,
+        })
+    }
+
+    pub fn workspace_settings(&self) -> Result<WorkspaceSettings> {
+        let ws = self.workspace.clone().unwrap_or_default();
+        let origin = self.workspace_origin.clone();
+        if ws.rust_version.is_some() && ws.builder_image.is_some() {
+            return Err(Error::input("`rust-version` and `builder-image` are both set in `[workspace.metadata.distroless]` of `Cargo.toml`")
+                .with_help("`builder-image` already names the Rust version; remove one of them"));
+        }
+        let dockerfile = ws
+            .dockerfile
+            .clone()
+            .unwrap_or_else(|| defaults::DOCKERFILE.to_string());
+        Ok(WorkspaceSettings {
+            rust_version: ws.rust_version.map(|v| (v, origin.clone())),
+            builder_image: ws.builder_image.map(|v| (v, origin.clone())),
+            dockerfile: Utf8PathBuf::from(dockerfile),
+            dockerfile_syntax: ws.dockerfile_syntax,
+            bins: ws.bins,
+        })
+    }
+}
+
+/// Joins `base` and a relative `path` without touching the filesystem; `..` stays visible for
+/// the planner's escape check.
+fn join_lexically(base: &Utf8Path, path: &str) -> String {
+    if base.as_str().is_empty() || Utf8Path::new(path).is_absolute() {
+        path.to_string()
+    } else {
+        format!("{base}/{path}")
+    }
+}
+
+fn port_spec(port: &Port) -> Result<String> {
+    let (number, proto) = match port {
+        Port::Number(n) => (n.to_string(), "tcp".to_string()),
+        Port::Spec(s) => match s.split_once('/') {
+            Some((n, p)) => (n.to_string(), p.to_string()),
+            None => (s.clone(), "tcp".to_string()),
+        },
+    };
+    let valid_number = number
+        .parse::<u32>()
+        .map(|n| (1..=65535).contains(&n))
+        .unwrap_or(false);
+    if !valid_number || !(proto == "tcp" || proto == "udp" || proto == "sctp") {
+        return Err(Error::input(format!(
+            "invalid port `{}` in `expose`",
+            match port {
+                Port::Number(n) => n.to_string(),
+                Port::Spec(s) => s.clone(),
+            }
+        ))
+        .with_help(
+            "a port is a number from 1 to 65535, optionally with `/tcp`, `/udp` or `/sctp`",
+        ));
+    }
+    Ok(format!("{number}/{proto}"))
+}
+
+/// The placeholders a tag template may use.
+pub const TAG_PLACEHOLDERS: &[&str] = &["version", "major", "minor", "patch", "git-sha"];
+
+/// Substitutes `{name}` placeholders; `Err(name)` for an unknown one or unbalanced braces.
+pub fn expand_template(
+    template: &str,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> std::result::Result<String, String> {
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(start) = rest.find(['{', '}']) {
+        if rest[start..].starts_with('}') {
+            return Err("}".to_string());
+        }
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        let end = after.find('}').ok_or_else(|| "{".to_string())?;
+        let name = &after[..end];
+        out.push_str(&lookup(name).ok_or_else(|| name.to_string())?);
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// Docker's tag grammar: `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`.
+pub fn is_valid_tag(tag: &str) -> bool {
+    let mut chars = tag.chars();
+    match chars.next() {
+        Some(c) if c.is_ascii_alphanumeric() || c == '_' => {}
+        _ => return false,
+    }
+    tag.len() <= 128 && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+}
+
+fn validate_layer(layer: &Layer, origin: &Origin) -> Result<()> {
+    let bad = |key: &str, value: &str, help: &str| {
+        Err(Error::input(format!(
+            "invalid value `{value}` for {}",
+            origin.describe_key(key)
+        ))
+        .with_help(help.to_string()))
+    };
+    if let Some(platforms) = &layer.platforms {
+        if platforms.is_empty() {
+            return bad(
+                "platforms",
+                "[]",
+                "list at least one platform, e.g. [\"linux/amd64\"]",
+            );
+        }
+        for p in platforms {
+            Platform::parse(p).map_err(|e| Error {
+                message: format!("{} in {}", e.message, origin.describe_key("platforms")),
+                ..e
+            })?;
+        }
+    }
+    if let Some(tags) = &layer.tags {
+        if tags.is_empty() {
+            return bad(
+                "tags",
+                "[]",
+                "list at least one tag template, e.g. [\"{version}\", \"latest\"]",
+            );
+        }
+        for t in tags {
+            let sample = |name: &str| match name {
+                "version" => Some("1.2.3".to_string()),
+                "major" | "minor" | "patch" => Some("1".to_string()),
+                "git-sha" => Some("0123456789ab".to_string()),
+                _ => None,
+            };
+            match expand_template(t, sample) {
+                Err(name) if name == "{" || name == "}" => {
+                    return bad(
+                        "tags",
+                        t,
+                        "a placeholder is written `{name}`; a brace is not allowed alone",
+                    );
+                }
+                Err(name) => {
+                    return bad(
+                        "tags",
+                        t,
+                        &format!(
+                            "unknown placeholder `{{{name}}}`; the placeholders are {}",
+                            TAG_PLACEHOLDERS
+                                .iter()
+                                .map(|p| format!("`{{{p}}}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    );
+                }
+                Ok(expanded) if !is_valid_tag(&expanded) => {
+                    return bad(
+                        "tags",
+                        t,
+                        "a tag is at most 128 letters, digits, `_`, `.` and `-`, and does not start with `.` or `-`",
+                    );
+                }
+                Ok(_) => {}
+            }
+        }
+    }
+    if let Some(profile) = &layer.profile {
+        if profile.is_empty()
+            || !profile
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return bad(
+                "profile",
+                profile,
+                "a profile name is letters, digits, `-` and `_`, as in `[profile.<name>]`",
+            );
+        }
+    }
+    for (key, list) in [("features", &layer.features), ("bins", &layer.bins)] {
+        for item in list.iter().flatten() {
+            let ok = !item.is_empty()
+                && item
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/' | '+' | '.'));
+            if !ok {
+                return bad(
+                    key,
+                    item,
+                    "names are letters, digits, `-`, `_` (and `pkg/feature` for features)",
+                );
+            }
+        }
+    }
+    for pkg in layer.apt_packages.iter().flatten() {
+        // These go into a `RUN apt-get install` line: refuse anything that is not a package name.
+        let (name, suffix) = pkg.split_once([':', '=']).unwrap_or((pkg, ""));
+        let name_ok = name.len() >= 2
+            && name
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+            && name.chars().all(|c| {
+                c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '+' | '-' | '.')
+            });
+        let suffix_ok = suffix
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.' | '~' | ':'));
+        if !name_ok || !suffix_ok {
+            return bad(
+                "apt-packages",
+                pkg,
+                "a Debian package name, optionally `name=version`, e.g. \"protobuf-compiler\"",
+            );
+        }
+    }
+    for (k, v) in layer.env.iter().flatten() {
+        let key_ok = k
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !key_ok {
+            return bad(
+                "env",
+                k,
+                "variable names are letters, digits and `_`, not starting with a digit",
+            );
+        }
+        if v.contains('\n') {
+            return bad("env", k, "values are one line");
+        }
+    }
+    for (k, v) in layer.labels.iter().flatten() {
+        if k.is_empty()
+            || k.chars().any(|c| c.is_whitespace() || c == '"' || c == '=')
+            || v.contains('\n')
+        {
+            return bad(
+                "labels",
+                k,
+                "label keys have no spaces, quotes or `=`, and values are one line",
+            );
+        }
+    }
+    for port in layer.expose.iter().flatten() {
+        port_spec(port).map_err(|e| Error {
+            message: format!("{} of {}", e.message, origin.describe_key("expose")),
+            ..e
+        })?;
+    }
+    if let Some(dir) = &layer.workdir {
+        if !dir.starts_with('/') || dir.contains('\n') {
+            return bad(
+                "workdir",
+                dir,
+                "the working directory is an absolute path in the image, e.g. \"/srv\"",
+            );
+        }
+    }
+    for asset in layer.assets.iter().flatten() {
+        if !asset.dest.starts_with('/') {
+            return bad(
+                "assets",
+                &asset.dest,
+                "`dest` is an absolute path in the image, e.g. \"/srv/static\"",
+            );
+        }
+        if let Some(mode) = &asset.mode {
+            let ok = (3..=4).contains(&mode.len())
+                && u32::from_str_radix(mode, 8).is_ok_and(|m| m <= 0o7777);
+            if !ok {
+                return bad(
+                    "assets",
+                    mode,
+                    "`mode` is an octal string such as \"0644\" or \"755\"",
+                );
+            }
+        }
+        if asset.src.is_empty() || asset.src.contains('\n') || asset.dest.contains('\n') {
+            return bad(
+                "assets",
+                &asset.src,
+                "`src` is a path relative to the manifest that declares it",
+            );
+        }
+    }
+    if let Some(path) = &layer.dockerfile {
+        let p = Utf8Path::new(path);
+        if p.is_absolute() || p.components().any(|c| c.as_str() == "..") || path.is_empty() {
+            return bad(
+                "dockerfile",
+                path,
+                "a path inside the workspace, relative to its root, e.g. \"Dockerfile\" or \"docker/Dockerfile\"",
+            );
+        }
+    }
+    if let Some(syntax) = &layer.dockerfile_syntax {
+        if syntax.parse::<oci_spec::distribution::Reference>().is_err() {
+            return bad(
+                "dockerfile-syntax",
+                syntax,
+                "an image reference such as \"docker/dockerfile:1.7\"",
+            );
+        }
+    }
+    if let Some(v) = &layer.rust_version {
+        let parts: Vec<&str> = v.split('.').collect();
+        if !(2..=3).contains(&parts.len())
+            || !parts
+                .iter()
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return bad(
+                "rust-version",
+                v,
+                "a pinned Rust version, e.g. \"1.82\" or \"1.82.0\"",
+            );
+        }
+    }
+    for (key, value) in [
+        ("builder-image", &layer.builder_image),
+        ("runtime-image", &layer.runtime_image),
+    ] {
+        if let Some(image) = value {
+            if image.parse::<oci_spec::distribution::Reference>().is_err()
+                || !(image.contains(':') || image.contains('@'))
+            {
+                return bad(
+                    key,
+                    image,
+                    "a pinned image reference with a tag or digest, e.g. \"rust:1.82-slim-bookworm\"",
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(ws: Option<Layer>, pkg: Option<Layer>, cli: Layer) -> Config {
+        let mut packages = BTreeMap::new();
+        if let Some(p) = pkg {
+            packages.insert(
+                "web".to_string(),
+                (
+                    p,
+                    Origin::Package {
+                        manifest: "web/Cargo.toml".into(),
+                        package: "web".into(),
+                    },
+                ),
+            );
+        }
+        Config {
+            workspace: ws,
+            workspace_origin: Origin::Workspace {
+                manifest: "Cargo.toml".into(),
+            },
+            packages,
+            cli,
+        }
+    }
+
+    #[test]
+    fn defaults_apply_when_nothing_is_said() {
+        let s = config(None, None, Layer::default())
+            .package_settings("web")
+            .unwrap();
+        assert_eq!(s.runtime, RuntimeChoice::Auto);
+        assert_eq!(s.runtime_origin, Origin::Default);
+        assert_eq!(s.variant, Variant::Nonroot);
+        assert_eq!(s.tags, vec!["{version}", "latest"]);
+        assert_eq!(s.profile, "release");
+        assert_eq!(
+            s.platforms.iter().map(|p| p.name).collect::<Vec<_>>(),
+            ["linux/amd64"]
+        );
+    }
+
+    #[test]
+    fn workspace_overrides_defaults() {
+        let ws = Layer {
+            profile: Some("dist".into()),
+            runtime: Some(RuntimeChoice::Cc),
+            ..Layer::default()
+        };
+        let s = config(Some(ws), None, Layer::default())
+            .package_settings("web")
+            .unwrap();
+        assert_eq!(s.profile, "dist");
+        assert_eq!(s.runtime, RuntimeChoice::Cc);
+        assert_eq!(s.runtime_origin.table(), "[workspace.metadata.distroless]");
+    }
+
+    #[test]
+    fn package_overrides_workspace() {
+        let ws = Layer {
+            profile: Some("dist".into()),
+            variant: Some(Variant::Debug),
+            ..Layer::default()
+        };
+        let pkg = Layer {
+            variant: Some(Variant::Root),
+            ..Layer::default()
+        };
+        let c = config(Some(ws), Some(pkg), Layer::default());
+        let s = c.package_settings("web").unwrap();
+        assert_eq!(s.variant, Variant::Root);
+        assert_eq!(
+            s.profile, "dist",
+            "keys the package does not set still come from the workspace"
+        );
+        // another package does not see web's table
+        assert_eq!(c.package_settings("other").unwrap().variant, Variant::Debug);
+    }
+
+    #[test]
+    fn cli_overrides_package() {
+        let pkg = Layer {
+            runtime: Some(RuntimeChoice::Cc),
+            platforms: Some(vec!["linux/arm64".into()]),
+            ..Layer::default()
+        };
+        let cli = Layer {
+            runtime: Some(RuntimeChoice::Static),
+            ..Layer::default()
+        };
+        let s = config(None, Some(pkg), cli)
+            .package_settings("web")
+            .unwrap();
+        assert_eq!(s.runtime, RuntimeChoice::Static);
+        assert_eq!(s.runtime_origin, Origin::Cli);
+        assert_eq!(s.platforms[0].name, "linux/arm64");
+    }
+
+    #[test]
+    fn contradictory_feature_settings_are_an_error() {
+        let ws = Layer {
+            all_features: Some(true),
+            ..Layer::default()
+        };
+        let pkg = Layer {
+            features: Some(vec!["tls".into()]),
+            ..Layer::default()
+        };
+        let err = config(Some(ws), Some(pkg), Layer::default())
+            .package_settings("web")
+            .unwrap_err();
+        assert_eq!(
+            err.message,
+            "`all-features` and `features` both apply to package `web`"
+        );
+    }
+
+    #[test]
+    fn tag_templates_expand_and_reject_unknown_placeholders() {
+        let look = |n: &str| (n == "version").then(|| "1.2.3".to_string());
+        assert_eq!(expand_template("v{version}-x", look).unwrap(), "v1.2.3-x");
+        assert_eq!(expand_template("{nope}", look).unwrap_err(), "nope");
+        assert_eq!(expand_template("{version", look).unwrap_err(), "{");
+        let origin = Origin::Workspace {
+            manifest: "Cargo.toml".into(),
+        };
+        let err = validate_layer(
+            &Layer {
+                tags: Some(vec!["{sha}".into()]),
+                ..Layer::default()
+            },
+            &origin,
+        )
+        .unwrap_err();
+        assert!(err.help.unwrap().contains("`{git-sha}`"));
+        let err = validate_layer(
+            &Layer {
+                tags: Some(vec!["-bad".into()]),
+                ..Layer::default()
+            },
+            &origin,
+        )
+        .unwrap_err();
+        assert!(err.message.contains("`-bad`"));
+    }
+
+    #[test]
+    fn apt_packages_cannot_inject_shell() {
+        let origin = Origin::Workspace {
+            manifest: "Cargo.toml".into(),
+        };
+        for bad in ["curl; rm -rf /", "$(id)", "A"] {
+            let layer = Layer {
+                apt_packages: Some(vec![bad.into()]),
+                ..Layer::default()
+            };
+            assert!(validate_layer(&layer, &origin).is_err(), "{bad}");
+        }
+        let ok = Layer {
+            apt_packages: Some(vec![
+                "protobuf-compiler".into(),
+                "libfoo-dev=1.2-3".into(),
+                "libc6-dev:arm64".into(),
+            ]),
+            ..Layer::default()
+        };
+        validate_layer(&ok, &origin).unwrap();
+    }
+
+    #[test]
+    fn ports_normalise() {
+        assert_eq!(port_spec(&Port::Number(8080)).unwrap(), "8080/tcp");
+        assert_eq!(port_spec(&Port::Spec("53/udp".into())).unwrap(), "53/udp");
+        assert!(port_spec(&Port::Number(70000)).is_err());
+        assert!(port_spec(&Port::Spec("80/http".into())).is_err());
+    }
+}

@@ -1,0 +1,31 @@
+//! cargo-distroless: turn a Rust workspace into small, secure, reproducible container images.
+//!
+//! The pipeline is a chain of plain values, each stage in its own module:
+//!
+//! ```text
+//! cargo metadata ─> Workspace ─> Config (layers) ─> Plan ─> render ─> files
+//!   (workspace)      (config)                    (plan)   (render)  (files)
+//! ```
+//!
+//! - [`workspace`] reads `cargo metadata` into our own model (members, targets, the resolved graph).
+//! - [`config`] reads and strictly validates `[workspace|package.metadata.distroless]` as layers.
+//! - [`plan`] makes every decision (images, static or cc and why, platforms, tags) as a value.
+//! - [`render`] turns the plan into file contents through embedded minijinja templates.
+//! - [`files`] is the only writer; [`process`] the only module that spawns; [`shell`] the only
+//!   one that prints.
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod error;
+pub mod files;
+pub mod manifest_edit;
+pub mod pipeline;
+pub mod plan;
+pub mod platform;
+pub mod process;
+pub mod render;
+pub mod shell;
+pub mod workspace;
+
+pub use error::{Error, ErrorKind, Result};

@@ -1,0 +1,522 @@
+//! Owns the model of a Cargo workspace: `cargo metadata` turned into plain values.
+//!
+//! Two reads, because configuration decides the features and features decide the dependency
+//! graph: [`Workspace::load`] runs `cargo metadata --no-deps` (members, targets, versions, the raw
+//! `metadata.distroless` tables), and [`Workspace::resolve`] runs the full `cargo metadata` with
+//! the features the configuration asks for, giving each package's resolved dependencies and
+//! enabled features. Both honour `$CARGO` and `--manifest-path`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use camino::{Utf8Path, Utf8PathBuf};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::process::{self, Invocation};
+
+/// The triple whose `cfg`s filter the dependency graph. Every image is Linux; architecture-gated
+/// dependencies that link native libraries are rare enough that one Linux view is the honest
+/// trade for one `cargo metadata` run instead of one per platform.
+pub const RESOLVE_PLATFORM: &str = "x86_64-unknown-linux-gnu";
+
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    /// Absolute workspace root: the build context.
+    pub root: Utf8PathBuf,
+    /// Absolute path of the root manifest.
+    pub root_manifest: Utf8PathBuf,
+    /// Members, sorted by name.
+    pub packages: Vec<Package>,
+    /// `[workspace.metadata]`, `Null` when absent.
+    pub metadata: serde_json::Value,
+    /// Whether the root manifest has a `[workspace]` table (a single-package manifest has none).
+    pub has_workspace_table: bool,
+    pub toolchain_file: Option<ToolchainFile>,
+    /// `.cargo/config.toml` (or the legacy `.cargo/config`) at the root, relative.
+    pub cargo_config: Option<Utf8PathBuf>,
+    /// `Cargo.lock` exists at the root.
+    pub has_lockfile: bool,
+    /// Where `cargo` puts its output (relative to root when inside it).
+    pub target_dir: Utf8PathBuf,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Package {
+    pub name: String,
+    pub id: String,
+    pub version: semver::Version,
+    /// Relative to the workspace root, with `/` separators.
+    pub manifest_path: Utf8PathBuf,
+    pub dir: Utf8PathBuf,
+    pub description: Option<String>,
+    pub license: Option<String>,
+    pub repository: Option<String>,
+    pub homepage: Option<String>,
+    pub documentation: Option<String>,
+    pub authors: Vec<String>,
+    pub rust_version: Option<semver::Version>,
+    pub default_run: Option<String>,
+    pub targets: Vec<Target>,
+    /// `[package.metadata]`, `Null` when absent.
+    #[serde(skip)]
+    pub metadata: serde_json::Value,
+    /// Target kinds (`example`, `test`, `bench`) the manifest declares by hand, by name. Cargo
+    /// refuses to load a manifest whose declared target file is missing, so the dependency
+    /// skeleton must stub them; auto-discovered ones it can leave out.
+    pub declared_targets: BTreeSet<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Target {
+    pub name: String,
+    pub kind: TargetKind,
+    /// Relative to the workspace root.
+    pub src_path: Utf8PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TargetKind {
+    Lib,
+    ProcMacro,
+    Bin,
+    Example,
+    Test,
+    Bench,
+    CustomBuild,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToolchainFile {
+    /// `rust-toolchain.toml` or `rust-toolchain`, relative to the root.
+    pub path: Utf8PathBuf,
+    pub channel: Option<String>,
+}
+
+impl ToolchainFile {
+    /// The channel as a version when it pins one (`1.78` or `1.78.0`), not `stable`/`nightly-…`.
+    pub fn pinned_version(&self) -> Option<&str> {
+        let channel = self.channel.as_deref()?;
+        let parts: Vec<&str> = channel.split('.').collect();
+        let numeric = parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+        (numeric && (parts.len() == 2 || parts.len() == 3)).then_some(channel)
+    }
+}
+
+/// Feature flags for the resolving `cargo metadata` run, in cargo's terms.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FeatureFlags {
+    /// `pkg/feature` or plain `feature` strings.
+    pub features: BTreeSet<String>,
+    pub all_features: bool,
+    pub no_default_features: bool,
+}
+
+/// The resolved dependency graph, restricted to what links into Linux binaries.
+#[derive(Debug, Clone, Default)]
+pub struct Resolve {
+    pub nodes: BTreeMap<String, Node>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub name: String,
+    pub version: semver::Version,
+    pub features: BTreeSet<String>,
+    pub links: Option<String>,
+    /// Ids of dependencies that link into the target (normal dependencies, not build or dev).
+    pub normal_deps: Vec<String>,
+    /// Names of build dependencies (a `cc` here means the package compiles C).
+    pub build_dep_names: BTreeSet<String>,
+    /// `None` for path packages (workspace members).
+    pub source: Option<String>,
+}
+
+impl Resolve {
+    /// Every package that links into `root`'s targets, `root` included, by id.
+    pub fn linked_closure(&self, root: &str) -> BTreeSet<String> {
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![root.to_string()];
+        while let Some(id) = stack.pop() {
+            if !seen.insert(id.clone()) {
+                continue;
+            }
+            if let Some(node) = self.nodes.get(&id) {
+                stack.extend(node.normal_deps.iter().cloned());
+            }
+        }
+        seen
+    }
+}
+
+/// Where to find the workspace and which cargo to ask.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    pub manifest_path: Option<Utf8PathBuf>,
+    pub locked: bool,
+}
+
+fn cargo_program() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string())
+}
+
+fn run_metadata(opts: &LoadOptions, extra: &[String]) -> Result<cargo_metadata::Metadata> {
+    let mut inv = Invocation::new(cargo_program()).args(["metadata", "--format-version", "1"]);
+    if let Some(path) = &opts.manifest_path {
+        inv = inv.arg("--manifest-path").arg(path.as_str());
+    }
+    if opts.locked {
+        inv = inv.arg("--locked");
+    }
+    inv = inv.args(extra.iter().cloned());
+    let out = process::capture(&inv).map_err(|e| {
+        Error::environment(format!("could not run `{}`: {e}", inv.shell_quoted()))
+            .with_help("install Rust with rustup, or point `$CARGO` at a cargo binary")
+    })?;
+    if !out.success() {
+        // cargo's own message says what is wrong with the manifest (malformed TOML, a missing
+        // member); quote it rather than paraphrase it.
+        let quoted: Vec<String> = out
+            .stderr
+            .trim_end()
+            .lines()
+            .map(|l| format!("  {l}"))
+            .collect();
+        return Err(Error::input(format!("`cargo metadata` failed to read the workspace"))
+            .with_detail(quoted.join("\n"))
+            .with_help("fix the manifest error above; `cargo metadata` must succeed for cargo-distroless to work"));
+    }
+    serde_json::from_str(&out.stdout).map_err(|e| {
+        Error::environment(format!(
+            "could not parse the output of `cargo metadata`: {e}"
+        ))
+    })
+}
+
+fn relative(root: &Utf8Path, path: &Utf8Path) -> Utf8PathBuf {
+    path.strip_prefix(root)
+        .map(Utf8Path::to_path_buf)
+        .unwrap_or_else(|_| path.to_path_buf())
+}
+
+impl Workspace {
+    /// Reads the members, their targets and their `metadata` tables (no dependency resolution).
+    pub fn load(opts: &LoadOptions) -> Result<Workspace> {
+        if let Some(path) = &opts.manifest_path {
+            if !path.exists() {
+                return Err(
+                    Error::input(format!("manifest path `{path}` does not exist"))
+                        .with_help("pass the path of a `Cargo.toml` to `--manifest-path`"),
+                );
+            }
+        }
+        let meta = run_metadata(opts, &["--no-deps".to_string()])?;
+        let root = meta.workspace_root.clone();
+        let root_manifest = root.join("Cargo.toml");
+        let root_text = std::fs::read_to_string(&root_manifest)
+            .map_err(|e| Error::input(format!("could not read `{root_manifest}`: {e}")))?;
+        let root_toml: toml::Table = toml::from_str(&root_text)
+            .map_err(|e| Error::input(format!("could not parse `{root_manifest}`: {e}")))?;
+        let has_workspace_table = root_toml.contains_key("workspace");
+
+        let members: BTreeSet<_> = meta.workspace_members.iter().collect();
+        let mut packages = Vec::new();
+        for pkg in meta.packages.iter().filter(|p| members.contains(&p.id)) {
+            packages.push(Package::from_metadata(&root, pkg)?);
+        }
+        packages.sort_by(|a, b| a.name.cmp(&b.name));
+
+        let toolchain_file = read_toolchain_file(&root)?;
+        let cargo_config = [".cargo/config.toml", ".cargo/config"]
+            .into_iter()
+            .map(Utf8PathBuf::from)
+            .find(|p| root.join(p).is_file());
+        Ok(Workspace {
+            has_lockfile: root.join("Cargo.lock").is_file(),
+            target_dir: relative(&root, &meta.target_directory),
+            metadata: meta.workspace_metadata.clone(),
+            root,
+            root_manifest,
+            packages,
+            has_workspace_table,
+            toolchain_file,
+            cargo_config,
+        })
+    }
+
+    pub fn package(&self, name: &str) -> Option<&Package> {
+        self.packages.iter().find(|p| p.name == name)
+    }
+
+    /// Resolves the dependency graph with the given features (the full `cargo metadata`).
+    pub fn resolve(&self, opts: &LoadOptions, flags: &FeatureFlags) -> Result<Resolve> {
+        if !self.has_lockfile {
+            return Err(Error::input(format!("`{}` has no `Cargo.lock`", self.root.join("Cargo.toml")))
+                .with_help("run `cargo generate-lockfile` and commit `Cargo.lock`: image builds use `--locked` so they build what you tested"));
+        }
+        let mut extra = vec![
+            "--filter-platform".to_string(),
+            RESOLVE_PLATFORM.to_string(),
+        ];
+        if flags.all_features {
+            extra.push("--all-features".into());
+        }
+        if flags.no_default_features {
+            extra.push("--no-default-features".into());
+        }
+        if !flags.features.is_empty() {
+            extra.push("--features".into());
+            extra.push(flags.features.iter().cloned().collect::<Vec<_>>().join(","));
+        }
+        let mut opts = opts.clone();
+        opts.manifest_path = Some(self.root_manifest.clone());
+        let meta = run_metadata(&opts, &extra)?;
+        let links: BTreeMap<String, (Option<String>, Option<String>)> = meta
+            .packages
+            .iter()
+            .map(|p| {
+                (
+                    p.id.repr.clone(),
+                    (p.links.clone(), p.source.as_ref().map(|s| s.repr.clone())),
+                )
+            })
+            .collect();
+        let names: BTreeMap<String, (String, semver::Version)> = meta
+            .packages
+            .iter()
+            .map(|p| (p.id.repr.clone(), (p.name.to_string(), p.version.clone())))
+            .collect();
+        let mut nodes = BTreeMap::new();
+        let Some(resolve) = meta.resolve else {
+            return Ok(Resolve::default());
+        };
+        for node in resolve.nodes {
+            let id = node.id.repr.clone();
+            let Some((name, version)) = names.get(&id).cloned() else {
+                continue;
+            };
+            let mut normal_deps = Vec::new();
+            let mut build_dep_names = BTreeSet::new();
+            for dep in &node.deps {
+                for kind in &dep.dep_kinds {
+                    match kind.kind {
+                        cargo_metadata::DependencyKind::Normal => {
+                            normal_deps.push(dep.pkg.repr.clone())
+                        }
+                        cargo_metadata::DependencyKind::Build => {
+                            if let Some((n, _)) = names.get(&dep.pkg.repr) {
+                                build_dep_names.insert(n.clone());
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            normal_deps.sort();
+            normal_deps.dedup();
+            let (links, source) = links.get(&id).cloned().unwrap_or_default();
+            nodes.insert(
+                id,
+                Node {
+                    name,
+                    version,
+                    features: node.features.iter().map(|f| f.to_string()).collect(),
+                    links,
+                    normal_deps,
+                    build_dep_names,
+                    source,
+                },
+            );
+        }
+        Ok(Resolve { nodes })
+    }
+}
+
+impl Package {
+    fn from_metadata(root: &Utf8Path, pkg: &cargo_metadata::Package) -> Result<Package> {
+        let manifest_path = relative(root, &pkg.manifest_path);
+        let dir = manifest_path
+            .parent()
+            .map(Utf8Path::to_path_buf)
+            .unwrap_or_default();
+        let mut targets: Vec<Target> = pkg
+            .targets
+            .iter()
+            .filter_map(|t| {
+                let kind = t.kind.iter().find_map(|k| match k {
+                    cargo_metadata::TargetKind::Bin => Some(TargetKind::Bin),
+                    cargo_metadata::TargetKind::Example => Some(TargetKind::Example),
+                    cargo_metadata::TargetKind::Test => Some(TargetKind::Test),
+                    cargo_metadata::TargetKind::Bench => Some(TargetKind::Bench),
+                    cargo_metadata::TargetKind::CustomBuild => Some(TargetKind::CustomBuild),
+                    cargo_metadata::TargetKind::ProcMacro => Some(TargetKind::ProcMacro),
+                    cargo_metadata::TargetKind::Lib
+                    | cargo_metadata::TargetKind::RLib
+                    | cargo_metadata::TargetKind::DyLib
+                    | cargo_metadata::TargetKind::CDyLib
+                    | cargo_metadata::TargetKind::StaticLib => Some(TargetKind::Lib),
+                    _ => None,
+                })?;
+                Some(Target {
+                    name: t.name.clone(),
+                    kind,
+                    src_path: relative(root, &t.src_path),
+                })
+            })
+            .collect();
+        targets.sort();
+        let declared_targets = declared_targets(&root.join(&manifest_path))?;
+        Ok(Package {
+            name: pkg.name.to_string(),
+            id: pkg.id.repr.clone(),
+            version: pkg.version.clone(),
+            manifest_path,
+            dir,
+            description: pkg
+                .description
+                .clone()
+                .map(|d| d.split_whitespace().collect::<Vec<_>>().join(" ")),
+            license: pkg.license.clone(),
+            repository: pkg.repository.clone(),
+            homepage: pkg.homepage.clone(),
+            documentation: pkg.documentation.clone(),
+            authors: pkg.authors.clone(),
+            rust_version: pkg.rust_version.clone(),
+            default_run: pkg.default_run.clone(),
+            targets,
+            metadata: pkg.metadata.clone(),
+            declared_targets,
+        })
+    }
+
+    pub fn bins(&self) -> impl Iterator<Item = &Target> {
+        self.targets.iter().filter(|t| t.kind == TargetKind::Bin)
+    }
+
+    /// The crate name rustc uses for the library (dashes become underscores).
+    pub fn crate_name(name: &str) -> String {
+        name.replace('-', "_")
+    }
+}
+
+/// `[[example]]`, `[[test]]`, `[[bench]]` entries written in the manifest, as (kind, name).
+fn declared_targets(manifest: &Utf8Path) -> Result<BTreeSet<(String, String)>> {
+    let text = std::fs::read_to_string(manifest)
+        .map_err(|e| Error::input(format!("could not read `{manifest}`: {e}")))?;
+    let table: toml::Table = toml::from_str(&text)
+        .map_err(|e| Error::input(format!("could not parse `{manifest}`: {e}")))?;
+    let mut out = BTreeSet::new();
+    for kind in ["example", "test", "bench"] {
+        if let Some(toml::Value::Array(entries)) = table.get(kind) {
+            for entry in entries {
+                if let Some(name) = entry.get("name").and_then(toml::Value::as_str) {
+                    out.insert((kind.to_string(), name.to_string()));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn read_toolchain_file(root: &Utf8Path) -> Result<Option<ToolchainFile>> {
+    // rustup prefers `rust-toolchain` when both exist; we follow it.
+    for name in ["rust-toolchain", "rust-toolchain.toml"] {
+        let path = root.join(name);
+        if !path.is_file() {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| Error::input(format!("could not read `{path}`: {e}")))?;
+        let trimmed = text.trim();
+        // The legacy file may hold just a channel name.
+        let channel =
+            if name == "rust-toolchain" && !trimmed.contains('[') && !trimmed.contains('\n') {
+                Some(trimmed.to_string()).filter(|c| !c.is_empty())
+            } else {
+                let table: toml::Table = toml::from_str(&text).map_err(|e| {
+                    Error::input(format!("could not parse `{path}`: {e}")).with_help(
+                        "see https://rust-lang.github.io/rustup/overrides.html for the format",
+                    )
+                })?;
+                table
+                    .get("toolchain")
+                    .and_then(|t| t.get("channel"))
+                    .and_then(toml::Value::as_str)
+                    .map(str::to_string)
+            };
+        return Ok(Some(ToolchainFile {
+            path: Utf8PathBuf::from(name),
+            channel,
+        }));
+    }
+    Ok(None)
+}
+
+/// The version of the cargo that would build here (`cargo --version`, run in the workspace so
+/// a toolchain file applies), or `None` when it cannot be asked.
+pub fn cargo_version(root: &Utf8Path) -> Option<String> {
+    let out =
+        process::capture(&Invocation::new(cargo_program()).arg("--version").cwd(root)).ok()?;
+    let version = out.stdout.split_whitespace().nth(1)?;
+    let version = version.split('-').next()?; // 1.85.0-nightly -> 1.85.0
+    semver::Version::parse(version).ok().map(|v| v.to_string())
+}
+
+/// HEAD's short commit id, when the workspace is a git checkout with a commit.
+pub fn git_sha(root: &Utf8Path) -> Option<String> {
+    let out = process::capture(
+        &Invocation::new("git")
+            .args(["rev-parse", "--short=12", "HEAD"])
+            .cwd(root),
+    )
+    .ok()?;
+    let sha = out.stdout.trim();
+    (out.success() && !sha.is_empty()).then(|| sha.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toolchain(channel: &str) -> ToolchainFile {
+        ToolchainFile {
+            path: "rust-toolchain.toml".into(),
+            channel: Some(channel.into()),
+        }
+    }
+
+    #[test]
+    fn only_numeric_channels_pin_a_version() {
+        assert_eq!(toolchain("1.78.0").pinned_version(), Some("1.78.0"));
+        assert_eq!(toolchain("1.78").pinned_version(), Some("1.78"));
+        assert_eq!(toolchain("stable").pinned_version(), None);
+        assert_eq!(toolchain("nightly-2024-05-01").pinned_version(), None);
+        assert_eq!(toolchain("1").pinned_version(), None);
+    }
+
+    #[test]
+    fn legacy_and_toml_toolchain_files_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Utf8Path::from_path(dir.path()).unwrap();
+        std::fs::write(root.join("rust-toolchain"), "1.80.1\n").unwrap();
+        assert_eq!(
+            read_toolchain_file(root)
+                .unwrap()
+                .unwrap()
+                .channel
+                .as_deref(),
+            Some("1.80.1")
+        );
+        std::fs::remove_file(root.join("rust-toolchain")).unwrap();
+        std::fs::write(
+            root.join("rust-toolchain.toml"),
+            "[toolchain]\nchannel = \"1.79.0\"\ntargets = [\"x\"]\n",
+        )
+        .unwrap();
+        let file = read_toolchain_file(root).unwrap().unwrap();
+        assert_eq!(file.path, "rust-toolchain.toml");
+        assert_eq!(file.pinned_version(), Some("1.79.0"));
+    }
+}
