@@ -184,7 +184,7 @@ fn run_metadata(opts: &LoadOptions, extra: &[String]) -> Result<cargo_metadata::
             .lines()
             .map(|l| format!("  {l}"))
             .collect();
-        return Err(Error::input(format!("`cargo metadata` failed to read the workspace"))
+        return Err(Error::input("`cargo metadata` failed to read the workspace".to_string())
             .with_detail(quoted.join("\n"))
             .with_help("fix the manifest error above; `cargo metadata` must succeed for cargo-distroless to work"));
     }
@@ -204,13 +204,13 @@ fn relative(root: &Utf8Path, path: &Utf8Path) -> Utf8PathBuf {
 impl Workspace {
     /// Reads the members, their targets and their `metadata` tables (no dependency resolution).
     pub fn load(opts: &LoadOptions) -> Result<Workspace> {
-        if let Some(path) = &opts.manifest_path {
-            if !path.exists() {
-                return Err(
-                    Error::input(format!("manifest path `{path}` does not exist"))
-                        .with_help("pass the path of a `Cargo.toml` to `--manifest-path`"),
-                );
-            }
+        if let Some(path) = &opts.manifest_path
+            && !path.exists()
+        {
+            return Err(
+                Error::input(format!("manifest path `{path}` does not exist"))
+                    .with_help("pass the path of a `Cargo.toml` to `--manifest-path`"),
+            );
         }
         let meta = run_metadata(opts, &["--no-deps".to_string()])?;
         let root = meta.workspace_root.clone();

@@ -454,7 +454,11 @@ mod tests {
             &ws(),
         )
         .unwrap_err();
-        assert!(err.message.contains("`assets[0]`"), "{}", err.message);
+        assert!(
+            err.message.contains("`assets[0].destination`"),
+            "{}",
+            err.message
+        );
         assert!(
             err.message.contains("unknown field `destination`"),
             "{}",

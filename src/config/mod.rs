@@ -129,10 +129,10 @@ impl Config {
         if self.cli.runtime.is_some() {
             return Origin::Cli;
         }
-        if let Some((layer, origin)) = self.packages.get(package) {
-            if layer.runtime.is_some() {
-                return origin.clone();
-            }
+        if let Some((layer, origin)) = self.packages.get(package)
+            && layer.runtime.is_some()
+        {
+            return origin.clone();
         }
         match &self.workspace {
             Some(ws) if ws.runtime.is_some() => self.workspace_origin.clone(),
@@ -357,18 +357,17 @@ fn validate_layer(layer: &Layer, origin: &Origin) -> Result<()> {
             }
         }
     }
-    if let Some(profile) = &layer.profile {
-        if profile.is_empty()
+    if let Some(profile) = &layer.profile
+        && (profile.is_empty()
             || !profile
                 .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        {
-            return bad(
-                "profile",
-                profile,
-                "a profile name is letters, digits, `-` and `_`, as in `[profile.<name>]`",
-            );
-        }
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+    {
+        return bad(
+            "profile",
+            profile,
+            "a profile name is letters, digits, `-` and `_`, as in `[profile.<name>]`",
+        );
     }
     for (key, list) in [("features", &layer.features), ("bins", &layer.bins)] {
         for item in list.iter().flatten() {
@@ -442,14 +441,14 @@ fn validate_layer(layer: &Layer, origin: &Origin) -> Result<()> {
             ..e
         })?;
     }
-    if let Some(dir) = &layer.workdir {
-        if !dir.starts_with('/') || dir.contains('\n') {
-            return bad(
-                "workdir",
-                dir,
-                "the working directory is an absolute path in the image, e.g. \"/srv\"",
-            );
-        }
+    if let Some(dir) = &layer.workdir
+        && (!dir.starts_with('/') || dir.contains('\n'))
+    {
+        return bad(
+            "workdir",
+            dir,
+            "the working directory is an absolute path in the image, e.g. \"/srv\"",
+        );
     }
     for asset in layer.assets.iter().flatten() {
         if !asset.dest.starts_with('/') {
@@ -488,14 +487,14 @@ fn validate_layer(layer: &Layer, origin: &Origin) -> Result<()> {
             );
         }
     }
-    if let Some(syntax) = &layer.dockerfile_syntax {
-        if syntax.parse::<oci_spec::distribution::Reference>().is_err() {
-            return bad(
-                "dockerfile-syntax",
-                syntax,
-                "an image reference such as \"docker/dockerfile:1.7\"",
-            );
-        }
+    if let Some(syntax) = &layer.dockerfile_syntax
+        && syntax.parse::<oci_spec::distribution::Reference>().is_err()
+    {
+        return bad(
+            "dockerfile-syntax",
+            syntax,
+            "an image reference such as \"docker/dockerfile:1.7\"",
+        );
     }
     if let Some(v) = &layer.rust_version {
         let parts: Vec<&str> = v.split('.').collect();
@@ -515,16 +514,15 @@ fn validate_layer(layer: &Layer, origin: &Origin) -> Result<()> {
         ("builder-image", &layer.builder_image),
         ("runtime-image", &layer.runtime_image),
     ] {
-        if let Some(image) = value {
-            if image.parse::<oci_spec::distribution::Reference>().is_err()
-                || !(image.contains(':') || image.contains('@'))
-            {
-                return bad(
-                    key,
-                    image,
-                    "a pinned image reference with a tag or digest, e.g. \"rust:1.82-slim-bookworm\"",
-                );
-            }
+        if let Some(image) = value
+            && (image.parse::<oci_spec::distribution::Reference>().is_err()
+                || !(image.contains(':') || image.contains('@')))
+        {
+            return bad(
+                key,
+                image,
+                "a pinned image reference with a tag or digest, e.g. \"rust:1.82-slim-bookworm\"",
+            );
         }
     }
     Ok(())

@@ -288,7 +288,7 @@ pub fn select(ws: &Workspace, config: &Config, selection: &Selection) -> Result<
         for pkg in &ws.packages {
             // An `xtask` is a build helper by convention, never a service to ship.
             let is_xtask = pkg.name == "xtask" || pkg.name.starts_with("xtask-");
-            if pkg.bins().next().is_some() && !(is_xtask && !selection.workspace) {
+            if pkg.bins().next().is_some() && (!is_xtask || selection.workspace) {
                 chosen.insert(pkg.name.clone(), None);
             }
         }
@@ -744,12 +744,11 @@ fn rust_plan(
     warnings: &mut Vec<String>,
 ) -> Result<RustPlan> {
     let toolchain_file = ws.toolchain_file.as_ref().map(|t| t.path.clone());
-    if let Some(file) = &ws.toolchain_file {
-        if file.pinned_version().is_none() {
-            if let Some(channel) = &file.channel {
-                warnings.push(format!("`{}` names channel `{channel}`, not a version: the builder installs it with rustup at build time", file.path));
-            }
-        }
+    if let Some(file) = &ws.toolchain_file
+        && file.pinned_version().is_none()
+        && let Some(channel) = &file.channel
+    {
+        warnings.push(format!("`{}` names channel `{channel}`, not a version: the builder installs it with rustup at build time", file.path));
     }
     let (version, reason) = if let Some((image, origin)) = &settings.builder_image {
         return Ok(RustPlan {
@@ -1008,15 +1007,15 @@ fn check_unique_images(images: &[ImagePlan]) -> Result<()> {
     let mut seen: BTreeMap<&str, &ImagePlan> = BTreeMap::new();
     for image in images {
         for key in [image.repository.as_str(), image.name.as_str()] {
-            if let Some(other) = seen.insert(key, image) {
-                if !std::ptr::eq(other, image) {
-                    return Err(Error::input(format!(
+            if let Some(other) = seen.insert(key, image)
+                && !std::ptr::eq(other, image)
+            {
+                return Err(Error::input(format!(
                         "two images are both named `{key}`: binaries `{}` and `{}`",
                         other.bins.join(","),
                         image.bins.join(",")
                     ))
                     .with_help("use `{bin}` in `image` so each binary gets its own name, or set `single-image = true` to put a package's binaries in one image"));
-                }
             }
         }
     }

@@ -1,0 +1,467 @@
+//! Bad input: each case exits 2 with a cargo-style message naming the file/key/flag, a `help:`
+//! line, and writes nothing (`init` is the command, so "nothing" is checked on disk).
+
+use std::path::Path;
+
+use crate::support;
+
+/// Runs `init <args>` and checks: exit code 2, every needle in stderr, a help line, no files.
+fn rejects(dir: &Path, args: &[&str], needles: &[&str]) -> String {
+    let lock_before = std::fs::read(dir.join("Cargo.lock")).ok();
+    let out = support::run(dir, &[&["init"], args].concat());
+    let err = support::stderr(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "expected exit code 2 for {args:?}, got {:?}\nstderr:\n{err}",
+        out.status.code()
+    );
+    assert!(
+        err.starts_with("error: "),
+        "errors start like cargo's:\n{err}"
+    );
+    for needle in needles {
+        assert!(err.contains(needle), "stderr lacks {needle:?}:\n{err}");
+    }
+    assert!(
+        err.contains("help: ") || err.contains("For more information, try '--help'"),
+        "no help line:\n{err}"
+    );
+    assert!(
+        !dir.join("Dockerfile").exists(),
+        "Dockerfile was written despite the error"
+    );
+    assert!(
+        !dir.join(".dockerignore").exists(),
+        ".dockerignore was written despite the error"
+    );
+    assert_eq!(
+        std::fs::read(dir.join("Cargo.lock")).ok(),
+        lock_before,
+        "Cargo.lock changed"
+    );
+    err
+}
+
+fn edit(dir: &Path, file: &str, f: impl FnOnce(String) -> String) {
+    let path = dir.join(file);
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(path, f(text)).unwrap();
+}
+
+fn append(dir: &Path, file: &str, text: &str) {
+    edit(dir, file, |t| t + text);
+}
+
+#[test]
+fn malformed_toml() {
+    let dir = support::fixture("single-crate");
+    append(
+        dir.path(),
+        "Cargo.toml",
+        "\n[package.metadata.distroless\nruntime = \"static\"\n",
+    );
+    rejects(dir.path(), &[], &["`cargo metadata` failed", "Cargo.toml"]);
+}
+
+#[test]
+fn unknown_key_suggests_the_right_one() {
+    let dir = support::fixture("single-crate");
+    append(
+        dir.path(),
+        "Cargo.toml",
+        "\n[package.metadata.distroless]\nplatfroms = [\"linux/amd64\"]\n",
+    );
+    rejects(
+        dir.path(),
+        &[],
+        &[
+            "unknown key `platfroms` in `[package.metadata.distroless]` of `Cargo.toml`",
+            "help: did you mean `platforms`?",
+        ],
+    );
+}
+
+#[test]
+fn mistyped_key() {
+    let dir = support::fixture("arm64");
+    edit(dir.path(), "Cargo.toml", |t| {
+        t.replace(
+            "platforms = [\"linux/amd64\", \"linux/arm64\"]",
+            "platforms = \"linux/amd64\"",
+        )
+    });
+    rejects(
+        dir.path(),
+        &[],
+        &[
+            "invalid value for `platforms` in `[workspace.metadata.distroless]` of `Cargo.toml`",
+            "help: `platforms` takes an array",
+        ],
+    );
+}
+
+#[test]
+fn bad_enum_value() {
+    let dir = support::fixture("single-crate");
+    append(
+        dir.path(),
+        "Cargo.toml",
+        "\n[package.metadata.distroless]\nvariant = \"slim\"\n",
+    );
+    rejects(
+        dir.path(),
+        &[],
+        &["`variant`", "unknown variant `slim`", "\"debug-nonroot\""],
+    );
+}
+
+#[test]
+fn unknown_bin_lists_the_available_ones() {
+    let dir = support::fixture("multi-bin");
+    let err = rejects(
+        dir.path(),
+        &["--bin", "sever"],
+        &[
+            "`--bin` names binary `sever`",
+            "available binaries: devtool (package `jobs`), server (package `jobs`), worker (package `jobs`)",
+        ],
+    );
+    assert!(err.contains("did you mean `server`?"), "{err}");
+}
+
+#[test]
+fn unknown_package() {
+    let dir = support::fixture("arm64");
+    rejects(
+        dir.path(),
+        &["-p", "ap"],
+        &[
+            "package `ap` is not a member of the workspace",
+            "members: app, lib",
+            "did you mean `app`?",
+        ],
+    );
+}
+
+#[test]
+fn package_without_binaries() {
+    let dir = support::fixture("arm64");
+    rejects(
+        dir.path(),
+        &["-p", "lib"],
+        &[
+            "package `lib` has no binaries",
+            "help: choose a package with a `[[bin]]` target: app",
+        ],
+    );
+}
+
+#[test]
+fn missing_lock_file() {
+    let dir = support::fixture("single-crate");
+    std::fs::remove_file(dir.path().join("Cargo.lock")).unwrap();
+    rejects(
+        dir.path(),
+        &[],
+        &["has no `Cargo.lock`", "help: run `cargo generate-lockfile`"],
+    );
+    assert!(
+        !dir.path().join("Cargo.lock").exists(),
+        "cargo-distroless must not create the lock file itself"
+    );
+}
+
+#[test]
+fn invalid_platform() {
+    let dir = support::fixture("single-crate");
+    rejects(
+        dir.path(),
+        &["--platform", "windows/amd64"],
+        &["invalid platform `windows/amd64`", "linux/arm64"],
+    );
+}
+
+#[test]
+fn invalid_image_name() {
+    let dir = support::fixture("single-crate");
+    append(
+        dir.path(),
+        "Cargo.toml",
+        "\n[package.metadata.distroless]\nimage = \"Hello_Svc\"\n",
+    );
+    rejects(
+        dir.path(),
+        &[],
+        &[
+            "`Hello_Svc:1.4.2` is not a valid image reference",
+            "lowercase",
+        ],
+    );
+}
+
+#[test]
+fn invalid_registry() {
+    let dir = support::fixture("single-crate");
+    append(
+        dir.path(),
+        "Cargo.toml",
+        "\n[package.metadata.distroless]\nregistry = \"https://ghcr.io/acme\"\n",
+    );
+    rejects(dir.path(), &[], &["is not a valid image reference"]);
+}
+
+#[test]
+fn invalid_tag_template() {
+    let dir = support::fixture("single-crate");
+    append(
+        dir.path(),
+        "Cargo.toml",
+        "\n[package.metadata.distroless]\ntags = [\"v{verison}\"]\n",
+    );
+    rejects(
+        dir.path(),
+        &[],
+        &[
+            "invalid value `v{verison}` for `tags`",
+            "unknown placeholder `{verison}`",
+        ],
+    );
+}
+
+#[test]
+fn invalid_tag_characters() {
+    let dir = support::fixture("single-crate");
+    append(
+        dir.path(),
+        "Cargo.toml",
+        "\n[package.metadata.distroless]\ntags = [\"release/{version}\"]\n",
+    );
+    rejects(
+        dir.path(),
+        &[],
+        &["invalid value `release/{version}` for `tags`"],
+    );
+}
+
+fn asset_case(src: &str, needles: &[&str], prepare: impl FnOnce(&Path)) {
+    let dir = support::fixture("single-crate");
+    prepare(dir.path());
+    append(
+        dir.path(),
+        "Cargo.toml",
+        &format!(
+            "\n[package.metadata.distroless]\nassets = [{{ src = {src:?}, dest = \"/srv/x\" }}]\n"
+        ),
+    );
+    rejects(dir.path(), &[], needles);
+}
+
+#[test]
+fn asset_with_dot_dot_escapes() {
+    asset_case(
+        "../outside",
+        &["asset `../outside` is outside the workspace"],
+        |_| {},
+    );
+}
+
+#[test]
+fn asset_absolute_path() {
+    asset_case(
+        "/etc/passwd",
+        &["asset `/etc/passwd` is outside the workspace"],
+        |_| {},
+    );
+}
+
+#[test]
+fn asset_symlink_out_of_the_workspace() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret"), "x").unwrap();
+    let target = outside.path().to_path_buf();
+    asset_case(
+        "linked",
+        &["asset `linked` is outside the workspace"],
+        move |dir| {
+            std::os::unix::fs::symlink(&target, dir.join("linked")).unwrap();
+        },
+    );
+}
+
+#[test]
+fn asset_missing() {
+    asset_case("nope", &["asset `nope` does not exist"], |_| {});
+}
+
+#[test]
+fn asset_non_utf8_path() {
+    use std::os::unix::ffi::OsStrExt;
+    asset_case("static", &["is not valid UTF-8"], |dir| {
+        std::fs::create_dir(dir.join("static")).unwrap();
+        std::fs::write(
+            dir.join("static")
+                .join(std::ffi::OsStr::from_bytes(b"caf\xe9.txt")),
+            "x",
+        )
+        .unwrap();
+    });
+}
+
+#[test]
+fn directory_asset_with_unreadable_mode() {
+    let dir = support::fixture("single-crate");
+    std::fs::create_dir(dir.path().join("static")).unwrap();
+    append(
+        dir.path(),
+        "Cargo.toml",
+        "\n[package.metadata.distroless]\nassets = [{ src = \"static\", dest = \"/srv\", mode = \"0644\" }]\n",
+    );
+    rejects(
+        dir.path(),
+        &[],
+        &[
+            "is a directory, and mode `0644` would make it unreadable",
+            "0755",
+        ],
+    );
+}
+
+#[test]
+fn contradictory_workspace_and_package() {
+    let dir = support::fixture("arm64");
+    rejects(
+        dir.path(),
+        &["--workspace", "-p", "app"],
+        &["`--workspace` and `--package` contradict each other"],
+    );
+}
+
+#[test]
+fn contradictory_check_and_force() {
+    let dir = support::fixture("single-crate");
+    rejects(
+        dir.path(),
+        &["--check", "--force"],
+        &["cannot be used with"],
+    );
+}
+
+#[test]
+fn contradictory_feature_settings() {
+    let dir = support::fixture("single-crate");
+    append(
+        dir.path(),
+        "Cargo.toml",
+        "\n[package.metadata.distroless]\nall-features = true\nno-default-features = true\n",
+    );
+    rejects(
+        dir.path(),
+        &[],
+        &["`all-features` and `no-default-features` both apply to package `hello-svc`"],
+    );
+}
+
+#[test]
+fn contradictory_rust_version_and_builder_image() {
+    let dir = support::fixture("arm64");
+    append(
+        dir.path(),
+        "Cargo.toml",
+        "rust-version = \"1.88\"\nbuilder-image = \"rust:1.88-slim-bookworm\"\n",
+    );
+    rejects(
+        dir.path(),
+        &[],
+        &["`rust-version` and `builder-image` are both set"],
+    );
+}
+
+#[test]
+fn forcing_static_against_openssl_explains_the_way_out() {
+    let dir = support::fixture("cc-openssl");
+    rejects(
+        dir.path(),
+        &["--runtime", "static"],
+        &[
+            "`--runtime` forces a static image, but `openssl-sys` links libssl dynamically",
+            "help: enable the `vendored` feature of the `openssl` crate (or use rustls) for a static image",
+        ],
+    );
+}
+
+#[test]
+fn debian_13_builder_with_a_debian_12_cc_runtime_is_refused() {
+    let dir = support::fixture("cc-openssl");
+    append(
+        dir.path(),
+        "Cargo.toml",
+        "\n[workspace]\n\n[workspace.metadata.distroless]\nbuilder-image = \"rust:1.88\"\n",
+    );
+    rejects(
+        dir.path(),
+        &[],
+        &["are not the same Debian release", "GLIBC", "-slim-bookworm"],
+    );
+}
+
+#[test]
+fn package_key_in_the_workspace_table() {
+    let dir = support::fixture("arm64");
+    append(dir.path(), "Cargo.toml", "single-image = true\n");
+    rejects(
+        dir.path(),
+        &[],
+        &[
+            "`single-image` in `[workspace.metadata.distroless]` of `Cargo.toml` is not allowed there",
+            "move `single-image` to `[package.metadata.distroless]`",
+        ],
+    );
+}
+
+#[test]
+fn apt_package_names_cannot_inject_shell() {
+    let dir = support::fixture("single-crate");
+    append(
+        dir.path(),
+        "Cargo.toml",
+        "\n[package.metadata.distroless]\napt-packages = [\"curl; rm -rf /\"]\n",
+    );
+    rejects(
+        dir.path(),
+        &[],
+        &["invalid value `curl; rm -rf /` for `apt-packages`"],
+    );
+}
+
+#[test]
+fn missing_manifest_path() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("Cargo.lock"), "").unwrap();
+    rejects(
+        dir.path(),
+        &["--manifest-path", "nowhere/Cargo.toml"],
+        &["manifest path `nowhere/Cargo.toml` does not exist"],
+    );
+}
+
+#[test]
+fn duplicate_image_names() {
+    let dir = support::fixture("multi-bin");
+    edit(dir.path(), "Cargo.toml", |t| {
+        t.replace("image = \"jobs-{bin}\"", "image = \"jobs\"")
+    });
+    rejects(
+        dir.path(),
+        &[],
+        &["two images are both named", "use `{bin}` in `image`"],
+    );
+}
+
+#[test]
+fn exit_codes_and_help_for_usage_errors() {
+    let dir = support::fixture("single-crate");
+    let out = support::run(dir.path(), &["plan", "--runtime", "glibc"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(support::stderr(&out).contains("invalid value 'glibc'"));
+}

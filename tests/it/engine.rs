@@ -1,0 +1,1 @@
+//! Real-engine tests: see tests/run-all.sh.

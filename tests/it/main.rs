@@ -1,0 +1,8 @@
+//! The integration tests, one crate: snapshots of generated files, CLI behaviour and errors, and
+//! (marked `#[ignore]`, run by `tests/run-all.sh`) real-engine builds.
+
+mod cli;
+mod engine;
+mod init;
+mod snapshots;
+mod support;

@@ -1,0 +1,132 @@
+//! Test helpers: fixture copies, running the binary, and tools the suite needs.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_cargo-distroless");
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The fixture names, each a workspace under `tests/fixtures/`.
+pub const FIXTURES: &[&str] = &[
+    "single-crate",
+    "multi-bin",
+    "cc-openssl",
+    "static-ring",
+    "arm64",
+    "assets",
+];
+
+fn fixture_source(name: &str) -> PathBuf {
+    if name == "example-workspace" {
+        repo_root().join("example-workspace")
+    } else {
+        repo_root().join("tests/fixtures").join(name)
+    }
+}
+
+/// A private copy of a fixture (so tests may write into it), without any `target/`.
+pub fn fixture(name: &str) -> tempfile::TempDir {
+    let dir = tempfile::Builder::new()
+        .prefix(&format!("cd-{name}-"))
+        .tempdir()
+        .unwrap();
+    copy_dir(&fixture_source(name), dir.path());
+    dir
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name();
+        if name == "target" {
+            continue;
+        }
+        let ty = entry.file_type().unwrap();
+        if ty.is_dir() {
+            copy_dir(&entry.path(), &to.join(&name));
+        } else if ty.is_file() {
+            std::fs::copy(entry.path(), to.join(&name)).unwrap();
+        }
+    }
+}
+
+/// Runs `cargo-distroless distroless <args>` in `dir`.
+pub fn run(dir: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .arg("distroless")
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("CARGO_TERM_COLOR")
+        .output()
+        .unwrap()
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The running cargo's version, which fixtures without a pinned Rust version fall back to.
+pub fn cargo_version() -> String {
+    let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .arg("--version")
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .to_string()
+}
+
+/// Where a third-party checker lives. Under `tests/run-all.sh` (which installs them) a missing
+/// tool fails the test; under a plain `cargo test` the check is skipped with a note.
+pub fn tool(name: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join(name))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        if std::env::var_os("CARGO_DISTROLESS_REQUIRE_TOOLS").is_some() {
+            panic!(
+                "`{name}` is required by the full test suite but is not on PATH (tests/run-all.sh installs it)"
+            );
+        }
+        eprintln!(
+            "note: `{name}` is not installed; skipping its check (run tests/run-all.sh for the full suite)"
+        );
+    }
+    found
+}
+
+/// hadolint at warning level with the project's config, which documents each ignored rule.
+pub fn hadolint(dockerfile: &Path) {
+    let Some(hadolint) = tool("hadolint") else {
+        return;
+    };
+    let out = Command::new(hadolint)
+        .arg("--config")
+        .arg(repo_root().join(".hadolint.yaml"))
+        .arg("--failure-threshold")
+        .arg("warning")
+        .arg("--no-color")
+        .arg(dockerfile)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "hadolint found problems in {}:\n{}{}",
+        dockerfile.display(),
+        stdout(&out),
+        stderr(&out)
+    );
+}
