@@ -32,6 +32,8 @@ pub enum Command {
     Dockerfile(DockerfileArgs),
     /// Write the Dockerfile and .dockerignore into the workspace (or check them with --check)
     Init(InitArgs),
+    /// Build the images with docker buildx, then load, push or export them and report what was built
+    Build(BuildArgs),
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -155,6 +157,67 @@ pub struct InitArgs {
     pub output: OutputArgs,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum MessageFormat {
+    /// Status lines and a summary for people
+    #[default]
+    Human,
+    /// One JSON object per image on stdout, for pipelines
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+    /// Load the image into the local engine (the default)
+    #[arg(long, help_heading = "Output", conflicts_with_all = ["push", "output_spec"])]
+    pub load: bool,
+    /// Push the image to the registry its tags name
+    #[arg(long, help_heading = "Output", conflicts_with = "output_spec")]
+    pub push: bool,
+    /// Any buildx output instead, e.g. `type=oci,dest=web.tar`
+    #[arg(
+        long = "output",
+        short = 'o',
+        value_name = "SPEC",
+        help_heading = "Output"
+    )]
+    pub output_spec: Option<String>,
+    /// Import build cache (repeatable; overrides `cache-from` in config)
+    #[arg(long, value_name = "SPEC", help_heading = "Build")]
+    pub cache_from: Vec<String>,
+    /// Export build cache (repeatable; overrides `cache-to` in config)
+    #[arg(long, value_name = "SPEC", help_heading = "Build")]
+    pub cache_to: Vec<String>,
+    /// The buildx builder to use
+    #[arg(long, value_name = "NAME", help_heading = "Build")]
+    pub builder: Option<String>,
+    /// Networking mode for RUN steps (`host` where the engine has no bridge)
+    #[arg(long, value_name = "MODE", help_heading = "Build")]
+    pub network: Option<String>,
+    /// Attach a provenance attestation when pushing (default true)
+    #[arg(long, value_name = "BOOL", help_heading = "Build")]
+    pub provenance: Option<bool>,
+    /// Attach an SBOM attestation when pushing (default true)
+    #[arg(long, value_name = "BOOL", help_heading = "Build")]
+    pub sbom: Option<bool>,
+    /// Skip the smoke test of loaded images
+    #[arg(long, help_heading = "Build")]
+    pub no_smoke_test: bool,
+    /// Print the docker commands, shell-quoted, and run nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// How to report what was built
+    #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
+    pub message_format: MessageFormat,
+    /// Extra arguments for every `docker buildx build`, after `--`
+    #[arg(last = true, value_name = "BUILDX-ARGS")]
+    pub extra: Vec<String>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,6 +247,28 @@ mod tests {
         };
         assert_eq!(plan.selection.packages, ["web"]);
         assert_eq!(plan.format, PlanFormat::Json);
+    }
+
+    #[test]
+    fn build_takes_buildx_args_after_double_dash() {
+        let Cargo::Distroless(d) = Cargo::try_parse_from([
+            "cargo",
+            "distroless",
+            "build",
+            "--push",
+            "--",
+            "--progress",
+            "plain",
+        ])
+        .unwrap();
+        let Command::Build(b) = d.command else {
+            panic!("build")
+        };
+        assert!(b.push);
+        assert_eq!(b.extra, ["--progress", "plain"]);
+        assert!(
+            Cargo::try_parse_from(["cargo", "distroless", "build", "--push", "--load"]).is_err()
+        );
     }
 
     #[test]

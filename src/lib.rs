@@ -17,6 +17,7 @@
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod docker;
 pub mod error;
 pub mod files;
 pub mod manifest_edit;

@@ -18,6 +18,7 @@ fn main() {
         Command::Plan(a) => commands::plan::run(a),
         Command::Dockerfile(a) => commands::dockerfile::run(a),
         Command::Init(a) => commands::init::run(a),
+        Command::Build(a) => commands::build::run(a),
     };
     match result {
         Ok(code) => std::process::exit(code),

@@ -77,3 +77,38 @@ pub fn generated_files(planned: &Planned, with_config: bool) -> Result<Vec<Gener
     }
     Ok(files)
 }
+
+/// The files `build` writes for itself, under `<target-dir>/distroless/`: the Dockerfile it
+/// builds with (what the plan says now, whatever is committed) and its own ignore file, which
+/// BuildKit prefers over the root `.dockerignore` for a Dockerfile of that name.
+pub fn build_files(planned: &Planned) -> Result<(Utf8PathBuf, Vec<GeneratedFile>)> {
+    let ws = &planned.workspace;
+    let target = if ws.target_dir.is_absolute() {
+        ws.target_dir.clone()
+    } else {
+        ws.root.join(&ws.target_dir)
+    };
+    let dir = target.join(crate::config::defaults::BUILD_DIR);
+    let display = |name: &str| {
+        let path = dir.join(name);
+        path.strip_prefix(&ws.root)
+            .map(|p| p.to_path_buf())
+            .unwrap_or(path)
+    };
+    let root_ignore = std::fs::read_to_string(ws.root.join(".dockerignore")).ok();
+    let files = vec![
+        GeneratedFile {
+            path: dir.join("Dockerfile"),
+            display: display("Dockerfile"),
+            contents: render::dockerfile(&planned.plan)?,
+            ownership: Ownership::Generated,
+        },
+        GeneratedFile {
+            path: dir.join("Dockerfile.dockerignore"),
+            display: display("Dockerfile.dockerignore"),
+            contents: render::dockerignore(&planned.plan, &ws.target_dir, root_ignore.as_deref())?,
+            ownership: Ownership::Merged,
+        },
+    ];
+    Ok((dir, files))
+}

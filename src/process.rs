@@ -108,6 +108,35 @@ pub fn capture(invocation: &Invocation) -> io::Result<Captured> {
     })
 }
 
+/// Like [`capture`], but gives up after `timeout`: `Ok(None)` when the command was killed for
+/// running too long.
+pub fn capture_with_timeout(
+    invocation: &Invocation,
+    timeout: std::time::Duration,
+) -> io::Result<Option<Captured>> {
+    let handle = invocation
+        .expression()
+        .stdout_capture()
+        .stderr_capture()
+        .stdin_null()
+        .start()?;
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        if let Some(output) = handle.try_wait()? {
+            return Ok(Some(Captured {
+                code: output.status.code(),
+                stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+                stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            }));
+        }
+        if std::time::Instant::now() >= deadline {
+            let _ = handle.kill();
+            return Ok(None);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
 /// Runs the command with the terminal attached, and stderr also kept (its last lines are what
 /// an error quotes when a build fails). Returns the exit code and the kept stderr.
 pub fn stream(invocation: &Invocation) -> io::Result<(Option<i32>, String)> {
@@ -174,6 +203,23 @@ mod tests {
         assert_eq!(out.code, Some(7));
         assert_eq!(out.stdout, "out\n");
         assert_eq!(out.stderr, "err\n");
+    }
+
+    #[test]
+    fn a_command_that_runs_too_long_is_stopped() {
+        let slow = Invocation::new("sleep").arg("5");
+        let started = std::time::Instant::now();
+        assert!(
+            capture_with_timeout(&slow, std::time::Duration::from_millis(200))
+                .unwrap()
+                .is_none()
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(4));
+        let quick =
+            capture_with_timeout(&Invocation::new("true"), std::time::Duration::from_secs(5))
+                .unwrap()
+                .unwrap();
+        assert!(quick.success());
     }
 
     #[test]

@@ -464,6 +464,22 @@ pub fn cargo_version(root: &Utf8Path) -> Option<String> {
     semver::Version::parse(version).ok().map(|v| v.to_string())
 }
 
+/// HEAD's full commit id and commit time (seconds since the epoch), for the revision label and
+/// `SOURCE_DATE_EPOCH`.
+pub fn git_commit(root: &Utf8Path) -> Option<(String, i64)> {
+    let out = process::capture(
+        &Invocation::new("git")
+            .args(["log", "-1", "--format=%H %ct"])
+            .cwd(root),
+    )
+    .ok()?;
+    if !out.success() {
+        return None;
+    }
+    let (sha, time) = out.stdout.trim().split_once(' ')?;
+    Some((sha.to_string(), time.parse().ok()?))
+}
+
 /// HEAD's short commit id, when the workspace is a git checkout with a commit.
 pub fn git_sha(root: &Utf8Path) -> Option<String> {
     let out = process::capture(

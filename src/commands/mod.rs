@@ -1,6 +1,7 @@
 //! Owns orchestration: one function per subcommand, turning CLI values into a pipeline request,
 //! running it, and handing results to the shell. No business logic lives here.
 
+pub mod build;
 pub mod dockerfile;
 pub mod init;
 pub mod plan;

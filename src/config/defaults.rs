@@ -11,6 +11,10 @@ pub const TAGS: &[&str] = &["{version}", "latest"];
 pub const PLATFORMS: &[&str] = &["linux/amd64"];
 pub const PROFILE: &str = "release";
 pub const DOCKERFILE: &str = "Dockerfile";
+/// What the smoke test runs a loaded image's entrypoint with.
+pub const SMOKE_TEST: &[&str] = &["--version"];
+/// Where `build` writes the Dockerfile it builds with (inside the target directory).
+pub const BUILD_DIR: &str = "distroless";
 
 /// Debian release of the builder and of the runtime base. They must match: a glibc binary built
 /// on a newer Debian than its runtime fails at start with `GLIBC_2.xx not found`.

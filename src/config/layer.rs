@@ -68,6 +68,14 @@ pub enum Port {
     Spec(String),
 }
 
+/// The smoke test run on a loaded image: the probe arguments, or `false` to skip it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum SmokeTest {
+    Enabled(bool),
+    Args(Vec<String>),
+}
+
 /// One configuration layer. Field names are the TOML keys (kebab-case).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -97,6 +105,12 @@ pub struct Layer {
     pub entrypoint: Option<String>,
     pub dockerfile: Option<String>,
     pub dockerfile_syntax: Option<String>,
+    pub cache_from: Option<Vec<String>>,
+    pub cache_to: Option<Vec<String>>,
+    pub provenance: Option<bool>,
+    pub sbom: Option<bool>,
+    pub smoke_test: Option<SmokeTest>,
+    pub size_budget: Option<String>,
 }
 
 /// Every key a table may hold, in the order the README documents them.
@@ -126,6 +140,12 @@ pub const KEYS: &[&str] = &[
     "entrypoint",
     "dockerfile",
     "dockerfile-syntax",
+    "cache-from",
+    "cache-to",
+    "provenance",
+    "sbom",
+    "smoke-test",
+    "size-budget",
 ];
 
 /// Keys that describe the whole Dockerfile, so only the workspace table may set them.
@@ -268,6 +288,12 @@ impl Layer {
             entrypoint,
             dockerfile,
             dockerfile_syntax,
+            cache_from,
+            cache_to,
+            provenance,
+            sbom,
+            smoke_test,
+            size_budget,
         } = self;
         fn pick<T: Clone>(lower: Option<T>, upper: &Option<T>) -> Option<T> {
             upper.clone().or(lower)
@@ -310,6 +336,12 @@ impl Layer {
             entrypoint: pick(entrypoint, &upper.entrypoint),
             dockerfile: pick(dockerfile, &upper.dockerfile),
             dockerfile_syntax: pick(dockerfile_syntax, &upper.dockerfile_syntax),
+            cache_from: pick(cache_from, &upper.cache_from),
+            cache_to: pick(cache_to, &upper.cache_to),
+            provenance: pick(provenance, &upper.provenance),
+            sbom: pick(sbom, &upper.sbom),
+            smoke_test: pick(smoke_test, &upper.smoke_test),
+            size_budget: pick(size_budget, &upper.size_budget),
         }
     }
 }
@@ -332,7 +364,13 @@ fn expected_shape(key: &str) -> &'static str {
         "variant" => "one of \"nonroot\", \"root\", \"debug\", \"debug-nonroot\"",
         "platforms" => "an array of platforms, e.g. [\"linux/amd64\", \"linux/arm64\"]",
         "bins" | "tags" | "features" | "apt-packages" | "args" => "an array of strings",
-        "no-default-features" | "all-features" | "single-image" => "true or false",
+        "no-default-features" | "all-features" | "single-image" | "provenance" | "sbom" => {
+            "true or false"
+        }
+        "smoke-test" => "false, or the arguments to probe the binary with, e.g. [\"--version\"]",
+        "cache-from" | "cache-to" => {
+            "an array of buildx cache specs, e.g. [\"type=registry,ref=ghcr.io/acme/web:cache\"]"
+        }
         "assets" => {
             "an array of tables: { src = \"static\", dest = \"/srv/static\", mode = \"0644\" }"
         }
@@ -388,6 +426,12 @@ mod tests {
             entrypoint: Some(String::new()),
             dockerfile: Some(String::new()),
             dockerfile_syntax: Some(String::new()),
+            cache_from: Some(vec![]),
+            cache_to: Some(vec![]),
+            provenance: Some(true),
+            sbom: Some(true),
+            smoke_test: Some(SmokeTest::Enabled(true)),
+            size_budget: Some(String::new()),
         };
         let value = serde_json::to_value(&full).unwrap();
         let mut keys: Vec<&str> = value

@@ -25,7 +25,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::platform::Platform;
 use crate::workspace::Workspace;
-pub use layer::{Asset, Layer, Origin, Port, RuntimeChoice, Variant};
+pub use layer::{Asset, Layer, Origin, Port, RuntimeChoice, SmokeTest, Variant};
 
 /// All layers, parsed and validated.
 #[derive(Debug, Clone)]
@@ -64,6 +64,12 @@ pub struct PackageSettings {
     pub labels: BTreeMap<String, String>,
     pub single_image: bool,
     pub entrypoint: Option<String>,
+    /// Arguments for the smoke test of a loaded image; `None` when it is off.
+    pub smoke_test: Option<Vec<String>>,
+    /// Largest acceptable image size in bytes.
+    pub size_budget: Option<u64>,
+    pub provenance: bool,
+    pub sbom: bool,
 }
 
 /// Settings that shape the whole Dockerfile.
@@ -75,6 +81,8 @@ pub struct WorkspaceSettings {
     pub dockerfile_syntax: Option<String>,
     /// The workspace-wide binary selection.
     pub bins: Option<Vec<String>>,
+    pub cache_from: Vec<String>,
+    pub cache_to: Vec<String>,
 }
 
 impl Config {
@@ -190,6 +198,16 @@ impl Config {
             labels: m.labels.unwrap_or_default(),
             single_image: m.single_image.unwrap_or(false),
             entrypoint: m.entrypoint,
+            smoke_test: match m.smoke_test {
+                None | Some(SmokeTest::Enabled(true)) => {
+                    Some(defaults::SMOKE_TEST.iter().map(|s| s.to_string()).collect())
+                }
+                Some(SmokeTest::Enabled(false)) => None,
+                Some(SmokeTest::Args(args)) => Some(args),
+            },
+            size_budget: m.size_budget.as_deref().and_then(parse_size),
+            provenance: m.provenance.unwrap_or(true),
+            sbom: m.sbom.unwrap_or(true),
         })
     }
 
@@ -210,6 +228,8 @@ impl Config {
             dockerfile: Utf8PathBuf::from(dockerfile),
             dockerfile_syntax: ws.dockerfile_syntax,
             bins: ws.bins,
+            cache_from: ws.cache_from.unwrap_or_default(),
+            cache_to: ws.cache_to.unwrap_or_default(),
         })
     }
 }
@@ -249,6 +269,28 @@ fn port_spec(port: &Port) -> Result<String> {
         ));
     }
     Ok(format!("{number}/{proto}"))
+}
+
+/// Parses a size such as `12MB`, `12 MiB`, `500kB` or `1.5GB` (SI units are powers of 1000, as
+/// docker reports sizes; `KiB`/`MiB`/`GiB` are powers of 1024) into bytes.
+pub fn parse_size(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number.parse().ok()?;
+    let factor: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "kb" | "k" => 1e3,
+        "mb" | "m" => 1e6,
+        "gb" | "g" => 1e9,
+        "kib" => 1024.0,
+        "mib" => 1024.0 * 1024.0,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        _ => return None,
+    };
+    (number >= 0.0).then(|| (number * factor).round() as u64)
 }
 
 /// The placeholders a tag template may use.
@@ -496,6 +538,38 @@ fn validate_layer(layer: &Layer, origin: &Origin) -> Result<()> {
             "an image reference such as \"docker/dockerfile:1.7\"",
         );
     }
+    if let Some(budget) = &layer.size_budget
+        && parse_size(budget).is_none()
+    {
+        return bad(
+            "size-budget",
+            budget,
+            "a size such as \"12MB\", \"20MiB\" or \"1.5GB\"",
+        );
+    }
+    if let Some(SmokeTest::Args(args)) = &layer.smoke_test
+        && args.iter().any(|a| a.contains('\n'))
+    {
+        return bad(
+            "smoke-test",
+            &args.join(" "),
+            "probe arguments are one line each",
+        );
+    }
+    for spec in layer
+        .cache_from
+        .iter()
+        .flatten()
+        .chain(layer.cache_to.iter().flatten())
+    {
+        if spec.is_empty() || spec.contains(char::is_whitespace) {
+            return bad(
+                "cache-from",
+                spec,
+                "a buildx cache spec such as \"type=registry,ref=ghcr.io/acme/web:buildcache\"",
+            );
+        }
+    }
     if let Some(v) = &layer.rust_version {
         let parts: Vec<&str> = v.split('.').collect();
         if !(2..=3).contains(&parts.len())
@@ -697,6 +771,16 @@ mod tests {
             ..Layer::default()
         };
         validate_layer(&ok, &origin).unwrap();
+    }
+
+    #[test]
+    fn sizes_parse_in_docker_units() {
+        assert_eq!(parse_size("12MB"), Some(12_000_000));
+        assert_eq!(parse_size("12 MiB"), Some(12 * 1024 * 1024));
+        assert_eq!(parse_size("1.5GB"), Some(1_500_000_000));
+        assert_eq!(parse_size("4096"), Some(4096));
+        assert_eq!(parse_size("12 parsecs"), None);
+        assert_eq!(parse_size("MB"), None);
     }
 
     #[test]

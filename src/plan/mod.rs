@@ -54,6 +54,9 @@ pub struct Plan {
     pub groups: Vec<BuildGroup>,
     /// Sorted by name, except that the default image (the Dockerfile's last stage) comes last.
     pub images: Vec<ImagePlan>,
+    /// `--cache-from` / `--cache-to` specs from the workspace table.
+    pub cache_from: Vec<String>,
+    pub cache_to: Vec<String>,
     pub warnings: Vec<String>,
 }
 
@@ -135,6 +138,12 @@ pub struct ImagePlan {
     pub args: Option<Vec<String>>,
     pub workdir: Option<String>,
     pub assets: Vec<AssetPlan>,
+    /// Probe arguments for the smoke test after a load; `None` when it is off.
+    pub smoke_test: Option<Vec<String>>,
+    /// Largest acceptable image size in bytes.
+    pub size_budget: Option<u64>,
+    pub provenance: bool,
+    pub sbom: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -551,6 +560,8 @@ pub fn plan(
         skeleton,
         groups,
         images,
+        cache_from: ws_settings.cache_from.clone(),
+        cache_to: ws_settings.cache_to.clone(),
         warnings,
     })
 }
@@ -989,6 +1000,10 @@ fn image_plan(
         args: s.args.clone(),
         workdir: s.workdir.clone(),
         assets,
+        smoke_test: s.smoke_test.clone(),
+        size_budget: s.size_budget,
+        provenance: s.provenance,
+        sbom: s.sbom,
     })
 }
 

@@ -1,0 +1,403 @@
+//! `cargo distroless build`: plan, write the Dockerfile under the target directory, check the
+//! engine, run one `docker buildx build` per image, then inspect, smoke-test and report.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use camino::Utf8Path;
+use serde::Serialize;
+
+use crate::cli::{BuildArgs, MessageFormat};
+use crate::docker::{self, BuildRequest, Output};
+use crate::error::{Error, Result};
+use crate::plan::ImagePlan;
+use crate::shell::Shell;
+use crate::{files, pipeline, workspace};
+
+/// How long a smoke-test probe may run: a binary that ignores `--version` and starts serving
+/// must not hang a release pipeline.
+const SMOKE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What `--message-format json` prints for each image, and what the summary is made from.
+#[derive(Debug, Clone, Serialize)]
+pub struct BuiltImage {
+    pub reason: &'static str,
+    pub image: String,
+    pub repository: String,
+    pub tags: Vec<String>,
+    pub references: Vec<String>,
+    pub platforms: Vec<String>,
+    pub runtime: String,
+    pub output: String,
+    pub digest: Option<String>,
+    pub size: Option<u64>,
+    pub binary_size: Option<u64>,
+    pub base_size: Option<u64>,
+    pub smoke_test: String,
+    pub metadata_file: String,
+}
+
+pub fn run(args: &BuildArgs) -> Result<i32> {
+    let shell = super::shell(&args.output);
+    let mut request = super::request(&args.selection);
+    request.cli.provenance = args.provenance;
+    request.cli.sbom = args.sbom;
+    let planned = pipeline::plan(&request)?;
+    super::show_warnings(&shell, &planned.plan.warnings);
+    let plan = &planned.plan;
+    let root = &planned.workspace.root;
+
+    let output = match (&args.output_spec, args.push) {
+        (Some(spec), _) => {
+            if !spec.contains("type=") {
+                return Err(Error::input(format!("`--output {spec}` has no `type=`")).with_help("give a buildx output spec such as `type=oci,dest=web.tar` or `type=local,dest=out`"));
+            }
+            Output::Spec(spec.clone())
+        }
+        (None, true) => Output::Push,
+        (None, false) => Output::Load,
+    };
+    if output == Output::Push {
+        for image in &plan.images {
+            if !names_a_registry(&image.repository) {
+                return Err(Error::input(format!("`--push` needs a registry, but image `{}` is just `{}`", image.name, image.repository))
+                    .with_help("set `registry = \"ghcr.io/<owner>\"` in `[workspace.metadata.distroless]` (or `image` to a full name) so the tags say where to push"));
+            }
+        }
+    }
+
+    let (build_dir, build_files) = pipeline::build_files(&planned)?;
+    files::write_all(&build_files, true)?;
+    let dockerfile = build_dir.join("Dockerfile");
+    shell.verbose_status("Generated", &build_files[0].display);
+
+    let commit = workspace::git_commit(root);
+    let source_date_epoch = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .or(commit.as_ref().map(|c| c.1));
+    let created_at = source_date_epoch
+        .filter(|e| *e >= 0)
+        .map(|e| UNIX_EPOCH + Duration::from_secs(e as u64))
+        .unwrap_or_else(SystemTime::now);
+    let created = humantime::format_rfc3339_seconds(created_at).to_string();
+    let cache_from = if args.cache_from.is_empty() {
+        plan.cache_from.clone()
+    } else {
+        args.cache_from.clone()
+    };
+    let cache_to = if args.cache_to.is_empty() {
+        plan.cache_to.clone()
+    } else {
+        args.cache_to.clone()
+    };
+
+    let invocations: Vec<_> = plan
+        .images
+        .iter()
+        .map(|image| {
+            let metadata_file = docker::metadata_path(&build_dir, &image.name);
+            let inv = docker::build_invocation(&BuildRequest {
+                image,
+                dockerfile: &dockerfile,
+                context: root,
+                output: &output,
+                cache_from: &cache_from,
+                cache_to: &cache_to,
+                builder: args.builder.as_deref(),
+                network: args.network.as_deref(),
+                metadata_file: &metadata_file,
+                revision: commit.as_ref().map(|c| c.0.as_str()),
+                created: &created,
+                source_date_epoch,
+                secrets: &[],
+                ssh: false,
+                extra_args: &args.extra,
+            });
+            (image, inv, metadata_file)
+        })
+        .collect();
+
+    if args.dry_run {
+        shell.status(
+            "Generated",
+            format!(
+                "{} (the commands below build with it)",
+                build_files[0].display
+            ),
+        );
+        for (_, inv, _) in &invocations {
+            shell.stdout(format!("{}\n", inv.shell_quoted()));
+        }
+        return Ok(0);
+    }
+
+    let engine = docker::preflight(args.builder.as_deref())?;
+    shell.verbose_status(
+        "Engine",
+        format!(
+            "{} on {}, buildx {}, driver {}",
+            engine.server_version, engine.platform, engine.buildx_version, engine.driver
+        ),
+    );
+    for image in &plan.images {
+        docker::check_capabilities(&engine, image, &output)?;
+    }
+
+    let mut built = Vec::new();
+    for (image, inv, metadata_file) in &invocations {
+        shell.status(
+            "Building",
+            format!(
+                "{} ({}) for {}",
+                image.name,
+                image.runtime.name(),
+                image.platforms.join(", ")
+            ),
+        );
+        shell.verbose_status("Running", inv.shell_quoted());
+        docker::run_build(inv, &image.name, &build_files[0].display)?;
+        let report = inspect_and_check(
+            &shell,
+            image,
+            &output,
+            metadata_file,
+            &engine,
+            !args.no_smoke_test,
+        )?;
+        if args.message_format == MessageFormat::Json {
+            shell.stdout(format!(
+                "{}\n",
+                serde_json::to_string(&report).map_err(|e| Error::internal(e.to_string()))?
+            ));
+        }
+        built.push(report);
+    }
+    if args.message_format == MessageFormat::Human {
+        summary(&shell, &built);
+    }
+    Ok(0)
+}
+
+/// `ghcr.io/acme/web`, `localhost:5000/web` and `docker.io/acme/web` name a registry; a bare
+/// `web` or `acme/web` leaves it to docker's default, which is rarely what a pipeline means.
+fn names_a_registry(repository: &str) -> bool {
+    match repository.split_once('/') {
+        Some((first, _)) => first.contains('.') || first.contains(':') || first == "localhost",
+        None => false,
+    }
+}
+
+fn inspect_and_check(
+    shell: &Shell,
+    image: &ImagePlan,
+    output: &Output,
+    metadata_file: &Utf8Path,
+    engine: &docker::Engine,
+    smoke: bool,
+) -> Result<BuiltImage> {
+    let metadata = docker::read_metadata(metadata_file);
+    let digest = metadata
+        .get("containerimage.digest")
+        .or_else(|| metadata.get("containerimage.config.digest"))
+        .and_then(|v| v.as_str())
+        .map(str::to_string);
+    let mut report = BuiltImage {
+        reason: "image-built",
+        image: image.name.clone(),
+        repository: image.repository.clone(),
+        tags: image.tags.clone(),
+        references: image.references(),
+        platforms: image.platforms.clone(),
+        runtime: image.runtime.name().to_string(),
+        output: output.name().to_string(),
+        digest,
+        size: None,
+        binary_size: None,
+        base_size: None,
+        smoke_test: "not run (image not loaded)".to_string(),
+        metadata_file: metadata_file.to_string(),
+    };
+    if *output != Output::Load {
+        return Ok(report);
+    }
+    let Some(reference) = image.references().into_iter().next() else {
+        return Ok(report);
+    };
+    let inspected = docker::inspect_image(&reference)?;
+    report.size = inspected["Size"].as_u64();
+    if report.digest.is_none() {
+        report.digest = inspected["Id"].as_str().map(str::to_string);
+    }
+    // The base is in the local store when the docker driver built from it; not always with
+    // other drivers, and then its size is simply not reported.
+    report.base_size = docker::inspect_image(&image.runtime_image)
+        .ok()
+        .and_then(|v| v["Size"].as_u64());
+    let layers = docker::history(&reference)?;
+    let binary_marker = format!("/usr/local/bin/{}", image.entrypoint);
+    report.binary_size = layers
+        .iter()
+        .find(|(_, by)| by.contains("COPY") && by.contains(&binary_marker))
+        .map(|(size, _)| *size);
+
+    report.smoke_test = if !smoke {
+        "skipped (--no-smoke-test)".to_string()
+    } else if image.smoke_test.is_none() {
+        "off (smoke-test = false)".to_string()
+    } else if image.platforms.len() != 1 || image.platforms[0] != engine.platform {
+        "skipped (not the engine's platform)".to_string()
+    } else {
+        smoke_test(shell, image, &reference, &inspected)?;
+        "passed".to_string()
+    };
+
+    if let (Some(budget), Some(size)) = (image.size_budget, report.size)
+        && size > budget
+    {
+        let mut biggest: Vec<&(u64, String)> = layers.iter().filter(|(s, _)| *s > 0).collect();
+        biggest.sort_by(|a, b| b.0.cmp(&a.0));
+        let mut err = Error::build(format!(
+            "image `{}` is {}, over its size budget of {}",
+            image.name,
+            human_size(size),
+            human_size(budget)
+        ));
+        if let Some(base) = report.base_size {
+            err = err.with_detail(format!(
+                "  {:>10}  the base image {}",
+                human_size(base),
+                image.runtime_image
+            ));
+        }
+        for (s, by) in biggest.iter().take(5) {
+            let by: String = by.chars().take(100).collect();
+            err = err.with_detail(format!("  {:>10}  {by}", human_size(*s)));
+        }
+        return Err(err.with_help("strip debug info, drop unused features, or pick the static runtime; raise `size-budget` if the growth is expected"));
+    }
+    Ok(report)
+}
+
+/// Runs the entrypoint with the probe arguments, checks the user, checks there is no shell.
+fn smoke_test(
+    shell: &Shell,
+    image: &ImagePlan,
+    reference: &str,
+    inspected: &serde_json::Value,
+) -> Result<()> {
+    let args = image.smoke_test.clone().unwrap_or_default();
+    let entrypoint = format!("/usr/local/bin/{}", image.entrypoint);
+    shell.status(
+        "Testing",
+        format!("{reference}: `{} {}`", image.entrypoint, args.join(" ")),
+    );
+    let fail = |what: String| {
+        Error::build(format!(
+            "smoke test of image `{}` failed: {what}",
+            image.name
+        ))
+    };
+    match docker::run_in_image(reference, &entrypoint, &args, SMOKE_TIMEOUT)? {
+        None => {
+            return Err(fail(format!("`{} {}` did not exit within {} s", image.entrypoint, args.join(" "), SMOKE_TIMEOUT.as_secs()))
+                .with_help("set `smoke-test = [\"<args that make it exit>\"]` in its `[package.metadata.distroless]`, or `smoke-test = false`"));
+        }
+        Some(out) if !out.success() => {
+            let quoted: Vec<String> = out
+                .stderr
+                .lines()
+                .chain(out.stdout.lines())
+                .take(10)
+                .map(|l| format!("  {l}"))
+                .collect();
+            return Err(fail(format!("`{} {}` exited with {}", image.entrypoint, args.join(" "), out.code.map(|c| c.to_string()).unwrap_or_else(|| "a signal".into())))
+                .with_detail(quoted.join("\n"))
+                .with_help("a binary that cannot start in its image is broken (a missing library, a wrong architecture); if the probe arguments are wrong, set `smoke-test`"));
+        }
+        Some(_) => {}
+    }
+    let user = inspected["Config"]["User"].as_str().unwrap_or_default();
+    if image.variant.is_nonroot() && user != image.user {
+        return Err(fail(format!("it runs as user `{user}`, not `{}`", image.user))
+            .with_help("a `runtime-image` override or extra `-- --build-arg` changed the user; distroless `:nonroot` images run as 65532"));
+    }
+    if !image.variant.has_shell() {
+        for sh in ["/bin/sh", "/busybox/sh"] {
+            if let Some(out) = docker::run_in_image(
+                reference,
+                sh,
+                &["-c".to_string(), "true".to_string()],
+                SMOKE_TIMEOUT,
+            )? && out.success()
+            {
+                return Err(fail(format!("it has a shell at `{sh}`, and variant `{}` should have none", image.variant.tag()))
+                        .with_help("check `runtime-image`: a distroless base without `debug` in its tag has no shell; use `variant = \"debug-nonroot\"` if a shell is wanted"));
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn human_size(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1_000_000_000 => format!("{:.2} GB", b as f64 / 1e9),
+        b if b >= 1_000_000 => format!("{:.1} MB", b as f64 / 1e6),
+        b if b >= 1_000 => format!("{:.1} kB", b as f64 / 1e3),
+        b => format!("{b} B"),
+    }
+}
+
+fn summary(shell: &Shell, built: &[BuiltImage]) {
+    for b in built {
+        let digest = b
+            .digest
+            .as_deref()
+            .map(|d| d.chars().take(19).collect::<String>())
+            .unwrap_or_else(|| "(no digest)".into());
+        let size = match (b.size, b.binary_size, b.base_size) {
+            (Some(s), Some(bin), Some(base)) => format!(
+                ", {} (binary {} + base {})",
+                human_size(s),
+                human_size(bin),
+                human_size(base)
+            ),
+            (Some(s), _, _) => format!(", {}", human_size(s)),
+            _ => String::new(),
+        };
+        shell.status(
+            "Built",
+            format!(
+                "{} {digest}{size}, {}, {}",
+                b.image,
+                b.platforms.join(","),
+                b.output
+            ),
+        );
+        for r in &b.references {
+            shell.stderr(format!("             {r}\n"));
+        }
+        if b.smoke_test == "passed" {
+            shell.verbose_status("Smoke test", "passed");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registries_are_recognised() {
+        assert!(names_a_registry("ghcr.io/acme/web"));
+        assert!(names_a_registry("localhost:5000/web"));
+        assert!(names_a_registry("localhost/web"));
+        assert!(!names_a_registry("web"));
+        assert!(!names_a_registry("acme/web"));
+    }
+
+    #[test]
+    fn sizes_read_like_dockers() {
+        assert_eq!(human_size(2_303_774), "2.3 MB");
+        assert_eq!(human_size(512), "512 B");
+    }
+}

@@ -1,0 +1,435 @@
+//! Owns the conversation with docker: the preflight probes, what the builder can do, and the
+//! `docker buildx build` / `docker run` invocations as typed values built from the plan. The
+//! processes themselves run through [`crate::process`]; `CARGO_DISTROLESS_DOCKER` names another
+//! program (a different CLI, or a fake in tests).
+
+use std::collections::BTreeMap;
+use std::io;
+
+use camino::{Utf8Path, Utf8PathBuf};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::plan::ImagePlan;
+use crate::process::{self, Captured, Invocation};
+
+/// The oldest buildx that has everything we pass (`--provenance`, `--sbom`, `--metadata-file`).
+pub const MIN_BUILDX: semver::Version = semver::Version::new(0, 10, 0);
+
+pub fn program() -> String {
+    std::env::var("CARGO_DISTROLESS_DOCKER")
+        .ok()
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| "docker".to_string())
+}
+
+fn docker() -> Invocation {
+    Invocation::new(program())
+}
+
+fn quote_output(out: &Captured) -> String {
+    let text = if out.stderr.trim().is_empty() {
+        &out.stdout
+    } else {
+        &out.stderr
+    };
+    text.trim_end()
+        .lines()
+        .rev()
+        .take(12)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .map(|l| format!("  {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn run_probe(inv: &Invocation) -> Result<Captured> {
+    process::capture(inv).map_err(|e| {
+        if e.kind() == io::ErrorKind::NotFound {
+            Error::environment(format!("`{}` was not found", inv.program))
+                .with_help("install Docker with the buildx plugin, or set `CARGO_DISTROLESS_DOCKER` to the docker CLI")
+        } else {
+            Error::environment(format!("could not run `{}`: {e}", inv.shell_quoted()))
+        }
+    })
+}
+
+/// What the engine and builder are.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Engine {
+    pub buildx_version: String,
+    pub server_version: String,
+    /// The builder's driver: `docker`, `docker-container`, `kubernetes`, `remote`.
+    pub driver: String,
+    /// The engine stores images in containerd (needed to load multi-platform images and to
+    /// export OCI archives with the plain docker driver).
+    pub containerd_store: bool,
+    /// The engine's own platform, `linux/amd64`.
+    pub platform: String,
+}
+
+/// The first `x.y.z` in `docker buildx version` output, whatever packaging added around it.
+pub fn parse_buildx_version(text: &str) -> Option<semver::Version> {
+    text.split_whitespace().find_map(|word| {
+        let word = word.trim_start_matches('v');
+        let core: String = word
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .collect();
+        let parts: Vec<&str> = core.split('.').collect();
+        (parts.len() >= 3)
+            .then(|| semver::Version::parse(&parts[..3].join(".")).ok())
+            .flatten()
+    })
+}
+
+fn docker_arch(machine: &str) -> &str {
+    match machine {
+        "x86_64" | "amd64" => "amd64",
+        "aarch64" | "arm64" => "arm64",
+        "armv7l" | "arm" => "arm",
+        other => other,
+    }
+}
+
+/// Checks docker, buildx and the engine, in that order; each failure has its own message.
+pub fn preflight(builder: Option<&str>) -> Result<Engine> {
+    let version = run_probe(&docker().args(["buildx", "version"]))?;
+    if !version.success() {
+        return Err(
+            Error::environment("the docker buildx plugin is not available")
+                .with_detail(quote_output(&version))
+                .with_help(
+                    "install the buildx plugin (Debian: `docker-buildx`; Docker Desktop ships it)",
+                ),
+        );
+    }
+    let buildx = parse_buildx_version(&version.stdout).ok_or_else(|| {
+        Error::environment(format!(
+            "could not read the buildx version from `{}`",
+            version.stdout.trim()
+        ))
+    })?;
+    if buildx < MIN_BUILDX {
+        return Err(Error::environment(format!(
+            "docker buildx {buildx} is too old; cargo-distroless needs {MIN_BUILDX} or newer"
+        ))
+        .with_help("upgrade the buildx plugin"));
+    }
+    let info = run_probe(&docker().args(["info", "--format", "{{json .}}"]))?;
+    if !info.success() {
+        return Err(Error::environment("the Docker engine does not answer")
+            .with_detail(quote_output(&info))
+            .with_help("start the Docker daemon, or point `DOCKER_HOST` at a running engine"));
+    }
+    let info: serde_json::Value = serde_json::from_str(info.stdout.trim())
+        .map_err(|e| Error::environment(format!("could not parse `docker info`: {e}")))?;
+    let containerd_store = info["DriverStatus"].as_array().is_some_and(|rows| {
+        rows.iter()
+            .any(|r| r.to_string().contains("io.containerd.snapshotter"))
+    });
+    let mut inspect = docker().args(["buildx", "inspect"]);
+    if let Some(b) = builder {
+        inspect = inspect.arg("--builder").arg(b);
+    }
+    let inspected = run_probe(&inspect)?;
+    if !inspected.success() {
+        return Err(Error::environment(format!("the buildx builder {} is not usable", builder.map(|b| format!("`{b}`")).unwrap_or_else(|| "in use".into())))
+            .with_detail(quote_output(&inspected))
+            .with_help("list builders with `docker buildx ls`, or create one with `docker buildx create --use`"));
+    }
+    let driver = inspected
+        .stdout
+        .lines()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("Driver:")
+                .map(|d| d.trim().to_string())
+        })
+        .unwrap_or_else(|| "docker".to_string());
+    Ok(Engine {
+        buildx_version: buildx.to_string(),
+        server_version: info["ServerVersion"]
+            .as_str()
+            .unwrap_or("unknown")
+            .to_string(),
+        driver,
+        containerd_store,
+        platform: format!(
+            "linux/{}",
+            docker_arch(info["Architecture"].as_str().unwrap_or("x86_64"))
+        ),
+    })
+}
+
+/// Where the built image goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Output {
+    /// Into the local engine's image store.
+    Load,
+    /// To the registry named by the tags.
+    Push,
+    /// Any other buildx `--output` spec, verbatim (`type=oci,dest=web.tar`).
+    Spec(String),
+}
+
+impl Output {
+    pub fn name(&self) -> &str {
+        match self {
+            Output::Load => "load",
+            Output::Push => "push",
+            Output::Spec(_) => "output",
+        }
+    }
+}
+
+/// Refuses what the builder cannot do, before anything is built, with the ways out.
+pub fn check_capabilities(engine: &Engine, image: &ImagePlan, output: &Output) -> Result<()> {
+    let plain_docker = engine.driver == "docker" && !engine.containerd_store;
+    let ways_out = "use `--push`, or `--output type=oci,dest=<file>` on a docker-container builder (`docker buildx create --use`), or enable the containerd image store in the engine";
+    if plain_docker && *output == Output::Load && image.platforms.len() > 1 {
+        return Err(Error::environment(format!(
+            "image `{}` is for {} platforms, and the `docker` driver without the containerd image store cannot load a multi-platform image",
+            image.name,
+            image.platforms.len()
+        ))
+        .with_help(format!("{ways_out}; or build one platform with `--platform`")));
+    }
+    if plain_docker && matches!(output, Output::Spec(s) if s.contains("type=oci")) {
+        return Err(Error::environment(
+            "the `docker` driver without the containerd image store cannot export an OCI archive",
+        )
+        .with_help(ways_out));
+    }
+    Ok(())
+}
+
+/// Everything one `docker buildx build` needs beyond the plan.
+#[derive(Debug, Clone)]
+pub struct BuildRequest<'a> {
+    pub image: &'a ImagePlan,
+    pub dockerfile: &'a Utf8Path,
+    pub context: &'a Utf8Path,
+    pub output: &'a Output,
+    pub cache_from: &'a [String],
+    pub cache_to: &'a [String],
+    pub builder: Option<&'a str>,
+    pub network: Option<&'a str>,
+    pub metadata_file: &'a Utf8Path,
+    /// The commit the image is built from (revision label).
+    pub revision: Option<&'a str>,
+    /// RFC 3339 creation time (created label).
+    pub created: &'a str,
+    /// `SOURCE_DATE_EPOCH`: buildx passes it to BuildKit, which clamps timestamps to it.
+    pub source_date_epoch: Option<i64>,
+    /// `--secret` specs (`id=...,env=...`).
+    pub secrets: &'a [String],
+    pub ssh: bool,
+    pub extra_args: &'a [String],
+}
+
+/// The `docker buildx build` invocation for one image.
+pub fn build_invocation(req: &BuildRequest<'_>) -> Invocation {
+    let image = req.image;
+    let mut inv = docker().args(["buildx", "build"]);
+    if let Some(b) = req.builder {
+        inv = inv.arg("--builder").arg(b);
+    }
+    inv = inv
+        .arg("--file")
+        .arg(req.dockerfile.as_str())
+        .arg("--target")
+        .arg(&image.name);
+    inv = inv.arg("--platform").arg(image.platforms.join(","));
+    for reference in image.references() {
+        inv = inv.arg("--tag").arg(reference);
+    }
+    inv = inv
+        .arg("--label")
+        .arg(format!("org.opencontainers.image.created={}", req.created));
+    if let Some(rev) = req.revision {
+        inv = inv.arg("--build-arg").arg(format!("REVISION={rev}"));
+    }
+    match req.output {
+        Output::Load => inv = inv.arg("--load"),
+        Output::Push => {
+            inv = inv.arg("--push");
+            // Attestations go with pushed images (a loaded image cannot carry them).
+            inv = inv.arg(format!("--provenance={}", image.provenance));
+            inv = inv.arg(format!("--sbom={}", image.sbom));
+        }
+        Output::Spec(spec) => inv = inv.arg("--output").arg(spec),
+    }
+    for c in req.cache_from {
+        inv = inv.arg("--cache-from").arg(c);
+    }
+    for c in req.cache_to {
+        inv = inv.arg("--cache-to").arg(c);
+    }
+    if let Some(n) = req.network {
+        inv = inv.arg("--network").arg(n);
+    }
+    for s in req.secrets {
+        inv = inv.arg("--secret").arg(s);
+    }
+    if req.ssh {
+        inv = inv.arg("--ssh").arg("default");
+    }
+    inv = inv.arg("--metadata-file").arg(req.metadata_file.as_str());
+    inv = inv.args(req.extra_args.iter().cloned());
+    inv = inv.arg(req.context.as_str());
+    if let Some(epoch) = req.source_date_epoch {
+        inv = inv.env("SOURCE_DATE_EPOCH", epoch.to_string());
+    }
+    inv
+}
+
+/// Runs a build with the terminal attached. A failure quotes the failing step.
+pub fn run_build(inv: &Invocation, image: &str, dockerfile: &Utf8Path) -> Result<()> {
+    let (code, tail) = process::stream(inv).map_err(|e| {
+        if e.kind() == io::ErrorKind::NotFound {
+            Error::environment(format!("`{}` was not found", inv.program))
+                .with_help("install Docker, or set `CARGO_DISTROLESS_DOCKER`")
+        } else {
+            Error::environment(format!("could not run `{}`: {e}", inv.program))
+        }
+    })?;
+    if code == Some(0) {
+        return Ok(());
+    }
+    let failing: Vec<String> = tail
+        .lines()
+        .filter(|l| l.contains("ERROR") || l.contains("error:") || l.contains("failed to solve"))
+        .map(|l| format!("  {}", l.trim()))
+        .collect();
+    let quoted = if failing.is_empty() {
+        tail.lines()
+            .rev()
+            .take(8)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .map(|l| format!("  {l}"))
+            .collect()
+    } else {
+        failing
+    };
+    Err(Error::build(format!("building image `{image}` failed"))
+        .with_detail(quoted.join("\n"))
+        .with_help(format!("the Dockerfile is kept at `{dockerfile}` for inspection; rebuild with `-- --progress plain` for the full log")))
+}
+
+/// What buildx wrote to `--metadata-file`.
+pub fn read_metadata(path: &Utf8Path) -> BTreeMap<String, serde_json::Value> {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default()
+}
+
+/// `docker image inspect` of a loaded image: (id, size in bytes, user, repo digests).
+pub fn inspect_image(reference: &str) -> Result<serde_json::Value> {
+    let out = run_probe(&docker().args(["image", "inspect", reference, "--format", "{{json .}}"]))?;
+    if !out.success() {
+        return Err(
+            Error::build(format!("could not inspect image `{reference}`"))
+                .with_detail(quote_output(&out)),
+        );
+    }
+    serde_json::from_str(out.stdout.trim()).map_err(|e| {
+        Error::build(format!(
+            "could not parse `docker image inspect {reference}`: {e}"
+        ))
+    })
+}
+
+/// Layers of a loaded image, newest first: (size in bytes, the instruction that made it).
+pub fn history(reference: &str) -> Result<Vec<(u64, String)>> {
+    let out = run_probe(&docker().args([
+        "history",
+        "--no-trunc",
+        "--human=false",
+        "--format",
+        "{{.Size}}\t{{.CreatedBy}}",
+        reference,
+    ]))?;
+    if !out.success() {
+        return Err(
+            Error::build(format!("could not read the history of `{reference}`"))
+                .with_detail(quote_output(&out)),
+        );
+    }
+    Ok(out
+        .stdout
+        .lines()
+        .filter_map(|l| l.split_once('\t'))
+        .map(|(size, by)| (size.trim().parse().unwrap_or(0), by.trim().to_string()))
+        .collect())
+}
+
+/// `docker run --rm --network none --entrypoint <entrypoint> <image> <args>`, captured; `None`
+/// when it ran longer than `timeout` (the container is then removed).
+pub fn run_in_image(
+    reference: &str,
+    entrypoint: &str,
+    args: &[String],
+    timeout: std::time::Duration,
+) -> Result<Option<Captured>> {
+    static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let name = format!(
+        "cargo-distroless-smoke-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    let inv = docker()
+        .args([
+            "run",
+            "--rm",
+            "--name",
+            &name,
+            "--network",
+            "none",
+            "--entrypoint",
+            entrypoint,
+            reference,
+        ])
+        .args(args.iter().cloned());
+    let out = process::capture_with_timeout(&inv, timeout)
+        .map_err(|e| Error::environment(format!("could not run `{}`: {e}", inv.shell_quoted())))?;
+    if out.is_none() {
+        let _ = process::capture(&docker().args(["rm", "-f", &name]));
+    }
+    Ok(out)
+}
+
+/// Where build output goes for one image.
+pub fn metadata_path(build_dir: &Utf8Path, image: &str) -> Utf8PathBuf {
+    build_dir.join(format!("{image}.metadata.json"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buildx_versions_parse_from_every_packaging() {
+        assert_eq!(
+            parse_buildx_version(
+                "github.com/docker/buildx v0.13.1 788433953af10f2a698f5c07611dddce2e08c7a0"
+            ),
+            Some(semver::Version::new(0, 13, 1))
+        );
+        assert_eq!(
+            parse_buildx_version("github.com/docker/buildx 0.13.1+ds1 0.13.1+ds1-3"),
+            Some(semver::Version::new(0, 13, 1))
+        );
+        assert_eq!(
+            parse_buildx_version("github.com/docker/buildx v0.9.1-docker"),
+            Some(semver::Version::new(0, 9, 1))
+        );
+        assert_eq!(parse_buildx_version("nonsense"), None);
+    }
+}

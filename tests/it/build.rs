@@ -1,0 +1,426 @@
+//! `build` against a fake `docker` (tests/fake-docker/docker): every argv shape, every failure
+//! path and exit code, and the reports. The real engine is exercised in `engine.rs`.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use crate::support;
+
+struct Fake {
+    log: tempfile::NamedTempFile,
+}
+
+impl Fake {
+    fn new() -> Fake {
+        Fake {
+            log: tempfile::NamedTempFile::new().unwrap(),
+        }
+    }
+    fn run(&self, dir: &Path, mode: &str, args: &[&str]) -> Output {
+        self.run_env(dir, mode, args, &[])
+    }
+    fn run_env(&self, dir: &Path, mode: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let mut cmd = Command::new(support::BIN);
+        cmd.arg("distroless")
+            .args(args)
+            .current_dir(dir)
+            .env("NO_COLOR", "1")
+            .env(
+                "CARGO_DISTROLESS_DOCKER",
+                support::repo_root().join("tests/fake-docker/docker"),
+            )
+            .env("FAKE_DOCKER_MODE", mode)
+            .env("FAKE_DOCKER_LOG", self.log.path())
+            .env("SOURCE_DATE_EPOCH", "1700000000");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
+    }
+    /// The docker calls made, with the temporary directory's path replaced by `[ws]`.
+    fn calls(&self, dir: &Path) -> String {
+        std::fs::read_to_string(self.log.path())
+            .unwrap()
+            .replace(&dir.display().to_string(), "[ws]")
+    }
+}
+
+fn builds(calls: &str) -> Vec<&str> {
+    calls
+        .lines()
+        .filter(|l| l.starts_with("buildx build"))
+        .collect()
+}
+
+#[test]
+fn dry_run_prints_pasteable_commands_and_runs_nothing() {
+    let dir = support::fixture("example-workspace");
+    let fake = Fake::new();
+    let out = fake.run(
+        dir.path(),
+        "ok",
+        &[
+            "build",
+            "--dry-run",
+            "--network",
+            "host",
+            "--cache-from",
+            "type=local,src=/tmp/c",
+            "--",
+            "--progress",
+            "plain",
+        ],
+    );
+    assert!(out.status.success(), "{}", support::stderr(&out));
+    assert_eq!(
+        fake.calls(dir.path()),
+        "",
+        "a dry run calls no docker at all"
+    );
+    let fake_docker = support::repo_root()
+        .join("tests/fake-docker/docker")
+        .display()
+        .to_string();
+    let printed = support::stdout(&out)
+        .replace(&dir.path().display().to_string(), "[ws]")
+        .replace(&fake_docker, "docker");
+    insta::assert_snapshot!("build-dry-run-load", printed);
+    for line in printed.lines() {
+        let words = shell_words::split(line).expect("every line is valid shell");
+        assert_eq!(words[1], "docker");
+    }
+    assert!(
+        dir.path().join("target/distroless/Dockerfile").is_file(),
+        "the Dockerfile the commands name exists"
+    );
+    assert!(
+        dir.path()
+            .join("target/distroless/Dockerfile.dockerignore")
+            .is_file()
+    );
+}
+
+#[test]
+fn push_shape_carries_attestations_cache_and_metadata() {
+    let dir = support::fixture("multi-bin");
+    let fake = Fake::new();
+    let out = fake.run(
+        dir.path(),
+        "ok",
+        &[
+            "build",
+            "--push",
+            "--bin",
+            "server",
+            "--cache-to",
+            "type=registry,ref=ghcr.io/acme/cache,mode=max",
+            "--sbom",
+            "false",
+            "--builder",
+            "ci",
+            "--message-format",
+            "json",
+        ],
+    );
+    assert!(out.status.success(), "{}", support::stderr(&out));
+    let calls = fake.calls(dir.path());
+    insta::assert_snapshot!("build-push-calls", calls);
+    let report: serde_json::Value =
+        serde_json::from_str(support::stdout(&out).trim()).expect("one JSON object per image");
+    assert_eq!(report["reason"], "image-built");
+    assert_eq!(
+        report["digest"],
+        "sha256:1111111111111111111111111111111111111111111111111111111111111111"
+    );
+    assert_eq!(report["references"][0], "ghcr.io/acme/jobs-server:0.9.0");
+    assert_eq!(report["output"], "push");
+    assert_eq!(report["smoke_test"], "not run (image not loaded)");
+}
+
+#[test]
+fn load_reports_sizes_and_runs_the_smoke_test() {
+    let dir = support::fixture("example-workspace");
+    let fake = Fake::new();
+    let out = fake.run(
+        dir.path(),
+        "ok",
+        &["build", "-p", "web", "--message-format", "json"],
+    );
+    assert!(out.status.success(), "{}", support::stderr(&out));
+    let report: serde_json::Value = serde_json::from_str(support::stdout(&out).trim()).unwrap();
+    assert_eq!(report["size"], 2300000);
+    assert_eq!(report["binary_size"], 508000);
+    assert_eq!(report["base_size"], 1800000);
+    assert_eq!(report["smoke_test"], "passed");
+    let calls = fake.calls(dir.path());
+    let order: Vec<String> = calls
+        .lines()
+        .map(|l| l.split_whitespace().take(2).collect::<Vec<_>>().join(" "))
+        .collect();
+    assert_eq!(
+        order[..4],
+        [
+            "buildx version",
+            "info --format",
+            "buildx inspect",
+            "buildx build"
+        ],
+        "preflight comes before any build:\n{calls}"
+    );
+    assert!(calls.contains("run --rm --name"), "the probe runs");
+    assert!(
+        calls.contains("--entrypoint /usr/local/bin/web web:0.3.1 --version"),
+        "{calls}"
+    );
+    assert!(
+        calls.contains("--entrypoint /bin/sh"),
+        "the shell check runs:\n{calls}"
+    );
+    // human format: a summary on stderr, nothing on stdout
+    let human = fake.run(dir.path(), "ok", &["build", "-p", "web"]);
+    assert!(support::stdout(&human).is_empty());
+    assert!(
+        support::stderr(&human).contains("Built web sha256:1111111111"),
+        "{}",
+        support::stderr(&human)
+    );
+    assert!(
+        support::stderr(&human).contains("2.3 MB (binary 508.0 kB + base 1.8 MB)"),
+        "{}",
+        support::stderr(&human)
+    );
+}
+
+fn fails(mode: &str, args: &[&str], code: i32, needles: &[&str]) -> (tempfile::TempDir, Fake) {
+    let dir = support::fixture("example-workspace");
+    let fake = Fake::new();
+    let out = fake.run(dir.path(), mode, args);
+    let err = support::stderr(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "mode {mode}: expected exit {code}:\n{err}"
+    );
+    for n in needles {
+        assert!(err.contains(n), "mode {mode}: stderr lacks {n:?}:\n{err}");
+    }
+    assert!(err.contains("help: "), "{err}");
+    (dir, fake)
+}
+
+#[test]
+fn docker_missing_is_an_environment_error() {
+    let dir = support::fixture("single-crate");
+    let out = Command::new(support::BIN)
+        .args(["distroless", "build"])
+        .current_dir(dir.path())
+        .env("CARGO_DISTROLESS_DOCKER", "/nonexistent/docker")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(support::stderr(&out).contains("`/nonexistent/docker` was not found"));
+    assert!(support::stderr(&out).contains("help: install Docker"));
+}
+
+#[test]
+fn buildx_missing() {
+    let (dir, fake) = fails(
+        "no-buildx",
+        &["build", "-p", "web"],
+        3,
+        &[
+            "the docker buildx plugin is not available",
+            "'buildx' is not a docker command",
+        ],
+    );
+    assert!(builds(&fake.calls(dir.path())).is_empty());
+}
+
+#[test]
+fn buildx_too_old() {
+    let (dir, fake) = fails(
+        "old-buildx",
+        &["build", "-p", "web"],
+        3,
+        &["docker buildx 0.9.1 is too old", "0.10.0 or newer"],
+    );
+    assert!(builds(&fake.calls(dir.path())).is_empty());
+}
+
+#[test]
+fn daemon_down() {
+    let (dir, fake) = fails(
+        "daemon-down",
+        &["build", "-p", "web"],
+        3,
+        &[
+            "the Docker engine does not answer",
+            "Cannot connect to the Docker daemon",
+            "DOCKER_HOST",
+        ],
+    );
+    assert!(builds(&fake.calls(dir.path())).is_empty());
+}
+
+#[test]
+fn build_failure_quotes_the_failing_step_and_keeps_the_dockerfile() {
+    let (dir, _) = fails(
+        "build-fails",
+        &["build", "-p", "web"],
+        4,
+        &[
+            "building image `web` failed",
+            "error[E0425]: cannot find value",
+            "ERROR: failed to solve",
+            "target/distroless/Dockerfile",
+        ],
+    );
+    assert!(dir.path().join("target/distroless/Dockerfile").is_file());
+}
+
+#[test]
+fn multi_platform_load_on_the_docker_driver_is_refused_before_building() {
+    let (dir, fake) = fails(
+        "ok",
+        &[
+            "build",
+            "-p",
+            "web",
+            "--platform",
+            "linux/amd64",
+            "--platform",
+            "linux/arm64",
+        ],
+        3,
+        &["cannot load a multi-platform image", "--push", "type=oci"],
+    );
+    assert!(
+        builds(&fake.calls(dir.path())).is_empty(),
+        "nothing is built after a failed check"
+    );
+    // With the containerd image store the same build goes ahead.
+    let out = fake.run(
+        dir.path(),
+        "containerd",
+        &[
+            "build",
+            "-p",
+            "web",
+            "--platform",
+            "linux/amd64",
+            "--platform",
+            "linux/arm64",
+        ],
+    );
+    assert!(out.status.success(), "{}", support::stderr(&out));
+    assert!(
+        support::stderr(&out).contains("skipped (not the engine's platform)")
+            || !support::stderr(&out).contains("Testing"),
+        "no smoke test for a multi-platform image"
+    );
+}
+
+#[test]
+fn oci_output_on_the_docker_driver_is_refused() {
+    fails(
+        "ok",
+        &["build", "-p", "web", "--output", "type=oci,dest=web.tar"],
+        3,
+        &["cannot export an OCI archive"],
+    );
+}
+
+#[test]
+fn push_without_a_registry_is_bad_input() {
+    let (dir, fake) = fails(
+        "ok",
+        &["build", "--push", "-p", "web"],
+        2,
+        &[
+            "`--push` needs a registry, but image `web` is just `web`",
+            "registry = ",
+        ],
+    );
+    assert_eq!(fake.calls(dir.path()), "", "nothing runs");
+}
+
+#[test]
+fn invalid_tag_template_is_bad_input() {
+    let dir = support::fixture("single-crate");
+    let manifest = dir.path().join("Cargo.toml");
+    std::fs::write(
+        &manifest,
+        std::fs::read_to_string(&manifest).unwrap()
+            + "\n[package.metadata.distroless]\ntags = [\"{sha}\"]\n",
+    )
+    .unwrap();
+    let fake = Fake::new();
+    let out = fake.run(dir.path(), "ok", &["build"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(support::stderr(&out).contains("unknown placeholder `{sha}`"));
+    assert_eq!(fake.calls(dir.path()), "");
+}
+
+#[test]
+fn smoke_test_failures_fail_the_build() {
+    fails(
+        "probe-fails",
+        &["build", "-p", "web"],
+        4,
+        &["smoke test of image `web` failed", "libssl.so.3"],
+    );
+    fails(
+        "shell-present",
+        &["build", "-p", "web"],
+        4,
+        &["it has a shell at `/bin/sh`"],
+    );
+    fails(
+        "root-user",
+        &["build", "-p", "web"],
+        4,
+        &["it runs as user `0:0`, not `65532:65532`"],
+    );
+    // and it can be skipped
+    let dir = support::fixture("example-workspace");
+    let out = Fake::new().run(
+        dir.path(),
+        "probe-fails",
+        &["build", "-p", "web", "--no-smoke-test"],
+    );
+    assert!(out.status.success(), "{}", support::stderr(&out));
+}
+
+#[test]
+fn size_budget_reports_what_is_big() {
+    let dir = support::fixture("example-workspace");
+    let manifest = dir.path().join("crates/web/Cargo.toml");
+    std::fs::write(
+        &manifest,
+        std::fs::read_to_string(&manifest).unwrap() + "size-budget = \"2MB\"\n",
+    )
+    .unwrap();
+    let fake = Fake::new();
+    let out = fake.run(dir.path(), "ok", &["build", "-p", "web"]);
+    let err = support::stderr(&out);
+    assert_eq!(out.status.code(), Some(4), "{err}");
+    assert!(
+        err.contains("image `web` is 2.3 MB, over its size budget of 2.0 MB"),
+        "{err}"
+    );
+    assert!(
+        err.contains("1.8 MB  the base image gcr.io/distroless/static-debian12:nonroot"),
+        "{err}"
+    );
+    assert!(
+        err.contains("508.0 kB  COPY --from=builder-static /out/bin/web /usr/local/bin/web"),
+        "{err}"
+    );
+    let ok = fake.run_env(
+        dir.path(),
+        "ok",
+        &["build", "-p", "web"],
+        &[("FAKE_DOCKER_SIZE", "1900000")],
+    );
+    assert!(ok.status.success(), "{}", support::stderr(&ok));
+}
