@@ -255,7 +255,7 @@ fn inspect_and_check(
         && size > budget
     {
         let mut biggest: Vec<&(u64, String)> = layers.iter().filter(|(s, _)| *s > 0).collect();
-        biggest.sort_by(|a, b| b.0.cmp(&a.0));
+        biggest.sort_by_key(|layer| std::cmp::Reverse(layer.0));
         let mut err = Error::build(format!(
             "image `{}` is {}, over its size budget of {}",
             image.name,
