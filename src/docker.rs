@@ -186,6 +186,14 @@ impl Output {
     }
 }
 
+impl Engine {
+    /// Provenance and SBOM attestations need a builder that can store them: the docker driver
+    /// can only with the containerd image store.
+    pub fn supports_attestations(&self) -> bool {
+        !(self.driver == "docker" && !self.containerd_store)
+    }
+}
+
 /// Refuses what the builder cannot do, before anything is built, with the ways out.
 pub fn check_capabilities(engine: &Engine, image: &ImagePlan, output: &Output) -> Result<()> {
     let plain_docker = engine.driver == "docker" && !engine.containerd_store;

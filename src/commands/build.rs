@@ -91,8 +91,40 @@ pub fn run(args: &BuildArgs) -> Result<i32> {
         args.cache_to.clone()
     };
 
-    let invocations: Vec<_> = plan
-        .images
+    // Preflight before anything else runs (a dry run asks nothing of the engine).
+    let engine = if args.dry_run {
+        None
+    } else {
+        Some(docker::preflight(args.builder.as_deref())?)
+    };
+    let mut images = plan.images.clone();
+    if let Some(engine) = &engine {
+        shell.verbose_status(
+            "Engine",
+            format!(
+                "{} on {}, buildx {}, driver {}",
+                engine.server_version, engine.platform, engine.buildx_version, engine.driver
+            ),
+        );
+        for image in &images {
+            docker::check_capabilities(engine, image, &output)?;
+        }
+        if output == Output::Push
+            && !engine.supports_attestations()
+            && images.iter().any(|i| i.provenance || i.sbom)
+        {
+            shell.warn(format!(
+                "the `{}` driver cannot attach provenance or SBOM attestations; pushing without them (a docker-container builder, `docker buildx create --use`, keeps them)",
+                engine.driver
+            ));
+            for image in &mut images {
+                image.provenance = false;
+                image.sbom = false;
+            }
+        }
+    }
+
+    let invocations: Vec<_> = images
         .iter()
         .map(|image| {
             let metadata_file = docker::metadata_path(&build_dir, &image.name);
@@ -131,17 +163,7 @@ pub fn run(args: &BuildArgs) -> Result<i32> {
         return Ok(0);
     }
 
-    let engine = docker::preflight(args.builder.as_deref())?;
-    shell.verbose_status(
-        "Engine",
-        format!(
-            "{} on {}, buildx {}, driver {}",
-            engine.server_version, engine.platform, engine.buildx_version, engine.driver
-        ),
-    );
-    for image in &plan.images {
-        docker::check_capabilities(&engine, image, &output)?;
-    }
+    let engine = engine.expect("preflight ran unless dry-run");
 
     let mut built = Vec::new();
     for (image, inv, metadata_file) in &invocations {

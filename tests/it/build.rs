@@ -106,7 +106,7 @@ fn push_shape_carries_attestations_cache_and_metadata() {
     let fake = Fake::new();
     let out = fake.run(
         dir.path(),
-        "ok",
+        "containerd",
         &[
             "build",
             "--push",
@@ -135,6 +135,25 @@ fn push_shape_carries_attestations_cache_and_metadata() {
     assert_eq!(report["references"][0], "ghcr.io/acme/jobs-server:0.9.0");
     assert_eq!(report["output"], "push");
     assert_eq!(report["smoke_test"], "not run (image not loaded)");
+}
+
+#[test]
+fn attestations_are_dropped_with_a_warning_where_the_builder_cannot_store_them() {
+    let dir = support::fixture("multi-bin");
+    let fake = Fake::new();
+    let out = fake.run(dir.path(), "ok", &["build", "--push", "--bin", "server"]);
+    assert!(out.status.success(), "{}", support::stderr(&out));
+    assert!(
+        support::stderr(&out)
+            .contains("warning: the `docker` driver cannot attach provenance or SBOM attestations"),
+        "{}",
+        support::stderr(&out)
+    );
+    let calls = fake.calls(dir.path());
+    assert!(
+        builds(&calls)[0].contains("--push --provenance=false --sbom=false"),
+        "{calls}"
+    );
 }
 
 #[test]

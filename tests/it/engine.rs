@@ -86,25 +86,43 @@ fn initialised(extra: &[&str]) -> tempfile::TempDir {
     dir
 }
 
-/// The example-workspace images, built once for every test that only inspects them.
+/// The example-workspace images, built once for every test that only inspects them: `web` and
+/// `tls-probe` through `cargo distroless build` (which smoke-tests them), the default image
+/// through a plain `docker buildx build .` on the files `init` wrote.
 struct Built {
     _dir: tempfile::TempDir,
+    reports: Vec<serde_json::Value>,
 }
 
 fn built() -> &'static Built {
     static BUILT: OnceLock<Built> = OnceLock::new();
     BUILT.get_or_init(|| {
         let dir = initialised(&[]);
-        buildx(dir.path(), Some("web"), "cd-test/web:latest", &[]);
-        buildx(
+        let out = support::run(
             dir.path(),
-            Some("tls-probe"),
-            "cd-test/tls-probe:latest",
-            &[],
+            &[
+                "build",
+                "-p",
+                "web",
+                "-p",
+                "tls-probe",
+                "--network",
+                "host",
+                "--message-format",
+                "json",
+            ],
         );
-        // No --target: the default image, as a plain `docker buildx build .` makes it.
+        assert!(
+            out.status.success(),
+            "cargo distroless build failed:\n{}",
+            support::stderr(&out)
+        );
+        let reports = support::stdout(&out)
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+            .collect();
         buildx(dir.path(), None, "cd-test/tools:latest", &[]);
-        Built { _dir: dir }
+        Built { _dir: dir, reports }
     })
 }
 
@@ -172,15 +190,18 @@ fn file_size_in_image(listing: &[String], path: &str) -> u64 {
 #[ignore = "needs a Docker engine with buildx: run tests/run-all.sh"]
 fn static_image_serves_http_as_nonroot_without_a_shell() {
     let _guard = engine_lock();
-    built();
-    let version = docker_ok(&[
-        "run",
-        "--rm",
-        "--network",
-        "none",
-        "cd-test/web:latest",
-        "--version",
-    ]);
+    let reports = &built().reports;
+    let web = reports
+        .iter()
+        .find(|r| r["image"] == "web")
+        .expect("a report for web");
+    assert_eq!(web["smoke_test"], "passed");
+    assert_eq!(
+        web["references"],
+        serde_json::json!(["web:0.3.1", "web:0.3", "web:latest"])
+    );
+    assert!(web["digest"].as_str().unwrap().starts_with("sha256:"));
+    let version = docker_ok(&["run", "--rm", "--network", "none", "web:0.3.1", "--version"]);
     assert_eq!(version.trim(), "web 0.3.1 (x86_64-unknown-linux-musl)");
 
     let port = free_port();
@@ -190,7 +211,7 @@ fn static_image_serves_http_as_nonroot_without_a_shell() {
         "--rm",
         "--network",
         "host",
-        "cd-test/web:latest",
+        "web:0.3.1",
         "--port",
         &port.to_string(),
         "--static-dir",
@@ -220,7 +241,7 @@ fn static_image_serves_http_as_nonroot_without_a_shell() {
         "process must run as uid 65532:\n{top}"
     );
 
-    let files = image_files("cd-test/web:latest");
+    let files = image_files("web:0.3.1");
     assert!(
         !has_path(&files, "bin/sh"),
         "a non-debug image has no shell"
@@ -243,7 +264,7 @@ fn static_image_serves_http_as_nonroot_without_a_shell() {
 
     // Size bound (benchmark issue): static image <= stripped binary + 2.0 MB.
     let binary = file_size_in_image(&files, "usr/local/bin/web");
-    let size = image_size("cd-test/web:latest");
+    let size = image_size("web:0.3.1");
     assert!(
         size <= binary + 2_000_000,
         "static image {size} B > binary {binary} B + 2.0 MB"
@@ -255,29 +276,23 @@ fn static_image_serves_http_as_nonroot_without_a_shell() {
 fn cc_image_loads_openssl_and_stays_small() {
     let _guard = engine_lock();
     built();
-    let out = docker_ok(&[
-        "run",
-        "--rm",
-        "--network",
-        "none",
-        "cd-test/tls-probe:latest",
-    ]);
+    let out = docker_ok(&["run", "--rm", "--network", "none", "tls-probe:0.3.1"]);
     assert!(out.contains("tls ok"), "{out}");
     let version = docker_ok(&[
         "run",
         "--rm",
         "--network",
         "none",
-        "cd-test/tls-probe:latest",
+        "tls-probe:0.3.1",
         "--version",
     ]);
     assert_eq!(version.trim(), "tls-probe 0.3.1 (x86_64-unknown-linux-gnu)");
-    let files = image_files("cd-test/tls-probe:latest");
+    let files = image_files("tls-probe:0.3.1");
     assert!(!has_path(&files, "bin/sh"));
     let user = docker_ok(&[
         "image",
         "inspect",
-        "cd-test/tls-probe:latest",
+        "tls-probe:0.3.1",
         "--format",
         "{{.Config.User}}",
     ]);
@@ -285,7 +300,7 @@ fn cc_image_loads_openssl_and_stays_small() {
     // cc image <= distroless cc base + stripped binary + 64 KiB.
     let base = image_size("gcr.io/distroless/cc-debian12:nonroot");
     let binary = file_size_in_image(&files, "usr/local/bin/tls-probe");
-    let size = image_size("cd-test/tls-probe:latest");
+    let size = image_size("tls-probe:0.3.1");
     assert!(
         size <= base + binary + 64 * 1024,
         "cc image {size} B > base {base} + binary {binary} + 64 KiB"
@@ -349,8 +364,8 @@ fn container_structure_tests_pass() {
         return;
     };
     for (image, config) in [
-        ("cd-test/web:latest", "structure-web.yaml"),
-        ("cd-test/tls-probe:latest", "structure-tls-probe.yaml"),
+        ("web:0.3.1", "structure-web.yaml"),
+        ("tls-probe:0.3.1", "structure-tls-probe.yaml"),
     ] {
         let out = Command::new(&cst)
             .args(["test", "--image", image, "--config"])
@@ -630,42 +645,59 @@ fn push_then_pull_by_digest_and_run() {
     let _guard = engine_lock();
     let registry = Registry::start();
     let dir = initialised(&[]);
-    let repo = format!("localhost:{}/example/web", registry.port);
-    let meta = dir.path().join("metadata.json");
-    let meta_arg = format!("--metadata-file={}", meta.display());
-    buildx(
-        dir.path(),
-        Some("web"),
-        &format!("{repo}:0.3.1"),
-        &["--push", &meta_arg],
+    let manifest = dir.path().join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let with_registry = text.replace(
+        "[workspace.metadata.distroless]\n",
+        &format!(
+            "[workspace.metadata.distroless]\nregistry = \"localhost:{}/example\"\n",
+            registry.port
+        ),
     );
-    let meta: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&meta).unwrap()).unwrap();
-    let digest = meta["containerimage.digest"]
+    std::fs::write(&manifest, with_registry).unwrap();
+    let out = support::run(
+        dir.path(),
+        &[
+            "build",
+            "--push",
+            "-p",
+            "web",
+            "--network",
+            "host",
+            "--message-format",
+            "json",
+        ],
+    );
+    assert!(out.status.success(), "{}", support::stderr(&out));
+    let report: serde_json::Value = serde_json::from_str(support::stdout(&out).trim()).unwrap();
+    let digest = report["digest"]
         .as_str()
-        .expect("buildx reports the pushed digest")
+        .expect("the pushed digest is reported")
         .to_string();
     assert!(digest.starts_with("sha256:"));
+    let repo = format!("localhost:{}/example/web", registry.port);
     let by_digest = format!("{repo}@{digest}");
     docker(&["image", "rm", "-f", &format!("{repo}:0.3.1"), &by_digest]);
     docker_ok(&["pull", &by_digest]);
     let version = docker_ok(&["run", "--rm", "--network", "none", &by_digest, "--version"]);
     assert_eq!(version.trim(), "web 0.3.1 (x86_64-unknown-linux-musl)");
     if let Some(skopeo) = support::tool("skopeo") {
-        let out = Command::new(skopeo)
-            .args([
-                "inspect",
-                "--tls-verify=false",
-                &format!("docker://{repo}:0.3.1"),
-            ])
-            .output()
-            .unwrap();
-        assert!(
-            support::stdout(&out).contains(&digest),
-            "{}{}",
-            support::stdout(&out),
-            support::stderr(&out)
-        );
+        for tag in ["0.3.1", "0.3", "latest"] {
+            let out = Command::new(&skopeo)
+                .args([
+                    "inspect",
+                    "--tls-verify=false",
+                    &format!("docker://{repo}:{tag}"),
+                ])
+                .output()
+                .unwrap();
+            assert!(
+                support::stdout(&out).contains(&digest),
+                "tag {tag} points at the pushed digest:\n{}{}",
+                support::stdout(&out),
+                support::stderr(&out)
+            );
+        }
     }
     docker(&["image", "rm", "-f", &by_digest]);
 }
