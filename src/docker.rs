@@ -190,7 +190,7 @@ impl Engine {
     /// Provenance and SBOM attestations need a builder that can store them: the docker driver
     /// can only with the containerd image store.
     pub fn supports_attestations(&self) -> bool {
-        !(self.driver == "docker" && !self.containerd_store)
+        self.driver != "docker" || self.containerd_store
     }
 }
 
