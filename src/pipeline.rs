@@ -26,7 +26,11 @@ pub struct Planned {
 }
 
 pub fn plan(request: &Request) -> Result<Planned> {
-    let ws = Workspace::load(&request.load)?;
+    plan_workspace(Workspace::load(&request.load)?, request)
+}
+
+/// [`plan`] for a workspace already loaded (a command may check it first).
+pub fn plan_workspace(ws: Workspace, request: &Request) -> Result<Planned> {
     let config = Config::load(&ws, request.cli.clone())?;
     let candidates = plan::select(&ws, &config, &request.selection)?;
     let flags = plan::feature_flags(&candidates);

@@ -111,6 +111,8 @@ pub fn dockerfile(plan: &Plan) -> Result<String> {
             groups => Value::from(Serde(&plan.groups)),
             images => Value::from(Serde(&plan.images)),
             cache_prefix => plan.cache_prefix.clone(),
+            registries => Value::from(Serde(&plan.registries)),
+            ssh_git_hosts => plan.ssh_git_hosts.clone(),
             base_libraries => BASE_LIBRARIES.to_vec(),
         })
         .map_err(internal)?;

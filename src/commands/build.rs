@@ -41,7 +41,16 @@ pub fn run(args: &BuildArgs) -> Result<i32> {
     let mut request = super::request(&args.selection);
     request.cli.provenance = args.provenance;
     request.cli.sbom = args.sbom;
-    let planned = pipeline::plan(&request)?;
+    // Credentials first: a private registry or an ssh git dependency without them fails
+    // `cargo metadata` itself, with a less helpful message.
+    let ws = workspace::Workspace::load(&request.load)?;
+    let secrets = registry_secrets(&ws)?;
+    let ssh = !ws.ssh_git_hosts.is_empty();
+    if ssh && std::env::var_os("SSH_AUTH_SOCK").is_none() {
+        return Err(Error::input(format!("`Cargo.lock` has git dependencies over ssh ({}), but no SSH agent is running", ws.ssh_git_hosts.join(", ")))
+            .with_help("start one and add your key (`eval \"$(ssh-agent)\" && ssh-add`): the build forwards it with `--ssh default`, it never copies the key"));
+    }
+    let planned = pipeline::plan_workspace(ws, &request)?;
     super::show_warnings(&shell, &planned.plan.warnings);
     let plan = &planned.plan;
     let root = &planned.workspace.root;
@@ -141,8 +150,8 @@ pub fn run(args: &BuildArgs) -> Result<i32> {
                 revision: commit.as_ref().map(|c| c.0.as_str()),
                 created: &created,
                 source_date_epoch,
-                secrets: &[],
-                ssh: false,
+                secrets: &secrets,
+                ssh,
                 extra_args: &args.extra,
             });
             (image, inv, metadata_file)
@@ -198,6 +207,24 @@ pub fn run(args: &BuildArgs) -> Result<i32> {
         summary(&shell, &built);
     }
     Ok(0)
+}
+
+/// `--secret` specs for the private registries' tokens. A registry that `Cargo.lock` uses must
+/// have its token set; one that is only named in `.cargo/config.toml` gets it when set.
+fn registry_secrets(ws: &workspace::Workspace) -> Result<Vec<String>> {
+    let mut secrets = Vec::new();
+    for r in &ws.registries {
+        let env = r.token_env();
+        match std::env::var(&env) {
+            Ok(v) if !v.is_empty() => secrets.push(format!("id={},env={env}", r.secret_id())),
+            _ if r.used => {
+                return Err(Error::input(format!("`Cargo.lock` uses registry `{}` (from `.cargo/config.toml`), but `{env}` is not set", r.name))
+                    .with_help(format!("export `{env}` with a token for {}: it reaches the build as a BuildKit secret, never as a build argument or in a layer", r.index)));
+            }
+            _ => {}
+        }
+    }
+    Ok(secrets)
 }
 
 /// `ghcr.io/acme/web`, `localhost:5000/web` and `docker.io/acme/web` name a registry; a bare

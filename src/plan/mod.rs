@@ -54,10 +54,27 @@ pub struct Plan {
     pub groups: Vec<BuildGroup>,
     /// Sorted by name, except that the default image (the Dockerfile's last stage) comes last.
     pub images: Vec<ImagePlan>,
+    /// Registries whose tokens the fetching steps mount as BuildKit secrets.
+    pub registries: Vec<RegistrySecret>,
+    /// Hosts of `git+ssh://` dependencies: the fetching steps mount the SSH agent and trust
+    /// these hosts' keys.
+    pub ssh_git_hosts: Vec<String>,
     /// `--cache-from` / `--cache-to` specs from the workspace table.
     pub cache_from: Vec<String>,
     pub cache_to: Vec<String>,
     pub warnings: Vec<String>,
+}
+
+/// A private registry's token, passed as `--secret id=<secret_id>,env=<token_env>` and exported
+/// as `<token_env>` inside the steps that fetch. Never a build argument or `ENV`: those end up in
+/// the image's history.
+#[derive(Debug, Clone, Serialize)]
+pub struct RegistrySecret {
+    pub name: String,
+    pub token_env: String,
+    pub secret_id: String,
+    /// `Cargo.lock` uses the registry, so a build needs the token.
+    pub required: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -531,6 +548,10 @@ pub fn plan(
         if !target_libs.is_empty() {
             host_tools.insert("pkg-config".to_string());
         }
+        if !ws.ssh_git_hosts.is_empty() {
+            // Cargo's own git client has no SSH agent support worth relying on; the git CLI does.
+            host_tools.extend(["git".to_string(), "openssh-client".to_string()]);
+        }
         group.bins.sort();
         group.compiles_c.sort();
         group.platforms.sort_by(|a, b| a.platform.cmp(&b.platform));
@@ -560,6 +581,17 @@ pub fn plan(
         skeleton,
         groups,
         images,
+        registries: ws
+            .registries
+            .iter()
+            .map(|r| RegistrySecret {
+                name: r.name.clone(),
+                token_env: r.token_env(),
+                secret_id: r.secret_id(),
+                required: r.used,
+            })
+            .collect(),
+        ssh_git_hosts: ws.ssh_git_hosts.clone(),
         cache_from: ws_settings.cache_from.clone(),
         cache_to: ws_settings.cache_to.clone(),
         warnings,

@@ -443,3 +443,129 @@ fn size_budget_reports_what_is_big() {
     );
     assert!(ok.status.success(), "{}", support::stderr(&ok));
 }
+
+#[test]
+fn a_used_registry_without_its_token_is_bad_input_before_anything_runs() {
+    let dir = support::fixture("private-sources");
+    let fake = Fake::new();
+    let out = fake.run_env(
+        dir.path(),
+        "ok",
+        &["build"],
+        &[("CARGO_REGISTRIES_ACME_TOKEN", "")],
+    );
+    let err = support::stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("`Cargo.lock` uses registry `acme` (from `.cargo/config.toml`), but `CARGO_REGISTRIES_ACME_TOKEN` is not set"), "{err}");
+    assert!(
+        err.contains("help: export `CARGO_REGISTRIES_ACME_TOKEN`"),
+        "{err}"
+    );
+    assert_eq!(fake.calls(dir.path()), "");
+}
+
+#[test]
+fn ssh_git_sources_need_an_agent() {
+    let dir = support::fixture("private-sources");
+    let fake = Fake::new();
+    let mut cmd = Command::new(support::BIN);
+    cmd.args(["distroless", "build"])
+        .current_dir(dir.path())
+        .env(
+            "CARGO_DISTROLESS_DOCKER",
+            support::repo_root().join("tests/fake-docker/docker"),
+        )
+        .env("FAKE_DOCKER_LOG", fake.log.path())
+        .env("CARGO_REGISTRIES_ACME_TOKEN", "t0ken")
+        .env_remove("SSH_AUTH_SOCK");
+    let out = cmd.output().unwrap();
+    let err = support::stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("git dependencies over ssh (git.acme.invalid), but no SSH agent is running"),
+        "{err}"
+    );
+    assert_eq!(fake.calls(dir.path()), "");
+}
+
+#[test]
+fn registry_tokens_go_in_as_secrets_on_the_fetching_steps_only() {
+    let dir = support::fixture("single-crate");
+    std::fs::create_dir(dir.path().join(".cargo")).unwrap();
+    std::fs::write(
+        dir.path().join(".cargo/config.toml"),
+        "[registries.acme]\nindex = \"sparse+https://cargo.acme.invalid/index/\"\n",
+    )
+    .unwrap();
+    let fake = Fake::new();
+    let out = fake.run_env(
+        dir.path(),
+        "ok",
+        &["build", "--dry-run"],
+        &[("CARGO_REGISTRIES_ACME_TOKEN", "s3cret-value")],
+    );
+    assert!(out.status.success(), "{}", support::stderr(&out));
+    let printed = support::stdout(&out);
+    assert!(
+        printed.contains("--secret 'id=cargo-registry-acme,env=CARGO_REGISTRIES_ACME_TOKEN'"),
+        "{printed}"
+    );
+    assert!(
+        !printed.contains("s3cret-value"),
+        "the token itself never appears in a command"
+    );
+    let dockerfile =
+        std::fs::read_to_string(dir.path().join("target/distroless/Dockerfile")).unwrap();
+    assert_eq!(
+        dockerfile
+            .matches("--mount=type=secret,id=cargo-registry-acme")
+            .count(),
+        2,
+        "cook and build steps, nothing else:\n{dockerfile}"
+    );
+    assert!(
+        dockerfile
+            .contains("CARGO_REGISTRIES_ACME_TOKEN=\"$(cat /run/secrets/cargo-registry-acme)\"")
+    );
+    assert!(
+        !dockerfile.contains("ARG CARGO_REGISTRIES")
+            && !dockerfile.contains("ENV CARGO_REGISTRIES")
+    );
+    support::hadolint(&dir.path().join("target/distroless/Dockerfile"));
+    // Unused by the lock and not set: no secret, no error.
+    let out = fake.run_env(
+        dir.path(),
+        "ok",
+        &["build", "--dry-run"],
+        &[("CARGO_REGISTRIES_ACME_TOKEN", "")],
+    );
+    assert!(out.status.success(), "{}", support::stderr(&out));
+    assert!(!support::stdout(&out).contains("--secret"));
+}
+
+#[test]
+fn ssh_git_hosts_render_an_agent_mount_and_known_hosts() {
+    use cargo_distroless::pipeline;
+    let dir = support::fixture("single-crate");
+    let manifest = camino::Utf8PathBuf::from_path_buf(dir.path().join("Cargo.toml")).unwrap();
+    let request = pipeline::Request {
+        load: cargo_distroless::workspace::LoadOptions {
+            manifest_path: Some(manifest),
+            locked: false,
+        },
+        ..Default::default()
+    };
+    let mut planned = pipeline::plan(&request).unwrap();
+    planned.plan.ssh_git_hosts = vec!["github.com".to_string()];
+    let dockerfile = cargo_distroless::render::dockerfile(&planned.plan).unwrap();
+    assert_eq!(
+        dockerfile.matches("--mount=type=ssh").count(),
+        2,
+        "{dockerfile}"
+    );
+    assert!(dockerfile.contains("CARGO_NET_GIT_FETCH_WITH_CLI=true"));
+    assert!(dockerfile.contains("ssh-keyscan -H github.com >> /etc/ssh/ssh_known_hosts"));
+    let path = dir.path().join("Dockerfile.ssh");
+    std::fs::write(&path, dockerfile).unwrap();
+    support::hadolint(&path);
+}
