@@ -131,8 +131,12 @@ pub fn ignore_patterns(plan: &Plan, target_dir: &camino::Utf8Path) -> Vec<String
         "**/*.swp".to_string(),
         "**/.DS_Store".to_string(),
     ];
-    if !target_dir.is_absolute() && !target_dir.as_str().starts_with("..") {
-        patterns.insert(0, target_dir.as_str().trim_end_matches('/').to_string());
+    // `target` always (a stray one is large even when the configured target dir is elsewhere),
+    // and the configured one too when it is another directory inside the workspace.
+    patterns.insert(0, "target".to_string());
+    let configured = target_dir.as_str().trim_end_matches('/');
+    if !target_dir.is_absolute() && !configured.starts_with("..") && configured != "target" {
+        patterns.insert(1, configured.to_string());
     }
     patterns
 }

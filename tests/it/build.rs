@@ -20,11 +20,8 @@ impl Fake {
         self.run_env(dir, mode, args, &[])
     }
     fn run_env(&self, dir: &Path, mode: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
-        let mut cmd = Command::new(support::BIN);
-        cmd.arg("distroless")
-            .args(args)
-            .current_dir(dir)
-            .env("NO_COLOR", "1")
+        let mut cmd = support::command(dir);
+        cmd.args(args)
             .env(
                 "CARGO_DISTROLESS_DOCKER",
                 support::repo_root().join("tests/fake-docker/docker"),
@@ -468,9 +465,8 @@ fn a_used_registry_without_its_token_is_bad_input_before_anything_runs() {
 fn ssh_git_sources_need_an_agent() {
     let dir = support::fixture("private-sources");
     let fake = Fake::new();
-    let mut cmd = Command::new(support::BIN);
-    cmd.args(["distroless", "build"])
-        .current_dir(dir.path())
+    let mut cmd = support::command(dir.path());
+    cmd.arg("build")
         .env(
             "CARGO_DISTROLESS_DOCKER",
             support::repo_root().join("tests/fake-docker/docker"),

@@ -56,14 +56,20 @@ pub fn copy_dir(from: &Path, to: &Path) {
 
 /// Runs `cargo-distroless distroless <args>` in `dir`.
 pub fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .arg("distroless")
-        .args(args)
+    command(dir).args(args).output().unwrap()
+}
+
+/// `cargo-distroless distroless` in `dir`, isolated from the caller's cargo settings that would
+/// change what is generated (an outside `CARGO_TARGET_DIR` moves `target/distroless`).
+pub fn command(dir: &Path) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.arg("distroless")
         .current_dir(dir)
         .env("NO_COLOR", "1")
         .env_remove("CARGO_TERM_COLOR")
-        .output()
-        .unwrap()
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("CARGO_BUILD_TARGET_DIR");
+    cmd
 }
 
 pub fn stdout(o: &Output) -> String {
