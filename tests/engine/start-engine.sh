@@ -63,15 +63,32 @@ ln -sf "$bin/usr/libexec/docker/cli-plugins/docker-buildx" ~/.docker/cli-plugins
 export PATH=$bin/usr/bin:$bin/usr/sbin:$PATH
 sock=$state/docker.sock
 export DOCKER_HOST=unix://$sock
+alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# A daemon from an earlier run may still be starting or shutting down: give it time to answer or
+# to exit, and stop it (and the containerd it started) if it does neither.
+if ! docker info >/dev/null 2>&1 && alive "$state/dockerd.pid"; then
+  log "a dockerd from an earlier run is still there; waiting for it"
+  for _ in $(seq 30); do docker info >/dev/null 2>&1 && break; alive "$state/dockerd.pid" || break; sleep 1; done
+  if ! docker info >/dev/null 2>&1 && alive "$state/dockerd.pid"; then
+    log "it does not answer; stopping it"
+    kill "$(cat "$state/dockerd.pid")" 2>/dev/null || true
+    for _ in $(seq 20); do alive "$state/dockerd.pid" || break; sleep 1; done
+    alive "$state/dockerd.pid" && kill -9 "$(cat "$state/dockerd.pid")" 2>/dev/null || true
+  fi
+fi
 if ! docker info >/dev/null 2>&1; then
+  if alive "$state/exec/containerd/containerd.pid"; then
+    kill "$(cat "$state/exec/containerd/containerd.pid")" 2>/dev/null || true
+    sleep 2
+  fi
   log "starting dockerd on $sock"
   nohup setsid dockerd --iptables=false --ip6tables=false --bridge=none --storage-driver=overlay2 \
     --data-root="$state/data" --exec-root="$state/exec" --pidfile="$state/dockerd.pid" \
-    --host="$DOCKER_HOST" >"$state/dockerd.log" 2>&1 </dev/null &
+    --host="$DOCKER_HOST" >>"$state/dockerd.log" 2>&1 </dev/null &
   for _ in $(seq 90); do docker info >/dev/null 2>&1 && break; sleep 1; done
   if ! docker info >/dev/null 2>&1; then
     log "dockerd did not answer within 90 s; the end of its log:"
-    tail -n 30 "$state/dockerd.log" >&2
+    tail -n 30 "$state/dockerd.log" | tr -d '\000' >&2
     exit 3
   fi
 fi

@@ -126,6 +126,15 @@ fn built() -> &'static Built {
     })
 }
 
+/// A running container, removed when the test ends, whether its assertions pass or not.
+struct Container(String);
+
+impl Drop for Container {
+    fn drop(&mut self) {
+        let _ = Command::new("docker").args(["rm", "-f", &self.0]).output();
+    }
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -205,24 +214,27 @@ fn static_image_serves_http_as_nonroot_without_a_shell() {
     assert_eq!(version.trim(), "web 0.3.1 (x86_64-unknown-linux-musl)");
 
     let port = free_port();
-    let id = docker_ok(&[
-        "run",
-        "-d",
-        "--rm",
-        "--network",
-        "host",
-        "web:0.3.1",
-        "--port",
-        &port.to_string(),
-        "--static-dir",
-        "/srv/static",
-    ])
-    .trim()
-    .to_string();
+    let container = Container(
+        docker_ok(&[
+            "run",
+            "-d",
+            "--rm",
+            "--network",
+            "host",
+            "web:0.3.1",
+            "--port",
+            &port.to_string(),
+            "--static-dir",
+            "/srv/static",
+        ])
+        .trim()
+        .to_string(),
+    );
+    let id = &container.0;
     let root = http_get(port, "/");
     let asset = http_get(port, "/static/index.html");
     let top = docker_ok(&["top", &id, "-eo", "pid,uid,comm"]);
-    docker(&["rm", "-f", &id]);
+    drop(container);
     assert!(
         root.starts_with("HTTP/1.1 200 OK") && root.contains("hello from a distroless image"),
         "{root}"
