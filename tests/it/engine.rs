@@ -233,7 +233,7 @@ fn static_image_serves_http_as_nonroot_without_a_shell() {
     let id = &container.0;
     let root = http_get(port, "/");
     let asset = http_get(port, "/static/index.html");
-    let top = docker_ok(&["top", &id, "-eo", "pid,uid,comm"]);
+    let top = docker_ok(&["top", id, "-eo", "pid,uid,comm"]);
     drop(container);
     assert!(
         root.starts_with("HTTP/1.1 200 OK") && root.contains("hello from a distroless image"),
