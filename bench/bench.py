@@ -1,0 +1,339 @@
+#!/usr/bin/env python3
+"""Rebuild speed and image size: cargo-distroless against what users would pick instead.
+
+Runs on the real engine at $DOCKER_HOST (tests/engine/start-engine.sh makes one). For each
+workload it measures five ways to build the same binary:
+
+  ours       `cargo distroless build` (the generated Dockerfile)
+  chef       the cargo-chef README recipe (planner / cook / build) on distroless/cc
+  init       the bind-and-cache-mount Dockerfile `docker init` writes for Rust
+  naive      one stage: COPY . . and cargo build
+  host       the host's own incremental `cargo build --release`: the limit
+
+in four situations: cold (no build cache), after editing the binary's source, after editing the
+library path dependency, and after a version bump made as cargo makes it (Cargo.lock refreshed).
+Runs that take under a minute are repeated (--runs, default 3) and the median kept. Every edit is
+new content, so BuildKit cannot answer from a cache of an earlier benchmark run.
+
+  usage: bench/bench.py [--workload example|service|all] [--runs N] [--out docs/benchmarks.md]
+                        [--no-chart] [--check]
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RUST = "1.95.0"
+WORKLOADS = {
+    # name: (source dir, package, bin, file of the bin, file of the library path dependency)
+    "example": ("example-workspace", "web", "web", "crates/web/src/main.rs", "crates/common/src/lib.rs"),
+    "service": ("bench/service-workspace", "orders-api", "orders-server", "crates/api/src/main.rs", "crates/core/src/lib.rs"),
+}
+SCENARIOS = ["cold", "edit-bin", "edit-lib", "bump"]
+SHAPES = ["ours", "chef", "init", "naive", "host"]
+
+
+def sh(cmd, cwd=None, env=None, check=True):
+    """Runs a command, returns (seconds, combined output)."""
+    start = time.monotonic()
+    proc = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    took = time.monotonic() - start
+    if check and proc.returncode != 0:
+        sys.stderr.write(proc.stdout[-4000:])
+        raise SystemExit(f"bench: `{' '.join(cmd)}` failed with {proc.returncode}")
+    return took, proc.stdout
+
+
+def chef_dockerfile(package, binary):
+    return f"""FROM cargo-chef-standin:{RUST} AS chef
+WORKDIR /app
+
+FROM chef AS planner
+COPY . .
+RUN cargo chef prepare --recipe-path recipe.json
+
+FROM chef AS builder
+COPY --from=planner /app/recipe.json recipe.json
+RUN cargo chef cook --release --recipe-path recipe.json
+COPY . .
+RUN cargo build --release -p {package} --bin {binary}
+
+FROM gcr.io/distroless/cc-debian12:nonroot
+COPY --from=builder /app/target/release/{binary} /usr/local/bin/{binary}
+ENTRYPOINT ["/usr/local/bin/{binary}"]
+"""
+
+
+def init_dockerfile(package, binary):
+    # docker init's Rust template, with the workspace's directories bound instead of `src`.
+    return f"""FROM rust:{RUST}-slim-bookworm AS build
+WORKDIR /app
+RUN --mount=type=bind,source=crates,target=crates \\
+    --mount=type=bind,source=Cargo.toml,target=Cargo.toml \\
+    --mount=type=bind,source=Cargo.lock,target=Cargo.lock \\
+    --mount=type=bind,source=rust-toolchain.toml,target=rust-toolchain.toml \\
+    --mount=type=cache,target=/app/target/ \\
+    --mount=type=cache,target=/usr/local/cargo/git/db \\
+    --mount=type=cache,target=/usr/local/cargo/registry/ \\
+    cargo build --locked --release -p {package} --bin {binary} && cp ./target/release/{binary} /bin/server
+
+FROM debian:bookworm-slim AS final
+RUN useradd --uid 10001 --no-create-home --shell /sbin/nologin appuser
+USER appuser
+COPY --from=build /bin/server /bin/
+CMD ["/bin/server"]
+"""
+
+
+def naive_dockerfile(package, binary):
+    return f"""FROM rust:{RUST}-slim-bookworm
+WORKDIR /app
+COPY . .
+RUN cargo build --release -p {package} --bin {binary}
+CMD ["/app/target/release/{binary}"]
+"""
+
+
+def docker_build(ws, dockerfile, tag):
+    took, out = sh(["docker", "buildx", "build", "--progress", "plain", "--network", "host", "--load",
+                    "-f", dockerfile, "-t", tag, "."], cwd=ws)
+    return took, out
+
+
+def context_size(log):
+    sizes = re.findall(r"transferring context: ([0-9.]+)([kMG]?B)", log)
+    if not sizes:
+        return None
+    value, unit = sizes[-1]
+    return float(value) * {"B": 1, "kB": 1e3, "MB": 1e6, "GB": 1e9}[unit]
+
+
+def image_size(tag):
+    _, out = sh(["docker", "image", "inspect", tag, "--format", "{{.Size}}"])
+    return int(out.strip())
+
+
+class Workload:
+    def __init__(self, name, runs):
+        self.name = name
+        src, self.package, self.bin, self.bin_file, self.lib_file = WORKLOADS[name]
+        self.runs = runs
+        self.dir = tempfile.mkdtemp(prefix=f"bench-{name}-")
+        shutil.copytree(os.path.join(REPO, src), self.dir, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("target"))
+        self.tool = os.path.join(REPO, "target", "release", "cargo-distroless")
+        sh([self.tool, "distroless", "init", "--force", "-q"], cwd=self.dir)
+        for shape, make in (("chef", chef_dockerfile), ("init", init_dockerfile), ("naive", naive_dockerfile)):
+            with open(os.path.join(self.dir, f"Dockerfile.{shape}"), "w") as f:
+                f.write(make(self.package, self.bin))
+        self.counter = 0
+        self.results = {s: {} for s in SHAPES}
+        self.sizes = {}
+        self.contexts = {}
+
+    def unique(self):
+        self.counter += 1
+        return f"{time.time_ns()}-{self.counter}"
+
+    def edit(self, scenario):
+        if scenario in ("edit-bin", "edit-lib"):
+            path = os.path.join(self.dir, self.bin_file if scenario == "edit-bin" else self.lib_file)
+            with open(path, "a") as f:
+                f.write(f"// bench edit {self.unique()}\n")
+        elif scenario == "bump":
+            manifest = os.path.join(self.dir, "Cargo.toml")
+            text = open(manifest).read()
+            # A patch bump: path dependencies' requirements (`^0.3.1`) still match.
+            patch = 1_000 + time.time_ns() % 1_000_000
+            text = re.sub(r'(\[workspace\.package\][^\[]*?\nversion = "\d+\.\d+\.)\d+(")', rf"\g<1>{patch}\g<2>", text, count=1)
+            open(manifest, "w").write(text)
+            sh(["cargo", "update", "--workspace", "--offline", "-q"], cwd=self.dir)
+
+    def build(self, shape):
+        tag = f"bench-{self.name}-{shape}:latest"
+        if shape == "ours":
+            took, log = sh([self.tool, "distroless", "build", "-p", self.package, "--bin", self.bin,
+                            "--network", "host", "--no-smoke-test", "-q", "--", "--progress", "plain"], cwd=self.dir)
+            return took, log, f"{self.bin}:latest"
+        if shape == "host":
+            took, log = sh(["cargo", "build", "--release", "-q", "-p", self.package, "--bin", self.bin], cwd=self.dir)
+            return took, log, None
+        took, log = docker_build(self.dir, f"Dockerfile.{shape}", tag)
+        return took, log, tag
+
+    def measure(self, shape):
+        print(f"bench: {self.name}/{shape}", flush=True)
+        if shape == "host":
+            sh(["cargo", "clean", "-q"], cwd=self.dir)
+        else:
+            # Cold means nothing cached: no layers, no cache mounts. Base images stay.
+            sh(["docker", "builder", "prune", "-af"])
+        took, log, tag = self.build(shape)
+        self.results[shape]["cold"] = [took]
+        if tag:
+            self.sizes[shape] = image_size(tag)
+            self.contexts[shape] = context_size(log)
+        for scenario in SCENARIOS[1:]:
+            times = []
+            for _ in range(self.runs):
+                self.edit(scenario)
+                took, _, _ = self.build(shape)
+                times.append(took)
+                if took > 60:
+                    break  # a run over a minute is measured once
+            self.results[shape][scenario] = times
+
+    def median(self, shape, scenario):
+        times = self.results[shape].get(scenario)
+        return statistics.median(times) if times else None
+
+    def stripped_binary(self):
+        out = subprocess.run(["docker", "history", "--no-trunc", "--human=false", "--format", "{{.Size}}\t{{.CreatedBy}}",
+                              f"{self.bin}:latest"], stdout=subprocess.PIPE, text=True).stdout
+        for line in out.splitlines():
+            size, by = line.split("\t", 1)
+            if f"/usr/local/bin/{self.bin}" in by and "COPY" in by:
+                return int(size)
+        return None
+
+
+def ensure_chef_standin():
+    if subprocess.run(["docker", "image", "inspect", f"cargo-chef-standin:{RUST}"], stdout=subprocess.DEVNULL,
+                      stderr=subprocess.DEVNULL).returncode == 0:
+        return
+    print("bench: building the cargo-chef image (as the README's lukemathwalker/cargo-chef would be)", flush=True)
+    with tempfile.TemporaryDirectory() as d:
+        with open(os.path.join(d, "Dockerfile"), "w") as f:
+            # What a user of the recipe adds: cook builds every workspace dependency, openssl-sys too.
+            f.write(f"FROM rust:{RUST}-slim-bookworm\nRUN apt-get update && apt-get install -y --no-install-recommends pkg-config libssl-dev && rm -rf /var/lib/apt/lists/*\nRUN cargo install cargo-chef --locked\n")
+        sh(["docker", "buildx", "build", "--network", "host", "--load", "-t", f"cargo-chef-standin:{RUST}", d])
+
+
+def fmt(seconds):
+    return "—" if seconds is None else f"{seconds:.1f} s"
+
+
+def ratio(value, limit):
+    return "" if value is None or not limit else f" ({value / limit:.2f}×)"
+
+
+def report(workloads, out_path, chart_path, meta):
+    lines = [
+        "# Benchmarks: rebuild speed and image size",
+        "",
+        f"Generated by `bench/bench.py` on {meta['date']} at commit `{meta['commit']}`.",
+        f"Machine: {meta['machine']}. Engine: {meta['engine']}; {meta['buildx']}. Runs per row: "
+        f"median of {meta['runs']} where a run takes under a minute, else one run.",
+        "",
+        "Ratios are to the host limit (`host`): the host's own incremental `cargo build --release`",
+        "of the same binary after the same edit. `cold` has no build cache at all.",
+        "",
+    ]
+    for w in workloads:
+        lines += [f"## {w.name}: `{WORKLOADS[w.name][0]}` (bin `{w.bin}`)", ""]
+        lines += ["| shape | cold | edit bin source | edit library | version bump | image size | context |",
+                  "|---|---|---|---|---|---|---|"]
+        for shape in SHAPES:
+            cells = [shape]
+            for scenario in SCENARIOS:
+                value = w.median(shape, scenario)
+                limit = w.median("host", scenario) if scenario != "cold" and shape != "host" else None
+                cells.append(fmt(value) + ratio(value, limit))
+            size = w.sizes.get(shape)
+            cells.append("—" if size is None else f"{size / 1e6:.1f} MB")
+            ctx = w.contexts.get(shape)
+            cells.append("—" if ctx is None else f"{ctx / 1e3:.1f} kB")
+            lines.append("| " + " | ".join(cells) + " |")
+        binary = w.stripped_binary()
+        if binary:
+            lines += ["", f"Stripped binary: {binary / 1e6:.2f} MB. Our image: {w.sizes['ours'] / 1e6:.2f} MB, "
+                          f"{(w.sizes['ours'] - binary) / 1e6:.2f} MB over the binary."]
+        lines.append("")
+    lines += [f"![rebuild times]({os.path.basename(chart_path)})", ""] if chart_path else []
+    lines += ["Shapes: `ours` is `cargo distroless build`; `chef` the cargo-chef README recipe with the same",
+              "distroless (cc) runtime; `init` the bind-and-cache-mount Dockerfile `docker init` writes",
+              "(debian-slim runtime); `naive` a single `COPY . .` + `cargo build` stage. See bench/README.md.", ""]
+    with open(out_path, "w") as f:
+        f.write("\n".join(lines))
+    with open(os.path.splitext(out_path)[0] + ".json", "w") as f:
+        json.dump({"meta": meta, "workloads": {w.name: {"times": w.results, "sizes": w.sizes, "contexts": w.contexts,
+                                                         "stripped_binary": w.stripped_binary()} for w in workloads}},
+                  f, indent=2, sort_keys=True)
+        f.write("\n")
+
+
+def chart(workloads, path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, len(workloads), figsize=(6.5 * len(workloads), 4.5), squeeze=False)
+    for ax, w in zip(axes[0], workloads):
+        width = 0.16
+        for i, shape in enumerate(SHAPES):
+            values = [w.median(shape, s) or 0 for s in SCENARIOS[1:]]
+            ax.bar([x + i * width for x in range(3)], values, width, label=shape)
+        ax.set_xticks([x + 2 * width for x in range(3)], ["edit bin", "edit lib", "version bump"])
+        ax.set_ylabel("seconds (median)")
+        ax.set_yscale("log")
+        ax.set_title(f"{w.name}: rebuild after a change")
+        ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--workload", choices=["example", "service", "all"], default="all")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--out", default=os.path.join(REPO, "docs", "benchmarks.md"))
+    parser.add_argument("--no-chart", action="store_true")
+    parser.add_argument("--check", action="store_true", help="fail when a size target is missed")
+    args = parser.parse_args()
+    names = ["example", "service"] if args.workload == "all" else [args.workload]
+    sh(["cargo", "build", "--release", "-q"], cwd=REPO)
+    ensure_chef_standin()
+    commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=REPO, stdout=subprocess.PIPE, text=True).stdout.strip()
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    meta = {
+        "date": datetime.date.today().isoformat(),
+        "commit": commit,
+        "runs": args.runs,
+        "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {mem:.0f} GiB",
+        "engine": "Docker " + sh(["docker", "version", "--format", "{{.Server.Version}}"])[1].strip(),
+        "buildx": sh(["docker", "buildx", "version"])[1].strip(),
+    }
+    workloads = []
+    for name in names:
+        w = Workload(name, args.runs)
+        for shape in SHAPES:
+            w.measure(shape)
+        workloads.append(w)
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    chart_path = None
+    if not args.no_chart:
+        chart_path = os.path.join(os.path.dirname(os.path.abspath(args.out)), "benchmarks.png")
+        chart(workloads, chart_path)
+    report(workloads, args.out, chart_path, meta)
+    print(open(args.out).read())
+    if args.check:
+        for w in workloads:
+            binary = w.stripped_binary()
+            if binary and w.sizes["ours"] > binary + 2_000_000:
+                raise SystemExit(f"bench: {w.name}: static image {w.sizes['ours']} B > binary {binary} B + 2.0 MB")
+            if w.median("ours", "edit-bin") and w.results["ours"]["cold"][0] > w.results["chef"]["cold"][0] * 1.5:
+                print(f"bench: note: {w.name}: cold build slower than cargo-chef's by more than 50% in this run")
+        print("bench: size targets met")
+
+
+if __name__ == "__main__":
+    main()
