@@ -104,7 +104,11 @@ pub fn run(args: &BuildArgs) -> Result<i32> {
     let engine = if args.dry_run {
         None
     } else {
-        Some(docker::preflight(args.builder.as_deref())?)
+        {
+            let need_driver =
+                output != Output::Load || plan.images.iter().any(|i| i.platforms.len() > 1);
+            Some(docker::preflight(args.builder.as_deref(), need_driver)?)
+        }
     };
     let mut images = plan.images.clone();
     if let Some(engine) = &engine {

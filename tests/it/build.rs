@@ -174,14 +174,9 @@ fn load_reports_sizes_and_runs_the_smoke_test() {
         .map(|l| l.split_whitespace().take(2).collect::<Vec<_>>().join(" "))
         .collect();
     assert_eq!(
-        order[..4],
-        [
-            "buildx version",
-            "info --format",
-            "buildx inspect",
-            "buildx build"
-        ],
-        "preflight comes before any build:\n{calls}"
+        order[..2],
+        ["info --format", "buildx build"],
+        "one `docker info` is the whole preflight of a single-platform load:\n{calls}"
     );
     assert!(calls.contains("run --rm --name"), "the probe runs");
     assert!(
