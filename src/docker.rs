@@ -27,22 +27,22 @@ fn docker() -> Invocation {
     Invocation::new(program())
 }
 
+/// The last `n` lines of `text`, indented for quoting under an error message.
+fn tail_indented(text: &str, n: usize) -> Vec<String> {
+    let lines: Vec<&str> = text.trim_end().lines().collect();
+    lines[lines.len().saturating_sub(n)..]
+        .iter()
+        .map(|l| format!("  {l}"))
+        .collect()
+}
+
 fn quote_output(out: &Captured) -> String {
     let text = if out.stderr.trim().is_empty() {
         &out.stdout
     } else {
         &out.stderr
     };
-    text.trim_end()
-        .lines()
-        .rev()
-        .take(12)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .map(|l| format!("  {l}"))
-        .collect::<Vec<_>>()
-        .join("\n")
+    tail_indented(text, 12).join("\n")
 }
 
 fn run_probe(inv: &Invocation) -> Result<Captured> {
@@ -335,14 +335,7 @@ pub fn run_build(inv: &Invocation, image: &str, dockerfile: &Utf8Path) -> Result
         .map(|l| format!("  {}", l.trim()))
         .collect();
     let quoted = if failing.is_empty() {
-        tail.lines()
-            .rev()
-            .take(8)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .map(|l| format!("  {l}"))
-            .collect()
+        tail_indented(&tail, 8)
     } else {
         failing
     };

@@ -135,6 +135,11 @@ impl Drop for Container {
     }
 }
 
+/// What the image's entrypoint prints for `--version`, run without a network.
+fn version_of(image: &str) -> String {
+    docker_ok(&["run", "--rm", "--network", "none", image, "--version"])
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -210,7 +215,7 @@ fn static_image_serves_http_as_nonroot_without_a_shell() {
         serde_json::json!(["web:0.3.1", "web:0.3", "web:latest"])
     );
     assert!(web["digest"].as_str().unwrap().starts_with("sha256:"));
-    let version = docker_ok(&["run", "--rm", "--network", "none", "web:0.3.1", "--version"]);
+    let version = version_of("web:0.3.1");
     assert_eq!(version.trim(), "web 0.3.1 (x86_64-unknown-linux-musl)");
 
     let port = free_port();
@@ -290,14 +295,7 @@ fn cc_image_loads_openssl_and_stays_small() {
     built();
     let out = docker_ok(&["run", "--rm", "--network", "none", "tls-probe:0.3.1"]);
     assert!(out.contains("tls ok"), "{out}");
-    let version = docker_ok(&[
-        "run",
-        "--rm",
-        "--network",
-        "none",
-        "tls-probe:0.3.1",
-        "--version",
-    ]);
+    let version = version_of("tls-probe:0.3.1");
     assert_eq!(version.trim(), "tls-probe 0.3.1 (x86_64-unknown-linux-gnu)");
     let files = image_files("tls-probe:0.3.1");
     assert!(!has_path(&files, "bin/sh"));
@@ -473,14 +471,7 @@ fn source_edit_and_version_bump_keep_the_dependency_layer_cached() {
         ["web v0.3.1"],
         "an old-mtime edit must still recompile:\n{log}"
     );
-    let version = docker_ok(&[
-        "run",
-        "--rm",
-        "--network",
-        "none",
-        "cd-test/web:cache",
-        "--version",
-    ]);
+    let version = version_of("cd-test/web:cache");
     assert_eq!(
         version.trim(),
         "web-edited 0.3.1 (x86_64-unknown-linux-musl)",
@@ -524,14 +515,7 @@ fn source_edit_and_version_bump_keep_the_dependency_layer_cached() {
         ],
         "no dependency compiles after a bump:\n{log}"
     );
-    let version = docker_ok(&[
-        "run",
-        "--rm",
-        "--network",
-        "none",
-        "cd-test/web:cache",
-        "--version",
-    ]);
+    let version = version_of("cd-test/web:cache");
     assert_eq!(
         version.trim(),
         format!("web {bumped} (x86_64-unknown-linux-musl)"),
@@ -691,7 +675,7 @@ fn push_then_pull_by_digest_and_run() {
     let by_digest = format!("{repo}@{digest}");
     docker(&["image", "rm", "-f", &format!("{repo}:0.3.1"), &by_digest]);
     docker_ok(&["pull", &by_digest]);
-    let version = docker_ok(&["run", "--rm", "--network", "none", &by_digest, "--version"]);
+    let version = version_of(&by_digest);
     assert_eq!(version.trim(), "web 0.3.1 (x86_64-unknown-linux-musl)");
     if let Some(skopeo) = support::tool("skopeo") {
         for tag in ["0.3.1", "0.3", "latest"] {
