@@ -216,7 +216,12 @@ impl Engine {
 }
 
 /// Refuses what the builder cannot do, before anything is built, with the ways out.
-pub fn check_capabilities(engine: &Engine, image: &ImagePlan, output: &Output) -> Result<()> {
+pub fn check_capabilities(
+    engine: &Engine,
+    image: &ImagePlan,
+    output: &Output,
+    cache_to: &[String],
+) -> Result<()> {
     let plain_docker = engine.driver == "docker" && !engine.containerd_store;
     let ways_out = "use `--push`, or `--output type=oci,dest=<file>` on a docker-container builder (`docker buildx create --use`), or enable the containerd image store in the engine";
     if plain_docker && *output == Output::Load && image.platforms.len() > 1 {
@@ -226,6 +231,14 @@ pub fn check_capabilities(engine: &Engine, image: &ImagePlan, output: &Output) -
             image.platforms.len()
         ))
         .with_help(format!("{ways_out}; or build one platform with `--platform`")));
+    }
+    if let Some(spec) = cache_to
+        .iter()
+        .find(|c| !c.starts_with("type=inline"))
+        .filter(|_| plain_docker)
+    {
+        return Err(Error::environment(format!("the `docker` driver without the containerd image store cannot export build cache `{spec}`"))
+            .with_help("use `--cache-to type=inline` (final-stage layers only), or a docker-container builder (`docker buildx create --use`), which also carries the dependency layer with `mode=max`"));
     }
     if plain_docker && matches!(output, Output::Spec(s) if s.contains("type=oci")) {
         return Err(Error::environment(

@@ -104,11 +104,10 @@ pub fn run(args: &BuildArgs) -> Result<i32> {
     let engine = if args.dry_run {
         None
     } else {
-        {
-            let need_driver =
-                output != Output::Load || plan.images.iter().any(|i| i.platforms.len() > 1);
-            Some(docker::preflight(args.builder.as_deref(), need_driver)?)
-        }
+        let need_driver = output != Output::Load
+            || !cache_to.is_empty()
+            || plan.images.iter().any(|i| i.platforms.len() > 1);
+        Some(docker::preflight(args.builder.as_deref(), need_driver)?)
     };
     let mut images = plan.images.clone();
     if let Some(engine) = &engine {
@@ -120,7 +119,7 @@ pub fn run(args: &BuildArgs) -> Result<i32> {
             ),
         );
         for image in &images {
-            docker::check_capabilities(engine, image, &output)?;
+            docker::check_capabilities(engine, image, &output, &cache_to)?;
         }
         if output == Output::Push
             && !engine.supports_attestations()

@@ -342,6 +342,38 @@ fn oci_output_on_the_docker_driver_is_refused() {
 }
 
 #[test]
+fn cache_export_on_the_docker_driver_is_refused_unless_inline() {
+    let (dir, fake) = fails(
+        "ok",
+        &[
+            "build",
+            "-p",
+            "web",
+            "--cache-to",
+            "type=local,dest=/tmp/cache,mode=max",
+        ],
+        3,
+        &[
+            "cannot export build cache `type=local,dest=/tmp/cache,mode=max`",
+            "type=inline",
+        ],
+    );
+    assert!(builds(&fake.calls(dir.path())).is_empty());
+    let out = fake.run(
+        dir.path(),
+        "ok",
+        &["build", "-p", "web", "--cache-to", "type=inline"],
+    );
+    assert!(out.status.success(), "{}", support::stderr(&out));
+    let out = fake.run(
+        dir.path(),
+        "containerd",
+        &["build", "-p", "web", "--cache-to", "type=local,dest=/tmp/c"],
+    );
+    assert!(out.status.success(), "{}", support::stderr(&out));
+}
+
+#[test]
 fn push_without_a_registry_is_bad_input() {
     let (dir, fake) = fails(
         "ok",
