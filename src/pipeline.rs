@@ -62,7 +62,7 @@ pub fn generated_files(planned: &Planned, with_config: bool) -> Result<Vec<Gener
     files.push(GeneratedFile {
         path: ignore_path,
         display: Utf8PathBuf::from(".dockerignore"),
-        contents: render::dockerignore(plan, &planned.workspace.target_dir, existing.as_deref())?,
+        contents: render::dockerignore(&planned.workspace.target_dir, existing.as_deref())?,
         ownership: Ownership::Merged,
     });
     if with_config {
@@ -110,7 +110,7 @@ pub fn build_files(planned: &Planned) -> Result<(Utf8PathBuf, Vec<GeneratedFile>
         GeneratedFile {
             path: dir.join("Dockerfile.dockerignore"),
             display: display("Dockerfile.dockerignore"),
-            contents: render::dockerignore(&planned.plan, &ws.target_dir, root_ignore.as_deref())?,
+            contents: render::dockerignore(&ws.target_dir, root_ignore.as_deref())?,
             ownership: Ownership::Merged,
         },
     ];
