@@ -589,6 +589,26 @@ fn arm64_cross_build_produces_an_aarch64_binary() {
             support::stderr(&run)
         );
     }
+    // The cc path crosses too: Debian's aarch64 gcc, `dpkg --add-architecture arm64` and
+    // `libssl-dev:arm64` for openssl-sys.
+    let out_cc = tempfile::tempdir().unwrap();
+    let dest_cc = format!("--output=type=local,dest={}", out_cc.path().display());
+    buildx(
+        dir.path(),
+        Some("builder-binaries-cc"),
+        "",
+        &["--platform", "linux/arm64", &dest_cc],
+    );
+    let bytes = std::fs::read(out_cc.path().join("tls-probe")).unwrap();
+    let elf =
+        object::read::elf::ElfFile64::<object::Endianness>::parse(&*bytes).expect("an ELF64 file");
+    assert_eq!(elf.architecture(), object::Architecture::Aarch64);
+    let has = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+    assert!(
+        has(b"/lib/ld-linux-aarch64.so.1"),
+        "a glibc aarch64 executable"
+    );
+    assert!(has(b"libssl.so.3"), "linked against the arm64 libssl");
 }
 
 /// A registry on loopback for the duration of a test (Debian's `docker-registry`, distribution 2.8).
