@@ -126,7 +126,7 @@ pub struct PlanArgs {
     #[command(flatten)]
     pub selection: SelectionArgs,
     /// Output format
-    #[arg(long, value_enum, default_value_t = PlanFormat::Table)]
+    #[arg(long, value_enum, default_value_t = PlanFormat::Table, help_heading = "Display Options")]
     pub format: PlanFormat,
     #[command(flatten)]
     pub output: OutputArgs,
@@ -145,13 +145,13 @@ pub struct InitArgs {
     #[command(flatten)]
     pub selection: SelectionArgs,
     /// Exit 1 with a diff when the files on disk differ from what would be generated (for CI)
-    #[arg(long, conflicts_with_all = ["force", "with_config"])]
+    #[arg(long, conflicts_with_all = ["force", "with_config"], help_heading = "Init Options")]
     pub check: bool,
     /// Replace files that cargo-distroless did not generate
-    #[arg(long)]
+    #[arg(long, help_heading = "Init Options")]
     pub force: bool,
     /// Also add a commented `[workspace|package.metadata.distroless]` table to Cargo.toml
-    #[arg(long)]
+    #[arg(long, help_heading = "Init Options")]
     pub with_config: bool,
     #[command(flatten)]
     pub output: OutputArgs,
@@ -206,10 +206,10 @@ pub struct BuildArgs {
     #[arg(long, help_heading = "Build")]
     pub no_smoke_test: bool,
     /// Print the docker commands, shell-quoted, and run nothing
-    #[arg(long)]
+    #[arg(long, help_heading = "Build")]
     pub dry_run: bool,
     /// How to report what was built
-    #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
+    #[arg(long, value_enum, default_value_t = MessageFormat::Human, help_heading = "Display Options")]
     pub message_format: MessageFormat,
     /// Extra arguments for every `docker buildx build`, after `--`
     #[arg(last = true, value_name = "BUILDX-ARGS")]
