@@ -32,14 +32,16 @@ pub fn plan(request: &Request) -> Result<Planned> {
 /// [`plan`] for a workspace already loaded (a command may check it first).
 pub fn plan_workspace(ws: Workspace, request: &Request) -> Result<Planned> {
     let config = Config::load(&ws, request.cli.clone())?;
-    let candidates = plan::select(&ws, &config, &request.selection)?;
-    let flags = plan::feature_flags(&candidates);
+    let selected = plan::select(&ws, &config, &request.selection)?;
+    let flags = plan::feature_flags(&selected.candidates);
     let resolve = ws.resolve(&request.load, &flags)?;
     let facts = Facts {
         cargo_version: workspace::cargo_version(&ws.root),
         git_sha: workspace::git_sha(&ws.root),
     };
-    let plan = plan::plan(&ws, &config, candidates, &resolve, &facts)?;
+    let mut plan = plan::plan(&ws, &config, selected.candidates, &resolve, &facts)?;
+    plan.warnings.extend(selected.warnings);
+    plan.warnings.sort();
     Ok(Planned {
         workspace: ws,
         plan,

@@ -99,6 +99,9 @@ pub struct Target {
     pub kind: TargetKind,
     /// Relative to the workspace root.
     pub src_path: Utf8PathBuf,
+    /// `required-features`: cargo builds the target only with these on.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub required_features: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -401,6 +404,7 @@ impl Package {
                     name: t.name.clone(),
                     kind,
                     src_path: relative(root, &t.src_path),
+                    required_features: t.required_features.clone(),
                 })
             })
             .collect();

@@ -189,8 +189,15 @@ pub struct Candidate {
     pub settings: PackageSettings,
 }
 
+/// What [`select`] chose, and what it left out and why.
+#[derive(Debug, Clone)]
+pub struct Selected {
+    pub candidates: Vec<Candidate>,
+    pub warnings: Vec<String>,
+}
+
 /// Step 1: which images to build, from the selection and the `bins` keys.
-pub fn select(ws: &Workspace, config: &Config, selection: &Selection) -> Result<Vec<Candidate>> {
+pub fn select(ws: &Workspace, config: &Config, selection: &Selection) -> Result<Selected> {
     if selection.workspace && !selection.packages.is_empty() {
         return Err(
             Error::input("`--workspace` and `--package` contradict each other")
@@ -321,10 +328,12 @@ pub fn select(ws: &Workspace, config: &Config, selection: &Selection) -> Result<
     }
 
     let mut candidates = Vec::new();
+    let mut skipped = Vec::new();
     for (name, bins) in chosen {
         let pkg = ws.package(&name).expect("chosen from the workspace");
         let settings = config.package_settings(&name)?;
         let available: Vec<String> = pkg.bins().map(|b| b.name.clone()).collect();
+        let named = bins.is_some() || settings.bins.is_some();
         let bins: Vec<String> = match bins {
             Some(bins) => bins.into_iter().collect(),
             None => match &settings.bins {
@@ -343,6 +352,43 @@ pub fn select(ws: &Workspace, config: &Config, selection: &Selection) -> Result<
                 None => available.clone(),
             },
         };
+        // `required-features`, as cargo treats them: a bin named on purpose gets its features
+        // turned on; when all bins are implied, one whose features are off is left out.
+        let mut settings = settings;
+        let enabled = |f: &str, s: &PackageSettings| {
+            s.all_features
+                || s.features
+                    .iter()
+                    .any(|x| x == f || *x == format!("{name}/{f}"))
+        };
+        let mut kept = Vec::new();
+        for bin in bins {
+            let required = pkg
+                .bins()
+                .find(|t| t.name == bin)
+                .map(|t| t.required_features.clone())
+                .unwrap_or_default();
+            let missing: Vec<String> = required
+                .into_iter()
+                .filter(|f| !enabled(f, &settings))
+                .collect();
+            if missing.is_empty() {
+                kept.push(bin);
+            } else if named {
+                settings.features.extend(missing);
+                kept.push(bin);
+            } else {
+                let list = missing
+                    .iter()
+                    .map(|f| format!("`{f}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                skipped.push(format!("binary `{bin}` of package `{name}` is left out: it requires feature(s) {list}; name it with `--bin {bin}` (or in `bins`) to build it with them"));
+            }
+        }
+        settings.features.sort();
+        settings.features.dedup();
+        let bins = kept;
         if bins.is_empty() {
             continue; // `bins = []` opts a package out
         }
@@ -365,13 +411,18 @@ pub fn select(ws: &Workspace, config: &Config, selection: &Selection) -> Result<
         }
     }
     if candidates.is_empty() {
-        return Err(
-            Error::input("nothing to build: no selected package has a binary").with_help(
-                "add a `[[bin]]` target, or select packages with `-p` / binaries with `--bin`",
-            ),
-        );
+        let mut err = Error::input("nothing to build: no selected package has a binary");
+        for line in &skipped {
+            err = err.with_detail(format!("  {line}"));
+        }
+        return Err(err.with_help(
+            "add a `[[bin]]` target, or select packages with `-p` / binaries with `--bin`",
+        ));
     }
-    Ok(candidates)
+    Ok(Selected {
+        candidates,
+        warnings: skipped,
+    })
 }
 
 /// Step 2: the features the resolving `cargo metadata` must see, as `pkg/feature`.

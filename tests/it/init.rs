@@ -236,3 +236,50 @@ fn selection_by_package_and_bin() {
         "the `bins` key selects; default-run is the last stage"
     );
 }
+
+#[test]
+fn required_features_are_turned_on_for_named_bins_and_implied_bins_without_them_are_left_out() {
+    let dir = support::fixture("multi-bin");
+    let manifest = dir.path().join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let text = text.replace("bins = [\"server\", \"worker\"]\n", "")
+        + "\n[features]\ntooling = []\n\n[[bin]]\nname = \"devtool\"\nrequired-features = [\"tooling\"]\n";
+    std::fs::write(&manifest, text).unwrap();
+
+    // All bins implied: devtool is left out, as `cargo build` would leave it out.
+    let out = support::run(dir.path(), &["plan", "--format", "json"]);
+    assert!(out.status.success(), "{}", support::stderr(&out));
+    assert!(
+        support::stderr(&out).contains(
+            "binary `devtool` of package `jobs` is left out: it requires feature(s) `tooling`"
+        ),
+        "{}",
+        support::stderr(&out)
+    );
+    let plan: serde_json::Value = serde_json::from_str(&support::stdout(&out)).unwrap();
+    let names: Vec<&str> = plan["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["jobs-worker", "jobs-server"]);
+
+    // Named: its features are turned on for its build.
+    let out = support::run(
+        dir.path(),
+        &["plan", "--format", "json", "--bin", "devtool"],
+    );
+    assert!(out.status.success(), "{}", support::stderr(&out));
+    let plan: serde_json::Value = serde_json::from_str(&support::stdout(&out)).unwrap();
+    let args: Vec<&str> = plan["groups"][0]["cargo_args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert!(
+        args.windows(2).any(|w| w == ["--features", "jobs/tooling"]),
+        "{args:?}"
+    );
+}
