@@ -42,6 +42,7 @@ pub fn plan_workspace(ws: Workspace, request: &Request) -> Result<Planned> {
     let mut plan = plan::plan(&ws, &config, selected.candidates, &resolve, &facts)?;
     plan.warnings.extend(selected.warnings);
     plan.warnings.sort();
+    plan.warnings.dedup();
     Ok(Planned {
         workspace: ws,
         plan,

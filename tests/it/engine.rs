@@ -556,25 +556,34 @@ fn source_edit_and_version_bump_keep_the_dependency_layer_cached() {
     assert!(log.contains("[builder-cook-static 2/2] RUN"), "{log}");
 }
 
+/// Builds `stage` for linux/arm64, exports it with `--output type=local`, and returns `bin`,
+/// checked to be an aarch64 ELF.
+fn arm64_binary(dir: &Path, stage: &str, bin: &str) -> Vec<u8> {
+    let out = tempfile::tempdir().unwrap();
+    let dest = format!("--output=type=local,dest={}", out.path().display());
+    buildx(dir, Some(stage), "", &["--platform", "linux/arm64", &dest]);
+    let bytes = std::fs::read(out.path().join(bin)).unwrap();
+    let elf =
+        object::read::elf::ElfFile64::<object::Endianness>::parse(&*bytes).expect("an ELF64 file");
+    use object::Object;
+    assert_eq!(
+        elf.architecture(),
+        object::Architecture::Aarch64,
+        "{bin} from {stage}"
+    );
+    bytes
+}
+
 #[test]
 #[ignore = "needs a Docker engine with buildx: run tests/run-all.sh"]
 fn arm64_cross_build_produces_an_aarch64_binary() {
     let _guard = engine_lock();
     let dir = initialised(&["--platform", "linux/amd64", "--platform", "linux/arm64"]);
+    let bytes = arm64_binary(dir.path(), "builder-binaries-static", "web");
     let out = tempfile::tempdir().unwrap();
-    let dest = format!("--output=type=local,dest={}", out.path().display());
-    buildx(
-        dir.path(),
-        Some("builder-binaries-static"),
-        "",
-        &["--platform", "linux/arm64", &dest],
-    );
     let web: PathBuf = out.path().join("web");
-    let bytes = std::fs::read(&web).unwrap();
-    let elf =
-        object::read::elf::ElfFile64::<object::Endianness>::parse(&*bytes).expect("an ELF64 file");
-    use object::Object;
-    assert_eq!(elf.architecture(), object::Architecture::Aarch64);
+    std::fs::write(&web, &bytes).unwrap();
+    std::fs::set_permissions(&web, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     // Run it under user-mode emulation (only here, never in the compile step).
     if let Some(qemu) = support::tool("qemu-aarch64-static") {
         let run = Command::new(qemu)
@@ -591,18 +600,7 @@ fn arm64_cross_build_produces_an_aarch64_binary() {
     }
     // The cc path crosses too: Debian's aarch64 gcc, `dpkg --add-architecture arm64` and
     // `libssl-dev:arm64` for openssl-sys.
-    let out_cc = tempfile::tempdir().unwrap();
-    let dest_cc = format!("--output=type=local,dest={}", out_cc.path().display());
-    buildx(
-        dir.path(),
-        Some("builder-binaries-cc"),
-        "",
-        &["--platform", "linux/arm64", &dest_cc],
-    );
-    let bytes = std::fs::read(out_cc.path().join("tls-probe")).unwrap();
-    let elf =
-        object::read::elf::ElfFile64::<object::Endianness>::parse(&*bytes).expect("an ELF64 file");
-    assert_eq!(elf.architecture(), object::Architecture::Aarch64);
+    let bytes = arm64_binary(dir.path(), "builder-binaries-cc", "tls-probe");
     let has = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
     assert!(
         has(b"/lib/ld-linux-aarch64.so.1"),

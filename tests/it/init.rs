@@ -3,6 +3,16 @@
 
 use crate::support;
 
+/// The image (stage) names of a `plan --format json`, in Dockerfile order.
+fn image_names(plan: &serde_json::Value) -> Vec<&str> {
+    plan["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name"].as_str().unwrap())
+        .collect()
+}
+
 #[test]
 fn init_writes_then_is_idempotent_and_check_passes() {
     let dir = support::fixture("single-crate");
@@ -215,21 +225,11 @@ fn selection_by_package_and_bin() {
     );
     assert!(out.status.success(), "{}", support::stderr(&out));
     let plan: serde_json::Value = serde_json::from_str(&support::stdout(&out)).unwrap();
-    let images: Vec<&str> = plan["images"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["name"].as_str().unwrap())
-        .collect();
+    let images = image_names(&plan);
     assert_eq!(images, ["jobs-devtool"], "--bin overrides the `bins` key");
     let out = support::run(dir.path(), &["plan", "--format", "json"]);
     let plan: serde_json::Value = serde_json::from_str(&support::stdout(&out)).unwrap();
-    let images: Vec<&str> = plan["images"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["name"].as_str().unwrap())
-        .collect();
+    let images = image_names(&plan);
     assert_eq!(
         images,
         ["jobs-worker", "jobs-server"],
@@ -257,12 +257,7 @@ fn required_features_are_turned_on_for_named_bins_and_implied_bins_without_them_
         support::stderr(&out)
     );
     let plan: serde_json::Value = serde_json::from_str(&support::stdout(&out)).unwrap();
-    let names: Vec<&str> = plan["images"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["name"].as_str().unwrap())
-        .collect();
+    let names = image_names(&plan);
     assert_eq!(names, ["jobs-worker", "jobs-server"]);
 
     // Named: its features are turned on for its build.
