@@ -1,12 +1,15 @@
 //! Owns the order of the pipeline: workspace -> config -> plan -> rendered files. Commands call
 //! these functions; each step is a plain value the next one reads.
 
+use std::collections::BTreeMap;
+
 use camino::Utf8PathBuf;
 
 use crate::config::{Config, Layer};
 use crate::error::Result;
 use crate::files::{GeneratedFile, Ownership};
 use crate::plan::{self, Facts, Plan, Selection};
+use crate::workspace::resolve::{self, BuildGraph, BuildQuery};
 use crate::workspace::{self, LoadOptions, Workspace};
 use crate::{manifest_edit, render};
 
@@ -33,13 +36,14 @@ pub fn plan(request: &Request) -> Result<Planned> {
 pub fn plan_workspace(ws: Workspace, request: &Request) -> Result<Planned> {
     let config = Config::load(&ws, request.cli.clone())?;
     let selected = plan::select(&ws, &config, &request.selection)?;
-    let flags = plan::feature_flags(&selected.candidates);
-    let resolve = ws.resolve(&request.load, &flags)?;
+    ws.require_lockfile()?;
     let facts = Facts {
         cargo_version: workspace::cargo_version(&ws.root),
         git_sha: workspace::git_sha(&ws.root),
     };
-    let mut plan = plan::plan(&ws, &config, selected.candidates, &resolve, &facts)?;
+    let mut graphs = CargoGraphs::new(&ws, &request.load);
+    let mut source = |q: &BuildQuery| graphs.graph(q);
+    let mut plan = plan::plan(&ws, &config, selected.candidates, &mut source, &facts)?;
     plan.warnings.extend(selected.warnings);
     plan.warnings.sort();
     plan.warnings.dedup();
@@ -47,6 +51,54 @@ pub fn plan_workspace(ws: Workspace, request: &Request) -> Result<Planned> {
         workspace: ws,
         plan,
     })
+}
+
+/// Asks cargo what each build links, once per distinct build: `cargo tree` per query, and one
+/// `cargo metadata` for the `links` keys, read only when some build has a crate that may need it.
+struct CargoGraphs<'a> {
+    ws: &'a Workspace,
+    load: LoadOptions,
+    links: Option<BTreeMap<String, String>>,
+    seen: BTreeMap<BuildQuery, BuildGraph>,
+}
+
+impl<'a> CargoGraphs<'a> {
+    fn new(ws: &'a Workspace, load: &LoadOptions) -> Self {
+        let mut load = load.clone();
+        load.manifest_path = Some(ws.root_manifest.clone());
+        CargoGraphs {
+            ws,
+            load,
+            links: None,
+            seen: BTreeMap::new(),
+        }
+    }
+
+    fn graph(&mut self, query: &BuildQuery) -> Result<BuildGraph> {
+        if let Some(g) = self.seen.get(query) {
+            return Ok(g.clone());
+        }
+        let mut graph = resolve::build_graph(&self.load, query)?;
+        // `links` only matters for crates the table does not know; most graphs have none that
+        // could (no `-sys` name, no build script helpers), and then metadata is never run.
+        let may_need_links = graph.crates().any(|c| {
+            let sys_name = c.name.ends_with("-sys") || c.name.ends_with("_sys");
+            !c.local
+                && plan::sys_crates::find(&c.name).is_none()
+                && (sys_name || !c.build_deps.is_empty())
+        });
+        if may_need_links {
+            if self.links.is_none() {
+                self.links = Some(self.ws.native_links(&self.load)?);
+            }
+            let links = self.links.as_ref().expect("just read");
+            for (key, c) in graph.linked.iter_mut() {
+                c.links = links.get(key).cloned();
+            }
+        }
+        self.seen.insert(query.clone(), graph.clone());
+        Ok(graph)
+    }
 }
 
 /// The files `init` owns: the Dockerfile, `.dockerignore` (merged with the user's), and with

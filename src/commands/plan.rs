@@ -79,6 +79,28 @@ pub fn table(plan: &Plan) -> String {
     out.push('\n');
     for i in &plan.images {
         out.push_str(&format!("{}: {}\n", i.name, i.runtime_reason));
+        // The evidence: every linked crate with native code, how it links in this build, and
+        // who pulled it in.
+        for c in &i.native {
+            let linkage = if c.dynamic {
+                "links dynamically"
+            } else if c.cxx {
+                "compiles C++"
+            } else {
+                "static"
+            };
+            let via = match c.via.as_slice() {
+                [] => String::new(),
+                chain => format!(", via {}", chain.join(" -> ")),
+            };
+            out.push_str(&format!(
+                "  {} {}: {}, {linkage}{via}: {}\n",
+                c.name,
+                c.version,
+                c.kind.describe(),
+                c.evidence
+            ));
+        }
     }
     if let Some(last) = plan.images.last() {
         out.push_str(&format!(

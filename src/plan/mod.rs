@@ -8,6 +8,7 @@
 
 pub mod runtime;
 pub mod skeleton;
+pub mod sys_crates;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -17,9 +18,11 @@ use serde::Serialize;
 use crate::config::{Config, PackageSettings, RuntimeChoice, Variant, defaults, expand_template};
 use crate::error::{Error, Result};
 use crate::platform::{Platform, triple_env_lower, triple_env_upper};
-use crate::workspace::{FeatureFlags, Package, Resolve, Workspace};
+use crate::workspace::resolve::{BuildGraph, BuildQuery};
+use crate::workspace::{Package, Workspace};
 pub use runtime::Runtime;
-use runtime::{NativeNeeds, auto_reason, native_needs};
+pub use runtime::{NativeCrate, NativeNeeds};
+use runtime::{auto_reason, native_needs};
 pub use skeleton::Skeleton;
 
 /// What the user asked for on the command line, in cargo's terms.
@@ -92,6 +95,8 @@ pub struct RustPlan {
 pub struct BuildGroup {
     /// `static`, `cc`, or `static-2` when several groups share a runtime.
     pub name: String,
+    /// The workspace packages whose binaries this `cargo build` compiles together.
+    pub packages: Vec<String>,
     pub runtime: Runtime,
     pub profile: String,
     /// The directory cargo writes the profile's output to (`release`, `debug`, or the name).
@@ -118,9 +123,11 @@ pub struct GroupPlatform {
     pub debian_arch: String,
     pub native: Toolchain,
     pub cross: Toolchain,
+    /// Crates that compile C on this platform's build (a C compiler for the target is needed).
+    pub compiles_c: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Toolchain {
     /// Debian packages (`name:arch` for target libraries when crossing).
     pub packages: Vec<String>,
@@ -143,6 +150,8 @@ pub struct ImagePlan {
     pub entrypoint: String,
     pub runtime: Runtime,
     pub runtime_reason: String,
+    /// Every linked crate with native code in this image's own build, with the evidence.
+    pub native: Vec<NativeCrate>,
     pub group: String,
     pub runtime_image: String,
     pub variant: Variant,
@@ -425,21 +434,31 @@ pub fn select(ws: &Workspace, config: &Config, selection: &Selection) -> Result<
     })
 }
 
-/// Step 2: the features the resolving `cargo metadata` must see, as `pkg/feature`.
-pub fn feature_flags(candidates: &[Candidate]) -> FeatureFlags {
-    let mut flags = FeatureFlags::default();
-    for c in candidates {
-        flags.all_features |= c.settings.all_features;
-        flags.no_default_features |= c.settings.no_default_features;
-        for f in &c.settings.features {
-            flags.features.insert(if f.contains('/') {
-                f.clone()
-            } else {
-                format!("{}/{f}", c.package)
-            });
-        }
+/// Answers "what does this `cargo build` link?" (`cargo tree` in production, a table in tests).
+pub type GraphSource<'a> = dyn FnMut(&BuildQuery) -> Result<BuildGraph> + 'a;
+
+/// The triple an image's binaries are compiled for on one platform.
+fn triple_for(runtime: Runtime, p: &Platform) -> Option<&'static str> {
+    match runtime {
+        Runtime::Static => p.musl_triple,
+        Runtime::Cc => Some(p.gnu_triple),
     }
-    flags
+}
+
+/// What one image's own build needs, on every platform it is built for: resolved for the musl
+/// triple (the static candidate), or the gnu one where Rust has no musl target.
+fn image_needs(c: &Candidate, graphs: &mut GraphSource) -> Result<NativeNeeds> {
+    let mut needs = NativeNeeds::default();
+    for p in &c.settings.platforms {
+        let triple = p.musl_triple.unwrap_or(p.gnu_triple);
+        let graph = graphs(&BuildQuery {
+            packages: vec![c.package.clone()],
+            feature_args: feature_args(c),
+            triple: triple.to_string(),
+        })?;
+        needs.merge(native_needs(&graph));
+    }
+    Ok(needs)
 }
 
 /// Step 3: the whole plan.
@@ -447,21 +466,27 @@ pub fn plan(
     ws: &Workspace,
     config: &Config,
     candidates: Vec<Candidate>,
-    resolve: &Resolve,
+    graphs: &mut GraphSource,
     facts: &Facts,
 ) -> Result<Plan> {
     let ws_settings = config.workspace_settings()?;
     let mut warnings = Vec::new();
 
-    // Runtime per package, from its dependency graph.
-    let mut needs_by_package: BTreeMap<String, NativeNeeds> = BTreeMap::new();
+    // Runtime per image, from what its own `cargo build` links on each of its platforms.
+    let mut needs_by_image: Vec<NativeNeeds> = Vec::new();
     for c in &candidates {
-        let pkg = ws
-            .package(&c.package)
-            .expect("candidate from the workspace");
-        needs_by_package
-            .entry(c.package.clone())
-            .or_insert_with(|| native_needs(resolve, &pkg.id));
+        let needs = image_needs(c, graphs)?;
+        for name in &needs.unknown {
+            if let Some(n) = needs.crates.iter().find(|n| &n.name == name) {
+                warnings.push(format!(
+                    "`{}` (pulled in by {}) is not in cargo-distroless's table of native crates: {}; the build checks the binary",
+                    n.name,
+                    n.via.join(" -> "),
+                    n.evidence
+                ));
+            }
+        }
+        needs_by_image.push(needs);
     }
 
     let selected_packages: Vec<&Package> = {
@@ -478,17 +503,11 @@ pub fn plan(
         let pkg = ws
             .package(&c.package)
             .expect("candidate from the workspace");
-        let needs = &needs_by_package[&c.package];
+        let needs = &needs_by_image[images.len()];
         let (runtime, runtime_reason) = decide_runtime(&c.settings, needs, &mut warnings)?;
-        images.push(image_plan(
-            ws,
-            pkg,
-            c,
-            runtime,
-            runtime_reason,
-            facts,
-            &mut warnings,
-        )?);
+        let mut image = image_plan(ws, pkg, c, runtime, runtime_reason, facts, &mut warnings)?;
+        image.native = needs.crates.clone();
+        images.push(image);
     }
     check_unique_images(&images)?;
     check_debian_pairing(&rust.builder_image, &images)?;
@@ -515,6 +534,7 @@ pub fn plan(
                 };
                 groups.push(BuildGroup {
                     name,
+                    packages: Vec::new(),
                     runtime: image.runtime,
                     profile: c.settings.profile.clone(),
                     profile_dir: profile_dir(&c.settings.profile),
@@ -537,24 +557,18 @@ pub fn plan(
                 group.bins.push(b.clone());
             }
         }
-        let needs = &needs_by_package[&c.package];
-        for k in &needs.compiles_c {
-            if !group.compiles_c.contains(k) {
-                group.compiles_c.push(k.clone());
-            }
+        if !group.packages.contains(&c.package) {
+            group.packages.push(c.package.clone());
         }
         for p in &c.settings.platforms {
             if !group.platforms.iter().any(|gp| gp.platform == p.name) {
-                let triple = match image.runtime {
-                    Runtime::Static => p.musl_triple.ok_or_else(|| {
-                        Error::input(format!(
-                            "image `{}` is static, but Rust has no musl target for `{}`",
-                            image.name, p.name
-                        ))
-                        .with_help("set `runtime = \"cc\"` for this package, or drop the platform")
-                    })?,
-                    Runtime::Cc => p.gnu_triple,
-                };
+                let triple = triple_for(image.runtime, p).ok_or_else(|| {
+                    Error::input(format!(
+                        "image `{}` is static, but Rust has no musl target for `{}`",
+                        image.name, p.name
+                    ))
+                    .with_help("set `runtime = \"cc\"` for this package, or drop the platform")
+                })?;
                 group.platforms.push(GroupPlatform {
                     platform: p.name.to_string(),
                     arch: p.arch.to_string(),
@@ -562,55 +576,72 @@ pub fn plan(
                     triple: triple.to_string(),
                     gnu_prefix: p.gnu_prefix.to_string(),
                     debian_arch: p.debian_arch.to_string(),
-                    native: Toolchain {
-                        packages: vec![],
-                        foreign_arch: false,
-                        env: vec![],
-                    },
-                    cross: Toolchain {
-                        packages: vec![],
-                        foreign_arch: false,
-                        env: vec![],
-                    },
+                    native: Toolchain::default(),
+                    cross: Toolchain::default(),
+                    compiles_c: Vec::new(),
                 });
             }
         }
     }
-    // Toolchains per group and platform, now that every package's needs are known.
+    // Toolchains per group and platform, from what the group's own `cargo build` links there:
+    // the packages built together unify their features, and the target triple picks the
+    // `cfg(target_…)` dependencies.
     for group in &mut groups {
-        let members: Vec<&Candidate> = candidates
+        let mut apt_packages: BTreeSet<String> = BTreeSet::new();
+        for c in candidates
             .iter()
-            .filter(|c| {
-                images
-                    .iter()
-                    .any(|i| i.group == group.name && i.package == c.package)
-            })
-            .collect();
-        let mut host_tools: BTreeSet<String> = BTreeSet::new();
-        let mut target_libs: BTreeSet<String> = BTreeSet::new();
-        for c in &members {
-            host_tools.extend(c.settings.apt_packages.iter().cloned());
-            let needs = &needs_by_package[&c.package];
-            host_tools.extend(needs.build_tools.iter().cloned());
-            if group.runtime == Runtime::Cc {
-                target_libs.extend(needs.dynamic.iter().filter_map(|d| d.dev_package.clone()));
-            }
-        }
-        if !target_libs.is_empty() {
-            host_tools.insert("pkg-config".to_string());
+            .filter(|c| group.packages.contains(&c.package))
+        {
+            apt_packages.extend(c.settings.apt_packages.iter().cloned());
         }
         if !ws.ssh_git_hosts.is_empty() {
             // Cargo's own git client has no SSH agent support worth relying on; the git CLI does.
-            host_tools.extend(["git".to_string(), "openssh-client".to_string()]);
+            apt_packages.extend(["git".to_string(), "openssh-client".to_string()]);
         }
+        group.packages.sort();
         group.bins.sort();
-        group.compiles_c.sort();
         group.platforms.sort_by(|a, b| a.platform.cmp(&b.platform));
-        let needs_c = !group.compiles_c.is_empty();
         for gp in &mut group.platforms {
+            let graph = graphs(&BuildQuery {
+                packages: group.packages.clone(),
+                feature_args: group.cargo_args.clone(),
+                triple: gp.triple.clone(),
+            })?;
+            let needs = native_needs(&graph);
+            if group.runtime == Runtime::Static {
+                for d in needs.dynamic().chain(needs.cxx()) {
+                    warnings.push(format!(
+                        "packages {} are built together for `{}`, and with their features unified `{}` {}: the static build may fail; give them different `features` to build them apart",
+                        group.packages.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", "),
+                        gp.triple,
+                        d.name,
+                        if d.dynamic { "links a system library" } else { "compiles C++" }
+                    ));
+                }
+            }
+            let mut host_tools = apt_packages.clone();
+            host_tools.extend(needs.build_tools.iter().cloned());
+            let target_libs = match group.runtime {
+                Runtime::Cc => needs.dev_packages(),
+                Runtime::Static => BTreeSet::new(),
+            };
+            if !target_libs.is_empty() {
+                host_tools.insert("pkg-config".to_string());
+            }
+            let static_env = match group.runtime {
+                Runtime::Static => needs.static_env.clone(),
+                Runtime::Cc => BTreeSet::new(),
+            };
+            gp.compiles_c = needs.compiles_c.clone();
+            for k in &needs.compiles_c {
+                if !group.compiles_c.contains(k) {
+                    group.compiles_c.push(k.clone());
+                }
+            }
             (gp.native, gp.cross) =
-                toolchains(group.runtime, gp, needs_c, &host_tools, &target_libs);
+                toolchains(group.runtime, gp, &host_tools, &target_libs, &static_env);
         }
+        group.compiles_c.sort();
         group.cargo_args = cargo_args(group);
     }
 
@@ -721,10 +752,11 @@ fn profile_dir(profile: &str) -> String {
 fn toolchains(
     runtime: Runtime,
     gp: &GroupPlatform,
-    needs_c: bool,
     host_tools: &BTreeSet<String>,
     target_libs: &BTreeSet<String>,
+    static_env: &BTreeSet<String>,
 ) -> (Toolchain, Toolchain) {
+    let needs_c = !gp.compiles_c.is_empty();
     let upper = triple_env_upper(&gp.triple);
     let lower = triple_env_lower(&gp.triple);
     let mut native = Toolchain {
@@ -774,6 +806,8 @@ fn toolchains(
         ));
     }
     for t in [&mut native, &mut cross] {
+        // The crates' own switches that make their bundled copy win over a system library.
+        t.env.extend(static_env.iter().cloned());
         t.packages.sort();
         t.packages.dedup();
         t.env.insert(0, format!("CARGO_BUILD_TARGET={}", gp.triple));
@@ -793,20 +827,24 @@ fn decide_runtime(
             format!("cc because {} says `runtime = \"cc\"`", where_set(settings)),
         )),
         RuntimeChoice::Static => {
-            if let Some(d) = needs.dynamic.iter().find(|d| d.certain) {
+            if let Some(d) = needs.dynamic().find(|d| d.known) {
                 return Err(Error::input(format!(
                     "{} forces a static image, but `{}` links {} dynamically",
                     where_set(settings),
-                    d.krate,
-                    d.library
+                    d.name,
+                    d.library.as_deref().unwrap_or("a system library")
                 ))
+                .with_detail(format!("  {} {}: {}", d.name, d.version, d.evidence))
                 .with_help(format!(
                     "{} for a static image, or use `runtime = \"cc\"`",
-                    d.advice
+                    d.advice.as_deref().unwrap_or("find a bundled build")
                 )));
             }
-            for d in &needs.dynamic {
-                warnings.push(format!("`{}` appears to link {} dynamically, but the runtime is forced to static; a build failure at link time means it does", d.krate, d.library));
+            for d in needs.dynamic() {
+                warnings.push(format!("`{}` is taken to link {} dynamically, but the runtime is forced to static; a build failure at link time, or the binary check after it, means it does", d.name, d.library.as_deref().unwrap_or("a system library")));
+            }
+            for d in needs.cxx() {
+                warnings.push(format!("`{}` compiles C++ and the runtime is forced to static: Debian has no C++ compiler for musl targets, so expect the build to fail", d.name));
             }
             Ok((
                 Runtime::Static,
@@ -1072,6 +1110,7 @@ fn image_plan(
         entrypoint,
         runtime,
         runtime_reason,
+        native: Vec::new(),
         group: String::new(),
         runtime_image,
         variant: s.variant,

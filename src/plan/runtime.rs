@@ -1,16 +1,25 @@
-//! Owns the static-or-cc decision: which crates in a binary's dependency graph link a native
-//! library dynamically (so the binary needs glibc and the library at run time), and which compile
-//! C into the binary (so a musl build needs a C compiler in the builder).
+//! Owns the static-or-cc decision for one build: which linked crates bring native code, how
+//! each gets its library ([`super::sys_crates`]), and so whether the binary can be a static musl
+//! binary or needs glibc and shared libraries at run time. Every verdict keeps its evidence.
 //!
-//! Known crates come from a table with the way out for each; unknown `-sys` crates are judged by
-//! how they build: one that finds its library with `pkg-config` and has no `cc`/`cmake` build
-//! dependency almost always links the system library.
+//! The rule for crates the table does not know (documented in the README, and warned about by
+//! name): a linked crate that declares `links` or is named `*-sys`, or compiles C/C++, is judged
+//! by the build dependencies cargo gives its build script:
+//! - it can search for a system library (`pkg-config`, `system-deps`): taken as *system only*,
+//!   so cc. The conservative side: a cc image of a crate that could have been static still runs,
+//!   a static build of one that cannot fails.
+//! - it compiles C (`cc`, `cmake`) and searches nothing: *bundled*, static with a C compiler.
+//! - it declares `links` and does neither: it links a library by name, so *system only*.
+//!
+//! C++ never goes static: Debian has no C++ compiler for musl targets, so a crate compiling C++
+//! makes the image cc (libstdc++ is in the cc base).
 
 use std::collections::BTreeSet;
 
 use serde::Serialize;
 
-use crate::workspace::Resolve;
+use super::sys_crates::{self, C_BUILD_DEPS, CXX_BUILD_DEPS, SYSTEM_PROBES, SysKind};
+use crate::workspace::resolve::{BuildGraph, Crate};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -28,202 +37,278 @@ impl Runtime {
     }
 }
 
-/// A crate that links a native library dynamically.
+/// How one linked crate with native code gets it, in this build.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct DynamicLink {
-    pub krate: String,
-    pub library: String,
-    /// Known from the table (true) or guessed from how the crate builds (false).
-    pub certain: bool,
-    /// How to make it static.
-    pub advice: String,
-    /// Debian `-dev` package the builder needs to link it.
+pub struct NativeCrate {
+    pub name: String,
+    pub version: String,
+    pub kind: SysKind,
+    /// In this build it links a system library dynamically (so the image is cc).
+    pub dynamic: bool,
+    /// It compiles C++ (so the image is cc: no musl C++ compiler).
+    pub cxx: bool,
+    /// The library, when it links one from the system (`libssl`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub library: Option<String>,
+    /// From the table (true), or from the rule for unknown crates (false).
+    pub known: bool,
+    /// Why, in words: which feature or build dependency decided it.
+    pub evidence: String,
+    /// How to make it static, when it is not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub advice: Option<String>,
+    /// Debian `-dev` package a cc builder installs to link it.
+    #[serde(skip)]
     pub dev_package: Option<String>,
+    /// The crates that pulled it in, from the image's package down.
+    pub via: Vec<String>,
 }
 
-/// What the dependency graph of one package needs.
+/// What one build's graph needs from the builder and the runtime.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct NativeNeeds {
-    pub dynamic: Vec<DynamicLink>,
-    /// Crates that compile C/C++ into the binary (need a C compiler for the target).
+    /// Every linked crate with native code, sorted by name.
+    pub crates: Vec<NativeCrate>,
+    /// Crates that compile C/C++ into the binary (a C compiler for the target is installed).
     pub compiles_c: Vec<String>,
-    /// Builder tools those crates need beyond a C compiler (cmake, perl, make).
+    /// Builder tools beyond a C compiler (cmake, perl, make).
     pub build_tools: BTreeSet<String>,
+    /// `KEY=value` a static build sets so that bundled copies win (`LIBZ_SYS_STATIC=1`).
+    pub static_env: BTreeSet<String>,
+    /// Crates the table does not know, judged by the documented rule.
+    pub unknown: Vec<String>,
 }
 
-struct Rule {
-    krate: &'static str,
-    library: &'static str,
-    dev_package: &'static str,
-    /// Any of these features of the crate, or any of these crates in the graph, means it builds
-    /// the library from source and links it statically.
-    static_features: &'static [&'static str],
-    static_crates: &'static [&'static str],
-    advice: &'static str,
-}
-
-const DYNAMIC_RULES: &[Rule] = &[
-    Rule {
-        krate: "openssl-sys",
-        library: "libssl",
-        dev_package: "libssl-dev",
-        static_features: &["vendored"],
-        static_crates: &["openssl-src"],
-        advice: "enable the `vendored` feature of the `openssl` crate (or use rustls)",
-    },
-    Rule {
-        krate: "pq-sys",
-        library: "libpq",
-        dev_package: "libpq-dev",
-        static_features: &["bundled", "bundled_without_openssl"],
-        static_crates: &["pq-src"],
-        advice: "enable the `bundled` feature of `pq-sys`",
-    },
-    Rule {
-        krate: "mysqlclient-sys",
-        library: "libmysqlclient",
-        dev_package: "default-libmysqlclient-dev",
-        static_features: &["bundled"],
-        static_crates: &["mysqlclient-src"],
-        advice: "enable the `bundled` feature of `mysqlclient-sys`",
-    },
-    Rule {
-        krate: "libgit2-sys",
-        library: "libgit2",
-        dev_package: "libgit2-dev",
-        static_features: &["vendored"],
-        static_crates: &[],
-        advice: "enable the `vendored-libgit2` feature of `git2`",
-    },
-    Rule {
-        krate: "libsqlite3-sys",
-        library: "libsqlite3",
-        dev_package: "libsqlite3-dev",
-        static_features: &[
-            "bundled",
-            "bundled-sqlcipher",
-            "bundled-sqlcipher-vendored-openssl",
-            "bundled-windows",
-        ],
-        static_crates: &[],
-        advice: "enable the `bundled` feature of `rusqlite` (or of `libsqlite3-sys`)",
-    },
-    Rule {
-        krate: "curl-sys",
-        library: "libcurl",
-        dev_package: "libcurl4-openssl-dev",
-        static_features: &["static-curl"],
-        static_crates: &[],
-        advice: "enable the `static-curl` feature of `curl`",
-    },
-    Rule {
-        krate: "libdbus-sys",
-        library: "libdbus-1",
-        dev_package: "libdbus-1-dev",
-        static_features: &["vendored"],
-        static_crates: &[],
-        advice: "enable the `vendored` feature of `dbus`",
-    },
-    Rule {
-        krate: "libudev-sys",
-        library: "libudev",
-        dev_package: "libudev-dev",
-        static_features: &[],
-        static_crates: &[],
-        advice: "libudev has no static build; keep the cc runtime",
-    },
-];
-
-/// Crates known to compile their C code into the binary, with the builder tools they need.
-const STATIC_C: &[(&str, &[&str])] = &[
-    ("ring", &[]),
-    ("aws-lc-sys", &["cmake"]),
-    ("aws-lc-fips-sys", &["cmake", "golang"]),
-    ("zstd-sys", &[]),
-    ("bzip2-sys", &[]),
-    ("lzma-sys", &[]),
-    ("libz-sys", &[]),
-    ("libz-ng-sys", &["cmake"]),
-    ("lz4-sys", &[]),
-    ("openssl-src", &["perl", "make"]),
-    ("libsqlite3-sys", &[]),
-    ("tikv-jemalloc-sys", &["make"]),
-    ("jemalloc-sys", &["make"]),
-    ("libmimalloc-sys", &[]),
-    ("rdkafka-sys", &["cmake", "make", "perl"]),
-    ("onig_sys", &[]),
-    ("psm", &[]),
-    ("blake3", &[]),
-];
-
-/// Looks at every crate that links into the package's binaries.
-pub fn native_needs(resolve: &Resolve, package_id: &str) -> NativeNeeds {
-    let closure = resolve.linked_closure(package_id);
-    let nodes: Vec<_> = closure
-        .iter()
-        .filter_map(|id| resolve.nodes.get(id))
-        .collect();
-    let names: BTreeSet<&str> = nodes.iter().map(|n| n.name.as_str()).collect();
-    let mut needs = NativeNeeds::default();
-    for node in &nodes {
-        let name = node.name.as_str();
-        if let Some(rule) = DYNAMIC_RULES.iter().find(|r| r.krate == name) {
-            let is_static = rule
-                .static_features
+impl NativeNeeds {
+    pub fn dynamic(&self) -> impl Iterator<Item = &NativeCrate> {
+        self.crates.iter().filter(|c| c.dynamic)
+    }
+    pub fn cxx(&self) -> impl Iterator<Item = &NativeCrate> {
+        self.crates.iter().filter(|c| c.cxx)
+    }
+    /// `-dev` packages a cc build of this graph links against.
+    pub fn dev_packages(&self) -> BTreeSet<String> {
+        self.dynamic()
+            .filter_map(|c| c.dev_package.clone())
+            .collect()
+    }
+    pub fn merge(&mut self, other: NativeNeeds) {
+        for c in other.crates {
+            if !self
+                .crates
                 .iter()
-                .any(|f| node.features.contains(*f))
-                || rule.static_crates.iter().any(|c| names.contains(c));
-            if !is_static {
-                needs.dynamic.push(DynamicLink {
-                    krate: name.to_string(),
-                    library: rule.library.to_string(),
-                    certain: true,
-                    advice: rule.advice.to_string(),
-                    dev_package: Some(rule.dev_package.to_string()),
-                });
-                continue;
+                .any(|x| x.name == c.name && x.version == c.version)
+            {
+                self.crates.push(c);
             }
         }
-        if let Some((_, tools)) = STATIC_C.iter().find(|(k, _)| *k == name) {
-            needs.compiles_c.push(name.to_string());
-            needs
-                .build_tools
-                .extend(tools.iter().map(|t| t.to_string()));
-            continue;
-        }
-        let builds_c =
-            node.build_dep_names.contains("cc") || node.build_dep_names.contains("cmake");
-        if builds_c {
-            needs.compiles_c.push(name.to_string());
-            if node.build_dep_names.contains("cmake") {
+        self.crates.sort();
+        self.compiles_c.extend(other.compiles_c);
+        self.compiles_c.sort();
+        self.compiles_c.dedup();
+        self.build_tools.extend(other.build_tools);
+        self.static_env.extend(other.static_env);
+        self.unknown.extend(other.unknown);
+        self.unknown.sort();
+        self.unknown.dedup();
+    }
+}
+
+fn has_any(set: &BTreeSet<String>, names: &[&str]) -> bool {
+    names.iter().any(|n| set.contains(*n))
+}
+
+fn judge_known(c: &Crate, entry: &sys_crates::SysCrate) -> NativeCrate {
+    let on = |fs: &[&'static str]| fs.iter().find(|f| c.features.contains(**f)).copied();
+    let dep = entry
+        .bundled_build_deps
+        .iter()
+        .find(|d| c.build_deps.contains(**d))
+        .copied();
+    let (kind, evidence) = if let Some(f) = on(entry.system_features) {
+        (
+            SysKind::SystemOnly,
+            format!("feature `{f}` makes it use the system {}", entry.library),
+        )
+    } else if let Some(f) = on(entry.bundled_features) {
+        (
+            SysKind::Bundled,
+            format!("feature `{f}` makes it compile its own copy"),
+        )
+    } else if let Some(d) = dep {
+        (
+            SysKind::Bundled,
+            format!("it builds with `{d}`, its own copy"),
+        )
+    } else {
+        let why = match entry.default {
+            SysKind::SystemOnly => format!(
+                "without {} it links the system {}",
+                feature_list(entry.bundled_features),
+                entry.library
+            ),
+            SysKind::SystemFirst => format!(
+                "looks for a system {} with pkg-config, which answers nothing for a musl target, so it compiles its bundled copy",
+                entry.library
+            ),
+            SysKind::Bundled => "its build script always compiles what it carries".to_string(),
+        };
+        (entry.default, why)
+    };
+    let dynamic = kind == SysKind::SystemOnly;
+    NativeCrate {
+        name: c.name.clone(),
+        version: c.version.clone(),
+        kind,
+        dynamic,
+        cxx: !dynamic && entry.cxx,
+        library: (!entry.library.is_empty()).then(|| entry.library.to_string()),
+        known: true,
+        evidence: format!("{evidence} (build script of {} read)", entry.read),
+        advice: dynamic.then(|| entry.advice.to_string()),
+        dev_package: entry.dev_package.map(str::to_string),
+        via: c.via.clone(),
+    }
+}
+
+fn feature_list(features: &[&str]) -> String {
+    match features {
+        [] => "a bundled build (it has none)".to_string(),
+        [one] => format!("feature `{one}`"),
+        many => format!(
+            "any of features {}",
+            many.iter()
+                .map(|f| format!("`{f}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// The documented rule for crates the table does not know; `None` when it brings no native code.
+fn judge_unknown(c: &Crate) -> Option<NativeCrate> {
+    let compiles_c = has_any(&c.build_deps, C_BUILD_DEPS);
+    let cxx = has_any(&c.build_deps, CXX_BUILD_DEPS);
+    let probes = SYSTEM_PROBES
+        .iter()
+        .find(|p| c.build_deps.contains(**p))
+        .copied();
+    let is_sys = c.links.is_some() || c.name.ends_with("-sys") || c.name.ends_with("_sys");
+    if c.local || !(is_sys || compiles_c || cxx) {
+        return None;
+    }
+    let library = format!(
+        "lib{}",
+        c.links
+            .as_deref()
+            .unwrap_or_else(|| c.name.trim_end_matches("-sys").trim_end_matches("_sys"))
+    );
+    let (kind, evidence) = if let Some(p) = probes {
+        (
+            SysKind::SystemOnly,
+            format!(
+                "not in cargo-distroless's table; its build script can search for a system library with `{p}`, so it is taken to link one"
+            ),
+        )
+    } else if compiles_c || cxx {
+        (
+            SysKind::Bundled,
+            "not in cargo-distroless's table; it compiles C and searches for no system library"
+                .to_string(),
+        )
+    } else if c.links.is_some() {
+        (
+            SysKind::SystemOnly,
+            format!(
+                "not in cargo-distroless's table; it declares `links = \"{}\"` and compiles nothing, so it is taken to link a system library",
+                c.links.as_deref().unwrap_or_default()
+            ),
+        )
+    } else {
+        return None; // a `-sys` crate of declarations only (linux-raw-sys, windows-sys…)
+    };
+    let dynamic = kind == SysKind::SystemOnly;
+    Some(NativeCrate {
+        name: c.name.clone(),
+        version: c.version.clone(),
+        kind,
+        dynamic,
+        cxx: !dynamic && cxx,
+        library: dynamic.then_some(library),
+        known: false,
+        evidence,
+        advice: dynamic.then(|| format!("check whether `{}` has a feature that builds its library from source; if so, enable it (or set `runtime = \"static\"` to try: the build checks the binary)", c.name)),
+        dev_package: None,
+        via: c.via.clone(),
+    })
+}
+
+/// Looks at every crate linked into one build.
+pub fn native_needs(graph: &BuildGraph) -> NativeNeeds {
+    let mut needs = NativeNeeds::default();
+    for c in graph.crates() {
+        let verdict = match sys_crates::find(&c.name) {
+            Some(entry) => {
+                let v = judge_known(c, entry);
+                if !v.dynamic {
+                    needs
+                        .build_tools
+                        .extend(entry.tools.iter().map(|t| t.to_string()));
+                    if v.kind == SysKind::SystemFirst {
+                        needs
+                            .static_env
+                            .extend(entry.static_env.iter().map(|e| e.to_string()));
+                    }
+                }
+                Some(v)
+            }
+            None => {
+                let v = judge_unknown(c);
+                if v.is_some() {
+                    needs.unknown.push(c.name.clone());
+                }
+                v
+            }
+        };
+        let compiles =
+            verdict.as_ref().is_some_and(|v| !v.dynamic) || has_any(&c.build_deps, C_BUILD_DEPS);
+        if compiles && !c.local {
+            needs.compiles_c.push(c.name.clone());
+            if c.build_deps.contains("cmake") && verdict.as_ref().is_none_or(|v| !v.known) {
                 needs.build_tools.insert("cmake".to_string());
             }
-        } else if node.links.is_some()
-            && DYNAMIC_RULES.iter().all(|r| r.krate != name)
-            && (node.build_dep_names.contains("pkg-config")
-                || node.build_dep_names.contains("system-deps"))
-        {
-            needs.dynamic.push(DynamicLink {
-                krate: name.to_string(),
-                library: format!("lib{}", node.links.as_deref().unwrap_or(name)),
-                certain: false,
-                advice: format!(
-                    "check whether `{name}` has a feature that builds its library from source"
-                ),
-                dev_package: None,
-            });
+        }
+        if let Some(v) = verdict {
+            needs.crates.push(v);
         }
     }
-    needs.dynamic.sort();
+    needs.crates.sort();
     needs.compiles_c.sort();
     needs.compiles_c.dedup();
+    needs.unknown.sort();
+    needs.unknown.dedup();
     needs
 }
 
 /// One sentence on why the runtime is what it is, naming the crates and the way out.
 pub fn auto_reason(needs: &NativeNeeds) -> (Runtime, String) {
-    if needs.dynamic.is_empty() {
-        let mut reason = "static: no dependency links a native library dynamically".to_string();
+    let dynamic: Vec<&NativeCrate> = needs.dynamic().collect();
+    let cxx: Vec<&NativeCrate> = needs.cxx().collect();
+    if dynamic.is_empty() && cxx.is_empty() {
+        let mut reason = "static: no linked crate needs a system library".to_string();
+        let fallback: Vec<String> = needs
+            .crates
+            .iter()
+            .filter(|c| c.kind == SysKind::SystemFirst)
+            .map(|c| format!("`{}`", c.name))
+            .collect();
+        if !fallback.is_empty() {
+            reason.push_str(&format!(
+                "; {} build{} the bundled copy",
+                fallback.join(", "),
+                if fallback.len() == 1 { "s" } else { "" }
+            ));
+        }
         if !needs.compiles_c.is_empty() {
             reason.push_str(&format!(
                 "; {} compile{} C into the binary, so the builder gets a musl C compiler",
@@ -231,25 +316,27 @@ pub fn auto_reason(needs: &NativeNeeds) -> (Runtime, String) {
                 if needs.compiles_c.len() == 1 { "s" } else { "" }
             ));
         }
-        (Runtime::Static, reason)
-    } else {
-        let parts: Vec<String> = needs
-            .dynamic
-            .iter()
-            .map(|d| {
-                let how = if d.certain {
-                    "links"
-                } else {
-                    "appears to link (it finds it with pkg-config)"
-                };
-                format!(
-                    "`{}` {how} {} dynamically; {} for a static image",
-                    d.krate, d.library, d.advice
-                )
-            })
-            .collect();
-        (Runtime::Cc, format!("cc because {}", parts.join("; ")))
+        return (Runtime::Static, reason);
     }
+    let mut parts: Vec<String> = dynamic
+        .iter()
+        .map(|d| {
+            let how = if d.known { "links" } else { "is taken to link" };
+            format!(
+                "`{}` {how} {} dynamically; {} for a static image",
+                d.name,
+                d.library.as_deref().unwrap_or("a system library"),
+                d.advice.as_deref().unwrap_or("find a bundled build")
+            )
+        })
+        .collect();
+    for c in cxx {
+        parts.push(format!(
+            "`{}` compiles C++, and Debian has no C++ compiler for musl targets",
+            c.name
+        ));
+    }
+    (Runtime::Cc, format!("cc because {}", parts.join("; ")))
 }
 
 fn list(items: &[String]) -> String {
@@ -260,134 +347,112 @@ fn list(items: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workspace::Node;
-    use std::collections::BTreeMap;
+    use crate::workspace::resolve::parse_tree;
 
-    fn node(
-        name: &str,
-        deps: &[&str],
-        features: &[&str],
-        build: &[&str],
-        links: Option<&str>,
-    ) -> (String, Node) {
-        (
-            name.to_string(),
-            Node {
-                name: name.to_string(),
-                version: semver::Version::new(1, 0, 0),
-                features: features.iter().map(|s| s.to_string()).collect(),
-                links: links.map(str::to_string),
-                normal_deps: deps.iter().map(|s| s.to_string()).collect(),
-                build_dep_names: build.iter().map(|s| s.to_string()).collect(),
-                source: None,
-            },
-        )
-    }
-
-    fn resolve(nodes: Vec<(String, Node)>) -> Resolve {
-        Resolve {
-            nodes: nodes.into_iter().collect::<BTreeMap<_, _>>(),
-        }
+    fn needs(tree: &str) -> NativeNeeds {
+        native_needs(&parse_tree(tree).unwrap())
     }
 
     #[test]
     fn openssl_without_vendored_is_cc_with_advice() {
-        let r = resolve(vec![
-            node("app", &["native-tls"], &[], &[], None),
-            node("native-tls", &["openssl"], &[], &[], None),
-            node("openssl", &["openssl-sys"], &[], &[], None),
-            node(
-                "openssl-sys",
-                &[],
-                &[],
-                &["cc", "pkg-config"],
-                Some("openssl"),
-            ),
-        ]);
-        let needs = native_needs(&r, "app");
-        let (runtime, reason) = auto_reason(&needs);
+        let n = needs(
+            "app v0.1.0 (/w)|\n`-- openssl-sys v0.9.109|\n    [build-dependencies]\n    |-- cc v1.2.0|\n    `-- pkg-config v0.3.0|\n",
+        );
+        let (runtime, reason) = auto_reason(&n);
         assert_eq!(runtime, Runtime::Cc);
-        assert_eq!(
-            reason,
-            "cc because `openssl-sys` links libssl dynamically; enable the `vendored` feature of the `openssl` crate (or use rustls) for a static image"
-        );
-        assert_eq!(needs.dynamic[0].dev_package.as_deref(), Some("libssl-dev"));
-    }
-
-    #[test]
-    fn vendored_openssl_stays_static_and_needs_perl() {
-        let r = resolve(vec![
-            node("app", &["openssl-sys"], &[], &[], None),
-            node(
-                "openssl-sys",
-                &["openssl-src"],
-                &["vendored"],
-                &["cc", "openssl-src"],
-                Some("openssl"),
+        assert!(
+            reason.starts_with(
+                "cc because `openssl-sys` links libssl dynamically; enable the `vendored` feature"
             ),
-            node("openssl-src", &[], &[], &["cc"], None),
-        ]);
-        let needs = native_needs(&r, "app");
-        assert!(needs.dynamic.is_empty());
-        assert_eq!(auto_reason(&needs).0, Runtime::Static);
-        assert!(needs.build_tools.contains("perl"));
-    }
-
-    #[test]
-    fn bundled_sqlite_is_static_plain_is_not() {
-        let bundled = resolve(vec![
-            node("app", &["libsqlite3-sys"], &[], &[], None),
-            node(
-                "libsqlite3-sys",
-                &[],
-                &["bundled"],
-                &["cc"],
-                Some("sqlite3"),
-            ),
-        ]);
-        assert_eq!(
-            auto_reason(&native_needs(&bundled, "app")).0,
-            Runtime::Static
+            "{reason}"
         );
-        let system = resolve(vec![
-            node("app", &["libsqlite3-sys"], &[], &[], None),
-            node("libsqlite3-sys", &[], &[], &["pkg-config"], Some("sqlite3")),
-        ]);
-        assert_eq!(auto_reason(&native_needs(&system, "app")).0, Runtime::Cc);
+        assert_eq!(n.dev_packages(), BTreeSet::from(["libssl-dev".to_string()]));
     }
 
     #[test]
-    fn ring_compiles_c_and_stays_static() {
-        let r = resolve(vec![
-            node("app", &["ring"], &[], &[], None),
-            node("ring", &[], &[], &["cc"], Some("ring_core_0_17_8")),
-        ]);
-        let needs = native_needs(&r, "app");
-        let (runtime, reason) = auto_reason(&needs);
-        assert_eq!(runtime, Runtime::Static);
-        assert!(reason.contains("`ring` compiles C"), "{reason}");
+    fn vendored_openssl_is_bundled_and_needs_perl() {
+        let n = needs(
+            "app v0.1.0 (/w)|\n`-- openssl-sys v0.9.109|vendored\n    [build-dependencies]\n    |-- cc v1.2.0|\n    `-- openssl-src v300.0.0|\n        `-- cc v1.2.0|\n`-- openssl-src v300.0.0|\n",
+        );
+        assert_eq!(auto_reason(&n).0, Runtime::Static);
+        assert!(n.build_tools.contains("perl"));
+        assert_eq!(n.crates[0].kind, SysKind::Bundled);
     }
 
     #[test]
-    fn unknown_pkg_config_sys_crate_is_a_guess() {
-        let r = resolve(vec![
-            node("app", &["foo-sys"], &[], &[], None),
-            node("foo-sys", &[], &[], &["pkg-config"], Some("foo")),
-        ]);
-        let needs = native_needs(&r, "app");
-        assert!(!needs.dynamic[0].certain);
-        assert!(auto_reason(&needs).1.contains("appears to link"));
+    fn libgit2_falls_back_to_its_bundled_copy() {
+        let n = needs(
+            "app v0.1.0 (/w)|\n`-- git2 v0.20.0|default\n    `-- libgit2-sys v0.18.0+1.9.0|https\n        |-- libz-sys v1.1.20|libc\n        |   [build-dependencies]\n        |   `-- cc v1.2.0|\n        [build-dependencies]\n        |-- cc v1.2.0|\n        `-- pkg-config v0.3.0|\n",
+        );
+        let (runtime, reason) = auto_reason(&n);
+        assert_eq!(runtime, Runtime::Static, "{reason}");
+        assert!(
+            reason.contains("`libgit2-sys`, `libz-sys` build the bundled copy"),
+            "{reason}"
+        );
+        assert!(n.static_env.contains("LIBZ_SYS_STATIC=1"));
+        let git = n.crates.iter().find(|c| c.name == "libgit2-sys").unwrap();
+        assert_eq!(git.via, ["app", "git2"]);
     }
 
     #[test]
-    fn build_and_dev_dependencies_do_not_count() {
-        // openssl-sys reachable only as a build dependency: not linked into the binary.
-        let mut app = node("app", &[], &[], &["openssl-sys"], None);
-        app.1.build_dep_names.insert("openssl-sys".into());
-        let r = resolve(vec![
-            app,
-            node("openssl-sys", &[], &[], &["pkg-config"], Some("openssl")),
-        ]);
-        assert_eq!(auto_reason(&native_needs(&r, "app")).0, Runtime::Static);
+    fn sqlite_is_static_only_when_bundled() {
+        let bundled = needs(
+            "app v0.1.0 (/w)|\n`-- libsqlite3-sys v0.30.0|bundled\n    [build-dependencies]\n    `-- cc v1.2.0|\n",
+        );
+        assert_eq!(auto_reason(&bundled).0, Runtime::Static);
+        let system = needs(
+            "app v0.1.0 (/w)|\n`-- libsqlite3-sys v0.30.0|min_sqlite_version_3_14_0\n    [build-dependencies]\n    `-- pkg-config v0.3.0|\n",
+        );
+        assert_eq!(auto_reason(&system).0, Runtime::Cc);
+    }
+
+    #[test]
+    fn zstd_with_its_pkg_config_feature_is_system_only() {
+        let n = needs(
+            "app v0.1.0 (/w)|\n`-- zstd-sys v2.0.0|pkg-config\n    [build-dependencies]\n    |-- cc v1.2.0|\n    `-- pkg-config v0.3.0|\n",
+        );
+        assert_eq!(auto_reason(&n).0, Runtime::Cc);
+        let n = needs(
+            "app v0.1.0 (/w)|\n`-- zstd-sys v2.0.0|std\n    [build-dependencies]\n    `-- cc v1.2.0|\n",
+        );
+        assert_eq!(auto_reason(&n).0, Runtime::Static);
+    }
+
+    #[test]
+    fn unknown_crates_follow_the_documented_rule() {
+        let probe = needs(
+            "app v0.1.0 (/w)|\n`-- foo-sys v1.0.0|\n    [build-dependencies]\n    `-- pkg-config v0.3.0|\n",
+        );
+        assert_eq!(auto_reason(&probe).0, Runtime::Cc);
+        assert_eq!(probe.unknown, ["foo-sys"]);
+        assert!(auto_reason(&probe).1.contains("is taken to link libfoo"));
+        let builds = needs(
+            "app v0.1.0 (/w)|\n`-- bar-sys v1.0.0|\n    [build-dependencies]\n    `-- cc v1.2.0|\n",
+        );
+        assert_eq!(auto_reason(&builds).0, Runtime::Static);
+        assert_eq!(builds.compiles_c, ["bar-sys"]);
+        // A `-sys` crate of declarations only is not native code at all.
+        let decl = needs("app v0.1.0 (/w)|\n`-- linux-raw-sys v0.9.0|std\n");
+        assert!(decl.crates.is_empty() && decl.unknown.is_empty());
+    }
+
+    #[test]
+    fn cxx_makes_the_image_cc() {
+        let n = needs(
+            "app v0.1.0 (/w)|\n`-- librocksdb-sys v0.17.0|\n    [build-dependencies]\n    `-- cc v1.2.0|\n",
+        );
+        let (runtime, reason) = auto_reason(&n);
+        assert_eq!(runtime, Runtime::Cc);
+        assert!(reason.contains("compiles C++"), "{reason}");
+    }
+
+    #[test]
+    fn build_dependencies_never_count() {
+        let n = needs(
+            "app v0.1.0 (/w)|\n[build-dependencies]\n`-- openssl-sys v0.9.109|\n    [build-dependencies]\n    `-- pkg-config v0.3.0|\n",
+        );
+        assert_eq!(auto_reason(&n).0, Runtime::Static);
+        assert!(n.crates.is_empty());
     }
 }

@@ -1,10 +1,11 @@
 //! Owns the model of a Cargo workspace: `cargo metadata` turned into plain values.
 //!
-//! Two reads, because configuration decides the features and features decide the dependency
-//! graph: [`Workspace::load`] runs `cargo metadata --no-deps` (members, targets, versions, the raw
-//! `metadata.distroless` tables), and [`Workspace::resolve`] runs the full `cargo metadata` with
-//! the features the configuration asks for, giving each package's resolved dependencies and
-//! enabled features. Both honour `$CARGO` and `--manifest-path`.
+//! [`Workspace::load`] runs `cargo metadata --no-deps` (members, targets, versions, the raw
+//! `metadata.distroless` tables); [`Workspace::native_links`] reads which crates of the lock file
+//! declare `links`. What one `cargo build` compiles (packages x features x target) is
+//! [`resolve`]'s job. All honour `$CARGO` and `--manifest-path`.
+
+pub mod resolve;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -13,11 +14,6 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::process::{self, Invocation};
-
-/// The triple whose `cfg`s filter the dependency graph. Every image is Linux; architecture-gated
-/// dependencies that link native libraries are rare enough that one Linux view is the honest
-/// trade for one `cargo metadata` run instead of one per platform.
-pub const RESOLVE_PLATFORM: &str = "x86_64-unknown-linux-gnu";
 
 #[derive(Debug, Clone)]
 pub struct Workspace {
@@ -135,52 +131,6 @@ impl ToolchainFile {
     }
 }
 
-/// Feature flags for the resolving `cargo metadata` run, in cargo's terms.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FeatureFlags {
-    /// `pkg/feature` or plain `feature` strings.
-    pub features: BTreeSet<String>,
-    pub all_features: bool,
-    pub no_default_features: bool,
-}
-
-/// The resolved dependency graph, restricted to what links into Linux binaries.
-#[derive(Debug, Clone, Default)]
-pub struct Resolve {
-    pub nodes: BTreeMap<String, Node>,
-}
-
-#[derive(Debug, Clone)]
-pub struct Node {
-    pub name: String,
-    pub version: semver::Version,
-    pub features: BTreeSet<String>,
-    pub links: Option<String>,
-    /// Ids of dependencies that link into the target (normal dependencies, not build or dev).
-    pub normal_deps: Vec<String>,
-    /// Names of build dependencies (a `cc` here means the package compiles C).
-    pub build_dep_names: BTreeSet<String>,
-    /// `None` for path packages (workspace members).
-    pub source: Option<String>,
-}
-
-impl Resolve {
-    /// Every package that links into `root`'s targets, `root` included, by id.
-    pub fn linked_closure(&self, root: &str) -> BTreeSet<String> {
-        let mut seen = BTreeSet::new();
-        let mut stack = vec![root.to_string()];
-        while let Some(id) = stack.pop() {
-            if !seen.insert(id.clone()) {
-                continue;
-            }
-            if let Some(node) = self.nodes.get(&id) {
-                stack.extend(node.normal_deps.iter().cloned());
-            }
-        }
-        seen
-    }
-}
-
 /// Where to find the workspace and which cargo to ask.
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
@@ -188,7 +138,7 @@ pub struct LoadOptions {
     pub locked: bool,
 }
 
-fn cargo_program() -> String {
+pub(crate) fn cargo_program() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string())
 }
 
@@ -291,87 +241,30 @@ impl Workspace {
         self.packages.iter().find(|p| p.name == name)
     }
 
-    /// Resolves the dependency graph with the given features (the full `cargo metadata`).
-    pub fn resolve(&self, opts: &LoadOptions, flags: &FeatureFlags) -> Result<Resolve> {
-        if !self.has_lockfile {
-            return Err(Error::input(format!("`{}` has no `Cargo.lock`", self.root.join("Cargo.toml")))
-                .with_help("run `cargo generate-lockfile` and commit `Cargo.lock`: image builds use `--locked` so they build what you tested"));
-        }
-        let mut extra = vec![
-            "--filter-platform".to_string(),
-            RESOLVE_PLATFORM.to_string(),
-        ];
-        if flags.all_features {
-            extra.push("--all-features".into());
-        }
-        if flags.no_default_features {
-            extra.push("--no-default-features".into());
-        }
-        if !flags.features.is_empty() {
-            extra.push("--features".into());
-            extra.push(flags.features.iter().cloned().collect::<Vec<_>>().join(","));
-        }
+    /// The `links` key of every package in the lock file's graph, by `name@version`: which
+    /// crates claim a native library (one full `cargo metadata`, no feature or platform filter).
+    pub fn native_links(&self, opts: &LoadOptions) -> Result<BTreeMap<String, String>> {
+        self.require_lockfile()?;
         let mut opts = opts.clone();
         opts.manifest_path = Some(self.root_manifest.clone());
-        let meta = run_metadata(&opts, &extra)?;
-        let links: BTreeMap<String, (Option<String>, Option<String>)> = meta
+        let meta = run_metadata(&opts, &[])?;
+        Ok(meta
             .packages
             .iter()
-            .map(|p| {
-                (
-                    p.id.repr.clone(),
-                    (p.links.clone(), p.source.as_ref().map(|s| s.repr.clone())),
-                )
+            .filter_map(|p| {
+                let links = p.links.clone()?;
+                Some((format!("{}@{}", p.name, p.version), links))
             })
-            .collect();
-        let names: BTreeMap<String, (String, semver::Version)> = meta
-            .packages
-            .iter()
-            .map(|p| (p.id.repr.clone(), (p.name.to_string(), p.version.clone())))
-            .collect();
-        let mut nodes = BTreeMap::new();
-        let Some(resolve) = meta.resolve else {
-            return Ok(Resolve::default());
-        };
-        for node in resolve.nodes {
-            let id = node.id.repr.clone();
-            let Some((name, version)) = names.get(&id).cloned() else {
-                continue;
-            };
-            let mut normal_deps = Vec::new();
-            let mut build_dep_names = BTreeSet::new();
-            for dep in &node.deps {
-                for kind in &dep.dep_kinds {
-                    match kind.kind {
-                        cargo_metadata::DependencyKind::Normal => {
-                            normal_deps.push(dep.pkg.repr.clone())
-                        }
-                        cargo_metadata::DependencyKind::Build => {
-                            if let Some((n, _)) = names.get(&dep.pkg.repr) {
-                                build_dep_names.insert(n.clone());
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-            }
-            normal_deps.sort();
-            normal_deps.dedup();
-            let (links, source) = links.get(&id).cloned().unwrap_or_default();
-            nodes.insert(
-                id,
-                Node {
-                    name,
-                    version,
-                    features: node.features.iter().map(|f| f.to_string()).collect(),
-                    links,
-                    normal_deps,
-                    build_dep_names,
-                    source,
-                },
-            );
+            .collect())
+    }
+
+    /// Image builds use `--locked`, so a workspace without a lock file cannot be planned.
+    pub fn require_lockfile(&self) -> Result<()> {
+        if self.has_lockfile {
+            return Ok(());
         }
-        Ok(Resolve { nodes })
+        Err(Error::input(format!("`{}` has no `Cargo.lock`", self.root.join("Cargo.toml")))
+            .with_help("run `cargo generate-lockfile` and commit `Cargo.lock`: image builds use `--locked` so they build what you tested"))
     }
 }
 

@@ -1,0 +1,342 @@
+//! Owns what we know about crates that bring native code: how each one gets its library, read
+//! from its build script. Data only; [`super::runtime`] applies it to one build's graph.
+//!
+//! Three kinds, from how the build script behaves on a Linux target with nothing set:
+//! - *system only*: it finds the library on the system (pkg-config, a `-config` tool, or plain
+//!   `-l`) and fails without it, unless a feature makes it build its own copy. A musl build
+//!   cannot use Debian's glibc libraries, so the image is cc.
+//! - *system first*: it looks for the library with pkg-config and builds its bundled copy when
+//!   none is found. pkg-config refuses to answer for another target (host gnu, target musl) unless
+//!   told to, and the static builder installs no `-dev` package for it, so the bundled copy wins;
+//!   where the crate has its own switch (`LIBZ_SYS_STATIC=1`), the static builder sets it too.
+//! - *bundled*: it always compiles the C (or C++) it carries.
+//!
+//! Each entry names the version whose build script was read (December 2026, from the crate
+//! files on crates.io). A newer version that changes its behaviour needs a new entry; the binary
+//! check after the build catches what a stale entry gets wrong.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SysKind {
+    SystemOnly,
+    SystemFirst,
+    Bundled,
+}
+
+impl SysKind {
+    pub fn describe(self) -> &'static str {
+        match self {
+            SysKind::SystemOnly => "system only",
+            SysKind::SystemFirst => "system first, bundled fallback",
+            SysKind::Bundled => "bundled",
+        }
+    }
+}
+
+pub struct SysCrate {
+    pub krate: &'static str,
+    /// The version whose build script the entry was checked against.
+    pub read: &'static str,
+    /// The library it links, as a file-name stem (`libssl`).
+    pub library: &'static str,
+    /// How it behaves with none of `bundled_features` / `system_features` on.
+    pub default: SysKind,
+    /// Features (of this crate) that make it compile its own copy.
+    pub bundled_features: &'static [&'static str],
+    /// Build dependencies whose presence means it compiles its own copy (`openssl-src`).
+    pub bundled_build_deps: &'static [&'static str],
+    /// Features that make it use the system library only.
+    pub system_features: &'static [&'static str],
+    /// Debian `-dev` package a cc builder installs to link the system library.
+    pub dev_package: Option<&'static str>,
+    /// `KEY=value` the static builder sets so that the bundled copy wins.
+    pub static_env: &'static [&'static str],
+    /// Builder tools its bundled build needs beyond a C compiler.
+    pub tools: &'static [&'static str],
+    /// Its bundled build compiles C++.
+    pub cxx: bool,
+    /// How to make a system-only build static.
+    pub advice: &'static str,
+}
+
+const NONE: &[&str] = &[];
+
+pub const SYS_CRATES: &[SysCrate] = &[
+    // build/main.rs: `vendored` (or the `aws-lc` features) builds OpenSSL; otherwise
+    // find_normal locates the system one and panics without it.
+    SysCrate {
+        krate: "openssl-sys",
+        read: "0.9.118",
+        library: "libssl",
+        default: SysKind::SystemOnly,
+        bundled_features: &["vendored", "aws-lc", "aws-lc-fips"],
+        bundled_build_deps: &["openssl-src"],
+        system_features: NONE,
+        dev_package: Some("libssl-dev"),
+        static_env: NONE,
+        tools: NONE,
+        cxx: false,
+        advice: "enable the `vendored` feature of the `openssl` crate (or use rustls)",
+    },
+    // build.rs: `bundled`/`bundled_without_openssl` build libpq from pq-src; else pg_config or
+    // pkg-config.
+    SysCrate {
+        krate: "pq-sys",
+        read: "0.7.8",
+        library: "libpq",
+        default: SysKind::SystemOnly,
+        bundled_features: &["bundled", "bundled_without_openssl"],
+        bundled_build_deps: &["pq-src"],
+        system_features: NONE,
+        dev_package: Some("libpq-dev"),
+        static_env: NONE,
+        tools: NONE,
+        cxx: false,
+        advice: "enable the `bundled` feature of `pq-sys` (diesel: `postgres_backend` plus `pq-sys/bundled`)",
+    },
+    // build.rs: `bundled` builds from mysqlclient-src (cmake); else pkg-config (mysqlclient,
+    // then mariadb).
+    SysCrate {
+        krate: "mysqlclient-sys",
+        read: "0.5.2",
+        library: "libmysqlclient",
+        default: SysKind::SystemOnly,
+        bundled_features: &["bundled"],
+        bundled_build_deps: &["mysqlclient-src"],
+        system_features: NONE,
+        dev_package: Some("default-libmysqlclient-dev"),
+        static_env: NONE,
+        tools: &["cmake"],
+        cxx: true,
+        advice: "enable the `bundled` feature of `mysqlclient-sys`",
+    },
+    // build.rs: bundled features compile sqlite3.c; else pkg-config, then plain `-lsqlite3`.
+    SysCrate {
+        krate: "libsqlite3-sys",
+        read: "0.40.0",
+        library: "libsqlite3",
+        default: SysKind::SystemOnly,
+        bundled_features: &[
+            "bundled",
+            "bundled-sqlcipher",
+            "bundled-sqlcipher-vendored-openssl",
+        ],
+        bundled_build_deps: NONE,
+        system_features: NONE,
+        dev_package: Some("libsqlite3-dev"),
+        static_env: NONE,
+        tools: NONE,
+        cxx: false,
+        advice: "enable the `bundled` feature of `rusqlite` (or of `libsqlite3-sys`)",
+    },
+    // build.rs: pkg-config `dbus-1` unless `vendored`.
+    SysCrate {
+        krate: "libdbus-sys",
+        read: "0.2.7",
+        library: "libdbus-1",
+        default: SysKind::SystemOnly,
+        bundled_features: &["vendored"],
+        bundled_build_deps: NONE,
+        system_features: NONE,
+        dev_package: Some("libdbus-1-dev"),
+        static_env: NONE,
+        tools: NONE,
+        cxx: false,
+        advice: "enable the `vendored` feature of `dbus`",
+    },
+    // build.rs: pkg-config `libudev`, no bundled copy.
+    SysCrate {
+        krate: "libudev-sys",
+        read: "0.1.4",
+        library: "libudev",
+        default: SysKind::SystemOnly,
+        bundled_features: NONE,
+        bundled_build_deps: NONE,
+        system_features: NONE,
+        dev_package: Some("libudev-dev"),
+        static_env: NONE,
+        tools: NONE,
+        cxx: false,
+        advice: "libudev has no static build; keep the cc runtime",
+    },
+    // build.rs: unless `vendored`/`zlib-ng-compat` (or LIBGIT2_NO_VENDOR=1), try pkg-config
+    // `libgit2` in a version range, else build the bundled libgit2 with cc.
+    SysCrate {
+        krate: "libgit2-sys",
+        read: "0.18.8+1.9.7",
+        library: "libgit2",
+        default: SysKind::SystemFirst,
+        bundled_features: &["vendored", "zlib-ng-compat"],
+        bundled_build_deps: NONE,
+        system_features: NONE,
+        dev_package: Some("libgit2-dev"),
+        static_env: NONE,
+        tools: NONE,
+        cxx: false,
+        advice: "enable the `vendored-libgit2` feature of `git2`",
+    },
+    // build.rs: `LIBZ_SYS_STATIC=1` (read with option_env!, so when the build script compiles)
+    // or `static` skips pkg-config; else pkg-config `zlib`, falling back to the bundled zlib.
+    SysCrate {
+        krate: "libz-sys",
+        read: "1.1.33",
+        library: "libz",
+        default: SysKind::SystemFirst,
+        bundled_features: &["static", "zlib-ng"],
+        bundled_build_deps: NONE,
+        system_features: NONE,
+        dev_package: Some("zlib1g-dev"),
+        static_env: &["LIBZ_SYS_STATIC=1"],
+        tools: NONE,
+        cxx: false,
+        advice: "enable the `static` feature of `libz-sys`",
+    },
+    // build.rs: vcpkg (Windows only), then pkg-config only when LIBSSH2_SYS_USE_PKG_CONFIG is
+    // set; otherwise it always builds the bundled libssh2.
+    SysCrate {
+        krate: "libssh2-sys",
+        read: "0.3.4",
+        library: "libssh2",
+        default: SysKind::Bundled,
+        bundled_features: NONE,
+        bundled_build_deps: NONE,
+        system_features: NONE,
+        dev_package: Some("libssh2-1-dev"),
+        static_env: NONE,
+        tools: NONE,
+        cxx: false,
+        advice: "unset `LIBSSH2_SYS_USE_PKG_CONFIG`",
+    },
+    // build.rs: without `static-curl`, curl-config/pkg-config `libcurl`, else builds the
+    // bundled curl.
+    SysCrate {
+        krate: "curl-sys",
+        read: "0.4.91+curl-8.22.0",
+        library: "libcurl",
+        default: SysKind::SystemFirst,
+        bundled_features: &["static-curl"],
+        bundled_build_deps: NONE,
+        system_features: NONE,
+        dev_package: Some("libcurl4-openssl-dev"),
+        static_env: NONE,
+        tools: NONE,
+        cxx: false,
+        advice: "enable the `static-curl` feature of `curl`",
+    },
+    // build.rs: compiles zstd with cc (or cmake); pkg-config only with the `pkg-config`
+    // feature, and then it panics without a system libzstd.
+    SysCrate {
+        krate: "zstd-sys",
+        read: "2.1.3+zstd.1.5.7",
+        library: "libzstd",
+        default: SysKind::Bundled,
+        bundled_features: NONE,
+        bundled_build_deps: NONE,
+        system_features: &["pkg-config"],
+        dev_package: Some("libzstd-dev"),
+        static_env: NONE,
+        tools: NONE,
+        cxx: false,
+        advice: "turn off the `pkg-config` feature of `zstd-sys`",
+    },
+    // build.rs: unless `static`, pkg-config `bzip2`, else builds the bundled copy.
+    SysCrate {
+        krate: "bzip2-sys",
+        read: "0.1.13+1.0.8",
+        library: "libbz2",
+        default: SysKind::SystemFirst,
+        bundled_features: &["static"],
+        bundled_build_deps: NONE,
+        system_features: NONE,
+        dev_package: Some("libbz2-dev"),
+        static_env: NONE,
+        tools: NONE,
+        cxx: false,
+        advice: "enable the `static` feature of `bzip2-sys`",
+    },
+    // build.rs: unless `static` or LZMA_API_STATIC, pkg-config `liblzma`, else bundled.
+    SysCrate {
+        krate: "lzma-sys",
+        read: "0.1.20",
+        library: "liblzma",
+        default: SysKind::SystemFirst,
+        bundled_features: &["static"],
+        bundled_build_deps: NONE,
+        system_features: NONE,
+        dev_package: Some("liblzma-dev"),
+        static_env: &["LZMA_API_STATIC=1"],
+        tools: NONE,
+        cxx: false,
+        advice: "enable the `static` feature of `lzma-sys`",
+    },
+    // The bundled ones: their build scripts always compile what they carry.
+    bundled("ring", "0.17.14", NONE, false),
+    bundled("aws-lc-sys", "0.47.0", NONE, false),
+    bundled("aws-lc-fips-sys", "0.14.4", &["cmake", "golang"], false),
+    bundled("openssl-src", "400.0.2+4.0.3", &["perl", "make"], false),
+    bundled("tikv-jemalloc-sys", "0.7.1+5.3.1", &["make"], false),
+    bundled("jemalloc-sys", "0.5.4+5.3.0-patched", &["make"], false),
+    bundled("libmimalloc-sys", "0.1.49", NONE, false),
+    bundled("lz4-sys", "1.11.1+lz4-1.10.0", NONE, false),
+    bundled("libz-ng-sys", "1.1.33", &["cmake"], false),
+    bundled("liblzma-sys", "0.4.9", NONE, false),
+    bundled("librocksdb-sys", "0.19.0+11.8.1", NONE, true),
+    bundled("snmalloc-sys", "0.7.6", &["cmake"], true),
+    bundled("link-cplusplus", "1.0.12", NONE, true),
+    bundled("cxx", "1.0.205", NONE, true),
+];
+
+const fn bundled(
+    krate: &'static str,
+    read: &'static str,
+    tools: &'static [&'static str],
+    cxx: bool,
+) -> SysCrate {
+    SysCrate {
+        krate,
+        read,
+        library: "",
+        default: SysKind::Bundled,
+        bundled_features: NONE,
+        bundled_build_deps: NONE,
+        system_features: NONE,
+        dev_package: None,
+        static_env: NONE,
+        tools,
+        cxx,
+        advice: "",
+    }
+}
+
+pub fn find(name: &str) -> Option<&'static SysCrate> {
+    SYS_CRATES.iter().find(|c| c.krate == name)
+}
+
+/// Build dependencies that show a crate compiles C or C++.
+pub const C_BUILD_DEPS: &[&str] = &["cc", "cmake", "autotools"];
+/// Build dependencies that show it compiles C++ through a bridge.
+pub const CXX_BUILD_DEPS: &[&str] = &["cxx-build", "cpp_build"];
+/// Build dependencies that show it can look for a system library.
+pub const SYSTEM_PROBES: &[&str] = &["pkg-config", "system-deps", "metadeps"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_entry_is_unique_and_explains_itself() {
+        let mut names: Vec<&str> = SYS_CRATES.iter().map(|c| c.krate).collect();
+        names.sort();
+        let before = names.len();
+        names.dedup();
+        assert_eq!(before, names.len(), "duplicate entries");
+        for c in SYS_CRATES {
+            assert!(!c.read.is_empty(), "{} names no version read", c.krate);
+            if c.default != SysKind::Bundled {
+                assert!(!c.library.is_empty() && !c.advice.is_empty(), "{}", c.krate);
+            }
+        }
+    }
+}

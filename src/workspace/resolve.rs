@@ -1,0 +1,320 @@
+//! Owns the question "what does this `cargo build` compile?": the crates linked into the
+//! binaries of one build (packages x features x target triple), with the features cargo turns on
+//! for each and the build dependencies each one's build script gets.
+//!
+//! Why `cargo tree` and not `cargo metadata`'s resolve: `cargo metadata` unifies features across
+//! the whole workspace and cannot tell a build dependency's copy of a crate from the linked one,
+//! but `cargo build -p X` unifies features only across the packages it builds (resolver 2) and
+//! compiles build dependencies for the host. `cargo tree` runs cargo's own resolver with exactly
+//! the `cargo build` flags (`-p`, `--features`, `--no-default-features`, `--target`), for
+//! resolver 1 and 2 alike, and we read its output rather than reimplement the resolver.
+//!
+//! The output read is `--charset ascii --format '{p}|{f}'` with edge kinds `normal,build` and
+//! proc-macros left out (they run in the compiler, never in the binary). A crate is *linked* when
+//! every edge from the root to it is a normal dependency; under a `[build-dependencies]` header
+//! everything runs on the host.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::process::{self, Invocation};
+
+use super::{LoadOptions, cargo_program};
+
+/// One `cargo build` as the builder runs it: the resolver's inputs, nothing else.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct BuildQuery {
+    /// Packages built together (`-p` each): cargo unifies features across exactly these.
+    pub packages: Vec<String>,
+    /// `--features …`, `--no-default-features`, `--all-features`, as passed to `cargo build`.
+    pub feature_args: Vec<String>,
+    /// `--target`.
+    pub triple: String,
+}
+
+/// A crate in one build's graph.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Crate {
+    pub name: String,
+    pub version: String,
+    /// Features cargo enables for the linked copy.
+    pub features: BTreeSet<String>,
+    /// Names of the build dependencies its build script actually gets (optional ones only when
+    /// enabled): `cc`, `cmake`, `pkg-config`, `openssl-src`, …
+    pub build_deps: BTreeSet<String>,
+    /// The chain of crates from the root that pulled it in, root first, itself excluded.
+    pub via: Vec<String>,
+    /// `true` for workspace members and other path dependencies.
+    pub local: bool,
+    /// The `links` key of its manifest (filled in from `cargo metadata`, which knows it).
+    pub links: Option<String>,
+}
+
+/// What one build links into its binaries.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BuildGraph {
+    /// Linked crates by name; when two versions of one crate link, both are kept (`name@v`).
+    pub linked: BTreeMap<String, Crate>,
+}
+
+impl BuildGraph {
+    pub fn crates(&self) -> impl Iterator<Item = &Crate> {
+        self.linked.values()
+    }
+    pub fn has(&self, name: &str) -> bool {
+        self.linked.values().any(|c| c.name == name)
+    }
+}
+
+/// Runs `cargo tree` for one build and reads its graph.
+pub fn build_graph(opts: &LoadOptions, query: &BuildQuery) -> Result<BuildGraph> {
+    let mut inv = Invocation::new(cargo_program()).arg("tree");
+    if let Some(path) = &opts.manifest_path {
+        inv = inv.arg("--manifest-path").arg(path.as_str());
+    }
+    if opts.locked {
+        inv = inv.arg("--locked");
+    }
+    for p in &query.packages {
+        inv = inv.arg("--package").arg(p.as_str());
+    }
+    inv = inv
+        .args(query.feature_args.iter().cloned())
+        .args([
+            "--target",
+            query.triple.as_str(),
+            "--edges",
+            "normal,build,no-proc-macro",
+            "--charset",
+            "ascii",
+            "--format",
+            "{p}|{f}",
+        ])
+        .env("CARGO_TERM_COLOR", "never");
+    let out = process::capture(&inv).map_err(|e| {
+        Error::environment(format!("could not run `{}`: {e}", inv.shell_quoted()))
+            .with_help("install Rust with rustup, or point `$CARGO` at a cargo binary")
+    })?;
+    if !out.success() {
+        let quoted: Vec<String> = out
+            .stderr
+            .trim_end()
+            .lines()
+            .map(|l| format!("  {l}"))
+            .collect();
+        return Err(Error::input(format!(
+            "`cargo tree` could not resolve the build of {} for `{}`",
+            query
+                .packages
+                .iter()
+                .map(|p| format!("`{p}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            query.triple
+        ))
+        .with_detail(quoted.join("\n"))
+        .with_help("fix the error above: the image build runs the same resolution"));
+    }
+    parse_tree(&out.stdout)
+}
+
+/// Reads `cargo tree --charset ascii --format '{p}|{f}'` with normal and build edges.
+pub fn parse_tree(text: &str) -> Result<BuildGraph> {
+    // The path from the root to the current line: (crate key, reached only by normal edges).
+    let mut stack: Vec<(String, bool)> = Vec::new();
+    // Per depth, whether the current section is `[build-dependencies]` (or dev).
+    let mut section_is_build: Vec<bool> = Vec::new();
+    let mut graph = BuildGraph::default();
+    let mut all: BTreeMap<String, Crate> = BTreeMap::new();
+    for raw in text.lines() {
+        if raw.trim().is_empty() {
+            stack.clear();
+            section_is_build.clear();
+            continue;
+        }
+        let (depth, content) = split_prefix(raw);
+        if content.starts_with('[') {
+            // `[build-dependencies]` sits at its parent's depth and opens a section of children.
+            let children = depth + 1;
+            section_is_build.truncate(children);
+            section_is_build.resize(children + 1, false);
+            section_is_build[children] = content != "[dependencies]";
+            continue;
+        }
+        // A crate printed before ends in ` (*)`, after the format's fields.
+        let content = content.strip_suffix(" (*)").unwrap_or(content);
+        let Some((pkg, features)) = content.rsplit_once('|') else {
+            return Err(Error::environment(format!(
+                "could not read this line of `cargo tree` output: `{raw}`"
+            )));
+        };
+        let mut words = pkg.split_whitespace();
+        let (Some(name), Some(version)) = (words.next(), words.next()) else {
+            return Err(Error::environment(format!(
+                "could not read this line of `cargo tree` output: `{raw}`"
+            )));
+        };
+        let version = version.trim_start_matches('v').to_string();
+        let rest: Vec<&str> = words.collect();
+        let local = rest
+            .iter()
+            .any(|w| w.starts_with("(/") || w.starts_with("(."));
+        stack.truncate(depth);
+        section_is_build.truncate(depth + 1);
+        let under_build = section_is_build.get(depth).copied().unwrap_or(false);
+        let parent_linked = if depth == 0 {
+            true
+        } else {
+            stack.last().map(|(_, l)| *l).unwrap_or(false)
+        };
+        let linked = parent_linked && !under_build;
+        let key = format!("{name}@{version}");
+        // Every line under a parent is one of its dependencies: a build one when in that section.
+        if depth > 0
+            && under_build
+            && let Some((parent, _)) = stack.last()
+            && let Some(p) = all.get_mut(parent)
+        {
+            p.build_deps.insert(name.to_string());
+        }
+        let entry = all.entry(key.clone()).or_insert_with(|| Crate {
+            name: name.to_string(),
+            version: version.clone(),
+            features: BTreeSet::new(),
+            build_deps: BTreeSet::new(),
+            via: Vec::new(),
+            local,
+            links: None,
+        });
+        if linked {
+            let via: Vec<String> = stack.iter().map(|(k, _)| display_key(k)).collect();
+            let features: BTreeSet<String> = features
+                .split(',')
+                .filter(|f| !f.is_empty())
+                .map(str::to_string)
+                .collect();
+            match graph.linked.get_mut(&key) {
+                Some(existing) => {
+                    // The same crate linked along two paths has one feature set; keep the
+                    // shortest path as the one we show.
+                    existing.features.extend(features);
+                    if via.len() < existing.via.len() {
+                        existing.via = via;
+                    }
+                }
+                None => {
+                    graph.linked.insert(
+                        key.clone(),
+                        Crate {
+                            via,
+                            features,
+                            ..entry.clone()
+                        },
+                    );
+                }
+            }
+        }
+        stack.push((key, linked));
+        section_is_build.truncate(depth + 1);
+    }
+    // Build dependencies were collected on every printing of a crate (the first one carries the
+    // subtree; `(*)` repeats do not), so copy them onto the linked entries at the end.
+    for (key, c) in graph.linked.iter_mut() {
+        if let Some(full) = all.get(key) {
+            c.build_deps.extend(full.build_deps.iter().cloned());
+        }
+    }
+    Ok(graph)
+}
+
+fn display_key(key: &str) -> String {
+    key.split('@').next().unwrap_or(key).to_string()
+}
+
+/// `|   |-- foo v1` -> (2, "foo v1"): each level of the ascii tree is four characters.
+fn split_prefix(line: &str) -> (usize, &str) {
+    let mut depth = 0;
+    let mut rest = line;
+    loop {
+        if let Some(r) = rest
+            .strip_prefix("|   ")
+            .or_else(|| rest.strip_prefix("    "))
+        {
+            depth += 1;
+            rest = r;
+        } else if let Some(r) = rest
+            .strip_prefix("|-- ")
+            .or_else(|| rest.strip_prefix("`-- "))
+        {
+            depth += 1;
+            rest = r;
+            break;
+        } else {
+            break;
+        }
+    }
+    (depth, rest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The shape of real `cargo tree` output: a section header sits at its parent's depth.
+    const TREE: &str = "\
+app v0.1.0 (/w/app)|
+|-- git2 v0.20.2|default,https
+|   |-- libc v0.2.175|default,std
+|   `-- libgit2-sys v0.18.2+1.9.1|https
+|       |-- libc v0.2.175|default,std
+|       `-- libz-sys v1.1.22|libc
+|           `-- libc v0.2.175|default,std (*)
+|           [build-dependencies]
+|           |-- cc v1.2.34|
+|           |   `-- shlex v1.3.0|default,std
+|           `-- pkg-config v0.3.32|
+|       [build-dependencies]
+|       |-- cc v1.2.34| (*)
+|       `-- pkg-config v0.3.32|
+`-- libz-sys v1.1.22|libc (*)
+[build-dependencies]
+`-- openssl-sys v0.9.109|
+    `-- libc v0.2.175|default,std
+";
+
+    #[test]
+    fn linked_crates_are_reached_by_normal_edges_only() {
+        let g = parse_tree(TREE).unwrap();
+        let names: Vec<&str> = g.crates().map(|c| c.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["app", "git2", "libc", "libgit2-sys", "libz-sys"],
+            "openssl-sys is a build dependency: it never reaches the binary"
+        );
+        let sys = &g.linked["libgit2-sys@0.18.2+1.9.1"];
+        assert_eq!(sys.features, BTreeSet::from(["https".to_string()]));
+        assert_eq!(
+            sys.build_deps,
+            BTreeSet::from(["cc".to_string(), "pkg-config".to_string()])
+        );
+        assert_eq!(sys.via, ["app", "git2"]);
+        assert!(g.linked["app@0.1.0"].local);
+        // The shortest path wins for display: app pulls libz-sys in directly too.
+        assert_eq!(g.linked["libz-sys@1.1.22"].via, ["app"]);
+        assert!(g.linked["libz-sys@1.1.22"].build_deps.contains("cc"));
+    }
+
+    #[test]
+    fn several_roots_are_separated_by_blank_lines() {
+        let text = "a v1.0.0 (/w/a)|\n`-- x v1.0.0|\n\nb v1.0.0 (/w/b)|\n[build-dependencies]\n`-- y v1.0.0|\n";
+        let g = parse_tree(text).unwrap();
+        assert!(g.has("x") && g.has("b") && !g.has("y"));
+    }
+
+    #[test]
+    fn malformed_lines_are_an_error_not_a_panic() {
+        assert!(parse_tree("what\n").is_err());
+    }
+}
