@@ -9,6 +9,7 @@
 pub mod runtime;
 pub mod skeleton;
 pub mod sys_crates;
+pub mod verify;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -24,6 +25,9 @@ pub use runtime::Runtime;
 pub use runtime::{NativeCrate, NativeNeeds};
 use runtime::{auto_reason, native_needs};
 pub use skeleton::Skeleton;
+
+/// The label naming the system libraries a cc image's binaries link, and the crates that link them.
+pub const SYSTEM_LIBRARIES_LABEL: &str = "dev.cargo-distroless.system-libraries";
 
 /// What the user asked for on the command line, in cargo's terms.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -109,6 +113,8 @@ pub struct BuildGroup {
     pub strip_env: String,
     /// Crates that compile C (a C compiler for the target is installed).
     pub compiles_c: Vec<String>,
+    /// What the builder checks on the binaries before any image is made from them.
+    pub check: verify::BinaryCheck,
 }
 
 /// How the builder compiles for one platform, both from the same architecture (native) and from
@@ -507,6 +513,26 @@ pub fn plan(
         let (runtime, runtime_reason) = decide_runtime(&c.settings, needs, &mut warnings)?;
         let mut image = image_plan(ws, pkg, c, runtime, runtime_reason, facts, &mut warnings)?;
         image.native = needs.crates.clone();
+        if runtime == Runtime::Cc {
+            // What the image links from the system, for whoever inspects it later; the builder
+            // carries those libraries in from the same Debian release, with their dependencies.
+            let libs: Vec<String> = needs
+                .dynamic()
+                .map(|c| {
+                    format!(
+                        "{} ({} {})",
+                        c.library.as_deref().unwrap_or("?"),
+                        c.name,
+                        c.version
+                    )
+                })
+                .collect();
+            if !libs.is_empty() {
+                image
+                    .labels
+                    .insert(SYSTEM_LIBRARIES_LABEL.to_string(), libs.join(", "));
+            }
+        }
         images.push(image);
     }
     check_unique_images(&images)?;
@@ -546,6 +572,7 @@ pub fn plan(
                         c.settings.profile.replace('-', "_").to_uppercase()
                     ),
                     compiles_c: Vec::new(),
+                    check: verify::BinaryCheck::new(image.runtime, &[], &[]),
                 });
                 groups.len() - 1
             }
@@ -643,6 +670,13 @@ pub fn plan(
         }
         group.compiles_c.sort();
         group.cargo_args = cargo_args(group);
+        let members: Vec<&ImagePlan> = images.iter().filter(|i| i.group == group.name).collect();
+        let bases: Vec<String> = members.iter().map(|i| i.runtime_image.clone()).collect();
+        let native: Vec<&NativeCrate> = members.iter().flat_map(|i| i.native.iter()).collect();
+        group.check = verify::BinaryCheck::new(group.runtime, &bases, &native);
+        if let Some(note) = &group.check.note {
+            warnings.push(format!("build group `{}`: {note}", group.name));
+        }
     }
 
     // The default image (the last stage, what a plain `docker build .` makes).

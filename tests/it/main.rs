@@ -5,5 +5,7 @@ mod build;
 mod cli;
 mod engine;
 mod init;
+mod runtime;
 mod snapshots;
 mod support;
+mod verify;

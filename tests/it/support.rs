@@ -17,7 +17,17 @@ pub const FIXTURES: &[&str] = &[
     "static-ring",
     "arm64",
     "assets",
+    "git2-static",
+    "feature-split",
+    "cfg-target",
 ];
+
+/// `plan --format json` of a directory, parsed.
+pub fn plan_json(dir: &Path, extra: &[&str]) -> serde_json::Value {
+    let out = run(dir, &[&["plan", "--format", "json"], extra].concat());
+    assert!(out.status.success(), "plan failed: {}", stderr(&out));
+    serde_json::from_str(&stdout(&out)).expect("plan JSON")
+}
 
 fn fixture_source(name: &str) -> PathBuf {
     if name == "example-workspace" {

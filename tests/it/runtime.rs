@@ -1,0 +1,109 @@
+//! The static-or-cc decision on the fixtures made for the three ways it used to be wrong: each
+//! asserts what `cargo build` of that package, with its features, for its target, really links.
+
+use crate::support;
+
+fn find_image<'a>(plan: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    plan["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"] == name)
+        .unwrap_or_else(|| panic!("no image `{name}` in {plan:#}"))
+}
+
+fn native<'a>(image: &'a serde_json::Value, krate: &str) -> &'a serde_json::Value {
+    image["native"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == krate)
+        .unwrap_or_else(|| panic!("`{krate}` is not in the evidence: {image:#}"))
+}
+
+#[test]
+fn libgit2_without_a_system_copy_is_static_and_its_bundled_copy_wins() {
+    let dir = support::fixture("git2-static");
+    let plan = support::plan_json(dir.path(), &[]);
+    let image = find_image(&plan, "git-stamp");
+    assert_eq!(image["runtime"], "static", "{:#}", image["runtime_reason"]);
+    let git = native(image, "libgit2-sys");
+    assert_eq!(git["kind"], "system-first");
+    assert_eq!(git["dynamic"], false);
+    assert_eq!(git["via"], serde_json::json!(["git-stamp", "git2"]));
+    // The builder makes the bundled copies win: libz-sys's own switch, no -dev package.
+    let group = &plan["groups"][0];
+    let native_tc = &group["platforms"][0]["native"];
+    assert!(
+        native_tc["env"]
+            .as_array()
+            .unwrap()
+            .contains(&"LIBZ_SYS_STATIC=1".into()),
+        "{native_tc:#}"
+    );
+    let packages = native_tc["packages"].as_array().unwrap();
+    assert!(
+        packages
+            .iter()
+            .all(|p| !p.as_str().unwrap().ends_with("-dev")),
+        "{packages:?}"
+    );
+    assert!(packages.contains(&"musl-tools".into()));
+}
+
+#[test]
+fn features_unify_only_across_the_packages_one_build_compiles() {
+    // `testkit` turns on libsqlite3-sys/bundled, but `cargo build -p sqlcli` does not build it.
+    let dir = support::fixture("feature-split");
+    let plan = support::plan_json(dir.path(), &[]);
+    let image = find_image(&plan, "sqlcli");
+    assert_eq!(image["runtime"], "cc", "{:#}", image["runtime_reason"]);
+    let sqlite = native(image, "libsqlite3-sys");
+    assert_eq!(sqlite["kind"], "system-only");
+    assert_eq!(sqlite["dynamic"], true);
+    assert_eq!(sqlite["library"], "libsqlite3");
+    let group = plan["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["runtime"] == "cc")
+        .unwrap();
+    assert_eq!(group["packages"], serde_json::json!(["sqlcli"]));
+    assert!(
+        group["platforms"][0]["native"]["packages"]
+            .as_array()
+            .unwrap()
+            .contains(&"libsqlite3-dev".into())
+    );
+}
+
+#[test]
+fn target_specific_dependencies_are_resolved_per_platform() {
+    // libsqlite3-sys is a dependency on aarch64 only: the arm64 binary links it.
+    let dir = support::fixture("cfg-target");
+    let plan = support::plan_json(dir.path(), &[]);
+    let image = find_image(&plan, "probe-arch");
+    assert_eq!(image["runtime"], "cc", "{:#}", image["runtime_reason"]);
+    native(image, "libsqlite3-sys");
+    // The amd64 build alone does not link it, so with only that platform the image is static.
+    let plan = support::plan_json(dir.path(), &["--platform", "linux/amd64"]);
+    let image = find_image(&plan, "probe-arch");
+    assert_eq!(image["runtime"], "static", "{:#}", image["runtime_reason"]);
+    assert_eq!(image["native"], serde_json::json!([]));
+}
+
+#[test]
+fn forcing_static_against_a_system_only_crate_is_an_error_with_the_way_out() {
+    let dir = support::fixture("feature-split");
+    let out = support::run(dir.path(), &["plan", "--runtime", "static"]);
+    assert_eq!(out.status.code(), Some(2), "{}", support::stderr(&out));
+    let err = support::stderr(&out);
+    assert!(
+        err.contains("error: `--runtime` forces a static image, but `libsqlite3-sys` links libsqlite3 dynamically"),
+        "{err}"
+    );
+    assert!(err.contains("help: enable the `bundled` feature"), "{err}");
+    // Forcing cc always works.
+    let out = support::run(dir.path(), &["plan", "--runtime", "cc", "-p", "sqlcli"]);
+    assert!(out.status.success(), "{}", support::stderr(&out));
+}
