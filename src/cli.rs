@@ -34,6 +34,27 @@ pub enum Command {
     Init(InitArgs),
     /// Build the images with docker buildx, then load, push or export them and report what was built
     Build(BuildArgs),
+    /// Report how a binary (or an image's entrypoint) is linked, and whether it fits a base
+    Inspect(InspectArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// An ELF binary, an image archive (`docker image save`, OCI), an OCI layout directory, or
+    /// an image in the local engine
+    #[arg(value_name = "PATH|IMAGE")]
+    pub target: String,
+    /// The base to check against: `static`, `cc`, or a base image name (its Debian release gives
+    /// its glibc)
+    #[arg(long, value_name = "BASE")]
+    pub base: Option<String>,
+    /// The binary's path inside an image (default: its entrypoint)
+    #[arg(long, value_name = "PATH")]
+    pub path: Option<String>,
+    #[arg(long, value_enum, default_value_t = MessageFormat::Human, help_heading = "Display Options")]
+    pub message_format: MessageFormat,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args, Clone, Default)]

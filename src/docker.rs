@@ -381,6 +381,19 @@ pub fn inspect_image(reference: &str) -> Result<serde_json::Value> {
     })
 }
 
+/// `docker image save` of a local image into `dest` (a docker archive).
+pub fn save_image(reference: &str, dest: &Utf8Path) -> Result<()> {
+    let out = run_probe(&docker().args(["image", "save", "-o", dest.as_str(), reference]))?;
+    if !out.success() {
+        return Err(Error::input(format!(
+            "`{reference}` is neither a file nor an image in the local engine"
+        ))
+        .with_detail(quote_output(&out))
+        .with_help("pass the path of a binary or an image archive, or an image that `docker image ls` lists"));
+    }
+    Ok(())
+}
+
 /// Layers of a loaded image, newest first: (size in bytes, the instruction that made it).
 pub fn history(reference: &str) -> Result<Vec<(u64, String)>> {
     let out = run_probe(&docker().args([

@@ -20,6 +20,8 @@ pub mod config;
 pub mod docker;
 pub mod error;
 pub mod files;
+pub mod image_file;
+pub mod linkage;
 pub mod manifest_edit;
 pub mod pipeline;
 pub mod plan;

@@ -19,6 +19,7 @@ fn main() {
         Command::Dockerfile(a) => commands::dockerfile::run(a),
         Command::Init(a) => commands::init::run(a),
         Command::Build(a) => commands::build::run(a),
+        Command::Inspect(a) => commands::inspect::run(a),
     };
     match result {
         Ok(code) => std::process::exit(code),

@@ -4,6 +4,7 @@
 pub mod build;
 pub mod dockerfile;
 pub mod init;
+pub mod inspect;
 pub mod plan;
 
 use crate::cli::{Color, OutputArgs, SelectionArgs};

@@ -271,6 +271,27 @@ pub const SYS_CRATES: &[SysCrate] = &[
         cxx: false,
         advice: "enable the `static` feature of `lzma-sys`",
     },
+    // build.rs: PCRE2_SYS_STATIC, else static on musl targets, else pkg-config `libpcre2-8`
+    // with the bundled copy as fallback.
+    SysCrate {
+        krate: "pcre2-sys",
+        read: "0.2.10",
+        library: "libpcre2-8",
+        default: SysKind::SystemFirst,
+        bundled_features: NONE,
+        bundled_build_deps: NONE,
+        system_features: NONE,
+        dev_package: Some("libpcre2-dev"),
+        static_env: &["PCRE2_SYS_STATIC=1"],
+        tools: NONE,
+        cxx: false,
+        advice: "set `PCRE2_SYS_STATIC=1`",
+    },
+    // build.rs: compiles the bundled oniguruma unless RUSTONIG_SYSTEM_LIBONIG or
+    // RUSTONIG_DYNAMIC_LIBONIG is set (pkg-config is a build dependency, used only then).
+    bundled("onig_sys", "69.9.3", NONE, false),
+    // build.rs: compiles the bundled nghttp2 with cc, no pkg-config.
+    bundled("libnghttp2-sys", "0.1.13+1.68.1", NONE, false),
     // The bundled ones: their build scripts always compile what they carry.
     bundled("ring", "0.17.14", NONE, false),
     bundled("aws-lc-sys", "0.47.0", NONE, false),

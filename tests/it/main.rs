@@ -5,6 +5,7 @@ mod build;
 mod cli;
 mod engine;
 mod init;
+mod inspect;
 mod runtime;
 mod snapshots;
 mod support;

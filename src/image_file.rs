@@ -1,0 +1,246 @@
+//! Owns reading one file out of a container image on disk: a `docker image save` archive
+//! (`manifest.json`), an OCI image layout directory or archive (`index.json`). Layers are read
+//! top down, so the file is the one a container would see. Used by `inspect` to find the
+//! entrypoint's binary; no engine is needed once the image is on disk.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+
+use camino::Utf8Path;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+
+/// An image's config and the way to its layers, from whichever format it came in.
+pub struct ImageOnDisk {
+    /// Blobs and top-level files by path inside the archive or layout (`blobs/sha256/…`).
+    files: BTreeMap<String, Vec<u8>>,
+    pub config: Value,
+    /// Layer paths, bottom first.
+    layers: Vec<String>,
+}
+
+impl ImageOnDisk {
+    /// Reads a docker-archive or OCI archive (`.tar`), or an OCI layout directory.
+    pub fn open(path: &Utf8Path) -> Result<ImageOnDisk> {
+        let files = if path.is_dir() {
+            read_dir(path)?
+        } else {
+            let file = std::fs::File::open(path)
+                .map_err(|e| Error::input(format!("could not open `{path}`: {e}")))?;
+            read_tar(file, path)?
+        };
+        let unreadable = |what: &str| {
+            Error::input(format!(
+                "`{path}` is not an image archive I can read: {what}"
+            ))
+            .with_help("pass `docker image save` output, an OCI archive or an OCI layout directory")
+        };
+        let json = |name: &str| -> Result<Value> {
+            let bytes = files
+                .get(name)
+                .ok_or_else(|| unreadable(&format!("`{name}` is missing")))?;
+            serde_json::from_slice(bytes).map_err(|e| unreadable(&format!("`{name}`: {e}")))
+        };
+        let (config_path, layers) = if files.contains_key("manifest.json") {
+            let manifest = json("manifest.json")?;
+            let first = &manifest[0];
+            let config = first["Config"]
+                .as_str()
+                .ok_or_else(|| unreadable("no `Config` in manifest.json"))?;
+            let layers = first["Layers"]
+                .as_array()
+                .map(|l| {
+                    l.iter()
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
+            (config.to_string(), layers)
+        } else if files.contains_key("index.json") {
+            let mut descriptor = json("index.json")?["manifests"][0].clone();
+            // An index of platforms: take the host's architecture when present, else the first.
+            loop {
+                let blob = blob_path(&descriptor)
+                    .ok_or_else(|| unreadable("a descriptor without a digest"))?;
+                let doc = json(&blob)?;
+                if let Some(manifests) = doc["manifests"].as_array() {
+                    let host = host_arch();
+                    descriptor = manifests
+                        .iter()
+                        .find(|m| m["platform"]["architecture"] == host)
+                        .or_else(|| manifests.first())
+                        .cloned()
+                        .ok_or_else(|| unreadable("an empty image index"))?;
+                    continue;
+                }
+                let config = blob_path(&doc["config"]).ok_or_else(|| unreadable("no config"))?;
+                let layers = doc["layers"]
+                    .as_array()
+                    .map(|l| l.iter().filter_map(blob_path).collect())
+                    .unwrap_or_default();
+                break (config, layers);
+            }
+        } else {
+            return Err(unreadable(
+                "it has neither `manifest.json` nor `index.json`",
+            ));
+        };
+        let config = json(&config_path)?;
+        Ok(ImageOnDisk {
+            files,
+            config,
+            layers,
+        })
+    }
+
+    /// The path the image runs: `Entrypoint[0]`, else `Cmd[0]`.
+    pub fn entrypoint(&self) -> Option<String> {
+        let c = &self.config["config"];
+        c["Entrypoint"][0]
+            .as_str()
+            .or_else(|| c["Cmd"][0].as_str())
+            .map(str::to_string)
+    }
+
+    pub fn label(&self, key: &str) -> Option<String> {
+        self.config["config"]["Labels"][key]
+            .as_str()
+            .map(str::to_string)
+    }
+
+    /// A file's bytes as a container sees them (the topmost layer that has it), following a
+    /// symlink or two inside the image.
+    pub fn file(&self, path: &str) -> Result<Vec<u8>> {
+        let mut wanted = path.trim_start_matches('/').to_string();
+        for _ in 0..8 {
+            match self.find(&wanted)? {
+                Found::File(bytes) => return Ok(bytes),
+                Found::Link(target) => {
+                    wanted = if target.starts_with('/') {
+                        target.trim_start_matches('/').to_string()
+                    } else {
+                        let dir = wanted.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+                        format!("{dir}/{target}")
+                            .trim_start_matches('/')
+                            .to_string()
+                    };
+                }
+            }
+        }
+        Err(Error::input(format!(
+            "`{path}` is a chain of symlinks in the image"
+        )))
+    }
+
+    fn find(&self, wanted: &str) -> Result<Found> {
+        for layer in self.layers.iter().rev() {
+            let Some(bytes) = self.files.get(layer) else {
+                return Err(Error::input(format!(
+                    "layer `{layer}` is missing from the image"
+                )));
+            };
+            let reader: Box<dyn Read + '_> = if bytes.starts_with(&[0x1f, 0x8b]) {
+                Box::new(flate2::read::GzDecoder::new(&bytes[..]))
+            } else {
+                Box::new(&bytes[..])
+            };
+            let mut archive = tar::Archive::new(reader);
+            let entries = archive
+                .entries()
+                .map_err(|e| Error::input(format!("could not read layer `{layer}`: {e}")))?;
+            for entry in entries {
+                let mut entry = entry
+                    .map_err(|e| Error::input(format!("could not read layer `{layer}`: {e}")))?;
+                let name = entry
+                    .path()
+                    .map(|p| p.to_string_lossy().trim_start_matches("./").to_string())
+                    .unwrap_or_default();
+                if name != wanted {
+                    continue;
+                }
+                let kind = entry.header().entry_type();
+                if kind.is_symlink() {
+                    let target = entry
+                        .link_name()
+                        .ok()
+                        .flatten()
+                        .map(|p| p.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    return Ok(Found::Link(target));
+                }
+                let mut bytes = Vec::new();
+                entry
+                    .read_to_end(&mut bytes)
+                    .map_err(|e| Error::input(format!("could not read `{wanted}`: {e}")))?;
+                return Ok(Found::File(bytes));
+            }
+        }
+        Err(Error::input(format!("the image has no file `/{wanted}`"))
+            .with_help("name the binary's path inside the image with `--path`"))
+    }
+}
+
+enum Found {
+    File(Vec<u8>),
+    Link(String),
+}
+
+fn blob_path(descriptor: &Value) -> Option<String> {
+    let digest = descriptor["digest"].as_str()?;
+    let (algo, hex) = digest.split_once(':')?;
+    Some(format!("blobs/{algo}/{hex}"))
+}
+
+fn host_arch() -> &'static str {
+    match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        other => other,
+    }
+}
+
+fn read_tar(file: std::fs::File, path: &Utf8Path) -> Result<BTreeMap<String, Vec<u8>>> {
+    let mut files = BTreeMap::new();
+    let mut archive = tar::Archive::new(file);
+    let bad =
+        |e: std::io::Error| Error::input(format!("could not read `{path}` as a tar archive: {e}"));
+    for entry in archive.entries().map_err(bad)? {
+        let mut entry = entry.map_err(bad)?;
+        if !entry.header().entry_type().is_file() {
+            continue;
+        }
+        let name = entry
+            .path()
+            .map_err(bad)?
+            .to_string_lossy()
+            .trim_start_matches("./")
+            .to_string();
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes).map_err(bad)?;
+        files.insert(name, bytes);
+    }
+    Ok(files)
+}
+
+fn read_dir(root: &Utf8Path) -> Result<BTreeMap<String, Vec<u8>>> {
+    let mut files = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let entries = std::fs::read_dir(&dir)
+            .map_err(|e| Error::input(format!("could not read `{dir}`: {e}")))?;
+        for entry in entries.flatten() {
+            let Ok(path) = camino::Utf8PathBuf::from_path_buf(entry.path()) else {
+                continue;
+            };
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Ok(rel) = path.strip_prefix(root) {
+                let bytes = std::fs::read(&path)
+                    .map_err(|e| Error::input(format!("could not read `{path}`: {e}")))?;
+                files.insert(rel.as_str().to_string(), bytes);
+            }
+        }
+    }
+    Ok(files)
+}

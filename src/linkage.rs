@@ -1,0 +1,246 @@
+//! Owns the facts of one ELF binary that decide which base it can run on, read with the `object`
+//! crate (never by parsing `readelf` text): static or dynamic, program interpreter, `NEEDED`
+//! libraries, the newest `GLIBC_`/`GLIBCXX_` versions it asks for, its libc, whether it is
+//! stripped. [`Linkage::fits`] says what stops it running on a named base.
+//!
+//! The same rules run inside the generated Dockerfile (`templates/verify.sh.j2`, with
+//! `readelf`, which the builder has); this module is what `cargo distroless inspect` and the
+//! daemonless path use on the host.
+
+use object::elf;
+use object::read::elf::{ElfFile, FileHeader, ProgramHeader};
+use object::{Endianness, FileKind, Object, ObjectSection};
+use serde::Serialize;
+
+use crate::plan::Runtime;
+use crate::plan::verify::{CC_BASE_LIBRARIES, glibc_of, version_cmp};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Libc {
+    Glibc,
+    Musl,
+    /// Statically linked, or nothing says which.
+    Unknown,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Linkage {
+    /// `x86_64`, `aarch64`, …
+    pub architecture: String,
+    /// No interpreter and no `NEEDED` entry: runs on any base, `scratch` included.
+    pub is_static: bool,
+    pub interpreter: Option<String>,
+    pub needed: Vec<String>,
+    /// The newest `GLIBC_x.y` symbol version it needs.
+    pub glibc: Option<String>,
+    /// The newest `GLIBCXX_x.y.z` (libstdc++) version it needs.
+    pub glibcxx: Option<String>,
+    pub libc: Libc,
+    /// No `.symtab` and no debug sections.
+    pub stripped: bool,
+    pub size: u64,
+}
+
+/// What stops a binary running on a base, one sentence each.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Misfit {
+    pub problem: String,
+    pub help: String,
+}
+
+impl Linkage {
+    /// Reads an ELF file's linkage; `Err` with a sentence when it is not an ELF executable.
+    pub fn read(data: &[u8]) -> Result<Linkage, String> {
+        match FileKind::parse(data) {
+            Ok(FileKind::Elf32) => {
+                let file = ElfFile::<elf::FileHeader32<Endianness>>::parse(data)
+                    .map_err(|e| format!("not a readable ELF file: {e}"))?;
+                read_elf(&file, data)
+            }
+            Ok(FileKind::Elf64) => {
+                let file = ElfFile::<elf::FileHeader64<Endianness>>::parse(data)
+                    .map_err(|e| format!("not a readable ELF file: {e}"))?;
+                read_elf(&file, data)
+            }
+            Ok(other) => Err(format!("a {other:?} file, not an ELF binary")),
+            Err(_) => Err("not an ELF binary".to_string()),
+        }
+    }
+
+    /// Why it cannot run on `base` (`static`, `cc`, or an image name with a Debian release).
+    pub fn fits(&self, runtime: Runtime, base: &str) -> Vec<Misfit> {
+        let mut misfits = Vec::new();
+        match runtime {
+            Runtime::Static => {
+                if !self.is_static {
+                    misfits.push(Misfit {
+                        problem: format!(
+                            "it is dynamically linked (interpreter: {}; NEEDED: {})",
+                            self.interpreter.as_deref().unwrap_or("none"),
+                            if self.needed.is_empty() {
+                                "none".to_string()
+                            } else {
+                                self.needed.join(" ")
+                            }
+                        ),
+                        help: "a static base has no libc: build for a musl target with `crt-static`, or use a cc base".to_string(),
+                    });
+                }
+            }
+            Runtime::Cc => {
+                if self.libc == Libc::Musl && !self.is_static {
+                    misfits.push(Misfit {
+                        problem: "it is a dynamically linked musl binary, and a cc base has glibc"
+                            .to_string(),
+                        help:
+                            "link it statically (`crt-static`) or run it on a static base with musl"
+                                .to_string(),
+                    });
+                }
+                if let (Some(need), Some(has)) = (&self.glibc, glibc_of(base))
+                    && version_cmp(need, has).is_gt()
+                {
+                    misfits.push(Misfit {
+                        problem: format!(
+                            "it needs GLIBC_{need}, newer than glibc {has} in `{base}`"
+                        ),
+                        help: "build it on the base's Debian release, or choose a newer base"
+                            .to_string(),
+                    });
+                }
+                for lib in &self.needed {
+                    if !CC_BASE_LIBRARIES.iter().any(|p| glob(p, lib)) {
+                        misfits.push(Misfit {
+                            problem: format!("it needs {lib}, which a distroless cc base does not have"),
+                            help: "carry the library into the image (cargo-distroless's builder does), or link it statically".to_string(),
+                        });
+                    }
+                }
+            }
+        }
+        misfits
+    }
+}
+
+fn read_elf<H: FileHeader<Endian = Endianness>>(
+    file: &ElfFile<'_, H>,
+    data: &[u8],
+) -> Result<Linkage, String> {
+    let endian = file.endian();
+    let bad = |e: object::Error| format!("a malformed ELF file: {e}");
+    let mut interpreter = None;
+    for ph in file.elf_program_headers() {
+        if let Some(interp) = ph.interpreter(endian, data).map_err(bad)? {
+            interpreter = Some(String::from_utf8_lossy(interp).into_owned());
+        }
+    }
+    let sections = file.elf_section_table();
+    let mut needed = Vec::new();
+    let dynamic = sections.dynamic_table(endian, data).map_err(bad)?;
+    for d in dynamic.iter() {
+        if d.tag == elf::DT_NEEDED {
+            let name = dynamic.string(d).map_err(bad)?;
+            needed.push(String::from_utf8_lossy(name).into_owned());
+        }
+    }
+    let mut glibc: Option<String> = None;
+    let mut glibcxx: Option<String> = None;
+    if let Some((mut verneeds, link)) = sections.gnu_verneed(endian, data).map_err(bad)? {
+        let strings = sections.strings(endian, data, link).map_err(bad)?;
+        while let Some((_, mut aux)) = verneeds.next().map_err(bad)? {
+            while let Some(entry) = aux.next().map_err(bad)? {
+                let name =
+                    String::from_utf8_lossy(entry.name(endian, strings).map_err(bad)?).into_owned();
+                for (prefix, slot) in [("GLIBC_", &mut glibc), ("GLIBCXX_", &mut glibcxx)] {
+                    if let Some(v) = name.strip_prefix(prefix)
+                        && v.starts_with(|c: char| c.is_ascii_digit())
+                        && slot
+                            .as_deref()
+                            .is_none_or(|cur| version_cmp(v, cur).is_gt())
+                    {
+                        *slot = Some(v.to_string());
+                    }
+                }
+            }
+        }
+    }
+    let libc = match interpreter.as_deref() {
+        Some(i) if i.contains("ld-musl") => Libc::Musl,
+        Some(_) => Libc::Glibc,
+        None if needed.iter().any(|n| n.starts_with("libc.so.6")) => Libc::Glibc,
+        None if needed.iter().any(|n| n.starts_with("libc.musl")) => Libc::Musl,
+        None => Libc::Unknown,
+    };
+    let stripped = file.section_by_name(".symtab").is_none()
+        && !file
+            .sections()
+            .any(|s| s.name().is_ok_and(|n| n.starts_with(".debug_")));
+    Ok(Linkage {
+        architecture: format!("{:?}", file.architecture()).to_lowercase(),
+        is_static: interpreter.is_none() && needed.is_empty(),
+        interpreter,
+        needed,
+        glibc,
+        glibcxx,
+        libc,
+        stripped,
+        size: data.len() as u64,
+    })
+}
+
+/// Shell-style `*` matching, for the base library patterns (`libnss_*`).
+fn glob(pattern: &str, name: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == name,
+        Some((head, tail)) => {
+            name.len() >= head.len() + tail.len() && name.starts_with(head) && name.ends_with(tail)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_test_binary_itself_is_a_dynamic_glibc_binary() {
+        // This test runs as an ELF binary built for the host by cargo: a real input.
+        let exe = std::env::current_exe().unwrap();
+        let data = std::fs::read(exe).unwrap();
+        let l = Linkage::read(&data).unwrap();
+        assert!(!l.is_static);
+        assert_eq!(l.libc, Libc::Glibc);
+        assert!(l.needed.iter().any(|n| n == "libc.so.6"), "{:?}", l.needed);
+        assert!(l.glibc.is_some());
+        assert!(!l.stripped, "test binaries keep their symbols");
+        assert!(!l.fits(Runtime::Static, "static").is_empty());
+        assert!(
+            l.fits(Runtime::Cc, "gcr.io/distroless/cc-debian12")
+                .is_empty(),
+            "{:?}",
+            l.fits(Runtime::Cc, "gcr.io/distroless/cc-debian12")
+        );
+        let old = l.fits(Runtime::Cc, "gcr.io/distroless/cc-debian11");
+        assert!(
+            old.iter()
+                .any(|m| m.problem.contains("newer than glibc 2.31")),
+            "{old:?}"
+        );
+    }
+
+    #[test]
+    fn text_is_not_an_elf_binary() {
+        assert_eq!(
+            Linkage::read(b"#!/bin/sh\necho hi\n").unwrap_err(),
+            "not an ELF binary"
+        );
+    }
+
+    #[test]
+    fn base_library_patterns_match_like_the_shell() {
+        assert!(glob("libnss_*", "libnss_files.so.2"));
+        assert!(glob("ld-linux*", "ld-linux-x86-64.so.2"));
+        assert!(!glob("libc.so.6", "libc.so.7"));
+    }
+}

@@ -1,0 +1,185 @@
+//! `cargo distroless inspect` on real ELF files built here by gcc, and on an OCI image layout
+//! written here around one of them (no engine needed). The engine suite inspects images that
+//! `build` made.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::support;
+
+fn gcc(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
+    let src = dir.join("main.c");
+    std::fs::write(
+        &src,
+        "#include <stdio.h>\nint main(void) { puts(\"hi\"); return 0; }\n",
+    )
+    .unwrap();
+    let out = dir.join(name);
+    let status = Command::new("gcc")
+        .arg(&src)
+        .arg("-o")
+        .arg(&out)
+        .args(args)
+        .status()
+        .expect("gcc on PATH");
+    assert!(status.success());
+    out
+}
+
+fn inspect(dir: &Path, args: &[&str]) -> (Option<i32>, serde_json::Value, String) {
+    let out = support::run(
+        dir,
+        &[&["inspect", "--message-format", "json"], args].concat(),
+    );
+    let json = serde_json::from_str(support::stdout(&out).trim()).unwrap_or_default();
+    (out.status.code(), json, support::stderr(&out))
+}
+
+#[test]
+fn a_static_binary_is_reported_static_and_fits_a_static_base() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = gcc(tmp.path(), "hello", &["-static", "-s"]);
+    let (code, json, err) = inspect(tmp.path(), &[bin.to_str().unwrap(), "--base", "static"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(json["is_static"], true);
+    assert_eq!(json["interpreter"], serde_json::Value::Null);
+    assert_eq!(json["needed"], serde_json::json!([]));
+    assert_eq!(json["stripped"], true);
+    assert_eq!(json["fits"], true);
+}
+
+#[test]
+fn a_dynamic_binary_does_not_fit_a_static_base_and_says_why() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = gcc(tmp.path(), "hello", &[]);
+    let (code, json, _) = inspect(tmp.path(), &[bin.to_str().unwrap(), "--base", "static"]);
+    assert_eq!(code, Some(1), "a misfit is a failed check");
+    assert_eq!(json["is_static"], false);
+    assert_eq!(json["libc"], "glibc");
+    assert_eq!(json["needed"], serde_json::json!(["libc.so.6"]));
+    assert!(
+        json["misfits"][0]["problem"]
+            .as_str()
+            .unwrap()
+            .starts_with("it is dynamically linked (interpreter: /lib64/ld-linux-x86-64.so.2"),
+        "{json:#}"
+    );
+    // glibc 2.34+ (Debian 12 built it) does not fit Debian 11's base, and fits Debian 12's.
+    let (code, json, _) = inspect(
+        tmp.path(),
+        &[
+            bin.to_str().unwrap(),
+            "--base",
+            "gcr.io/distroless/cc-debian11",
+        ],
+    );
+    assert_eq!(code, Some(1));
+    assert!(
+        json["misfits"][0]["problem"]
+            .as_str()
+            .unwrap()
+            .contains("newer than glibc 2.31"),
+        "{json:#}"
+    );
+    let (code, _, err) = inspect(tmp.path(), &[bin.to_str().unwrap(), "--base", "cc"]);
+    assert_eq!(code, Some(0), "{err}");
+}
+
+#[test]
+fn what_is_not_a_binary_or_an_image_is_bad_input() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("notes.txt"), "hello\n").unwrap();
+    let out = support::run(tmp.path(), &["inspect", "notes.txt"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        support::stderr(&out).contains("error: `notes.txt` is not an ELF binary"),
+        "{}",
+        support::stderr(&out)
+    );
+}
+
+/// Writes an OCI image layout with one gzip layer holding `bin` at `usr/local/bin/<name>`.
+fn oci_layout(dir: &Path, bin: &Path, name: &str) {
+    use sha256::digest;
+    let blobs = dir.join("blobs/sha256");
+    std::fs::create_dir_all(&blobs).unwrap();
+    let mut layer = Vec::new();
+    {
+        let gz = flate2::write::GzEncoder::new(&mut layer, flate2::Compression::default());
+        let mut tar = tar::Builder::new(gz);
+        let data = std::fs::read(bin).unwrap();
+        let mut header = tar::Header::new_gnu();
+        header.set_size(data.len() as u64);
+        header.set_mode(0o755);
+        header.set_cksum();
+        tar.append_data(&mut header, format!("usr/local/bin/{name}"), &data[..])
+            .unwrap();
+        tar.into_inner().unwrap().finish().unwrap();
+    }
+    let put = |bytes: &[u8]| -> String {
+        let d = digest(bytes);
+        std::fs::write(blobs.join(&d), bytes).unwrap();
+        format!("sha256:{d}")
+    };
+    let layer_digest = put(&layer);
+    let config = serde_json::json!({
+        "architecture": "amd64", "os": "linux",
+        "config": {"Entrypoint": [format!("/usr/local/bin/{name}")],
+                   "Labels": {"org.opencontainers.image.base.name": "gcr.io/distroless/static-debian12:nonroot"}},
+        "rootfs": {"type": "layers", "diff_ids": []}
+    })
+    .to_string();
+    let config_digest = put(config.as_bytes());
+    let manifest = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": config.len()},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": layer_digest, "size": layer.len()}]
+    })
+    .to_string();
+    let manifest_digest = put(manifest.as_bytes());
+    std::fs::write(
+        dir.join("index.json"),
+        serde_json::json!({"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": manifest_digest, "size": manifest.len()}]}).to_string(),
+    )
+    .unwrap();
+    std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+}
+
+/// sha256 from coreutils: the crate itself does not hash yet.
+mod sha256 {
+    pub fn digest(bytes: &[u8]) -> String {
+        use std::io::Write;
+        let mut child = std::process::Command::new("sha256sum")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(bytes).unwrap();
+        let out = child.wait_with_output().unwrap();
+        String::from_utf8(out.stdout).unwrap()[..64].to_string()
+    }
+}
+
+#[test]
+fn the_entrypoint_of_an_oci_layout_is_read_and_checked_against_its_base_label() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dynamic = gcc(tmp.path(), "svc", &[]);
+    let layout = tmp.path().join("layout");
+    oci_layout(&layout, &dynamic, "svc");
+    let (code, json, err) = inspect(tmp.path(), &["layout"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(json["path"], "/usr/local/bin/svc");
+    assert_eq!(json["base"], "gcr.io/distroless/static-debian12:nonroot");
+    assert_eq!(
+        json["fits"], false,
+        "a glibc binary on the static base it names"
+    );
+    // The same layout around a static binary fits.
+    let fixed = tempfile::tempdir().unwrap();
+    let bin = gcc(fixed.path(), "svc", &["-static"]);
+    oci_layout(&fixed.path().join("layout"), &bin, "svc");
+    let (code, json, err) = inspect(fixed.path(), &["layout"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(json["is_static"], true);
+}
