@@ -342,10 +342,28 @@ pub fn run_build(inv: &Invocation, image: &str, dockerfile: &Utf8Path) -> Result
     if code == Some(0) {
         return Ok(());
     }
+    // The builder's binary check failed: its own lines say what and why; the RUN line echoed
+    // around them by BuildKit would only bury them.
+    let check = binary_check_lines(&tail);
+    if !check.is_empty() {
+        let (help, lines): (Vec<String>, Vec<String>) =
+            check.into_iter().partition(|l| l.starts_with("help: "));
+        let mut err = Error::build(format!(
+            "the binaries of image `{image}` do not fit its base"
+        ));
+        for line in lines {
+            err = err.with_detail(format!("  {}", line.trim_start_matches("error: ")));
+        }
+        let help = help
+            .first()
+            .map(|h| h.trim_start_matches("help: ").to_string())
+            .unwrap_or_default();
+        return Err(err.with_help(help));
+    }
     let failing: Vec<String> = tail
         .lines()
         .filter(|l| l.contains("ERROR") || l.contains("error:") || l.contains("failed to solve"))
-        .map(|l| format!("  {}", l.trim()))
+        .map(|l| format!("  {}", shorten(l.trim(), 240)))
         .collect();
     let quoted = if failing.is_empty() {
         tail_indented(&tail, 8)
@@ -355,6 +373,42 @@ pub fn run_build(inv: &Invocation, image: &str, dockerfile: &Utf8Path) -> Result
     Err(Error::build(format!("building image `{image}` failed"))
         .with_detail(quoted.join("\n"))
         .with_help(format!("the Dockerfile is kept at `{dockerfile}` for inspection; rebuild with `-- --progress plain` for the full log")))
+}
+
+/// The lines the Dockerfile's binary check printed (`templates/verify.sh.j2`), without BuildKit's
+/// `#19 0.255 ` prefixes, once each, in order.
+pub fn binary_check_lines(log: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for line in log.lines() {
+        let mut rest = line.trim_start();
+        // `#19 0.255 text` (plain progress) or `0.255 text` (the failure summary).
+        if let Some(r) = rest.strip_prefix('#') {
+            rest = r.split_once(' ').map(|(_, r)| r).unwrap_or("");
+        }
+        if let Some((time, r)) = rest.split_once(' ')
+            && time.parse::<f64>().is_ok()
+        {
+            rest = r;
+        }
+        let ours = (rest.starts_with("error: `")
+            && (rest.contains(" was planned static, but ")
+                || rest.contains(" needs GLIBC_")
+                || rest.contains(" and the builder has no copy of ")))
+            || (rest.starts_with("help: ") && !out.is_empty())
+            || (rest.starts_with("  ") && rest.contains(" is linked by ") && !out.is_empty());
+        if ours && !out.iter().any(|l| l == rest) {
+            out.push(rest.to_string());
+        }
+    }
+    out
+}
+
+fn shorten(line: &str, max: usize) -> String {
+    if line.chars().count() <= max {
+        return line.to_string();
+    }
+    let cut: String = line.chars().take(max).collect();
+    format!("{cut}…")
 }
 
 /// What buildx wrote to `--metadata-file`.
@@ -461,6 +515,20 @@ pub fn metadata_path(build_dir: &Utf8Path, image: &str) -> Utf8PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_binary_checks_own_lines_are_picked_out_of_a_build_log() {
+        let log = "#19 0.128    Compiling hello-svc v1.4.2 (/src)\n#19 0.255 error: `hello-svc` was planned static, but it is dynamically linked (interpreter: /lib64/ld-linux-x86-64.so.2; NEEDED: libc.so.6 )\n#19 0.255   libc.so.6 is linked by `x`\n#19 0.255 help: set `runtime = \"cc\"`\n#19 ERROR: process \"/bin/bash -o pipefail -c …\" did not complete successfully: exit code: 1\n0.255 error: `hello-svc` was planned static, but it is dynamically linked (interpreter: /lib64/ld-linux-x86-64.so.2; NEEDED: libc.so.6 )\n";
+        assert_eq!(
+            binary_check_lines(log),
+            [
+                "error: `hello-svc` was planned static, but it is dynamically linked (interpreter: /lib64/ld-linux-x86-64.so.2; NEEDED: libc.so.6 )",
+                "  libc.so.6 is linked by `x`",
+                "help: set `runtime = \"cc\"`",
+            ]
+        );
+        assert!(binary_check_lines("#5 1.0 error: could not compile `x`\n").is_empty());
+    }
 
     #[test]
     fn buildx_versions_parse_from_every_packaging() {

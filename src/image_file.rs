@@ -3,7 +3,7 @@
 //! top down, so the file is the one a container would see. Used by `inspect` to find the
 //! entrypoint's binary; no engine is needed once the image is on disk.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 
 use camino::Utf8Path;
@@ -133,6 +133,36 @@ impl ImageOnDisk {
         )))
     }
 
+    /// File names of the shared libraries any layer puts in a library directory (`lib/`,
+    /// `usr/lib/`, and their per-architecture subdirectories).
+    pub fn libraries(&self) -> Result<BTreeSet<String>> {
+        let mut names = BTreeSet::new();
+        for layer in &self.layers {
+            let Some(bytes) = self.files.get(layer) else {
+                continue;
+            };
+            let mut archive = tar::Archive::new(layer_reader(bytes));
+            let entries = archive
+                .entries()
+                .map_err(|e| Error::input(format!("could not read layer `{layer}`: {e}")))?;
+            for entry in entries.flatten() {
+                let Ok(path) = entry.path() else { continue };
+                let path = path.to_string_lossy();
+                let path = path.trim_start_matches("./");
+                let in_lib_dir = ["lib/", "lib64/", "usr/lib/", "usr/lib64/", "usr/local/lib/"]
+                    .iter()
+                    .any(|d| path.starts_with(d));
+                if let Some(name) = path.rsplit('/').next()
+                    && in_lib_dir
+                    && name.contains(".so")
+                {
+                    names.insert(name.to_string());
+                }
+            }
+        }
+        Ok(names)
+    }
+
     fn find(&self, wanted: &str) -> Result<Found> {
         for layer in self.layers.iter().rev() {
             let Some(bytes) = self.files.get(layer) else {
@@ -140,12 +170,7 @@ impl ImageOnDisk {
                     "layer `{layer}` is missing from the image"
                 )));
             };
-            let reader: Box<dyn Read + '_> = if bytes.starts_with(&[0x1f, 0x8b]) {
-                Box::new(flate2::read::GzDecoder::new(&bytes[..]))
-            } else {
-                Box::new(&bytes[..])
-            };
-            let mut archive = tar::Archive::new(reader);
+            let mut archive = tar::Archive::new(layer_reader(bytes));
             let entries = archive
                 .entries()
                 .map_err(|e| Error::input(format!("could not read layer `{layer}`: {e}")))?;
@@ -178,6 +203,15 @@ impl ImageOnDisk {
         }
         Err(Error::input(format!("the image has no file `/{wanted}`"))
             .with_help("name the binary's path inside the image with `--path`"))
+    }
+}
+
+/// A layer blob as a tar stream: gzip-compressed (OCI, registry) or plain (docker save).
+fn layer_reader(bytes: &[u8]) -> Box<dyn Read + '_> {
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        Box::new(flate2::read::GzDecoder::new(bytes))
+    } else {
+        Box::new(bytes)
     }
 }
 

@@ -7,6 +7,8 @@
 //! `readelf`, which the builder has); this module is what `cargo distroless inspect` and the
 //! daemonless path use on the host.
 
+use std::collections::BTreeSet;
+
 use object::elf;
 use object::read::elf::{ElfFile, FileHeader, ProgramHeader};
 use object::{Endianness, FileKind, Object, ObjectSection};
@@ -70,6 +72,17 @@ impl Linkage {
 
     /// Why it cannot run on `base` (`static`, `cc`, or an image name with a Debian release).
     pub fn fits(&self, runtime: Runtime, base: &str) -> Vec<Misfit> {
+        self.fits_with(runtime, base, &BTreeSet::new())
+    }
+
+    /// [`Linkage::fits`], where the image also has the libraries named in `present` (file
+    /// names), as a cc image that carries its own has.
+    pub fn fits_with(
+        &self,
+        runtime: Runtime,
+        base: &str,
+        present: &BTreeSet<String>,
+    ) -> Vec<Misfit> {
         let mut misfits = Vec::new();
         match runtime {
             Runtime::Static => {
@@ -110,7 +123,7 @@ impl Linkage {
                     });
                 }
                 for lib in &self.needed {
-                    if !CC_BASE_LIBRARIES.iter().any(|p| glob(p, lib)) {
+                    if !CC_BASE_LIBRARIES.iter().any(|p| glob(p, lib)) && !present.contains(lib) {
                         misfits.push(Misfit {
                             problem: format!("it needs {lib}, which a distroless cc base does not have"),
                             help: "carry the library into the image (cargo-distroless's builder does), or link it statically".to_string(),

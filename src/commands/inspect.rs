@@ -2,6 +2,8 @@
 //! fits a base. Reads files only; an image in the local engine is saved to a temporary archive
 //! first.
 
+use std::collections::BTreeSet;
+
 use camino::{Utf8Path, Utf8PathBuf};
 use serde::Serialize;
 
@@ -30,7 +32,7 @@ struct Report {
 pub fn run(args: &InspectArgs) -> Result<i32> {
     let shell = super::shell(&args.output);
     let target = Utf8Path::new(&args.target);
-    let (bytes, path, image, image_base) = read_target(target, args)?;
+    let (bytes, path, image, image_base, present) = read_target(target, args)?;
     let linkage = Linkage::read(&bytes).map_err(|why| {
         Error::input(format!("`{path}` is {why}"))
             .with_help("inspect a Linux executable, or an image whose entrypoint is one")
@@ -39,7 +41,7 @@ pub fn run(args: &InspectArgs) -> Result<i32> {
     let (fits, misfits) = match &base {
         Some(b) => {
             let (runtime, name) = base_runtime(b);
-            let misfits = linkage.fits(runtime, &name);
+            let misfits = linkage.fits_with(runtime, &name, &present);
             (Some(misfits.is_empty()), misfits)
         }
         None => (None, Vec::new()),
@@ -78,14 +80,22 @@ fn base_runtime(base: &str) -> (Runtime, String) {
     }
 }
 
-type Target = (Vec<u8>, String, Option<String>, Option<String>);
+/// The binary's bytes, its path, the image it came from, the base that image names, and the
+/// shared libraries the image itself carries.
+type Target = (
+    Vec<u8>,
+    String,
+    Option<String>,
+    Option<String>,
+    BTreeSet<String>,
+);
 
 fn read_target(target: &Utf8Path, args: &InspectArgs) -> Result<Target> {
     if target.is_file() {
         let bytes = std::fs::read(target)
             .map_err(|e| Error::input(format!("could not read `{target}`: {e}")))?;
         if !is_tar(&bytes) {
-            return Ok((bytes, target.to_string(), None, None));
+            return Ok((bytes, target.to_string(), None, None, BTreeSet::new()));
         }
         return from_image(target, target.as_str(), args);
     }
@@ -118,6 +128,7 @@ fn from_image(archive: &Utf8Path, shown: &str, args: &InspectArgs) -> Result<Tar
         path,
         Some(shown.to_string()),
         image.label("org.opencontainers.image.base.name"),
+        image.libraries()?,
     ))
 }
 

@@ -767,6 +767,13 @@ fn cargo_args(group: &BuildGroup) -> Vec<String> {
         "--profile".to_string(),
         group.profile.clone(),
     ];
+    // `-p` for each package, always: without it, `cargo build --bin x` in a workspace resolves
+    // features across every default member, and a feature that another member turns on (a test
+    // crate's `bundled`) would change what this binary links behind the plan's back.
+    for p in &group.packages {
+        args.push("--package".to_string());
+        args.push(p.clone());
+    }
     args.extend(group.cargo_args.iter().cloned());
     for b in &group.bins {
         args.push("--bin".to_string());

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use crate::support;
 
-fn engine_lock() -> MutexGuard<'static, ()> {
+pub(crate) fn engine_lock() -> MutexGuard<'static, ()> {
     static LOCK: Mutex<()> = Mutex::new(());
     LOCK.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -26,7 +26,7 @@ fn docker(args: &[&str]) -> Output {
         .expect("docker CLI on PATH")
 }
 
-fn docker_ok(args: &[&str]) -> String {
+pub(crate) fn docker_ok(args: &[&str]) -> String {
     let out = docker(args);
     assert!(
         out.status.success(),

@@ -4,6 +4,7 @@
 mod build;
 mod cli;
 mod engine;
+mod engine_linkage;
 mod init;
 mod inspect;
 mod runtime;

@@ -1,0 +1,123 @@
+//! Real-engine proof of the static-or-cc decision and of the binary check in the Dockerfile:
+//! the libgit2 fixture builds static and runs; the SQLite fixture builds cc and carries its
+//! library; a static build that comes out dynamic fails the build with the check's message.
+//! `#[ignore]`d like the rest of the engine suite; `tests/run-all.sh` runs them.
+
+use std::path::Path;
+
+use crate::engine::{docker_ok, engine_lock};
+use crate::support;
+
+/// A fixture copy that builds with example-workspace's pinned toolchain: the one Rust version the
+/// engine suite has a builder image for (stand-ins are made per version).
+fn fixture(name: &str) -> tempfile::TempDir {
+    let dir = support::fixture(name);
+    std::fs::copy(
+        support::repo_root().join("example-workspace/rust-toolchain.toml"),
+        dir.path().join("rust-toolchain.toml"),
+    )
+    .unwrap();
+    dir
+}
+
+fn build(dir: &Path, package: &str) -> std::process::Output {
+    support::run(
+        dir,
+        &[
+            "build",
+            "-p",
+            package,
+            "--network",
+            "host",
+            "--message-format",
+            "json",
+        ],
+    )
+}
+
+fn inspect(image: &str) -> serde_json::Value {
+    let out = support::run(
+        Path::new("."),
+        &["inspect", image, "--message-format", "json"],
+    );
+    assert!(out.status.success(), "{}", support::stderr(&out));
+    serde_json::from_str(support::stdout(&out).trim()).unwrap()
+}
+
+#[test]
+#[ignore = "needs a Docker engine with buildx: run tests/run-all.sh"]
+fn libgit2_via_git2_builds_a_static_image_that_runs() {
+    let _guard = engine_lock();
+    let dir = fixture("git2-static");
+    let out = build(dir.path(), "git-stamp");
+    assert!(out.status.success(), "{}", support::stderr(&out));
+    let report: serde_json::Value = serde_json::from_str(support::stdout(&out).trim()).unwrap();
+    assert_eq!(report["runtime"], "static");
+    let linkage = inspect("git-stamp:0.1.0");
+    assert_eq!(linkage["is_static"], true, "{linkage:#}");
+    assert_eq!(linkage["needed"], serde_json::json!([]));
+    assert_eq!(linkage["fits"], true);
+    let printed = docker_ok(&["run", "--rm", "--network", "none", "git-stamp:0.1.0"]);
+    assert!(
+        printed.starts_with("git-stamp 0.1.0 (libgit2 1.9.") && printed.contains("vendored: true"),
+        "{printed}"
+    );
+}
+
+#[test]
+#[ignore = "needs a Docker engine with buildx: run tests/run-all.sh"]
+fn system_sqlite_builds_a_cc_image_that_carries_libsqlite3() {
+    let _guard = engine_lock();
+    let dir = fixture("feature-split");
+    let out = build(dir.path(), "sqlcli");
+    let err = support::stderr(&out);
+    assert!(out.status.success(), "{err}");
+    let report: serde_json::Value = serde_json::from_str(support::stdout(&out).trim()).unwrap();
+    assert_eq!(report["runtime"], "cc");
+    let linkage = inspect("sqlcli:0.1.0");
+    assert!(
+        linkage["needed"]
+            .as_array()
+            .unwrap()
+            .contains(&"libsqlite3.so.0".into()),
+        "{linkage:#}"
+    );
+    let printed = docker_ok(&["run", "--rm", "--network", "none", "sqlcli:0.1.0"]);
+    // Debian 12's SQLite (3.40), carried in from the builder, not the bundled copy (3.46) that
+    // the other member's feature would have brought in had the build not named its package.
+    assert!(
+        printed.starts_with("sqlcli 0.1.0 (sqlite 3.40."),
+        "{printed}"
+    );
+    let label = docker_ok(&[
+        "image",
+        "inspect",
+        "sqlcli:0.1.0",
+        "--format",
+        "{{index .Config.Labels \"dev.cargo-distroless.system-libraries\"}}",
+    ]);
+    assert_eq!(label.trim(), "libsqlite3 (libsqlite3-sys 0.30.1)");
+}
+
+#[test]
+#[ignore = "needs a Docker engine with buildx: run tests/run-all.sh"]
+fn a_static_build_that_comes_out_dynamic_fails_the_build_with_the_check() {
+    let _guard = engine_lock();
+    let dir = fixture("single-crate");
+    // A workspace setting that turns musl's static linking off: the plan cannot see it, the
+    // binary shows it.
+    std::fs::create_dir_all(dir.path().join(".cargo")).unwrap();
+    std::fs::write(
+        dir.path().join(".cargo/config.toml"),
+        "[target.x86_64-unknown-linux-musl]\nrustflags = [\"-C\", \"target-feature=-crt-static\"]\n",
+    )
+    .unwrap();
+    let out = support::run(dir.path(), &["build", "--network", "host"]);
+    assert_eq!(out.status.code(), Some(4), "{}", support::stderr(&out));
+    let err = support::stderr(&out);
+    assert!(
+        err.contains("error: the binaries of image `hello-svc` do not fit its base\n  `hello-svc` was planned static, but it is dynamically linked (interpreter: "),
+        "{err}"
+    );
+    assert!(err.contains("crt-static"), "{err}");
+}
