@@ -10,7 +10,7 @@ use crate::error::Result;
 use crate::files::{GeneratedFile, Ownership};
 use crate::plan::{self, Facts, Plan, Selection};
 use crate::workspace::resolve::{self, BuildGraph, BuildQuery};
-use crate::workspace::{self, LoadOptions, Workspace};
+use crate::workspace::{self, LoadOptions, PackageFacts, Workspace};
 use crate::{manifest_edit, render};
 
 /// Everything a command says about what to plan.
@@ -54,11 +54,12 @@ pub fn plan_workspace(ws: Workspace, request: &Request) -> Result<Planned> {
 }
 
 /// Asks cargo what each build links, once per distinct build: `cargo tree` per query, and one
-/// `cargo metadata` for the `links` keys, read only when some build has a crate that may need it.
+/// `cargo metadata` for what the tree does not print (`links`, source directories), read only
+/// when a crate the table does not know needs it.
 struct CargoGraphs<'a> {
     ws: &'a Workspace,
     load: LoadOptions,
-    links: Option<BTreeMap<String, String>>,
+    facts: Option<BTreeMap<String, PackageFacts>>,
     seen: BTreeMap<BuildQuery, BuildGraph>,
 }
 
@@ -69,7 +70,7 @@ impl<'a> CargoGraphs<'a> {
         CargoGraphs {
             ws,
             load,
-            links: None,
+            facts: None,
             seen: BTreeMap::new(),
         }
     }
@@ -79,26 +80,65 @@ impl<'a> CargoGraphs<'a> {
             return Ok(g.clone());
         }
         let mut graph = resolve::build_graph(&self.load, query)?;
-        // `links` only matters for crates the table does not know; most graphs have none that
-        // could (no `-sys` name, no build script helpers), and then metadata is never run.
-        let may_need_links = graph.crates().any(|c| {
+        // Only crates the table does not know are judged by the rule that reads these facts:
+        // `-sys` crates (their `links`) and crates that compile C (C++ sources or not).
+        let unknown = |c: &resolve::Crate| {
             let sys_name = c.name.ends_with("-sys") || c.name.ends_with("_sys");
-            !c.local
-                && plan::sys_crates::find(&c.name).is_none()
-                && (sys_name || !c.build_deps.is_empty())
-        });
-        if may_need_links {
-            if self.links.is_none() {
-                self.links = Some(self.ws.native_links(&self.load)?);
+            let compiles = plan::sys_crates::C_BUILD_DEPS
+                .iter()
+                .any(|d| c.build_deps.contains(*d));
+            !c.local && (sys_name || compiles) && plan::sys_crates::find(&c.name).is_none()
+        };
+        if graph.crates().any(unknown) {
+            if self.facts.is_none() {
+                self.facts = Some(self.ws.package_facts(&self.load)?);
             }
-            let links = self.links.as_ref().expect("just read");
+            let facts = self.facts.as_ref().expect("just read");
             for (key, c) in graph.linked.iter_mut() {
-                c.links = links.get(key).cloned();
+                if !unknown(c) {
+                    continue;
+                }
+                if let Some(f) = facts.get(key) {
+                    c.links = f.links.clone();
+                    c.cxx_sources = f.dir.as_deref().is_some_and(has_cxx_sources);
+                }
             }
         }
         self.seen.insert(query.clone(), graph.clone());
         Ok(graph)
     }
+}
+
+/// Whether a crate's sources include C++ files, looked for a few directories deep (bundled
+/// libraries sit in a subdirectory or two) and never in `target/`.
+fn has_cxx_sources(dir: &camino::Utf8Path) -> bool {
+    fn walk(dir: &std::path::Path, depth: u32) -> bool {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return false;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+            if is_dir {
+                if depth > 0
+                    && path
+                        .file_name()
+                        .is_some_and(|n| n != "target" && n != ".git")
+                    && walk(&path, depth - 1)
+                {
+                    return true;
+                }
+            } else if path
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| matches!(e, "cpp" | "cc" | "cxx" | "c++"))
+            {
+                return true;
+            }
+        }
+        false
+    }
+    walk(dir.as_std_path(), 4)
 }
 
 /// The files `init` owns: the Dockerfile, `.dockerignore` (merged with the user's), and with

@@ -9,10 +9,13 @@
 //!   so cc. The conservative side: a cc image of a crate that could have been static still runs,
 //!   a static build of one that cannot fails.
 //! - it compiles C (`cc`, `cmake`) and searches nothing: *bundled*, static with a C compiler.
-//! - it declares `links` and does neither: it links a library by name, so *system only*.
+//! - a `*-sys` crate that does neither but declares `links`: it links a library by name, so
+//!   *system only*. Other crates use `links` only to stay unique in a graph or to pass metadata
+//!   to dependants (`rayon-core`, `aws-lc-rs`): no native code of their own.
 //!
 //! C++ never goes static: Debian has no C++ compiler for musl targets, so a crate compiling C++
-//! makes the image cc (libstdc++ is in the cc base).
+//! makes the image cc (libstdc++ is in the cc base). An unknown crate compiles C++ when its
+//! build script gets `cxx-build`/`cpp_build`, or gets `cc`/`cmake` and ships C++ sources.
 
 use std::collections::BTreeSet;
 
@@ -188,7 +191,7 @@ fn feature_list(features: &[&str]) -> String {
 /// The documented rule for crates the table does not know; `None` when it brings no native code.
 fn judge_unknown(c: &Crate) -> Option<NativeCrate> {
     let compiles_c = has_any(&c.build_deps, C_BUILD_DEPS);
-    let cxx = has_any(&c.build_deps, CXX_BUILD_DEPS);
+    let cxx = has_any(&c.build_deps, CXX_BUILD_DEPS) || (compiles_c && c.cxx_sources);
     let probes = SYSTEM_PROBES
         .iter()
         .find(|p| c.build_deps.contains(**p))
@@ -213,10 +216,14 @@ fn judge_unknown(c: &Crate) -> Option<NativeCrate> {
     } else if compiles_c || cxx {
         (
             SysKind::Bundled,
-            "not in cargo-distroless's table; it compiles C and searches for no system library"
-                .to_string(),
+            if cxx {
+                "not in cargo-distroless's table; it compiles its bundled sources, C++ among them, and searches for no system library"
+            } else {
+                "not in cargo-distroless's table; it compiles C and searches for no system library"
+            }
+            .to_string(),
         )
-    } else if c.links.is_some() {
+    } else if c.links.is_some() && (c.name.ends_with("-sys") || c.name.ends_with("_sys")) {
         (
             SysKind::SystemOnly,
             format!(
@@ -435,6 +442,16 @@ mod tests {
         // A `-sys` crate of declarations only is not native code at all.
         let decl = needs("app v0.1.0 (/w)|\n`-- linux-raw-sys v0.9.0|std\n");
         assert!(decl.crates.is_empty() && decl.unknown.is_empty());
+        // `links` only for uniqueness (rayon-core) is no native code either; on a `-sys` crate
+        // that compiles nothing it means a system library linked by name.
+        let mut graph =
+            parse_tree("app v0.1.0 (/w)|\n|-- rayon-core v1.12.1|\n`-- bar-sys v1.0.0|\n").unwrap();
+        for (key, c) in graph.linked.iter_mut() {
+            c.links = Some(key.split('@').next().unwrap().to_string());
+        }
+        let n = native_needs(&graph);
+        assert_eq!(n.unknown, ["bar-sys"]);
+        assert_eq!(auto_reason(&n).0, Runtime::Cc);
     }
 
     #[test]

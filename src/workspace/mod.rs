@@ -1,8 +1,8 @@
 //! Owns the model of a Cargo workspace: `cargo metadata` turned into plain values.
 //!
 //! [`Workspace::load`] runs `cargo metadata --no-deps` (members, targets, versions, the raw
-//! `metadata.distroless` tables); [`Workspace::native_links`] reads which crates of the lock file
-//! declare `links`. What one `cargo build` compiles (packages x features x target) is
+//! `metadata.distroless` tables); [`Workspace::package_facts`] reads what cargo tree does not print
+//! (`links`, source directories). What one `cargo build` compiles (packages x features x target) is
 //! [`resolve`]'s job. All honour `$CARGO` and `--manifest-path`.
 
 pub mod resolve;
@@ -131,6 +131,14 @@ impl ToolchainFile {
     }
 }
 
+/// What `cargo metadata` knows of a dependency that `cargo tree` does not print.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PackageFacts {
+    pub links: Option<String>,
+    /// Where its sources are (the registry's unpacked copy, a git checkout, a path).
+    pub dir: Option<Utf8PathBuf>,
+}
+
 /// Where to find the workspace and which cargo to ask.
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
@@ -241,9 +249,9 @@ impl Workspace {
         self.packages.iter().find(|p| p.name == name)
     }
 
-    /// The `links` key of every package in the lock file's graph, by `name@version`: which
-    /// crates claim a native library (one full `cargo metadata`, no feature or platform filter).
-    pub fn native_links(&self, opts: &LoadOptions) -> Result<BTreeMap<String, String>> {
+    /// For every package in the lock file's graph, by `name@version`: its `links` key and the
+    /// directory of its sources (one full `cargo metadata`, no feature or platform filter).
+    pub fn package_facts(&self, opts: &LoadOptions) -> Result<BTreeMap<String, PackageFacts>> {
         self.require_lockfile()?;
         let mut opts = opts.clone();
         opts.manifest_path = Some(self.root_manifest.clone());
@@ -251,9 +259,14 @@ impl Workspace {
         Ok(meta
             .packages
             .iter()
-            .filter_map(|p| {
-                let links = p.links.clone()?;
-                Some((format!("{}@{}", p.name, p.version), links))
+            .map(|p| {
+                (
+                    format!("{}@{}", p.name, p.version),
+                    PackageFacts {
+                        links: p.links.clone(),
+                        dir: p.manifest_path.parent().map(Utf8Path::to_path_buf),
+                    },
+                )
             })
             .collect())
     }
