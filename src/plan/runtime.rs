@@ -22,6 +22,8 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use super::sys_crates::{self, C_BUILD_DEPS, CXX_BUILD_DEPS, SYSTEM_PROBES, SysKind};
+use crate::config::{PackageSettings, RuntimeChoice};
+use crate::error::{Error, Result};
 use crate::workspace::resolve::{BuildGraph, Crate};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -349,6 +351,59 @@ pub fn auto_reason(needs: &NativeNeeds) -> (Runtime, String) {
 fn list(items: &[String]) -> String {
     let quoted: Vec<String> = items.iter().map(|i| format!("`{i}`")).collect();
     quoted.join(", ")
+}
+
+pub(super) fn decide_runtime(
+    settings: &PackageSettings,
+    needs: &NativeNeeds,
+    warnings: &mut Vec<String>,
+) -> Result<(Runtime, String)> {
+    match settings.runtime {
+        RuntimeChoice::Auto => Ok(auto_reason(needs)),
+        RuntimeChoice::Cc => Ok((
+            Runtime::Cc,
+            format!("cc because {} says `runtime = \"cc\"`", where_set(settings)),
+        )),
+        RuntimeChoice::Static => {
+            if let Some(d) = needs.dynamic().find(|d| d.known) {
+                return Err(Error::input(format!(
+                    "{} forces a static image, but `{}` links {} dynamically",
+                    where_set(settings),
+                    d.name,
+                    d.library.as_deref().unwrap_or("a system library")
+                ))
+                .with_detail(format!("  {} {}: {}", d.name, d.version, d.evidence))
+                .with_help(format!(
+                    "{} for a static image, or use `runtime = \"cc\"`",
+                    d.advice.as_deref().unwrap_or("find a bundled build")
+                )));
+            }
+            for d in needs.dynamic() {
+                warnings.push(format!("`{}` is taken to link {} dynamically, but the runtime is forced to static; a build failure at link time, or the binary check after it, means it does", d.name, d.library.as_deref().unwrap_or("a system library")));
+            }
+            for d in needs.cxx() {
+                warnings.push(format!("`{}` compiles C++ and the runtime is forced to static: Debian has no C++ compiler for musl targets, so expect the build to fail", d.name));
+            }
+            Ok((
+                Runtime::Static,
+                format!(
+                    "static because {} says `runtime = \"static\"`",
+                    where_set(settings)
+                ),
+            ))
+        }
+    }
+}
+
+pub(super) fn where_set(settings: &PackageSettings) -> String {
+    match &settings.runtime_origin {
+        crate::config::Origin::Cli => "`--runtime`".to_string(),
+        origin @ (crate::config::Origin::Workspace { manifest }
+        | crate::config::Origin::Package { manifest, .. }) => {
+            format!("`{}` of `{manifest}`", origin.table())
+        }
+        crate::config::Origin::Default => "the default".to_string(),
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,321 @@
+//! Owns one image's plan: its name and stage, repository and tags, runtime base and user,
+//! labels, assets (checked to stay inside the build context), and the default image.
+
+use std::collections::BTreeMap;
+
+use camino::Utf8Path;
+
+use super::{AssetPlan, Candidate, Facts, ImagePlan, Runtime};
+use crate::config::{defaults, expand_template};
+use crate::error::{Error, Result};
+use crate::workspace::{Package, Workspace};
+
+/// The label naming the system libraries a cc image's binaries link, and the crates that link them.
+pub const SYSTEM_LIBRARIES_LABEL: &str = "dev.cargo-distroless.system-libraries";
+
+pub(super) fn image_plan(
+    ws: &Workspace,
+    pkg: &Package,
+    c: &Candidate,
+    runtime: Runtime,
+    runtime_reason: String,
+    facts: &Facts,
+    warnings: &mut Vec<String>,
+) -> Result<ImagePlan> {
+    let s = &c.settings;
+    let entrypoint = if c.single_image {
+        match &s.entrypoint {
+            Some(e) if c.bins.contains(e) => e.clone(),
+            Some(e) => {
+                return Err(Error::input(format!("`entrypoint` in `[package.metadata.distroless]` of `{}` names `{e}`, which is not one of the image's binaries", pkg.manifest_path))
+                    .with_help(format!("choose one of: {}", c.bins.join(", "))));
+            }
+            None => match (&pkg.default_run, c.bins.as_slice()) {
+                (Some(d), _) if c.bins.contains(d) => d.clone(),
+                (_, [only]) => only.clone(),
+                _ => {
+                    return Err(Error::input(format!("package `{}` asks for one image with {} binaries, but not which one to run", pkg.name, c.bins.len()))
+                        .with_help("set `entrypoint = \"<bin>\"` in its `[package.metadata.distroless]`, or `default-run` in `[package]`"));
+                }
+            },
+        }
+    } else {
+        c.bins[0].clone()
+    };
+    let template = s.image.clone().unwrap_or_else(|| {
+        if c.single_image {
+            defaults::SINGLE_IMAGE.to_string()
+        } else {
+            defaults::IMAGE.to_string()
+        }
+    });
+    let name = expand_template(&template, |k| match k {
+        "bin" => Some(entrypoint.clone()),
+        "package" => Some(pkg.name.clone()),
+        _ => None,
+    })
+    .map_err(|k| {
+        Error::input(format!(
+            "unknown placeholder `{{{k}}}` in `image` = `{template}`"
+        ))
+        .with_help("`image` may use `{bin}` and `{package}`")
+    })?;
+    let repository = match &s.registry {
+        Some(r) => format!("{}/{name}", r.trim_end_matches('/')),
+        None => name.clone(),
+    };
+    let v = &pkg.version;
+    let mut tags = Vec::new();
+    for t in &s.tags {
+        let expanded = expand_template(t, |k| match k {
+            "version" => Some(v.to_string()),
+            "major" => Some(v.major.to_string()),
+            "minor" => Some(v.minor.to_string()),
+            "patch" => Some(v.patch.to_string()),
+            "git-sha" => facts.git_sha.clone(),
+            _ => None,
+        });
+        match expanded {
+            Ok(tag) if !tags.contains(&tag) => tags.push(tag),
+            Ok(_) => {}
+            Err(k) if k == "git-sha" => warnings.push(format!("tag `{t}` of image `{name}` left out: `{{git-sha}}` needs a git checkout with a commit")),
+            Err(k) => return Err(Error::input(format!("unknown placeholder `{{{k}}}` in tag `{t}`"))),
+        }
+    }
+    // `1.2.3+build` is a valid version but `+` is not valid in a tag.
+    for tag in &tags {
+        if !crate::config::is_valid_tag(tag) {
+            return Err(Error::input(format!("tag `{tag}` of image `{name}` is not a valid docker tag"))
+                .with_help("tags are letters, digits, `_`, `.` and `-`; a version with build metadata (`+…`) needs a tag template without `{version}`"));
+        }
+    }
+    for tag in &tags {
+        let reference = format!("{repository}:{tag}");
+        if reference
+            .parse::<oci_spec::distribution::Reference>()
+            .is_err()
+            || repository.chars().any(|c| c.is_ascii_uppercase())
+        {
+            return Err(Error::input(format!("`{reference}` is not a valid image reference"))
+                .with_help("image names are lowercase letters, digits and `.`, `_`, `-` separators; set `image` (and `registry`) in `[package.metadata.distroless]`"));
+        }
+    }
+    let kind = match runtime {
+        Runtime::Static => "static",
+        Runtime::Cc => "cc",
+    };
+    let runtime_image = s
+        .runtime_image
+        .clone()
+        .unwrap_or_else(|| defaults::runtime_image(kind, s.variant));
+    let user = if s.variant.is_nonroot() {
+        format!("{0}:{0}", defaults::NONROOT_UID)
+    } else {
+        "0:0".to_string()
+    };
+    let stage = stage_name(&name);
+
+    let mut labels = BTreeMap::new();
+    let mut put = |k: &str, v: Option<String>| {
+        if let Some(v) = v.filter(|v| !v.is_empty()) {
+            labels.insert(format!("org.opencontainers.image.{k}"), v);
+        }
+    };
+    put(
+        "title",
+        Some(name.rsplit('/').next().unwrap_or(&name).to_string()),
+    );
+    put("description", pkg.description.clone());
+    put("version", Some(v.to_string()));
+    put("licenses", pkg.license.clone());
+    put("source", pkg.repository.clone());
+    put("url", pkg.homepage.clone());
+    put("documentation", pkg.documentation.clone());
+    put(
+        "authors",
+        (!pkg.authors.is_empty()).then(|| pkg.authors.join(", ")),
+    );
+    put("base.name", Some(runtime_image.clone()));
+    labels.extend(s.labels.clone());
+
+    let assets = s
+        .assets
+        .iter()
+        .map(|a| check_asset(ws, a))
+        .collect::<Result<Vec<_>>>()?;
+
+    Ok(ImagePlan {
+        name: stage,
+        repository,
+        tags,
+        package: pkg.name.clone(),
+        version: v.to_string(),
+        bins: c.bins.clone(),
+        entrypoint,
+        runtime,
+        runtime_reason,
+        native: Vec::new(),
+        group: String::new(),
+        runtime_image,
+        variant: s.variant,
+        user,
+        platforms: s.platforms.iter().map(|p| p.name.to_string()).collect(),
+        labels,
+        env: s.env.clone(),
+        expose: s.expose.clone(),
+        args: s.args.clone(),
+        workdir: s.workdir.clone(),
+        assets,
+        smoke_test: s.smoke_test.clone(),
+        size_budget: s.size_budget,
+        provenance: s.provenance,
+        sbom: s.sbom,
+    })
+}
+
+/// A Dockerfile stage name for an image: its last path component, kept clear of the builder's
+/// own `builder-*` stages.
+pub(super) fn stage_name(image: &str) -> String {
+    let last = image.rsplit('/').next().unwrap_or(image);
+    if last.starts_with("builder-") {
+        format!("image-{last}")
+    } else {
+        last.to_string()
+    }
+}
+
+pub(super) fn check_unique_images(images: &[ImagePlan]) -> Result<()> {
+    let mut seen: BTreeMap<&str, &ImagePlan> = BTreeMap::new();
+    for image in images {
+        for key in [image.repository.as_str(), image.name.as_str()] {
+            if let Some(other) = seen.insert(key, image)
+                && !std::ptr::eq(other, image)
+            {
+                return Err(Error::input(format!(
+                        "two images are both named `{key}`: binaries `{}` and `{}`",
+                        other.bins.join(","),
+                        image.bins.join(",")
+                    ))
+                    .with_help("use `{bin}` in `image` so each binary gets its own name, or set `single-image = true` to put a package's binaries in one image"));
+            }
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn default_image(ws: &Workspace, images: &[ImagePlan]) -> usize {
+    let root_pkg = ws
+        .packages
+        .iter()
+        .find(|p| ws.root.join(&p.manifest_path) == ws.root_manifest);
+    if let Some(pkg) = root_pkg {
+        if let Some(i) = images.iter().position(|i| {
+            i.package == pkg.name && pkg.default_run.as_ref().is_some_and(|d| &i.entrypoint == d)
+        }) {
+            return i;
+        }
+        if let Some(i) = images.iter().position(|i| i.package == pkg.name) {
+            return i;
+        }
+    }
+    0
+}
+
+/// Checks an asset stays inside the build context, and returns it relative to the root.
+pub(super) fn check_asset(ws: &Workspace, asset: &crate::config::Asset) -> Result<AssetPlan> {
+    let escape = || {
+        Error::input(format!("asset `{}` is outside the workspace", asset.src))
+            .with_help("the image is built from the workspace directory only: move the file inside it, or copy it there before building")
+    };
+    let src = Utf8Path::new(&asset.src);
+    if src.is_absolute() {
+        return Err(escape());
+    }
+    let mut depth: i32 = 0;
+    let mut parts = Vec::new();
+    for c in src.components() {
+        match c.as_str() {
+            "." => {}
+            ".." => {
+                depth -= 1;
+                parts.pop();
+                if depth < 0 {
+                    return Err(escape());
+                }
+            }
+            other => {
+                depth += 1;
+                parts.push(other.to_string());
+            }
+        }
+    }
+    let relative = parts.join("/");
+    let full = ws.root.join(&relative);
+    let meta = std::fs::symlink_metadata(&full).map_err(|_| {
+        Error::input(format!(
+            "asset `{}` does not exist (looked for `{full}`)",
+            asset.src
+        ))
+        .with_help("`src` is relative to the manifest that declares the asset")
+    })?;
+    // A symlink (anywhere on the path) that leads out of the workspace leaves the build context.
+    let canonical_root = ws
+        .root
+        .canonicalize_utf8()
+        .map_err(|e| Error::environment(format!("could not resolve `{}`: {e}", ws.root)))?;
+    let canonical = full.canonicalize_utf8().map_err(|_| escape())?;
+    if !canonical.starts_with(&canonical_root) {
+        return Err(escape());
+    }
+    let target_dir = &ws.target_dir;
+    if relative == ".git"
+        || relative.starts_with(".git/")
+        || (!target_dir.is_absolute() && Utf8Path::new(&relative).starts_with(target_dir))
+    {
+        return Err(Error::input(format!(
+            "asset `{}` is in a directory that `.dockerignore` leaves out of the build context",
+            asset.src
+        ))
+        .with_help("move the asset out of `target/` and `.git/`"));
+    }
+    if meta.is_dir() {
+        check_utf8_names(full.as_std_path())?;
+        // `COPY --chmod` gives directories the same mode as files: without execute bits the
+        // directory cannot be entered, and the service fails to read its own assets.
+        if let Some(mode) = asset
+            .mode
+            .as_deref()
+            .and_then(|m| u32::from_str_radix(m, 8).ok())
+        {
+            let owner_can_enter = mode & 0o500 == 0o500;
+            if !owner_can_enter {
+                return Err(Error::input(format!("asset `{}` is a directory, and mode `{}` would make it unreadable", asset.src, asset.mode.as_deref().unwrap_or_default()))
+                    .with_help("`COPY --chmod` applies the mode to directories too: use a mode with execute bits such as \"0755\", or leave `mode` out"));
+            }
+        }
+    }
+    Ok(AssetPlan {
+        src: relative,
+        dest: asset.dest.clone(),
+        mode: asset.mode.clone(),
+    })
+}
+
+pub(super) fn check_utf8_names(dir: &std::path::Path) -> Result<()> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| Error::input(format!("could not read `{}`: {e}", dir.display())))?;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.to_str().is_none() {
+            return Err(Error::input(format!(
+                "asset path `{}` is not valid UTF-8",
+                path.display()
+            ))
+            .with_help("rename the file: Dockerfiles and cargo-distroless need UTF-8 paths"));
+        }
+        if entry.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+            check_utf8_names(&path)?;
+        }
+    }
+    Ok(())
+}

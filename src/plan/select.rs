@@ -1,0 +1,261 @@
+//! Owns step 1 of planning: which images to build, from `-p`/`--bin`/`--workspace` and the
+//! `bins` keys, with `required-features` handled as cargo does.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::config::{Config, PackageSettings};
+use crate::error::{Error, Result};
+use crate::workspace::{Package, Workspace};
+
+/// What the user asked for on the command line, in cargo's terms.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Selection {
+    pub packages: Vec<String>,
+    pub bins: Vec<String>,
+    pub workspace: bool,
+}
+
+/// One image before the graph is resolved: which package and binaries, with its settings.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub package: String,
+    pub bins: Vec<String>,
+    pub single_image: bool,
+    pub settings: PackageSettings,
+}
+
+/// What [`select`] chose, and what it left out and why.
+#[derive(Debug, Clone)]
+pub struct Selected {
+    pub candidates: Vec<Candidate>,
+    pub warnings: Vec<String>,
+}
+
+/// Step 1: which images to build, from the selection and the `bins` keys.
+pub fn select(ws: &Workspace, config: &Config, selection: &Selection) -> Result<Selected> {
+    if selection.workspace && !selection.packages.is_empty() {
+        return Err(
+            Error::input("`--workspace` and `--package` contradict each other")
+                .with_help("pass one of them"),
+        );
+    }
+    let all_bins = || -> Vec<String> {
+        ws.packages
+            .iter()
+            .flat_map(|p| {
+                p.bins()
+                    .map(move |b| format!("{} (package `{}`)", b.name, p.name))
+            })
+            .collect()
+    };
+    let ws_settings = config.workspace_settings()?;
+    // (package, explicitly chosen bins or None for "the package's default set")
+    let mut chosen: BTreeMap<String, Option<BTreeSet<String>>> = BTreeMap::new();
+    for name in &selection.packages {
+        let Some(pkg) = ws.package(name) else {
+            let names: Vec<&str> = ws.packages.iter().map(|p| p.name.as_str()).collect();
+            let mut err =
+                Error::input(format!("package `{name}` is not a member of the workspace"))
+                    .with_detail(format!("  members: {}", names.join(", ")));
+            if let Some(s) = crate::error::did_you_mean(name, names.iter().copied()) {
+                err = err.with_help(format!("did you mean `{s}`?"));
+            } else {
+                err = err.with_help("pass one of the members to `-p`");
+            }
+            return Err(err);
+        };
+        if pkg.bins().next().is_none() {
+            let with_bins: Vec<&str> = ws
+                .packages
+                .iter()
+                .filter(|p| p.bins().next().is_some())
+                .map(|p| p.name.as_str())
+                .collect();
+            return Err(Error::input(format!(
+                "package `{name}` has no binaries, so it has no image"
+            ))
+            .with_help(format!(
+                "choose a package with a `[[bin]]` target: {}",
+                if with_bins.is_empty() {
+                    "(none in this workspace)".to_string()
+                } else {
+                    with_bins.join(", ")
+                }
+            )));
+        }
+        chosen.insert(name.clone(), None);
+    }
+    // --bin, or else the workspace `bins` key when nothing else was said.
+    let bin_names: Vec<String> = if !selection.bins.is_empty() {
+        selection.bins.clone()
+    } else if selection.packages.is_empty() && !selection.workspace {
+        ws_settings.bins.clone().unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let from_key = selection.bins.is_empty();
+    for bin in &bin_names {
+        let owners: Vec<&Package> = ws
+            .packages
+            .iter()
+            .filter(|p| p.bins().any(|b| &b.name == bin))
+            .filter(|p| selection.packages.is_empty() || selection.packages.contains(&p.name))
+            .collect();
+        match owners.as_slice() {
+            [] => {
+                let source = if from_key {
+                    "`bins` in `[workspace.metadata.distroless]` of `Cargo.toml` names"
+                } else {
+                    "`--bin` names"
+                };
+                let available = all_bins();
+                let mut err = Error::input(format!(
+                    "{source} binary `{bin}`, which no selected package has"
+                ))
+                .with_detail(format!(
+                    "  available binaries: {}",
+                    if available.is_empty() {
+                        "(none)".to_string()
+                    } else {
+                        available.join(", ")
+                    }
+                ));
+                let names: Vec<&str> = ws
+                    .packages
+                    .iter()
+                    .flat_map(|p| p.bins().map(|b| b.name.as_str()))
+                    .collect();
+                err = match crate::error::did_you_mean(bin, names) {
+                    Some(s) => err.with_help(format!("did you mean `{s}`?")),
+                    None => err.with_help("name one of the available binaries"),
+                };
+                return Err(err);
+            }
+            [pkg] => {
+                chosen
+                    .entry(pkg.name.clone())
+                    .or_insert_with(|| Some(BTreeSet::new()))
+                    .get_or_insert_with(BTreeSet::new)
+                    .insert(bin.clone());
+            }
+            many => {
+                let names: Vec<&str> = many.iter().map(|p| p.name.as_str()).collect();
+                return Err(Error::input(format!(
+                    "binary `{bin}` exists in several packages: {}",
+                    names.join(", ")
+                ))
+                .with_help(format!(
+                    "say which with `-p`, e.g. `-p {} --bin {bin}`",
+                    names[0]
+                )));
+            }
+        }
+    }
+    let explicit = !chosen.is_empty();
+    if !explicit {
+        for pkg in &ws.packages {
+            // An `xtask` is a build helper by convention, never a service to ship.
+            let is_xtask = pkg.name == "xtask" || pkg.name.starts_with("xtask-");
+            if pkg.bins().next().is_some() && (!is_xtask || selection.workspace) {
+                chosen.insert(pkg.name.clone(), None);
+            }
+        }
+    }
+
+    let mut candidates = Vec::new();
+    let mut skipped = Vec::new();
+    for (name, bins) in chosen {
+        let pkg = ws.package(&name).expect("chosen from the workspace");
+        let settings = config.package_settings(&name)?;
+        let available: Vec<String> = pkg.bins().map(|b| b.name.clone()).collect();
+        let named = bins.is_some() || settings.bins.is_some();
+        let bins: Vec<String> = match bins {
+            Some(bins) => bins.into_iter().collect(),
+            None => match &settings.bins {
+                Some(keyed) => {
+                    for b in keyed {
+                        if !available.contains(b) {
+                            return Err(Error::input(format!(
+                                "`bins` in `[package.metadata.distroless]` of `{}` names binary `{b}`, which package `{name}` does not have",
+                                pkg.manifest_path
+                            ))
+                            .with_help(format!("its binaries are: {}", available.join(", "))));
+                        }
+                    }
+                    keyed.clone()
+                }
+                None => available.clone(),
+            },
+        };
+        // `required-features`, as cargo treats them: a bin named on purpose gets its features
+        // turned on; when all bins are implied, one whose features are off is left out.
+        let mut settings = settings;
+        let enabled = |f: &str, s: &PackageSettings| {
+            s.all_features
+                || s.features
+                    .iter()
+                    .any(|x| x == f || *x == format!("{name}/{f}"))
+        };
+        let mut kept = Vec::new();
+        for bin in bins {
+            let required = pkg
+                .bins()
+                .find(|t| t.name == bin)
+                .map(|t| t.required_features.clone())
+                .unwrap_or_default();
+            let missing: Vec<String> = required
+                .into_iter()
+                .filter(|f| !enabled(f, &settings))
+                .collect();
+            if missing.is_empty() {
+                kept.push(bin);
+            } else if named {
+                settings.features.extend(missing);
+                kept.push(bin);
+            } else {
+                let list = missing
+                    .iter()
+                    .map(|f| format!("`{f}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                skipped.push(format!("binary `{bin}` of package `{name}` is left out: it requires feature(s) {list}; name it with `--bin {bin}` (or in `bins`) to build it with them"));
+            }
+        }
+        settings.features.sort();
+        settings.features.dedup();
+        let bins = kept;
+        if bins.is_empty() {
+            continue; // `bins = []` opts a package out
+        }
+        if settings.single_image {
+            candidates.push(Candidate {
+                package: name.clone(),
+                bins,
+                single_image: true,
+                settings,
+            });
+        } else {
+            for bin in bins {
+                candidates.push(Candidate {
+                    package: name.clone(),
+                    bins: vec![bin],
+                    single_image: false,
+                    settings: settings.clone(),
+                });
+            }
+        }
+    }
+    if candidates.is_empty() {
+        let mut err = Error::input("nothing to build: no selected package has a binary");
+        for line in &skipped {
+            err = err.with_detail(format!("  {line}"));
+        }
+        return Err(err.with_help(
+            "add a `[[bin]]` target, or select packages with `-p` / binaries with `--bin`",
+        ));
+    }
+    Ok(Selected {
+        candidates,
+        warnings: skipped,
+    })
+}

@@ -1,0 +1,234 @@
+//! Owns the builder: which Rust version and image, paired with the runtime's Debian release,
+//! the `cargo build` arguments of a group, and the Debian packages and environment that compile
+//! for each platform natively and across architectures.
+
+use std::collections::BTreeSet;
+
+use super::{BuildGroup, Candidate, Facts, GroupPlatform, ImagePlan, Runtime, RustPlan, Toolchain};
+use crate::config::defaults;
+use crate::error::{Error, Result};
+use crate::platform::{Platform, triple_env_lower, triple_env_upper};
+use crate::workspace::{Package, Workspace};
+
+pub(super) fn feature_args(c: &Candidate) -> Vec<String> {
+    let mut args = Vec::new();
+    if c.settings.all_features {
+        args.push("--all-features".to_string());
+    }
+    if c.settings.no_default_features {
+        args.push("--no-default-features".to_string());
+    }
+    if !c.settings.features.is_empty() {
+        let qualified: BTreeSet<String> = c
+            .settings
+            .features
+            .iter()
+            .map(|f| {
+                if f.contains('/') {
+                    f.clone()
+                } else {
+                    format!("{}/{f}", c.package)
+                }
+            })
+            .collect();
+        args.push("--features".to_string());
+        args.push(qualified.into_iter().collect::<Vec<_>>().join(","));
+    }
+    args
+}
+
+pub(super) fn cargo_args(group: &BuildGroup) -> Vec<String> {
+    let mut args = vec![
+        "--locked".to_string(),
+        "--profile".to_string(),
+        group.profile.clone(),
+    ];
+    // `-p` for each package, always: without it, `cargo build --bin x` in a workspace resolves
+    // features across every default member, and a feature that another member turns on (a test
+    // crate's `bundled`) would change what this binary links behind the plan's back.
+    for p in &group.packages {
+        args.push("--package".to_string());
+        args.push(p.clone());
+    }
+    args.extend(group.cargo_args.iter().cloned());
+    for b in &group.bins {
+        args.push("--bin".to_string());
+        args.push(b.clone());
+    }
+    args
+}
+
+pub(super) fn profile_dir(profile: &str) -> String {
+    match profile {
+        "dev" | "test" => "debug".to_string(),
+        "bench" => "release".to_string(),
+        other => other.to_string(),
+    }
+}
+
+pub(super) fn toolchains(
+    runtime: Runtime,
+    gp: &GroupPlatform,
+    host_tools: &BTreeSet<String>,
+    target_libs: &BTreeSet<String>,
+    static_env: &BTreeSet<String>,
+) -> (Toolchain, Toolchain) {
+    let needs_c = !gp.compiles_c.is_empty();
+    let upper = triple_env_upper(&gp.triple);
+    let lower = triple_env_lower(&gp.triple);
+    let mut native = Toolchain {
+        packages: host_tools.iter().cloned().collect(),
+        foreign_arch: false,
+        env: vec![],
+    };
+    let mut cross = Toolchain {
+        packages: host_tools.iter().cloned().collect(),
+        foreign_arch: false,
+        env: vec![],
+    };
+    let cross_gcc = format!("{}-gcc", gp.gnu_prefix);
+    let platform = Platform::parse(&gp.platform).expect("planned platforms parse");
+    match runtime {
+        Runtime::Static => {
+            if needs_c {
+                // musl-gcc wraps the host gcc for the host's own architecture only.
+                native.packages.push("musl-tools".to_string());
+                native.env.push(format!("CC_{lower}=musl-gcc"));
+            }
+        }
+        Runtime::Cc => {
+            native.packages.extend(target_libs.iter().cloned());
+        }
+    }
+    // Crossing: Debian's cross gcc links (Rust's musl targets bring their own libc and crt
+    // objects, so the gnu cross gcc serves as their linker driver too) and compiles C.
+    cross.packages.push(platform.cross_gcc_package());
+    cross.packages.push(platform.cross_libc_package());
+    cross
+        .env
+        .push(format!("CARGO_TARGET_{upper}_LINKER={cross_gcc}"));
+    cross.env.push(format!("CC_{lower}={cross_gcc}"));
+    cross.env.push(format!("AR_{lower}={}-ar", gp.gnu_prefix));
+    if runtime == Runtime::Cc && !target_libs.is_empty() {
+        cross.foreign_arch = true;
+        cross.packages.extend(
+            target_libs
+                .iter()
+                .map(|l| format!("{l}:{}", gp.debian_arch)),
+        );
+        cross.env.push(format!("PKG_CONFIG_ALLOW_CROSS_{lower}=1"));
+        cross.env.push(format!(
+            "PKG_CONFIG_PATH_{lower}=/usr/lib/{}/pkgconfig",
+            gp.gnu_prefix
+        ));
+    }
+    for t in [&mut native, &mut cross] {
+        // The crates' own switches that make their bundled copy win over a system library.
+        t.env.extend(static_env.iter().cloned());
+        t.packages.sort();
+        t.packages.dedup();
+        t.env.insert(0, format!("CARGO_BUILD_TARGET={}", gp.triple));
+    }
+    (native, cross)
+}
+
+pub(super) fn rust_plan(
+    ws: &Workspace,
+    settings: &crate::config::WorkspaceSettings,
+    packages: &[&Package],
+    facts: &Facts,
+    warnings: &mut Vec<String>,
+) -> Result<RustPlan> {
+    let toolchain_file = ws.toolchain_file.as_ref().map(|t| t.path.clone());
+    if let Some(file) = &ws.toolchain_file
+        && file.pinned_version().is_none()
+        && let Some(channel) = &file.channel
+    {
+        warnings.push(format!("`{}` names channel `{channel}`, not a version: the builder installs it with rustup at build time", file.path));
+    }
+    let (version, reason) = if let Some((image, origin)) = &settings.builder_image {
+        return Ok(RustPlan {
+            version: None,
+            builder_image: image.clone(),
+            reason: format!("`builder-image` in `{}` of `Cargo.toml`", origin.table()),
+            toolchain_file,
+        });
+    } else if let Some((v, _)) = &settings.rust_version {
+        (
+            v.clone(),
+            "`rust-version` in `[workspace.metadata.distroless]` of `Cargo.toml`".to_string(),
+        )
+    } else if let Some(v) = ws.toolchain_file.as_ref().and_then(|t| t.pinned_version()) {
+        (
+            v.to_string(),
+            format!(
+                "the channel pinned in `{}`",
+                ws.toolchain_file
+                    .as_ref()
+                    .map(|t| t.path.as_str())
+                    .unwrap_or_default()
+            ),
+        )
+    } else if let Some(pkg) = packages
+        .iter()
+        .filter(|p| p.rust_version.is_some())
+        .max_by_key(|p| p.rust_version.clone())
+    {
+        let v = pkg.rust_version.as_ref().expect("filtered");
+        (
+            format!("{}.{}", v.major, v.minor),
+            format!("`rust-version` of package `{}`", pkg.name),
+        )
+    } else if let Some(v) = &facts.cargo_version {
+        (
+            v.clone(),
+            "the version of the cargo running cargo-distroless (nothing in the workspace pins one)"
+                .to_string(),
+        )
+    } else {
+        return Err(Error::environment("could not tell which Rust version to build with")
+            .with_help("set `rust-version` in `[workspace.metadata.distroless]`, or pin a version in `rust-toolchain.toml`"));
+    };
+    Ok(RustPlan {
+        builder_image: defaults::builder_image(&version),
+        version: Some(version),
+        reason,
+        toolchain_file,
+    })
+}
+
+/// The most reported failure in this field: a glibc binary built on Debian 13 (`rust:1`, glibc
+/// 2.41) and run on a Debian 12 base fails at start. A musl binary does not care.
+pub(super) fn check_debian_pairing(builder: &str, images: &[ImagePlan]) -> Result<()> {
+    let tag = builder.rsplit_once(':').map(|(_, t)| t).unwrap_or("latest");
+    let builder_release = if tag.contains("bookworm") {
+        Some("debian12")
+    } else if tag.contains("trixie") {
+        Some("debian13")
+    } else if tag.contains("bullseye") {
+        Some("debian11")
+    } else {
+        None
+    };
+    for image in images.iter().filter(|i| i.runtime == Runtime::Cc) {
+        let runtime_release = ["debian11", "debian12", "debian13"]
+            .into_iter()
+            .find(|r| image.runtime_image.contains(r));
+        let ok = matches!((builder_release, runtime_release), (Some(b), Some(r)) if b == r)
+            || (runtime_release.is_none() && builder_release.is_some());
+        if !ok {
+            let suggestion = match runtime_release {
+                Some("debian11") => "a `-slim-bullseye` builder",
+                Some("debian13") => "a `-slim-trixie` builder",
+                _ => "a `-slim-bookworm` builder such as `rust:1.82-slim-bookworm`",
+            };
+            return Err(Error::input(format!(
+                "builder image `{builder}` and runtime image `{}` of image `{}` are not the same Debian release",
+                image.runtime_image, image.name
+            ))
+            .with_detail("  a glibc binary built on a newer Debian than its runtime fails at start (`GLIBC_2.xx not found`)")
+            .with_help(format!("use {suggestion}; tags without a codename (`rust:1`, `rust:1.82`) follow the newest Debian")));
+        }
+    }
+    Ok(())
+}
