@@ -101,7 +101,7 @@ fn docker_arch(machine: &str) -> &str {
 /// version` runs only when `docker info` does not list buildx; `buildx inspect` only when the
 /// driver matters (`need_driver`) or a builder is named.
 pub fn preflight(builder: Option<&str>, need_driver: bool) -> Result<Engine> {
-    let info = run_probe(&docker().args(["info", "--format", "{{json .}}"]))?;
+    let info = docker_info()?;
     let parsed: Option<serde_json::Value> = serde_json::from_str(info.stdout.trim()).ok();
     let listed = parsed.as_ref().and_then(|v| {
         v["ClientInfo"]["Plugins"]
@@ -183,6 +183,66 @@ pub fn preflight(builder: Option<&str>, need_driver: bool) -> Result<Engine> {
             docker_arch(info["Architecture"].as_str().unwrap_or("x86_64"))
         ),
     })
+}
+
+/// `docker info` as JSON, asked once per process: the backend probe and the preflight read the
+/// same answer (each call costs tens of milliseconds on every rebuild).
+fn docker_info() -> Result<Captured> {
+    static INFO: std::sync::Mutex<Option<Captured>> = std::sync::Mutex::new(None);
+    let mut cached = INFO.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(info) = cached.as_ref() {
+        return Ok(info.clone());
+    }
+    let inv = docker().args(["info", "--format", "{{json .}}"]);
+    let out = match process::capture_with_timeout(&inv, std::time::Duration::from_secs(10)) {
+        Ok(Some(out)) => out,
+        Ok(None) => {
+            return Err(Error::environment("`docker info` did not answer in 10 s")
+                .with_help("check the Docker daemon, or point `DOCKER_HOST` at a running engine"));
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Err(Error::environment(format!("`{}` was not found", inv.program))
+                .with_help("install Docker with the buildx plugin, or set `CARGO_DISTROLESS_DOCKER` to the docker CLI"));
+        }
+        Err(e) => {
+            return Err(Error::environment(format!(
+                "could not run `{}`: {e}",
+                inv.shell_quoted()
+            )));
+        }
+    };
+    *cached = Some(out.clone());
+    Ok(out)
+}
+
+/// Whether an engine with buildx answers, for `backend = "auto"` (a daemon that hangs is as good
+/// as none).
+pub fn probe() -> crate::backend::EngineProbe {
+    use crate::backend::EngineProbe;
+    let out = match docker_info() {
+        Ok(out) => out,
+        Err(e) => return EngineProbe::Absent(e.message),
+    };
+    let parsed: Option<serde_json::Value> = serde_json::from_str(out.stdout.trim()).ok();
+    let Some(info) = parsed.filter(|v| out.success() && v["ServerVersion"].is_string()) else {
+        return EngineProbe::Absent("the Docker daemon does not answer".to_string());
+    };
+    let buildx = info["ClientInfo"]["Plugins"]
+        .as_array()
+        .and_then(|plugins| {
+            plugins
+                .iter()
+                .find(|p| p["Name"] == "buildx")
+                .and_then(|p| p["Version"].as_str().map(str::to_string))
+        });
+    match buildx {
+        Some(v) => EngineProbe::Answered(format!(
+            "Docker {}, buildx {}",
+            info["ServerVersion"].as_str().unwrap_or("?"),
+            v.trim_start_matches('v')
+        )),
+        None => EngineProbe::Absent("the engine answers, but has no buildx plugin".to_string()),
+    }
 }
 
 /// Where the built image goes.
@@ -444,6 +504,17 @@ pub fn save_image(reference: &str, dest: &Utf8Path) -> Result<()> {
         ))
         .with_detail(quote_output(&out))
         .with_help("pass the path of a binary or an image archive, or an image that `docker image ls` lists"));
+    }
+    Ok(())
+}
+
+/// `docker load -i ARCHIVE`: an image the oci backend assembled, into the engine.
+pub fn load_archive(archive: &Utf8Path) -> Result<()> {
+    let out = run_probe(&docker().args(["load", "-q", "-i", archive.as_str()]))?;
+    if !out.success() {
+        return Err(Error::environment(format!("`docker load` of `{archive}` failed"))
+            .with_detail(quote_output(&out))
+            .with_help("check that the engine answers (`docker info`), or write the image with `--output type=oci,dest=PATH`"));
     }
     Ok(())
 }

@@ -14,6 +14,7 @@
 //! - [`files`] is the only writer; [`process`] the only module that spawns; [`shell`] the only
 //!   one that prints.
 
+pub mod backend;
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -20,6 +20,9 @@ pub struct Request {
     pub selection: Selection,
     /// The CLI configuration layer (the top of the stack).
     pub cli: Layer,
+    /// Ask whether a Docker engine answers (for `backend = "auto"`): commands that execute or
+    /// show the plan do; `init` and `dockerfile` do not.
+    pub probe_engine: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -37,9 +40,15 @@ pub fn plan_workspace(ws: Workspace, request: &Request) -> Result<Planned> {
     let config = Config::load(&ws, request.cli.clone())?;
     let selected = plan::select(&ws, &config, &request.selection)?;
     ws.require_lockfile()?;
+    let auto = config.workspace_settings()?.backend.0 == crate::config::BackendChoice::Auto;
     let facts = Facts {
         cargo_version: workspace::cargo_version(&ws.root),
         git_sha: workspace::git_sha(&ws.root),
+        engine: if request.probe_engine && auto {
+            crate::docker::probe()
+        } else {
+            crate::backend::EngineProbe::NotAsked
+        },
     };
     let mut graphs = CargoGraphs::new(&ws, &request.load);
     let mut source = |q: &BuildQuery| graphs.graph(q);

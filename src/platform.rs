@@ -97,6 +97,11 @@ impl Platform {
             })
     }
 
+    /// A planned platform by its exact name (plans hold only names `parse` normalised).
+    pub fn find(name: &str) -> Option<&'static Platform> {
+        PLATFORMS.iter().find(|p| p.name == name)
+    }
+
     /// Debian's cross C compiler package for this platform: `gcc-aarch64-linux-gnu`.
     pub fn cross_gcc_package(&self) -> String {
         format!("gcc-{}", self.gnu_prefix.replace('_', "-"))

@@ -41,6 +41,9 @@ pub fn run(args: &BuildArgs) -> Result<i32> {
     let mut request = super::request(&args.selection);
     request.cli.provenance = args.provenance;
     request.cli.sbom = args.sbom;
+    request.cli.backend = args.backend;
+    // The engine is asked below, once the input is known to be good.
+    request.probe_engine = false;
     // Credentials first: a private registry or an ssh git dependency without them fails
     // `cargo metadata` itself, with a less helpful message.
     let ws = workspace::Workspace::load(&request.load)?;
@@ -50,8 +53,18 @@ pub fn run(args: &BuildArgs) -> Result<i32> {
         return Err(Error::input(format!("`Cargo.lock` has git dependencies over ssh ({}), but no SSH agent is running", ws.ssh_git_hosts.join(", ")))
             .with_help("start one and add your key (`eval \"$(ssh-agent)\" && ssh-add`): the build forwards it with `--ssh default`, it never copies the key"));
     }
-    let planned = pipeline::plan_workspace(ws, &request)?;
+    let mut planned = pipeline::plan_workspace(ws, &request)?;
     super::show_warnings(&shell, &planned.plan.warnings);
+    check_push_registries(&planned.plan, args)?;
+    // Bad input has stopped by now, before anything runs; then `auto` asks the engine (a dry
+    // run prints buildx commands and asks nothing).
+    if !args.dry_run {
+        planned.plan.backend = planned.plan.backend.with_engine(&docker::probe());
+    }
+    if planned.plan.backend.backend == crate::backend::Backend::Oci {
+        shell.verbose_status("Backend", format!("oci: {}", planned.plan.backend.reason));
+        return super::build_daemonless::run(args, &planned, &shell);
+    }
     let plan = &planned.plan;
     let root = &planned.workspace.root;
 
@@ -65,14 +78,6 @@ pub fn run(args: &BuildArgs) -> Result<i32> {
         (None, true) => Output::Push,
         (None, false) => Output::Load,
     };
-    if output == Output::Push {
-        for image in &plan.images {
-            if !names_a_registry(&image.repository) {
-                return Err(Error::input(format!("`--push` needs a registry, but image `{}` is just `{}`", image.name, image.repository))
-                    .with_help("set `registry = \"ghcr.io/<owner>\"` in `[workspace.metadata.distroless]` (or `image` to a full name) so the tags say where to push"));
-            }
-        }
-    }
 
     let (build_dir, build_files) = pipeline::build_files(&planned)?;
     files::write_all(&build_files, true)?;
@@ -212,6 +217,20 @@ pub fn run(args: &BuildArgs) -> Result<i32> {
     Ok(0)
 }
 
+/// `--push` needs every image to name its registry (both backends).
+fn check_push_registries(plan: &crate::plan::Plan, args: &BuildArgs) -> Result<()> {
+    if !args.push {
+        return Ok(());
+    }
+    for image in &plan.images {
+        if !names_a_registry(&image.repository) {
+            return Err(Error::input(format!("`--push` needs a registry, but image `{}` is just `{}`", image.name, image.repository))
+                .with_help("set `registry = \"ghcr.io/<owner>\"` in `[workspace.metadata.distroless]` (or `image` to a full name) so the tags say where to push"));
+        }
+    }
+    Ok(())
+}
+
 /// `--secret` specs for the private registries' tokens. A registry that `Cargo.lock` uses must
 /// have its token set; one that is only named in `.cargo/config.toml` gets it when set.
 fn registry_secrets(ws: &workspace::Workspace) -> Result<Vec<String>> {
@@ -239,7 +258,7 @@ fn names_a_registry(repository: &str) -> bool {
     }
 }
 
-fn inspect_and_check(
+pub(super) fn inspect_and_check(
     shell: &Shell,
     image: &ImagePlan,
     output: &Output,
@@ -399,7 +418,7 @@ pub fn human_size(bytes: u64) -> String {
     }
 }
 
-fn summary(shell: &Shell, built: &[BuiltImage]) {
+pub(super) fn summary(shell: &Shell, built: &[BuiltImage]) {
     for b in built {
         let digest = b
             .digest

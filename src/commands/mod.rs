@@ -2,6 +2,7 @@
 //! running it, and handing results to the shell. No business logic lives here.
 
 pub mod build;
+pub mod build_daemonless;
 pub mod dockerfile;
 pub mod init;
 pub mod inspect;
@@ -60,6 +61,7 @@ pub fn request(args: &SelectionArgs) -> Request {
             workspace: args.workspace,
         },
         cli,
+        probe_engine: false,
     }
 }
 

@@ -7,7 +7,10 @@ use crate::plan::Plan;
 
 pub fn run(args: &PlanArgs) -> Result<i32> {
     let shell = super::shell(&args.output);
-    let planned = pipeline::plan(&super::request(&args.selection))?;
+    let mut request = super::request(&args.selection);
+    request.cli.backend = args.backend;
+    request.probe_engine = true;
+    let planned = pipeline::plan(&request)?;
     super::show_warnings(&shell, &planned.plan.warnings);
     match args.format {
         PlanFormat::Json => {
@@ -32,7 +35,12 @@ pub fn table(plan: &Plan) -> String {
         plan.rust.builder_image,
         plan.rust.reason
     ));
-    out.push_str(&format!("Dockerfile: {}\n\n", plan.dockerfile));
+    out.push_str(&format!("Dockerfile: {}\n", plan.dockerfile));
+    out.push_str(&format!(
+        "Backend: {}: {}\n\n",
+        plan.backend.backend.name(),
+        plan.backend.reason
+    ));
     let header = [
         "IMAGE",
         "PACKAGE",

@@ -17,6 +17,16 @@ pub enum RuntimeChoice {
     Cc,
 }
 
+/// Which backend executes the plan: `buildx` (a Docker engine), `oci` (cargo on the host and the
+/// image assembled in-process, no daemon), or `auto` (buildx where an engine answers, else oci).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum BackendChoice {
+    Auto,
+    Buildx,
+    Oci,
+}
+
 /// The distroless image variant: which tag of the runtime base, and which user runs the binary.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, clap::ValueEnum,
@@ -111,6 +121,7 @@ pub struct Layer {
     pub sbom: Option<bool>,
     pub smoke_test: Option<SmokeTest>,
     pub size_budget: Option<String>,
+    pub backend: Option<BackendChoice>,
 }
 
 /// Every key a table may hold, in the order the README documents them.
@@ -146,6 +157,7 @@ pub const KEYS: &[&str] = &[
     "sbom",
     "smoke-test",
     "size-budget",
+    "backend",
 ];
 
 /// Keys that describe the whole Dockerfile, so only the workspace table may set them.
@@ -154,6 +166,7 @@ pub const WORKSPACE_ONLY: &[&str] = &[
     "builder-image",
     "dockerfile",
     "dockerfile-syntax",
+    "backend",
 ];
 /// Keys that describe one package's images, so only a package table may set them.
 pub const PACKAGE_ONLY: &[&str] = &["single-image", "entrypoint"];
@@ -294,6 +307,7 @@ impl Layer {
             sbom,
             smoke_test,
             size_budget,
+            backend,
         } = self;
         fn pick<T: Clone>(lower: Option<T>, upper: &Option<T>) -> Option<T> {
             upper.clone().or(lower)
@@ -342,6 +356,7 @@ impl Layer {
             sbom: pick(sbom, &upper.sbom),
             smoke_test: pick(smoke_test, &upper.smoke_test),
             size_budget: pick(size_budget, &upper.size_budget),
+            backend: pick(backend, &upper.backend),
         }
     }
 }
@@ -361,6 +376,7 @@ fn json_type(value: &serde_json::Value) -> &'static str {
 fn expected_shape(key: &str) -> &'static str {
     match key {
         "runtime" => "one of \"auto\", \"static\", \"cc\"",
+        "backend" => "one of \"auto\", \"buildx\", \"oci\"",
         "variant" => "one of \"nonroot\", \"root\", \"debug\", \"debug-nonroot\"",
         "platforms" => "an array of platforms, e.g. [\"linux/amd64\", \"linux/arm64\"]",
         "bins" | "tags" | "features" | "apt-packages" | "args" => "an array of strings",
@@ -432,6 +448,7 @@ mod tests {
             sbom: Some(true),
             smoke_test: Some(SmokeTest::Enabled(true)),
             size_budget: Some(String::new()),
+            backend: Some(BackendChoice::Oci),
         };
         let value = serde_json::to_value(&full).unwrap();
         let mut keys: Vec<&str> = value

@@ -25,7 +25,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::platform::Platform;
 use crate::workspace::Workspace;
-pub use layer::{Asset, Layer, Origin, Port, RuntimeChoice, SmokeTest, Variant};
+pub use layer::{Asset, BackendChoice, Layer, Origin, Port, RuntimeChoice, SmokeTest, Variant};
 
 /// All layers, parsed and validated.
 #[derive(Debug, Clone)]
@@ -83,6 +83,8 @@ pub struct WorkspaceSettings {
     pub bins: Option<Vec<String>>,
     pub cache_from: Vec<String>,
     pub cache_to: Vec<String>,
+    /// Which backend executes the plan, and the table that said so (`None`: the default).
+    pub backend: (BackendChoice, Option<Origin>),
 }
 
 impl Config {
@@ -230,6 +232,11 @@ impl Config {
             bins: ws.bins,
             cache_from: ws.cache_from.unwrap_or_default(),
             cache_to: ws.cache_to.unwrap_or_default(),
+            backend: match (self.cli.backend, ws.backend) {
+                (Some(b), _) => (b, Some(Origin::Cli)),
+                (None, Some(b)) => (b, Some(origin.clone())),
+                (None, None) => (BackendChoice::Auto, None),
+            },
         })
     }
 }

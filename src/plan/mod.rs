@@ -43,6 +43,8 @@ pub struct Facts {
     pub cargo_version: Option<String>,
     /// The short commit id of HEAD, for `{git-sha}` tags.
     pub git_sha: Option<String>,
+    /// Whether an engine answers, for `backend = "auto"`.
+    pub engine: crate::backend::EngineProbe,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -50,6 +52,8 @@ pub struct Plan {
     /// Absolute; never serialised, so snapshots do not depend on where a test ran.
     #[serde(skip)]
     pub root: Utf8PathBuf,
+    /// Which backend executes the plan, and why.
+    pub backend: crate::backend::BackendPlan,
     pub dockerfile: Utf8PathBuf,
     pub dockerfile_syntax: Option<String>,
     /// Names this workspace's target-directory cache mounts, so two projects built by one
@@ -130,6 +134,9 @@ pub struct GroupPlatform {
     pub cross: Toolchain,
     /// Crates that compile C on this platform's build (a C compiler for the target is needed).
     pub compiles_c: Vec<String>,
+    /// `KEY=value` switches that make bundled copies win in a static build (`LIBZ_SYS_STATIC=1`):
+    /// in both toolchains' env for the Dockerfile, and set by the oci backend on the host.
+    pub static_env: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -360,6 +367,7 @@ pub fn plan(
                     native: Toolchain::default(),
                     cross: Toolchain::default(),
                     compiles_c: Vec::new(),
+                    static_env: Vec::new(),
                 });
             }
         }
@@ -414,6 +422,7 @@ pub fn plan(
                 Runtime::Cc => BTreeSet::new(),
             };
             gp.compiles_c = needs.compiles_c.clone();
+            gp.static_env = static_env.iter().cloned().collect();
             for k in &needs.compiles_c {
                 if !group.compiles_c.contains(k) {
                     group.compiles_c.push(k.clone());
@@ -464,6 +473,11 @@ pub fn plan(
         ssh_git_hosts: ws.ssh_git_hosts.clone(),
         cache_from: ws_settings.cache_from.clone(),
         cache_to: ws_settings.cache_to.clone(),
+        backend: crate::backend::choose(
+            ws_settings.backend.0,
+            ws_settings.backend.1.as_ref(),
+            &facts.engine,
+        ),
         warnings,
     })
 }

@@ -223,7 +223,7 @@ fn fails(mode: &str, args: &[&str], code: i32, needles: &[&str]) -> (tempfile::T
 fn docker_missing_is_an_environment_error() {
     let dir = support::fixture("single-crate");
     let out = Command::new(support::BIN)
-        .args(["distroless", "build"])
+        .args(["distroless", "build", "--backend", "buildx"])
         .current_dir(dir.path())
         .env("CARGO_DISTROLESS_DOCKER", "/nonexistent/docker")
         .output()
@@ -237,7 +237,7 @@ fn docker_missing_is_an_environment_error() {
 fn buildx_missing() {
     let (dir, fake) = fails(
         "no-buildx",
-        &["build", "-p", "web"],
+        &["build", "-p", "web", "--backend", "buildx"],
         3,
         &[
             "the docker buildx plugin is not available",
@@ -262,7 +262,7 @@ fn buildx_too_old() {
 fn daemon_down() {
     let (dir, fake) = fails(
         "daemon-down",
-        &["build", "-p", "web"],
+        &["build", "-p", "web", "--backend", "buildx"],
         3,
         &[
             "the Docker engine does not answer",

@@ -465,3 +465,25 @@ fn exit_codes_and_help_for_usage_errors() {
     assert_eq!(out.status.code(), Some(2));
     assert!(support::stderr(&out).contains("invalid value 'glibc'"));
 }
+
+#[test]
+fn without_an_engine_auto_plans_the_daemonless_backend_and_says_why() {
+    let dir = support::fixture("single-crate");
+    let out = support::command(dir.path())
+        .args(["plan"])
+        .env("CARGO_DISTROLESS_DOCKER", "/nonexistent/docker")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", support::stderr(&out));
+    assert!(
+        support::stdout(&out).contains("Backend: oci: no Docker engine answers (`/nonexistent/docker` was not found): cargo builds on this machine"),
+        "{}",
+        support::stdout(&out)
+    );
+    let out = support::command(dir.path())
+        .args(["plan", "--backend", "buildx"])
+        .env("CARGO_DISTROLESS_DOCKER", "/nonexistent/docker")
+        .output()
+        .unwrap();
+    assert!(support::stdout(&out).contains("Backend: buildx: `--backend buildx` asks for it"));
+}

@@ -1,0 +1,281 @@
+//! Owns finding the base image of one platform, from what `runtime-image` names:
+//! - a registry reference (`gcr.io/distroless/static-debian12:nonroot`, or pinned `@sha256:…`):
+//!   pulled through [`super::registry`], blobs cached on disk by digest;
+//! - `oci-layout:PATH`: an OCI image layout directory or archive on disk;
+//! - `builtin:static`: a minimal base made here for static binaries where no registry can be
+//!   reached (passwd and group with nonroot 65532, the CA bundle of this machine, `/tmp` 1777).
+//!   Only when named: never a silent fallback.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+
+use camino::{Utf8Path, Utf8PathBuf};
+use serde_json::{Value, json};
+
+use super::blobs::{
+    Blob, Cache, DOCKER_CONFIG, DOCKER_LIST, DOCKER_MANIFEST, OCI_LAYER_GZIP, Source,
+};
+use super::image::BaseImage;
+use super::layer::LayerBuilder;
+use super::registry::Registry;
+use crate::error::{Error, Result};
+use crate::platform::Platform;
+
+pub const BUILTIN_STATIC: &str = "builtin:static";
+pub const OCI_LAYOUT_PREFIX: &str = "oci-layout:";
+
+/// Where a base comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BaseSource {
+    Registry(String),
+    Layout(Utf8PathBuf),
+    BuiltinStatic,
+}
+
+impl BaseSource {
+    pub fn parse(runtime_image: &str, root: &Utf8Path) -> BaseSource {
+        if runtime_image == BUILTIN_STATIC {
+            BaseSource::BuiltinStatic
+        } else if let Some(path) = runtime_image.strip_prefix(OCI_LAYOUT_PREFIX) {
+            let path = Utf8PathBuf::from(path);
+            BaseSource::Layout(if path.is_absolute() {
+                path
+            } else {
+                root.join(path)
+            })
+        } else {
+            BaseSource::Registry(runtime_image.to_string())
+        }
+    }
+}
+
+/// The base for `platform`, however it is named.
+pub fn resolve(
+    source: &BaseSource,
+    name: &str,
+    platform: &'static Platform,
+    registry: &mut Option<Registry>,
+    mtime: u64,
+) -> Result<BaseImage> {
+    match source {
+        BaseSource::BuiltinStatic => builtin_static(platform, mtime),
+        BaseSource::Layout(path) => from_layout(path, name, platform),
+        BaseSource::Registry(reference) => {
+            if registry.is_none() {
+                *registry = Some(Registry::new(Cache::open()?)?);
+            }
+            registry
+                .as_mut()
+                .expect("just made")
+                .pull_base(reference, platform)
+        }
+    }
+}
+
+const PASSWD: &str = "root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n";
+const GROUP: &str = "root:x:0:\nnobody:x:65534:\nnonroot:x:65532:\n";
+const CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
+
+fn builtin_static(platform: &'static Platform, mtime: u64) -> Result<BaseImage> {
+    let ca = std::fs::read(CA_BUNDLE).map_err(|e| {
+        Error::environment(format!(
+            "the built-in base takes this machine's CA bundle, and `{CA_BUNDLE}` could not be read: {e}"
+        ))
+        .with_help("install the CA certificates (Debian: `ca-certificates`), or use a registry or `oci-layout:` base")
+    })?;
+    let mut b = LayerBuilder::default();
+    b.file("etc/passwd", PASSWD.as_bytes().to_vec(), 0o644, (0, 0));
+    b.file("etc/group", GROUP.as_bytes().to_vec(), 0o644, (0, 0));
+    b.file("etc/ssl/certs/ca-certificates.crt", ca, 0o644, (0, 0));
+    b.dir("tmp", 0o1777, (0, 0));
+    b.dir("home/nonroot", 0o700, (65532, 65532));
+    let layer = b.finish(mtime)?;
+    let created = humantime::format_rfc3339_seconds(
+        std::time::UNIX_EPOCH + std::time::Duration::from_secs(mtime),
+    )
+    .to_string();
+    let config = json!({
+        "architecture": platform.arch,
+        "os": "linux",
+        "created": created,
+        "config": {
+            "Env": [
+                "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt",
+            ],
+            "User": "65532:65532",
+            "WorkingDir": "/home/nonroot",
+        },
+        "rootfs": {"type": "layers", "diff_ids": [layer.diff_id]},
+        "history": [{"created": created, "created_by": "cargo-distroless built-in static base"}],
+    });
+    Ok(BaseImage {
+        name: BUILTIN_STATIC.to_string(),
+        digest: None,
+        docker_types: false,
+        config,
+        layers: vec![Blob::from_bytes(OCI_LAYER_GZIP, layer.blob)],
+    })
+}
+
+/// An OCI image layout (directory or archive): the manifest for `platform`, its config and
+/// layers, every blob checked to exist with its size.
+fn from_layout(path: &Utf8Path, name: &str, platform: &'static Platform) -> Result<BaseImage> {
+    let corrupt = |why: String| {
+        Error::input(format!("`{path}` is not a usable OCI image layout: {why}"))
+            .with_help("make one with `skopeo copy docker://IMAGE oci:DIR` (or `oci-archive:FILE`)")
+    };
+    let blobs = LayoutBlobs::open(path).map_err(&corrupt)?;
+    let index: Value = serde_json::from_slice(&blobs.get("index.json").map_err(&corrupt)?)
+        .map_err(|e| corrupt(format!("`index.json`: {e}")))?;
+    let mut candidates: Vec<Value> = index["manifests"].as_array().cloned().unwrap_or_default();
+    let mut seen = 0;
+    while let Some(d) = candidates.first().cloned() {
+        candidates.remove(0);
+        seen += 1;
+        if seen > 64 {
+            break;
+        }
+        let media = d["mediaType"].as_str().unwrap_or_default();
+        let digest = d["digest"]
+            .as_str()
+            .ok_or_else(|| corrupt("a descriptor without a digest".into()))?;
+        if let Some(p) = d.get("platform")
+            && (p["architecture"] != platform.arch
+                || (!platform.variant.is_empty()
+                    && p.get("variant").is_some_and(|v| v != platform.variant)))
+        {
+            continue;
+        }
+        let doc: Value = serde_json::from_slice(&blobs.blob(digest).map_err(&corrupt)?)
+            .map_err(|e| corrupt(format!("blob `{digest}`: {e}")))?;
+        if media.contains("index") || media == DOCKER_LIST || doc.get("manifests").is_some() {
+            candidates.extend(doc["manifests"].as_array().cloned().unwrap_or_default());
+            continue;
+        }
+        let config_digest = doc["config"]["digest"]
+            .as_str()
+            .ok_or_else(|| corrupt(format!("manifest `{digest}` has no config")))?;
+        let config: Value = serde_json::from_slice(&blobs.blob(config_digest).map_err(&corrupt)?)
+            .map_err(|e| corrupt(format!("config `{config_digest}`: {e}")))?;
+        if config["architecture"] != platform.arch {
+            continue;
+        }
+        let mut layers = Vec::new();
+        for l in doc["layers"].as_array().cloned().unwrap_or_default() {
+            let digest = l["digest"]
+                .as_str()
+                .ok_or_else(|| corrupt("a layer without a digest".into()))?;
+            let size = l["size"].as_u64().unwrap_or(0);
+            let media_type = l["mediaType"]
+                .as_str()
+                .unwrap_or(OCI_LAYER_GZIP)
+                .to_string();
+            let source = blobs.source(digest, size).map_err(&corrupt)?;
+            layers.push(Blob {
+                media_type,
+                digest: digest.to_string(),
+                size,
+                source,
+            });
+        }
+        let manifest_type = doc["mediaType"].as_str().unwrap_or(media);
+        return Ok(BaseImage {
+            name: name.to_string(),
+            digest: Some(digest.to_string()),
+            docker_types: manifest_type == DOCKER_MANIFEST
+                || doc["config"]["mediaType"] == DOCKER_CONFIG,
+            config,
+            layers,
+        });
+    }
+    Err(Error::input(format!(
+        "the OCI layout `{path}` has no image for {}",
+        platform.name
+    ))
+    .with_help("use a layout of a multi-platform base, or drop the platform"))
+}
+
+/// The files of a layout, from a directory or read out of an archive.
+enum LayoutBlobs {
+    Dir(Utf8PathBuf),
+    Archive(BTreeMap<String, Vec<u8>>),
+}
+
+impl LayoutBlobs {
+    fn open(path: &Utf8Path) -> std::result::Result<LayoutBlobs, String> {
+        if path.is_dir() {
+            return Ok(LayoutBlobs::Dir(path.to_path_buf()));
+        }
+        let file = std::fs::File::open(path).map_err(|e| format!("could not open it: {e}"))?;
+        let mut files = BTreeMap::new();
+        let mut archive = tar::Archive::new(file);
+        let entries = archive
+            .entries()
+            .map_err(|e| format!("not a tar archive: {e}"))?;
+        for entry in entries {
+            let mut entry = entry.map_err(|e| format!("a broken tar entry: {e}"))?;
+            if !entry.header().entry_type().is_file() {
+                continue;
+            }
+            let name = entry
+                .path()
+                .map_err(|e| e.to_string())?
+                .to_string_lossy()
+                .trim_start_matches("./")
+                .to_string();
+            let mut data = Vec::new();
+            entry
+                .read_to_end(&mut data)
+                .map_err(|e| format!("a broken tar entry: {e}"))?;
+            files.insert(name, data);
+        }
+        Ok(LayoutBlobs::Archive(files))
+    }
+
+    fn get(&self, name: &str) -> std::result::Result<Vec<u8>, String> {
+        match self {
+            LayoutBlobs::Dir(dir) => {
+                std::fs::read(dir.join(name)).map_err(|e| format!("`{name}`: {e}"))
+            }
+            LayoutBlobs::Archive(files) => files
+                .get(name)
+                .cloned()
+                .ok_or_else(|| format!("`{name}` is missing")),
+        }
+    }
+
+    fn blob_name(digest: &str) -> String {
+        format!("blobs/{}", digest.replacen(':', "/", 1))
+    }
+
+    fn blob(&self, digest: &str) -> std::result::Result<Vec<u8>, String> {
+        let data = self.get(&Self::blob_name(digest))?;
+        let actual = super::layer::sha256(&data);
+        if actual != digest {
+            return Err(format!("blob `{digest}` has digest `{actual}`"));
+        }
+        Ok(data)
+    }
+
+    fn source(&self, digest: &str, size: u64) -> std::result::Result<Source, String> {
+        match self {
+            LayoutBlobs::Dir(dir) => {
+                let path = dir.join(Self::blob_name(digest));
+                let len = std::fs::metadata(&path)
+                    .map_err(|e| format!("layer `{digest}`: {e}"))?
+                    .len();
+                if len != size {
+                    return Err(format!(
+                        "layer `{digest}` has {len} bytes, its manifest says {size}"
+                    ));
+                }
+                Ok(Source::File(path))
+            }
+            LayoutBlobs::Archive(_) => {
+                let data = self.blob(digest)?;
+                Ok(Source::Memory(std::sync::Arc::new(data)))
+            }
+        }
+    }
+}

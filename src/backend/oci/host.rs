@@ -1,0 +1,230 @@
+//! Owns compiling a build group on this machine, for one platform: the same `cargo build`
+//! arguments as the Dockerfile (`--locked`, profile, `--package`s, features, `--bin`s, symbols
+//! stripped, the static switches), into the workspace's own target directory so rebuilds are
+//! incremental. Static builds of crates that compile C, and every cross build, go through
+//! `cargo zigbuild` (zig is the C compiler and linker for any target); cc builds through zig
+//! also pin the glibc of the base (`x86_64-unknown-linux-gnu.2.36`).
+//!
+//! Then each binary is checked against its base with [`crate::linkage`] before any image is
+//! made: a static plan needs a static binary, a cc binary must not need a newer glibc or a
+//! library the base lacks.
+
+use std::collections::BTreeMap;
+
+use camino::{Utf8Path, Utf8PathBuf};
+
+use crate::error::{Error, Result};
+use crate::linkage::Linkage;
+use crate::plan::verify::glibc_of;
+use crate::plan::{BuildGroup, GroupPlatform, Runtime};
+use crate::process::{self, Invocation};
+use crate::shell::Shell;
+
+/// The docker arch of this machine (`amd64`, `arm64`).
+pub fn host_arch() -> &'static str {
+    match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        "arm" => "arm",
+        other => other,
+    }
+}
+
+fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string())
+}
+
+fn has_zigbuild(root: &Utf8Path) -> bool {
+    process::capture(
+        &Invocation::new(cargo())
+            .args(["zigbuild", "--version"])
+            .cwd(root),
+    )
+    .is_ok_and(|o| o.success())
+}
+
+/// Makes sure the toolchain the workspace uses has the target's standard library.
+fn ensure_target(root: &Utf8Path, triple: &str, shell: &Shell) -> Result<()> {
+    let installed = process::capture(
+        &Invocation::new("rustup")
+            .args(["target", "list", "--installed"])
+            .cwd(root),
+    );
+    let out = match installed {
+        Ok(out) if out.success() => out,
+        Ok(out) => {
+            return Err(
+                Error::environment("`rustup target list --installed` failed")
+                    .with_detail(format!("  {}", out.stderr.trim()))
+                    .with_help(format!(
+                        "install the target yourself: `rustup target add {triple}`"
+                    )),
+            );
+        }
+        Err(_) => {
+            // No rustup: the toolchain is what it is; cargo will say if the target is missing.
+            shell.verbose_status(
+                "Skipping",
+                format!("`rustup target add {triple}`: rustup is not installed"),
+            );
+            return Ok(());
+        }
+    };
+    if out.stdout.lines().any(|l| l.trim() == triple) {
+        return Ok(());
+    }
+    shell.status(
+        "Installing",
+        format!("the `{triple}` target (rustup target add)"),
+    );
+    let added = process::capture(
+        &Invocation::new("rustup")
+            .args(["target", "add", triple])
+            .cwd(root),
+    )
+    .map_err(|e| Error::environment(format!("could not run `rustup target add {triple}`: {e}")))?;
+    if !added.success() {
+        return Err(
+            Error::environment(format!("`rustup target add {triple}` failed"))
+                .with_detail(format!("  {}", added.stderr.trim()))
+                .with_help("check the network, or install the target by hand"),
+        );
+    }
+    Ok(())
+}
+
+/// Compiles `group` for `gp` and returns each binary's path. `base` names the runtime base
+/// (for the glibc a cc build may use).
+pub fn compile(
+    root: &Utf8Path,
+    target_dir: &Utf8Path,
+    group: &BuildGroup,
+    gp: &GroupPlatform,
+    base: &str,
+    shell: &Shell,
+) -> Result<BTreeMap<String, Utf8PathBuf>> {
+    let cross = gp.arch != host_arch();
+    let zig_needed = cross || (group.runtime == Runtime::Static && !gp.compiles_c.is_empty());
+    let zig = has_zigbuild(root);
+    if zig_needed && !zig {
+        let why = if cross {
+            format!(
+                "building for {} on {} is a cross build",
+                gp.platform,
+                host_arch()
+            )
+        } else {
+            format!(
+                "{} compile{} C, and a static build needs a C compiler and libc for musl",
+                gp.compiles_c
+                    .iter()
+                    .map(|c| format!("`{c}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if gp.compiles_c.len() == 1 { "s" } else { "" }
+            )
+        };
+        return Err(Error::environment(format!("`cargo zigbuild` is needed: {why}"))
+            .with_help("install it with `pip install ziglang cargo-zigbuild`, or build with `--backend buildx`"));
+    }
+    ensure_target(root, &gp.triple, shell)?;
+    let glibc = glibc_of(base);
+    let use_zig = zig_needed || (group.runtime == Runtime::Cc && zig && glibc.is_some());
+    // zig links a glibc binary against the version named after the triple: the base's.
+    let target_arg = match (group.runtime, use_zig, glibc) {
+        (Runtime::Cc, true, Some(v)) => format!("{}.{v}", gp.triple),
+        _ => gp.triple.clone(),
+    };
+    let mut inv = Invocation::new(cargo());
+    inv = if use_zig {
+        inv.arg("zigbuild")
+    } else {
+        inv.arg("build")
+    };
+    inv = inv
+        .args(group.cargo_args.iter().cloned())
+        .arg("--target")
+        .arg(target_arg)
+        .cwd(root)
+        .env(group.strip_env.clone(), "symbols")
+        .env("CARGO_TARGET_DIR", target_dir.as_str());
+    for kv in &gp.static_env {
+        if let Some((k, v)) = kv.split_once('=') {
+            inv = inv.env(k, v);
+        }
+    }
+    shell.status(
+        "Compiling",
+        format!(
+            "{} for {} on this machine ({})",
+            group.bins.join(", "),
+            gp.platform,
+            if use_zig {
+                "cargo zigbuild"
+            } else {
+                "cargo build"
+            }
+        ),
+    );
+    let (code, tail) = process::stream(&inv)
+        .map_err(|e| Error::environment(format!("could not run `{}`: {e}", inv.shell_quoted())))?;
+    if code != Some(0) {
+        let quoted: Vec<String> = tail
+            .lines()
+            .filter(|l| l.starts_with("error") || l.contains("could not compile"))
+            .take(8)
+            .map(|l| format!("  {l}"))
+            .collect();
+        return Err(Error::build(format!("`{}` failed", inv.shell_quoted()))
+            .with_detail(quoted.join("\n"))
+            .with_help(
+                "fix the build error above; it is the same `cargo build` the Dockerfile runs",
+            ));
+    }
+    let dir = target_dir.join(&gp.triple).join(&group.profile_dir);
+    let mut out = BTreeMap::new();
+    for bin in &group.bins {
+        let path = dir.join(bin);
+        if !path.is_file() {
+            return Err(
+                Error::build(format!("cargo finished, but `{path}` is not there"))
+                    .with_help("check `[[bin]]` names and `target-dir` settings"),
+            );
+        }
+        out.insert(bin.clone(), path);
+    }
+    Ok(out)
+}
+
+/// The binary's linkage, checked against what the plan promised and the base it goes onto.
+pub fn check(
+    path: &Utf8Path,
+    runtime: Runtime,
+    base: &str,
+    base_libraries: &std::collections::BTreeSet<String>,
+) -> Result<Linkage> {
+    let data = std::fs::read(path)
+        .map_err(|e| Error::environment(format!("could not read `{path}`: {e}")))?;
+    let linkage = Linkage::read(&data).map_err(|why| Error::build(format!("`{path}` is {why}")))?;
+    let misfits = linkage.fits_with(runtime, base, base_libraries);
+    if let Some(first) = misfits.first() {
+        let name = path.file_name().unwrap_or(path.as_str());
+        let mut err = Error::build(format!("`{name}` does not fit its base `{base}`"));
+        for m in &misfits {
+            err = err.with_detail(format!("  {}", m.problem));
+        }
+        let help = if runtime == Runtime::Cc
+            && linkage.glibc.is_some()
+            && first.problem.contains("GLIBC")
+        {
+            format!(
+                "{}; with `cargo zigbuild` installed (`pip install ziglang cargo-zigbuild`) the build pins the base's glibc, or use `--backend buildx`, which builds on the base's Debian release",
+                first.help
+            )
+        } else {
+            first.help.clone()
+        };
+        return Err(err.with_help(help));
+    }
+    Ok(linkage)
+}

@@ -1,0 +1,332 @@
+//! Owns the daemonless backend: execute a [`Plan`] with cargo on this machine and assemble each
+//! image in-process, as ko does for Go and Jib for Java. Per build group and platform, the host
+//! compiles ([`host`]); per image and platform, the base is found ([`base`]), the binaries and
+//! assets become one reproducible layer ([`layer`]) on top of it ([`image`]); then the image goes
+//! where the output says ([`output`], [`registry`]). Same plan, same tags and labels, same report
+//! as the buildx backend; no Docker engine involved unless asked to load into one.
+
+pub mod base;
+pub mod blobs;
+pub mod host;
+pub mod image;
+pub mod layer;
+pub mod output;
+pub mod registry;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use camino::{Utf8Path, Utf8PathBuf};
+
+use self::base::BaseSource;
+use self::image::{BaseImage, Stamp};
+use self::layer::LayerBuilder;
+use self::output::Destination;
+use crate::error::{Error, Result};
+use crate::plan::{ImagePlan, Plan, Runtime};
+use crate::platform::Platform;
+use crate::shell::Shell;
+
+/// Where the images go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A buildx-style `--output` spec (`type=oci,dest=…`, `type=docker,dest=…`).
+    Spec(String),
+    Push,
+    /// Into the engine (a docker archive handed to `docker load`).
+    Load,
+}
+
+/// What one image became.
+#[derive(Debug, Clone)]
+pub struct Assembled {
+    pub image: ImagePlan,
+    /// The digest the tags point at (the index when several platforms, else the manifest).
+    pub digest: String,
+    /// `oci:PATH`, `docker:PATH`, `push`, or `load`.
+    pub output: String,
+    pub size: u64,
+    pub binary_size: u64,
+    pub base_size: u64,
+    /// The base and its digest, per platform.
+    pub bases: Vec<(String, Option<String>)>,
+    /// The docker archive to load, for [`Target::Load`].
+    pub archive: Option<Utf8PathBuf>,
+}
+
+/// The build's time: `SOURCE_DATE_EPOCH` (or the commit's time) as seconds and RFC 3339.
+pub struct Clock {
+    pub epoch: u64,
+    pub created: String,
+    pub revision: Option<String>,
+}
+
+pub fn build(
+    plan: &Plan,
+    target_dir: &Utf8Path,
+    target: &Target,
+    clock: &Clock,
+    shell: &Shell,
+) -> Result<Vec<Assembled>> {
+    let root = &plan.root;
+    // Refuse what cannot work before compiling anything.
+    for image in &plan.images {
+        if let Target::Spec(spec) = target {
+            Destination::parse(spec, &image.name, root)?;
+        }
+        if let BaseSource::BuiltinStatic = BaseSource::parse(&image.runtime_image, root)
+            && image.runtime == Runtime::Cc
+        {
+            return Err(Error::input(format!(
+                "image `{}` is cc, and `{}` is a base for static binaries only",
+                image.name,
+                base::BUILTIN_STATIC
+            ))
+            .with_help("name a cc base (a registry reference or `oci-layout:PATH`)"));
+        }
+    }
+    // 1. Compile each group for each of its platforms.
+    let mut binaries: BTreeMap<(String, String), BTreeMap<String, Utf8PathBuf>> = BTreeMap::new();
+    for group in &plan.groups {
+        let base = plan
+            .images
+            .iter()
+            .find(|i| i.group == group.name)
+            .map(|i| i.runtime_image.clone())
+            .unwrap_or_default();
+        for gp in &group.platforms {
+            let bins = host::compile(root, target_dir, group, gp, &base, shell)?;
+            binaries.insert((group.name.clone(), gp.platform.clone()), bins);
+        }
+    }
+    // 2. Assemble each image for each platform, and send it where it goes.
+    let mut registry: Option<registry::Registry> = None;
+    let mut bases: BTreeMap<(String, String), BaseImage> = BTreeMap::new();
+    let mut out = Vec::new();
+    for image in &plan.images {
+        let source = BaseSource::parse(&image.runtime_image, root);
+        let mut platform_images = Vec::new();
+        let mut binary_size = 0;
+        for name in &image.platforms {
+            let platform = Platform::find(name)
+                .ok_or_else(|| Error::internal(format!("planned platform `{name}` is unknown")))?;
+            let key = (image.runtime_image.clone(), name.clone());
+            if !bases.contains_key(&key) {
+                shell.status(
+                    "Resolving",
+                    format!("base {} for {name}", image.runtime_image),
+                );
+                let b = base::resolve(
+                    &source,
+                    &image.runtime_image,
+                    platform,
+                    &mut registry,
+                    clock.epoch,
+                )?;
+                bases.insert(key.clone(), b);
+            }
+            let base_image = &bases[&key];
+            let bins = &binaries[&(image.group.clone(), name.clone())];
+            let base_libraries = base_library_names(base_image)?;
+            let mut layer = LayerBuilder::default();
+            for bin in &image.bins {
+                let path = &bins[bin];
+                host::check(path, image.runtime, &image.runtime_image, &base_libraries)?;
+                let data = std::fs::read(path)
+                    .map_err(|e| Error::environment(format!("could not read `{path}`: {e}")))?;
+                binary_size = binary_size.max(data.len() as u64);
+                layer.file(&format!("usr/local/bin/{bin}"), data, 0o755, (0, 0));
+            }
+            add_assets(&mut layer, image, root)?;
+            let app = layer.finish(clock.epoch)?;
+            let stamp = Stamp {
+                created: &clock.created,
+                revision: clock.revision.as_deref(),
+            };
+            platform_images.push(image::assemble(image, platform, base_image, &app, &stamp)?);
+        }
+        let index = (platform_images.len() > 1).then(|| image::index(&platform_images));
+        let top = index
+            .clone()
+            .unwrap_or_else(|| platform_images[0].manifest.clone());
+        let references = image.references();
+        let (output, archive) = match target {
+            Target::Spec(spec) => {
+                let dest = Destination::parse(spec, &image.name, root)?;
+                let path = output::write(
+                    &dest,
+                    &platform_images,
+                    index.as_ref(),
+                    &image.tags,
+                    &references,
+                    clock.epoch,
+                )?;
+                let kind = match dest {
+                    Destination::Oci { .. } => "oci",
+                    Destination::Docker { .. } => "docker",
+                };
+                (format!("{kind}:{path}"), None)
+            }
+            Target::Push => {
+                let registry = match &mut registry {
+                    Some(r) => r,
+                    None => registry.insert(registry::Registry::new(blobs::Cache::open()?)?),
+                };
+                shell.status(
+                    "Pushing",
+                    format!("{} ({})", image.repository, image.tags.join(", ")),
+                );
+                let mount_from = match &source {
+                    BaseSource::Registry(r) => Some(r.as_str()),
+                    _ => None,
+                };
+                registry.push(
+                    &image.repository,
+                    &image.tags,
+                    &platform_images,
+                    index.as_ref(),
+                    mount_from,
+                )?;
+                ("push".to_string(), None)
+            }
+            Target::Load => {
+                let dest = target_dir
+                    .join(crate::config::defaults::BUILD_DIR)
+                    .join(format!("{}.docker.tar", image.name));
+                output::write(
+                    &Destination::Docker { dest: dest.clone() },
+                    &platform_images,
+                    None,
+                    &image.tags,
+                    &references,
+                    clock.epoch,
+                )?;
+                ("load".to_string(), Some(dest))
+            }
+        };
+        let size = platform_images
+            .iter()
+            .map(|p| p.base_size + p.app_size + p.config.size)
+            .max()
+            .unwrap_or(0);
+        out.push(Assembled {
+            image: image.clone(),
+            digest: top.digest.clone(),
+            output,
+            size,
+            binary_size,
+            base_size: platform_images
+                .iter()
+                .map(|p| p.base_size)
+                .max()
+                .unwrap_or(0),
+            bases: image
+                .platforms
+                .iter()
+                .map(|p| {
+                    let b = &bases[&(image.runtime_image.clone(), p.clone())];
+                    (b.name.clone(), b.digest.clone())
+                })
+                .collect(),
+            archive,
+        });
+    }
+    Ok(out)
+}
+
+/// File names of the shared libraries in a base's layers (a cc binary may need only these).
+fn base_library_names(base: &BaseImage) -> Result<BTreeSet<String>> {
+    let mut names = BTreeSet::new();
+    for layer in &base.layers {
+        let data = layer.bytes()?;
+        let reader: Box<dyn std::io::Read> = if data.starts_with(&[0x1f, 0x8b]) {
+            Box::new(flate2::read::GzDecoder::new(&data[..]))
+        } else {
+            Box::new(&data[..])
+        };
+        let mut archive = tar::Archive::new(reader);
+        let Ok(entries) = archive.entries() else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            if let Ok(path) = entry.path()
+                && let Some(name) = path.file_name().and_then(|n| n.to_str())
+                && name.contains(".so")
+            {
+                names.insert(name.to_string());
+            }
+        }
+    }
+    Ok(names)
+}
+
+/// The image's assets, owned by the image's user, as the Dockerfile's `COPY --chown` does.
+fn add_assets(layer: &mut LayerBuilder, image: &ImagePlan, root: &Utf8Path) -> Result<()> {
+    let owner = image
+        .user
+        .split_once(':')
+        .and_then(|(u, g)| Some((u.parse().ok()?, g.parse().ok()?)))
+        .unwrap_or((0, 0));
+    for asset in &image.assets {
+        let src = root.join(&asset.src);
+        let mode = asset
+            .mode
+            .as_deref()
+            .and_then(|m| u32::from_str_radix(m, 8).ok());
+        let dest = asset.dest.trim_start_matches('/');
+        if src.is_dir() {
+            let dest = dest.trim_end_matches('/');
+            layer.dir(dest, mode.unwrap_or(0o755), owner);
+            add_dir(layer, &src, dest, mode, owner)?;
+        } else {
+            // `dest/` (or an existing directory in the base) means "into", as COPY does.
+            let dest = if asset.dest.ends_with('/') {
+                format!("{dest}{}", src.file_name().unwrap_or_default())
+            } else {
+                dest.to_string()
+            };
+            let data = std::fs::read(&src)
+                .map_err(|e| Error::input(format!("could not read asset `{src}`: {e}")))?;
+            layer.file(&dest, data, mode.unwrap_or_else(|| file_mode(&src)), owner);
+        }
+    }
+    Ok(())
+}
+
+fn add_dir(
+    layer: &mut LayerBuilder,
+    src: &Utf8Path,
+    dest: &str,
+    mode: Option<u32>,
+    owner: (u64, u64),
+) -> Result<()> {
+    let entries = std::fs::read_dir(src)
+        .map_err(|e| Error::input(format!("could not read asset directory `{src}`: {e}")))?;
+    for entry in entries.flatten() {
+        let Ok(path) = Utf8PathBuf::from_path_buf(entry.path()) else {
+            continue;
+        };
+        let name = path.file_name().unwrap_or_default().to_string();
+        let target = format!("{dest}/{name}");
+        if path.is_dir() {
+            layer.dir(&target, mode.unwrap_or(0o755), owner);
+            add_dir(layer, &path, &target, mode, owner)?;
+        } else {
+            let data = std::fs::read(&path)
+                .map_err(|e| Error::input(format!("could not read asset `{path}`: {e}")))?;
+            layer.file(
+                &target,
+                data,
+                mode.unwrap_or_else(|| file_mode(&path)),
+                owner,
+            );
+        }
+    }
+    Ok(())
+}
+
+fn file_mode(path: &Utf8Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .map(|m| m.permissions().mode() & 0o7777)
+        .unwrap_or(0o644)
+}

@@ -1,0 +1,111 @@
+//! `cargo distroless build` with the oci backend: where the images go (from the flags, or an
+//! OCI layout under the target directory when no engine can take them), the build itself
+//! ([`crate::backend::oci`]), then, for images loaded into an engine, the same inspection and
+//! smoke test as the buildx backend, and the same report.
+
+use std::time::{Duration, UNIX_EPOCH};
+
+use crate::backend::oci::{self, Clock, Target};
+use crate::cli::{BuildArgs, MessageFormat};
+use crate::docker::{self, Output};
+use crate::error::{Error, Result};
+use crate::pipeline::Planned;
+use crate::shell::Shell;
+use crate::workspace;
+
+use super::build::{BuiltImage, inspect_and_check, summary};
+
+pub fn run(args: &BuildArgs, planned: &Planned, shell: &Shell) -> Result<i32> {
+    let plan = &planned.plan;
+    let ws = &planned.workspace;
+    if args.dry_run {
+        return Err(Error::input("`--dry-run` prints buildx commands, and the oci backend runs none")
+            .with_help("see what would be built with `cargo distroless plan`, or pass `--backend buildx --dry-run`"));
+    }
+    let target_dir = if ws.target_dir.is_absolute() {
+        ws.target_dir.clone()
+    } else {
+        ws.root.join(&ws.target_dir)
+    };
+    let engine_answers = matches!(docker::probe(), crate::backend::EngineProbe::Answered(_));
+    let target = match (&args.output_spec, args.push, args.load) {
+        (Some(spec), _, _) => Target::Spec(spec.clone()),
+        (None, true, _) => Target::Push,
+        (None, false, true) => Target::Load,
+        (None, false, false) if engine_answers => Target::Load,
+        (None, false, false) => {
+            let spec = format!(
+                "type=oci,dest={}/{}/oci/{{image}},tar=false",
+                target_dir,
+                crate::config::defaults::BUILD_DIR
+            );
+            shell.note(format!("no engine to load into: writing OCI layouts under `{}/{}/oci/` (choose with `--output` or `--push`)", ws.target_dir, crate::config::defaults::BUILD_DIR));
+            Target::Spec(spec)
+        }
+    };
+    if target == Target::Load && !engine_answers {
+        return Err(Error::environment("`--load` needs a Docker engine, and none answers")
+            .with_help("start one, or write the image with `--output type=oci,dest=PATH` or push it with `--push`"));
+    }
+    let commit = workspace::git_commit(&ws.root);
+    // Reproducible by default: the time is the commit's (or SOURCE_DATE_EPOCH), never "now".
+    let epoch = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .or(commit.as_ref().and_then(|c| u64::try_from(c.1).ok()))
+        .unwrap_or(0);
+    let clock = Clock {
+        epoch,
+        created: humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(epoch))
+            .to_string(),
+        revision: commit.map(|c| c.0),
+    };
+    let assembled = oci::build(plan, &target_dir, &target, &clock, shell)?;
+    let engine = if target == Target::Load {
+        Some(docker::preflight(None, false)?)
+    } else {
+        None
+    };
+    let mut built = Vec::new();
+    for a in assembled {
+        let mut report = BuiltImage {
+            reason: "image-built",
+            image: a.image.name.clone(),
+            repository: a.image.repository.clone(),
+            tags: a.image.tags.clone(),
+            references: a.image.references(),
+            platforms: a.image.platforms.clone(),
+            runtime: a.image.runtime.name().to_string(),
+            output: a.output.clone(),
+            digest: Some(a.digest.clone()),
+            size: Some(a.size),
+            binary_size: Some(a.binary_size),
+            base_size: Some(a.base_size),
+            smoke_test: "not run (image not loaded)".to_string(),
+            metadata_file: String::new(),
+        };
+        if let (Some(archive), Some(engine)) = (&a.archive, &engine) {
+            docker::load_archive(archive)?;
+            let checked = inspect_and_check(
+                shell,
+                &a.image,
+                &Output::Load,
+                &archive.with_extension("metadata.json"),
+                engine,
+                !args.no_smoke_test,
+            )?;
+            report.smoke_test = checked.smoke_test;
+        }
+        if args.message_format == MessageFormat::Json {
+            shell.stdout(format!(
+                "{}\n",
+                serde_json::to_string(&report).map_err(|e| Error::internal(e.to_string()))?
+            ));
+        }
+        built.push(report);
+    }
+    if args.message_format == MessageFormat::Human {
+        summary(shell, &built);
+    }
+    Ok(0)
+}
