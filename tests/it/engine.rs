@@ -6,7 +6,7 @@
 //! cargo builds inside BuildKit only slow each other down.
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::{Mutex, MutexGuard, OnceLock};
@@ -140,14 +140,6 @@ fn version_of(image: &str) -> String {
     docker_ok(&["run", "--rm", "--network", "none", image, "--version"])
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn http_get(port: u16, path: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
@@ -218,7 +210,7 @@ fn static_image_serves_http_as_nonroot_without_a_shell() {
     let version = version_of("web:0.3.1");
     assert_eq!(version.trim(), "web 0.3.1 (x86_64-unknown-linux-musl)");
 
-    let port = free_port();
+    let port = support::free_port();
     let container = Container(
         docker_ok(&[
             "run",
@@ -609,55 +601,11 @@ fn arm64_cross_build_produces_an_aarch64_binary() {
     assert!(has(b"libssl.so.3"), "linked against the arm64 libssl");
 }
 
-/// A registry on loopback for the duration of a test (Debian's `docker-registry`, distribution 2.8).
-struct Registry {
-    child: std::process::Child,
-    port: u16,
-    _dir: tempfile::TempDir,
-}
-
-impl Registry {
-    fn start() -> Registry {
-        let dir = tempfile::tempdir().unwrap();
-        let port = free_port();
-        let config = dir.path().join("config.yml");
-        std::fs::write(
-            &config,
-            format!("version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n", dir.path().join("data").display()),
-        )
-        .unwrap();
-        let child = Command::new("/usr/bin/docker-registry")
-            .arg("serve")
-            .arg(&config)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("docker-registry (tests/engine/install-tools.sh installs it)");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "registry did not start");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        Registry {
-            child,
-            port,
-            _dir: dir,
-        }
-    }
-}
-
-impl Drop for Registry {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[test]
 #[ignore = "needs a Docker engine with buildx: run tests/run-all.sh"]
 fn push_then_pull_by_digest_and_run() {
     let _guard = engine_lock();
-    let registry = Registry::start();
+    let registry = support::Registry::start();
     let dir = initialised(&[]);
     let manifest = dir.path().join("Cargo.toml");
     let text = std::fs::read_to_string(&manifest).unwrap();

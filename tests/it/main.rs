@@ -7,6 +7,7 @@ mod engine;
 mod engine_linkage;
 mod init;
 mod inspect;
+mod oci;
 mod runtime;
 mod snapshots;
 mod support;

@@ -35,12 +35,9 @@ fn cargo() -> String {
 }
 
 fn has_zigbuild(root: &Utf8Path) -> bool {
-    process::capture(
-        &Invocation::new(cargo())
-            .args(["zigbuild", "--version"])
-            .cwd(root),
-    )
-    .is_ok_and(|o| o.success())
+    // `cargo zigbuild` takes no `--version`; the binary cargo would run does.
+    process::capture(&Invocation::new("cargo-zigbuild").arg("--version").cwd(root))
+        .is_ok_and(|o| o.success())
 }
 
 /// Makes sure the toolchain the workspace uses has the target's standard library.

@@ -1,0 +1,455 @@
+//! The daemonless backend without any engine: cargo on this machine, the image assembled
+//! in-process. What it writes is read back by independent tools (skopeo, umoci), pushed to a
+//! real registry on loopback and pulled by digest, built twice for the same digest, and used as a
+//! registry base for another build. The engine suite loads its docker archives and runs them.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::support;
+
+/// example-workspace with `web` on the built-in static base (no registry is reachable here).
+fn workspace() -> tempfile::TempDir {
+    let dir = support::fixture("example-workspace");
+    let manifest = dir.path().join("crates/web/Cargo.toml");
+    let mut text = std::fs::read_to_string(&manifest).unwrap();
+    text.push_str("runtime-image = \"builtin:static\"\n");
+    std::fs::write(&manifest, text).unwrap();
+    dir
+}
+
+fn build(dir: &Path, extra: &[&str]) -> serde_json::Value {
+    let out = support::command(dir)
+        .args([
+            "build",
+            "--backend",
+            "oci",
+            "-p",
+            "web",
+            "--message-format",
+            "json",
+        ])
+        .args(extra)
+        // Not a git checkout: the time comes from here, as a release pipeline would set it.
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", support::stderr(&out));
+    serde_json::from_str(support::stdout(&out).trim()).expect("one JSON report")
+}
+
+fn tool_ok(program: &Path, args: &[&str]) -> String {
+    let out = Command::new(program).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{} {} failed: {}",
+        program.display(),
+        args.join(" "),
+        support::stderr(&out)
+    );
+    support::stdout(&out)
+}
+
+#[test]
+fn an_oci_layout_is_read_by_skopeo_and_umoci_and_two_builds_share_a_digest() {
+    let a = workspace();
+    let out_a = a.path().join("out");
+    let report = build(
+        a.path(),
+        &[
+            "--output",
+            &format!("type=oci,dest={}/{{image}},tar=false", out_a.display()),
+        ],
+    );
+    assert_eq!(report["runtime"], "static");
+    assert_eq!(report["output"], format!("oci:{}/web", out_a.display()));
+    let digest = report["digest"].as_str().unwrap().to_string();
+    assert!(digest.starts_with("sha256:"));
+    let layout = out_a.join("web");
+    assert!(layout.join("index.json").is_file() && layout.join("oci-layout").is_file());
+    assert!(
+        !out_a.join("web.partial").exists(),
+        "no half-written layout left behind"
+    );
+
+    if let Some(skopeo) = support::tool("skopeo") {
+        let inspected: serde_json::Value = serde_json::from_str(&tool_ok(
+            &skopeo,
+            &["inspect", &format!("oci:{}:0.3.1", layout.display())],
+        ))
+        .unwrap();
+        assert_eq!(inspected["Digest"], digest.as_str());
+        assert_eq!(
+            inspected["Labels"]["org.opencontainers.image.version"],
+            "0.3.1"
+        );
+        assert_eq!(
+            inspected["Labels"]["org.opencontainers.image.base.name"],
+            "builtin:static"
+        );
+        assert_eq!(inspected["Created"], "2023-11-14T22:13:20Z");
+        let config: serde_json::Value = serde_json::from_str(&tool_ok(
+            &skopeo,
+            &[
+                "inspect",
+                "--config",
+                &format!("oci:{}:latest", layout.display()),
+            ],
+        ))
+        .unwrap();
+        assert_eq!(config["config"]["User"], "65532:65532");
+        assert_eq!(
+            config["config"]["Entrypoint"],
+            serde_json::json!(["/usr/local/bin/web"])
+        );
+        assert_eq!(
+            config["config"]["Cmd"],
+            serde_json::json!(["--port", "8080", "--static-dir", "/srv/static"])
+        );
+        assert!(config["config"]["ExposedPorts"]["8080/tcp"].is_object());
+    }
+    if let Some(umoci) = support::tool("umoci") {
+        let bundle = a.path().join("bundle");
+        tool_ok(
+            &umoci,
+            &[
+                "unpack",
+                "--rootless",
+                "--image",
+                &format!("{}:0.3.1", layout.display()),
+                bundle.to_str().unwrap(),
+            ],
+        );
+        let rootfs = bundle.join("rootfs");
+        assert!(rootfs.join("usr/local/bin/web").is_file());
+        assert!(rootfs.join("srv/static/index.html").is_file());
+        assert!(rootfs.join("etc/ssl/certs/ca-certificates.crt").is_file());
+        assert!(
+            std::fs::read_to_string(rootfs.join("etc/passwd"))
+                .unwrap()
+                .contains("nonroot:x:65532:65532")
+        );
+        assert!(!rootfs.join("bin/sh").exists(), "no shell");
+    }
+
+    // A second clean copy, built from nothing: the same digest.
+    let b = workspace();
+    let out_b = b.path().join("out");
+    let again = build(
+        b.path(),
+        &[
+            "--output",
+            &format!("type=oci,dest={}/web.tar", out_b.display()),
+        ],
+    );
+    assert_eq!(
+        again["digest"],
+        digest.as_str(),
+        "two clean builds of the same sources"
+    );
+    // A changed source gives another image.
+    let main = b.path().join("crates/web/src/main.rs");
+    let text = std::fs::read_to_string(&main).unwrap();
+    assert!(text.contains("\"--port needs a number\""));
+    std::fs::write(
+        &main,
+        text.replace(
+            "\"--port needs a number\"",
+            "\"--port needs a port number\"",
+        ),
+    )
+    .unwrap();
+    let changed = build(
+        b.path(),
+        &[
+            "--output",
+            &format!("type=oci,dest={}/web.tar", out_b.display()),
+        ],
+    );
+    assert_ne!(changed["digest"], digest.as_str());
+}
+
+#[test]
+fn pushed_to_a_real_registry_then_pulled_by_digest_and_used_as_a_base() {
+    let Some(skopeo) = support::tool("skopeo") else {
+        return;
+    };
+    if support::tool("docker-registry").is_none() && !Path::new("/usr/bin/docker-registry").exists()
+    {
+        return;
+    }
+    let registry = support::Registry::start();
+    let dir = workspace();
+    // Push: the tags come from the plan; the registry is on loopback, so plain HTTP.
+    let manifest = dir.path().join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        text.replace(
+            "[workspace.metadata.distroless]\n",
+            &format!(
+                "[workspace.metadata.distroless]\nregistry = \"127.0.0.1:{}/example\"\n",
+                registry.port
+            ),
+        ),
+    )
+    .unwrap();
+    let report = build(dir.path(), &["--push"]);
+    assert_eq!(report["output"], "push");
+    let digest = report["digest"].as_str().unwrap();
+    let repo = format!("127.0.0.1:{}/example/web", registry.port);
+    let inspected: serde_json::Value = serde_json::from_str(&tool_ok(
+        &skopeo,
+        &[
+            "inspect",
+            "--tls-verify=false",
+            &format!("docker://{repo}@{digest}"),
+        ],
+    ))
+    .unwrap();
+    assert_eq!(inspected["Digest"], digest);
+    let by_tag: serde_json::Value = serde_json::from_str(&tool_ok(
+        &skopeo,
+        &[
+            "inspect",
+            "--tls-verify=false",
+            &format!("docker://{repo}:0.3.1"),
+        ],
+    ))
+    .unwrap();
+    assert_eq!(
+        by_tag["Digest"], digest,
+        "the tag points at the pushed digest"
+    );
+
+    // The pushed image as a base from the registry, for another image: pulled through the
+    // registry client, cached by digest, and the push of the new image skips the base's layers.
+    let based = workspace();
+    let manifest = based.path().join("crates/web/Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        text.replace(
+            "runtime-image = \"builtin:static\"",
+            &format!(
+                "runtime-image = \"{repo}@{digest}\"\nimage = \"127.0.0.1:{}/other/web\"",
+                registry.port
+            ),
+        ),
+    )
+    .unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let out = support::command(based.path())
+        .args([
+            "build",
+            "--backend",
+            "oci",
+            "-p",
+            "web",
+            "--push",
+            "--message-format",
+            "json",
+        ])
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .env("CARGO_DISTROLESS_CACHE", cache.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", support::stderr(&out));
+    let report: serde_json::Value = serde_json::from_str(support::stdout(&out).trim()).unwrap();
+    let config: serde_json::Value = serde_json::from_str(&tool_ok(
+        &skopeo,
+        &[
+            "inspect",
+            "--tls-verify=false",
+            "--config",
+            &format!(
+                "docker://127.0.0.1:{}/other/web@{}",
+                registry.port,
+                report["digest"].as_str().unwrap()
+            ),
+        ],
+    ))
+    .unwrap();
+    assert_eq!(
+        config["config"]["Labels"]["org.opencontainers.image.base.digest"],
+        digest
+    );
+    assert!(
+        std::fs::read_dir(cache.path().join("blobs/sha256"))
+            .unwrap()
+            .count()
+            >= 3,
+        "the base's manifest, config and layers are cached by digest"
+    );
+}
+
+#[test]
+fn outputs_the_oci_backend_cannot_write_and_cc_on_the_static_base_are_refused_before_compiling() {
+    let dir = workspace();
+    let out = support::command(dir.path())
+        .args([
+            "build",
+            "--backend",
+            "oci",
+            "-p",
+            "web",
+            "--output",
+            "type=local,dest=out",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = support::stderr(&out);
+    assert!(
+        err.contains("the oci backend writes `type=oci` and `type=docker` outputs, not `local`"),
+        "{err}"
+    );
+    assert!(!err.contains("Compiling"), "nothing compiled: {err}");
+
+    let manifest = dir.path().join("crates/tls-probe/Cargo.toml");
+    let mut text = std::fs::read_to_string(&manifest).unwrap();
+    text.push_str("\n[package.metadata.distroless]\nruntime-image = \"builtin:static\"\n");
+    std::fs::write(&manifest, text).unwrap();
+    let out = support::command(dir.path())
+        .args([
+            "build",
+            "--backend",
+            "oci",
+            "-p",
+            "tls-probe",
+            "--output",
+            "type=oci,dest=out.tar",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", support::stderr(&out));
+    assert!(
+        support::stderr(&out)
+            .contains("is cc, and `builtin:static` is a base for static binaries only")
+    );
+    assert!(!dir.path().join("out.tar").exists());
+}
+
+#[test]
+fn a_corrupt_oci_layout_base_is_a_clear_error_and_nothing_is_written() {
+    let dir = workspace();
+    let layout = dir.path().join("base");
+    std::fs::create_dir_all(layout.join("blobs/sha256")).unwrap();
+    std::fs::write(
+        layout.join("oci-layout"),
+        r#"{"imageLayoutVersion":"1.0.0"}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        layout.join("index.json"),
+        r#"{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:0000000000000000000000000000000000000000000000000000000000000000","size":10}]}"#,
+    )
+    .unwrap();
+    let manifest = dir.path().join("crates/web/Cargo.toml");
+    let text = std::fs::read_to_string(&manifest)
+        .unwrap()
+        .replace("builtin:static", "oci-layout:base");
+    std::fs::write(&manifest, text).unwrap();
+    let out = support::command(dir.path())
+        .args([
+            "build",
+            "--backend",
+            "oci",
+            "-p",
+            "web",
+            "--output",
+            "type=oci,dest=out,tar=false",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", support::stderr(&out));
+    let err = support::stderr(&out);
+    assert!(err.contains("is not a usable OCI image layout"), "{err}");
+    assert!(err.contains("help: make one with `skopeo copy"), "{err}");
+    assert!(!dir.path().join("out").exists() && !dir.path().join("out.partial").exists());
+}
+
+/// The file `path` from the last layer of the manifest for `arch` in an OCI layout directory.
+fn file_from_layout(layout: &Path, arch: &str, path: &str) -> Vec<u8> {
+    use std::io::Read;
+    let blob = |digest: &str| {
+        std::fs::read(
+            layout
+                .join("blobs/sha256")
+                .join(digest.trim_start_matches("sha256:")),
+        )
+        .unwrap()
+    };
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(layout.join("index.json")).unwrap()).unwrap();
+    let top: serde_json::Value =
+        serde_json::from_slice(&blob(index["manifests"][0]["digest"].as_str().unwrap())).unwrap();
+    let entry = top["manifests"]
+        .as_array()
+        .expect("an image index over the platforms")
+        .iter()
+        .find(|m| m["platform"]["architecture"] == arch)
+        .unwrap_or_else(|| panic!("no {arch} in {top:#}"));
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&blob(entry["digest"].as_str().unwrap())).unwrap();
+    let last = manifest["layers"].as_array().unwrap().last().unwrap();
+    let gz = blob(last["digest"].as_str().unwrap());
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(&gz[..]));
+    for e in archive.entries().unwrap() {
+        let mut e = e.unwrap();
+        if e.path().unwrap().to_string_lossy() == path {
+            let mut data = Vec::new();
+            e.read_to_end(&mut data).unwrap();
+            return data;
+        }
+    }
+    panic!("{path} is not in the {arch} image");
+}
+
+#[test]
+fn a_multi_platform_image_is_an_index_with_an_aarch64_binary_that_runs_under_qemu() {
+    if support::tool("cargo-zigbuild").is_none() {
+        return;
+    }
+    let dir = workspace();
+    let out = dir.path().join("out");
+    let report = build(
+        dir.path(),
+        &[
+            "--platform",
+            "linux/amd64",
+            "--platform",
+            "linux/arm64",
+            "--output",
+            &format!("type=oci,dest={}/{{image}},tar=false", out.display()),
+        ],
+    );
+    assert_eq!(
+        report["platforms"],
+        serde_json::json!(["linux/amd64", "linux/arm64"])
+    );
+    let bytes = file_from_layout(&out.join("web"), "arm64", "usr/local/bin/web");
+    let elf =
+        object::read::elf::ElfFile64::<object::Endianness>::parse(&*bytes).expect("an ELF64 file");
+    use object::Object;
+    assert_eq!(elf.architecture(), object::Architecture::Aarch64);
+    let linkage = cargo_distroless::linkage::Linkage::read(&bytes).unwrap();
+    assert!(linkage.is_static, "{linkage:?}");
+    if let Some(qemu) = support::tool("qemu-aarch64-static") {
+        let web = dir.path().join("web-arm64");
+        std::fs::write(&web, &bytes).unwrap();
+        std::fs::set_permissions(&web, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+        let run = Command::new(qemu)
+            .arg(&web)
+            .arg("--version")
+            .output()
+            .unwrap();
+        assert_eq!(
+            support::stdout(&run).trim(),
+            "web 0.3.1 (aarch64-unknown-linux-musl)",
+            "{}",
+            support::stderr(&run)
+        );
+    }
+}
