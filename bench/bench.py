@@ -8,6 +8,8 @@ workload it measures five ways to build the same binary:
   chef       the cargo-chef README recipe (planner / cook / build) on distroless/cc
   init       the bind-and-cache-mount Dockerfile `docker init` writes for Rust
   naive      one stage: COPY . . and cargo build
+  oci        `cargo distroless build --backend oci`: cargo on the host, the image assembled
+             in-process into an OCI layout (no daemon), on an OCI layout of the same base
   host       the host's own incremental `cargo build --release`: the limit
 
 in four situations: cold (no build cache), after editing the binary's source, after editing the
@@ -40,7 +42,7 @@ WORKLOADS = {
     "service": ("bench/service-workspace", "orders-api", "orders-server", "crates/api/src/main.rs", "crates/core/src/lib.rs"),
 }
 SCENARIOS = ["cold", "edit-bin", "edit-lib", "bump"]
-SHAPES = ["ours", "chef", "init", "naive", "host"]
+SHAPES = ["ours", "chef", "init", "naive", "oci", "host"]
 
 
 def sh(cmd, cwd=None, env=None, check=True):
@@ -136,6 +138,10 @@ class Workload:
         for shape, make in (("chef", chef_dockerfile), ("init", init_dockerfile), ("naive", naive_dockerfile)):
             with open(os.path.join(self.dir, f"Dockerfile.{shape}"), "w") as f:
                 f.write(make(self.package, self.bin))
+        # The oci backend builds a copy whose image names an OCI layout of the same base (no
+        # registry is needed); edits go to both copies.
+        self.oci_dir = self.dir + "-oci"
+        shutil.copytree(self.dir, self.oci_dir, dirs_exist_ok=True)
         self.counter = 0
         self.results = {s: {} for s in SHAPES}
         self.sizes = {}
@@ -145,19 +151,37 @@ class Workload:
         self.counter += 1
         return f"{time.time_ns()}-{self.counter}"
 
-    def edit(self, scenario):
-        if scenario in ("edit-bin", "edit-lib"):
-            path = os.path.join(self.dir, self.bin_file if scenario == "edit-bin" else self.lib_file)
-            with open(path, "a") as f:
-                f.write(f"// bench edit {self.unique()}\n")
-        elif scenario == "bump":
-            manifest = os.path.join(self.dir, "Cargo.toml")
-            text = open(manifest).read()
-            # A patch bump: path dependencies' requirements (`^0.3.1`) still match.
-            patch = 1_000 + time.time_ns() % 1_000_000
-            text = re.sub(r'(\[workspace\.package\][^\[]*?\nversion = "\d+\.\d+\.)\d+(")', rf"\g<1>{patch}\g<2>", text, count=1)
+    def prepare_oci(self):
+        """An OCI layout of the runtime base (from the engine's copy) for the oci shape."""
+        base = os.path.join(self.oci_dir, "oci-base")
+        if not os.path.isdir(base):
+            archive = base + ".tar"
+            sh(["docker", "image", "save", "-o", archive, "gcr.io/distroless/static-debian12:nonroot"])
+            sh(["skopeo", "copy", f"docker-archive:{archive}", f"oci:{base}"])
+        manifest = os.path.join(self.oci_dir, os.path.dirname(os.path.dirname(self.bin_file)), "Cargo.toml")
+        text = open(manifest).read()
+        if "runtime-image" not in text:
+            if "[package.metadata.distroless]" not in text:
+                text += "\n[package.metadata.distroless]\n"
+            text = text.replace("[package.metadata.distroless]\n",
+                                f'[package.metadata.distroless]\nruntime-image = "oci-layout:{base}"\n', 1)
             open(manifest, "w").write(text)
-            sh(["cargo", "update", "--workspace", "--offline", "-q"], cwd=self.dir)
+
+    def edit(self, scenario):
+        unique = self.unique()
+        patch = 1_000 + time.time_ns() % 1_000_000
+        for root in (self.dir, self.oci_dir):
+            if scenario in ("edit-bin", "edit-lib"):
+                path = os.path.join(root, self.bin_file if scenario == "edit-bin" else self.lib_file)
+                with open(path, "a") as f:
+                    f.write(f"// bench edit {unique}\n")
+            elif scenario == "bump":
+                manifest = os.path.join(root, "Cargo.toml")
+                text = open(manifest).read()
+                # A patch bump: path dependencies' requirements (`^0.3.1`) still match.
+                text = re.sub(r'(\[workspace\.package\][^\[]*?\nversion = "\d+\.\d+\.)\d+(")', rf"\g<1>{patch}\g<2>", text, count=1)
+                open(manifest, "w").write(text)
+                sh(["cargo", "update", "--workspace", "--offline", "-q"], cwd=root)
 
     def build(self, shape):
         tag = f"bench-{self.name}-{shape}:latest"
@@ -168,6 +192,11 @@ class Workload:
         if shape == "host":
             took, log = sh(["cargo", "build", "--release", "-q", "-p", self.package, "--bin", self.bin], cwd=self.dir)
             return took, log, None
+        if shape == "oci":
+            took, log = sh([self.tool, "distroless", "build", "--backend", "oci", "-p", self.package,
+                            "--bin", self.bin, "-q", "--output",
+                            f"type=oci,dest={self.oci_dir}/oci-out/{{image}},tar=false"], cwd=self.oci_dir)
+            return took, log, None
         took, log = docker_build(self.dir, f"Dockerfile.{shape}", tag)
         return took, log, tag
 
@@ -175,6 +204,9 @@ class Workload:
         print(f"bench: {self.name}/{shape}", flush=True)
         if shape == "host":
             sh(["cargo", "clean", "-q"], cwd=self.dir)
+        elif shape == "oci":
+            self.prepare_oci()
+            sh(["cargo", "clean", "-q"], cwd=self.oci_dir)
         else:
             # Cold means nothing cached: no layers, no cache mounts. Base images stay.
             sh(["docker", "builder", "prune", "-af"])
@@ -262,7 +294,8 @@ def report(workloads, out_path, chart_path, meta):
     lines += [f"![rebuild times]({os.path.basename(chart_path)})", ""] if chart_path else []
     lines += ["Shapes: `ours` is `cargo distroless build`; `chef` the cargo-chef README recipe with the same",
               "distroless (cc) runtime; `init` the bind-and-cache-mount Dockerfile `docker init` writes",
-              "(debian-slim runtime); `naive` a single `COPY . .` + `cargo build` stage. See bench/README.md.", ""]
+              "(debian-slim runtime); `naive` a single `COPY . .` + `cargo build` stage; `oci` the daemonless",
+              "backend (cargo on the host, the image assembled in-process into an OCI layout). See bench/README.md.", ""]
     with open(out_path, "w") as f:
         f.write("\n".join(lines))
     with open(os.path.splitext(out_path)[0] + ".json", "w") as f:

@@ -150,9 +150,26 @@ fn has_cxx_sources(dir: &camino::Utf8Path) -> bool {
     walk(dir.as_std_path(), 4)
 }
 
+/// A Dockerfile can only start `FROM` an image reference: bases on disk or built in are for the
+/// oci backend.
+fn check_dockerfile_bases(plan: &Plan) -> Result<()> {
+    for image in &plan.images {
+        let base = &image.runtime_image;
+        if base == "builtin:static" || base.starts_with("oci-layout:") {
+            return Err(crate::error::Error::input(format!(
+                "image `{}` has `runtime-image = \"{base}\"`, which only the oci backend can build from",
+                image.name
+            ))
+            .with_help("build it with `--backend oci`, or name a registry image for the Dockerfile"));
+        }
+    }
+    Ok(())
+}
+
 /// The files `init` owns: the Dockerfile, `.dockerignore` (merged with the user's), and with
 /// `with_config` the starter table in the root manifest.
 pub fn generated_files(planned: &Planned, with_config: bool) -> Result<Vec<GeneratedFile>> {
+    check_dockerfile_bases(&planned.plan)?;
     let root = &planned.workspace.root;
     let plan = &planned.plan;
     let mut files = vec![GeneratedFile {
@@ -190,6 +207,7 @@ pub fn generated_files(planned: &Planned, with_config: bool) -> Result<Vec<Gener
 /// builds with (what the plan says now, whatever is committed) and its own ignore file, which
 /// BuildKit prefers over the root `.dockerignore` for a Dockerfile of that name.
 pub fn build_files(planned: &Planned) -> Result<(Utf8PathBuf, Vec<GeneratedFile>)> {
+    check_dockerfile_bases(&planned.plan)?;
     let ws = &planned.workspace;
     let target = if ws.target_dir.is_absolute() {
         ws.target_dir.clone()

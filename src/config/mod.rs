@@ -595,14 +595,25 @@ fn validate_layer(layer: &Layer, origin: &Origin) -> Result<()> {
         ("builder-image", &layer.builder_image),
         ("runtime-image", &layer.runtime_image),
     ] {
+        // The oci backend also takes an OCI layout on disk or the built-in static base.
+        let daemonless_base = key == "runtime-image"
+            && value.as_deref().is_some_and(|i| {
+                i == "builtin:static"
+                    || i.strip_prefix("oci-layout:").is_some_and(|p| !p.is_empty())
+            });
         if let Some(image) = value
+            && !daemonless_base
             && (image.parse::<oci_spec::distribution::Reference>().is_err()
                 || !(image.contains(':') || image.contains('@')))
         {
             return bad(
                 key,
                 image,
-                "a pinned image reference with a tag or digest, e.g. \"rust:1.82-slim-bookworm\"",
+                if key == "runtime-image" {
+                    "a pinned image reference with a tag or digest, e.g. \"gcr.io/distroless/static-debian12:nonroot\" (the oci backend also takes \"oci-layout:PATH\" and \"builtin:static\")"
+                } else {
+                    "a pinned image reference with a tag or digest, e.g. \"rust:1.82-slim-bookworm\""
+                },
             );
         }
     }

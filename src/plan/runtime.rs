@@ -287,6 +287,10 @@ pub fn native_needs(graph: &BuildGraph) -> NativeNeeds {
                 needs.build_tools.insert("cmake".to_string());
             }
         }
+        // bindgen in a build script loads libclang at build time.
+        if c.build_deps.contains("bindgen") && !c.local {
+            needs.build_tools.insert("libclang-dev".to_string());
+        }
         if let Some(v) = verdict {
             needs.crates.push(v);
         }
@@ -507,6 +511,18 @@ mod tests {
         let n = native_needs(&graph);
         assert_eq!(n.unknown, ["bar-sys"]);
         assert_eq!(auto_reason(&n).0, Runtime::Cc);
+    }
+
+    #[test]
+    fn bindgen_in_a_build_script_brings_libclang() {
+        let n = needs(
+            "app v0.1.0 (/w)|\n`-- bz3-sys v0.5.1|\n    [build-dependencies]\n    |-- bindgen v0.72.1|\n    `-- cc v1.2.0|\n",
+        );
+        assert!(
+            n.build_tools.contains("libclang-dev"),
+            "{:?}",
+            n.build_tools
+        );
     }
 
     #[test]

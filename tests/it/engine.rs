@@ -127,7 +127,7 @@ fn built() -> &'static Built {
 }
 
 /// A running container, removed when the test ends, whether its assertions pass or not.
-struct Container(String);
+pub(crate) struct Container(pub(crate) String);
 
 impl Drop for Container {
     fn drop(&mut self) {
@@ -136,11 +136,11 @@ impl Drop for Container {
 }
 
 /// What the image's entrypoint prints for `--version`, run without a network.
-fn version_of(image: &str) -> String {
+pub(crate) fn version_of(image: &str) -> String {
     docker_ok(&["run", "--rm", "--network", "none", image, "--version"])
 }
 
-fn http_get(port: u16, path: &str) -> String {
+pub(crate) fn http_get(port: u16, path: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         // The server may not listen yet, or may reset a connection made while it starts.
@@ -159,7 +159,7 @@ fn http_get(port: u16, path: &str) -> String {
 }
 
 /// The paths in an image's filesystem, from `docker export`.
-fn image_files(image: &str) -> Vec<String> {
+pub(crate) fn image_files(image: &str) -> Vec<String> {
     let id = docker_ok(&["create", image]).trim().to_string();
     let out = Command::new("sh")
         .arg("-c")
@@ -171,7 +171,7 @@ fn image_files(image: &str) -> Vec<String> {
     support::stdout(&out).lines().map(str::to_string).collect()
 }
 
-fn has_path(listing: &[String], path: &str) -> bool {
+pub(crate) fn has_path(listing: &[String], path: &str) -> bool {
     listing
         .iter()
         .any(|l| l.ends_with(&format!(" {path}")) || l.contains(&format!(" {path} -> ")))

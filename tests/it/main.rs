@@ -5,6 +5,7 @@ mod build;
 mod cli;
 mod engine;
 mod engine_linkage;
+mod engine_oci;
 mod init;
 mod inspect;
 mod oci;

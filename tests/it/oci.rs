@@ -453,3 +453,65 @@ fn a_multi_platform_image_is_an_index_with_an_aarch64_binary_that_runs_under_qem
         );
     }
 }
+
+#[test]
+fn an_unknown_base_tag_and_an_unreachable_registry_are_clear_errors() {
+    if !Path::new("/usr/bin/docker-registry").exists() {
+        let _ = support::tool("docker-registry");
+        return;
+    }
+    let registry = support::Registry::start();
+    let cases = [
+        (
+            format!("127.0.0.1:{}/nothing/here:1.0", registry.port),
+            "could not read the manifest of `127.0.0.1:",
+            "help: check the repository and tag",
+        ),
+        (
+            format!("127.0.0.1:{}/nothing/here:1.0", support::free_port()),
+            "could not read the manifest of `127.0.0.1:",
+            "is reachable from this machine, or use an `oci-layout:` base",
+        ),
+    ];
+    for (base, message, help) in cases {
+        let dir = workspace();
+        let manifest = dir.path().join("crates/web/Cargo.toml");
+        let text = std::fs::read_to_string(&manifest)
+            .unwrap()
+            .replace("builtin:static", &base);
+        std::fs::write(&manifest, text).unwrap();
+        let cache = tempfile::tempdir().unwrap();
+        let out = support::command(dir.path())
+            .args([
+                "build",
+                "--backend",
+                "oci",
+                "-p",
+                "web",
+                "--output",
+                "type=oci,dest=out.tar",
+            ])
+            .env("CARGO_DISTROLESS_CACHE", cache.path())
+            .output()
+            .unwrap();
+        let err = support::stderr(&out);
+        assert_eq!(out.status.code(), Some(3), "{base}: {err}");
+        assert!(err.contains(message) && err.contains(help), "{base}: {err}");
+        assert!(
+            !dir.path().join("out.tar").exists() && !dir.path().join("out.tar.partial").exists()
+        );
+    }
+}
+
+#[test]
+fn a_base_on_disk_cannot_go_into_a_dockerfile() {
+    let dir = workspace();
+    let out = support::run(dir.path(), &["init"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = support::stderr(&out);
+    assert!(
+        err.contains("image `web` has `runtime-image = \"builtin:static\"`, which only the oci backend can build from"),
+        "{err}"
+    );
+    assert!(!dir.path().join("Dockerfile").exists());
+}

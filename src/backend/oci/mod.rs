@@ -84,7 +84,31 @@ pub fn build(
             .with_help("name a cc base (a registry reference or `oci-layout:PATH`)"));
         }
     }
-    // 1. Compile each group for each of its platforms.
+    // 1. Every base, before compiling: a wrong tag or an unreachable registry fails fast.
+    let mut registry: Option<registry::Registry> = None;
+    let mut bases: BTreeMap<(String, String), BaseImage> = BTreeMap::new();
+    for image in &plan.images {
+        let source = BaseSource::parse(&image.runtime_image, root);
+        for name in &image.platforms {
+            let platform = Platform::find(name)
+                .ok_or_else(|| Error::internal(format!("planned platform `{name}` is unknown")))?;
+            let key = (image.runtime_image.clone(), name.clone());
+            if let std::collections::btree_map::Entry::Vacant(slot) = bases.entry(key) {
+                shell.status(
+                    "Resolving",
+                    format!("base {} for {name}", image.runtime_image),
+                );
+                slot.insert(base::resolve(
+                    &source,
+                    &image.runtime_image,
+                    platform,
+                    &mut registry,
+                    clock.epoch,
+                )?);
+            }
+        }
+    }
+    // 2. Compile each group for each of its platforms.
     let mut binaries: BTreeMap<(String, String), BTreeMap<String, Utf8PathBuf>> = BTreeMap::new();
     for group in &plan.groups {
         let base = plan
@@ -98,9 +122,7 @@ pub fn build(
             binaries.insert((group.name.clone(), gp.platform.clone()), bins);
         }
     }
-    // 2. Assemble each image for each platform, and send it where it goes.
-    let mut registry: Option<registry::Registry> = None;
-    let mut bases: BTreeMap<(String, String), BaseImage> = BTreeMap::new();
+    // 3. Assemble each image for each platform, and send it where it goes.
     let mut out = Vec::new();
     for image in &plan.images {
         let source = BaseSource::parse(&image.runtime_image, root);

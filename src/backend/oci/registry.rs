@@ -96,7 +96,7 @@ fn failed(what: String, reference: &Reference, e: impl std::fmt::Display) -> Err
         )
     } else if text.contains("404")
         || text.contains("not found")
-        || text.contains("MANIFEST_UNKNOWN")
+        || text.to_lowercase().contains("manifest unknown")
     {
         "check the repository and tag; `skopeo list-tags docker://REPOSITORY` lists the tags"
             .to_string()
