@@ -34,6 +34,9 @@ pub struct BuiltImage {
     pub base_size: Option<u64>,
     pub smoke_test: String,
     pub metadata_file: String,
+    /// The base's manifest digest per platform, when the backend resolved it (the oci backend
+    /// does; buildx resolves bases inside BuildKit and reports none).
+    pub base_digests: Vec<String>,
 }
 
 pub fn run(args: &BuildArgs) -> Result<i32> {
@@ -287,6 +290,7 @@ pub(super) fn inspect_and_check(
         base_size: None,
         smoke_test: "not run (image not loaded)".to_string(),
         metadata_file: metadata_file.to_string(),
+        base_digests: Vec::new(),
     };
     if *output != Output::Load {
         return Ok(report);

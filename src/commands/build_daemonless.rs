@@ -83,6 +83,7 @@ pub fn run(args: &BuildArgs, planned: &Planned, shell: &Shell) -> Result<i32> {
             base_size: Some(a.base_size),
             smoke_test: "not run (image not loaded)".to_string(),
             metadata_file: String::new(),
+            base_digests: a.bases.iter().filter_map(|(_, d)| d.clone()).collect(),
         };
         if let (Some(archive), Some(engine)) = (&a.archive, &engine) {
             docker::load_archive(archive)?;

@@ -435,6 +435,47 @@ fn a_multi_platform_image_is_an_index_with_an_aarch64_binary_that_runs_under_qem
     assert_eq!(elf.architecture(), object::Architecture::Aarch64);
     let linkage = cargo_distroless::linkage::Linkage::read(&bytes).unwrap();
     assert!(linkage.is_static, "{linkage:?}");
+    // An arm64-only image as the base of an amd64 build: refused, naming the platform.
+    let arm_only = dir.path().join("arm-only");
+    build(
+        dir.path(),
+        &[
+            "--platform",
+            "linux/arm64",
+            "--output",
+            &format!("type=oci,dest={},tar=false", arm_only.display()),
+        ],
+    );
+    let other = workspace();
+    let manifest = other.path().join("crates/web/Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap().replace(
+        "builtin:static",
+        &format!("oci-layout:{}", arm_only.display()),
+    );
+    std::fs::write(&manifest, text).unwrap();
+    let refused = support::command(other.path())
+        .args([
+            "build",
+            "--backend",
+            "oci",
+            "-p",
+            "web",
+            "--output",
+            "type=oci,dest=out.tar",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        refused.status.code(),
+        Some(2),
+        "{}",
+        support::stderr(&refused)
+    );
+    assert!(
+        support::stderr(&refused).contains("has no image for linux/amd64"),
+        "{}",
+        support::stderr(&refused)
+    );
     if let Some(qemu) = support::tool("qemu-aarch64-static") {
         let web = dir.path().join("web-arm64");
         std::fs::write(&web, &bytes).unwrap();
