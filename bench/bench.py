@@ -287,7 +287,7 @@ def report(workloads, out_path, chart_path, meta):
             cells.append("—" if ctx is None else f"{ctx / 1e3:.1f} kB")
             lines.append("| " + " | ".join(cells) + " |")
         binary = w.stripped_binary()
-        if binary:
+        if binary and "ours" in w.sizes:
             lines += ["", f"Stripped binary: {binary / 1e6:.2f} MB. Our image: {w.sizes['ours'] / 1e6:.2f} MB, "
                           f"{(w.sizes['ours'] - binary) / 1e6:.2f} MB over the binary."]
         lines.append("")

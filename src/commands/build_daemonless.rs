@@ -27,12 +27,13 @@ pub fn run(args: &BuildArgs, planned: &Planned, shell: &Shell) -> Result<i32> {
     } else {
         ws.root.join(&ws.target_dir)
     };
-    let engine_answers = matches!(docker::probe(), crate::backend::EngineProbe::Answered(_));
+    // The engine is asked only when the output depends on it.
+    let engine_answers = || matches!(docker::probe(), crate::backend::EngineProbe::Answered(_));
     let target = match (&args.output_spec, args.push, args.load) {
         (Some(spec), _, _) => Target::Spec(spec.clone()),
         (None, true, _) => Target::Push,
         (None, false, true) => Target::Load,
-        (None, false, false) if engine_answers => Target::Load,
+        (None, false, false) if engine_answers() => Target::Load,
         (None, false, false) => {
             let spec = format!(
                 "type=oci,dest={}/{}/oci/{{image}},tar=false",
@@ -43,7 +44,7 @@ pub fn run(args: &BuildArgs, planned: &Planned, shell: &Shell) -> Result<i32> {
             Target::Spec(spec)
         }
     };
-    if target == Target::Load && !engine_answers {
+    if target == Target::Load && !engine_answers() {
         return Err(Error::environment("`--load` needs a Docker engine, and none answers")
             .with_help("start one, or write the image with `--output type=oci,dest=PATH` or push it with `--push`"));
     }

@@ -102,7 +102,8 @@ pub fn compile(
 ) -> Result<BTreeMap<String, Utf8PathBuf>> {
     let cross = gp.arch != host_arch();
     let zig_needed = cross || (group.runtime == Runtime::Static && !gp.compiles_c.is_empty());
-    let zig = has_zigbuild(root);
+    // Asked only when it matters: the check runs a Python entry point (~0.1 s) per build.
+    let zig = (zig_needed || group.runtime == Runtime::Cc) && has_zigbuild(root);
     if zig_needed && !zig {
         let why = if cross {
             format!(

@@ -148,7 +148,12 @@ pub fn build(
             }
             let base_image = &bases[&key];
             let bins = &binaries[&(image.group.clone(), name.clone())];
-            let base_libraries = base_library_names(base_image)?;
+            // Only a cc binary may need the base's shared libraries (reading them costs a pass
+            // over the base's layers).
+            let base_libraries = match image.runtime {
+                Runtime::Cc => base_library_names(base_image)?,
+                Runtime::Static => BTreeSet::new(),
+            };
             let mut layer = LayerBuilder::default();
             for bin in &image.bins {
                 let path = &bins[bin];
