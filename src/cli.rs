@@ -38,6 +38,19 @@ pub enum Command {
     Inspect(InspectArgs),
 }
 
+#[derive(Debug, Args, Clone, Copy, Default)]
+pub struct BackendArg {
+    /// buildx (a Docker engine with the generated Dockerfile), oci (cargo on this machine, the
+    /// image assembled without a daemon), or auto: buildx when an engine answers, else oci
+    #[arg(
+        long,
+        value_enum,
+        value_name = "BACKEND",
+        help_heading = "Compilation Options"
+    )]
+    pub backend: Option<crate::config::BackendChoice>,
+}
+
 #[derive(Debug, Args)]
 pub struct InspectArgs {
     /// An ELF binary, an image archive (`docker image save`, OCI), an OCI layout directory, or
@@ -146,14 +159,8 @@ pub enum PlanFormat {
 pub struct PlanArgs {
     #[command(flatten)]
     pub selection: SelectionArgs,
-    /// Which backend would build: buildx (a Docker engine), oci (no daemon), or auto
-    #[arg(
-        long,
-        value_enum,
-        value_name = "BACKEND",
-        help_heading = "Compilation Options"
-    )]
-    pub backend: Option<crate::config::BackendChoice>,
+    #[command(flatten)]
+    pub backend: BackendArg,
     /// Output format
     #[arg(long, value_enum, default_value_t = PlanFormat::Table, help_heading = "Display Options")]
     pub format: PlanFormat,
@@ -199,15 +206,8 @@ pub enum MessageFormat {
 pub struct BuildArgs {
     #[command(flatten)]
     pub selection: SelectionArgs,
-    /// buildx (a Docker engine with the generated Dockerfile), oci (cargo on this machine, the
-    /// image assembled without a daemon), or auto: buildx when an engine answers, else oci
-    #[arg(
-        long,
-        value_enum,
-        value_name = "BACKEND",
-        help_heading = "Compilation Options"
-    )]
-    pub backend: Option<crate::config::BackendChoice>,
+    #[command(flatten)]
+    pub backend: BackendArg,
     /// Load the image into the local engine (the default)
     #[arg(long, help_heading = "Output", conflicts_with_all = ["push", "output_spec"])]
     pub load: bool,

@@ -44,7 +44,7 @@ pub fn run(args: &BuildArgs) -> Result<i32> {
     let mut request = super::request(&args.selection);
     request.cli.provenance = args.provenance;
     request.cli.sbom = args.sbom;
-    request.cli.backend = args.backend;
+    request.cli.backend = args.backend.backend;
     // The engine is asked below, once the input is known to be good.
     request.probe_engine = false;
     // Credentials first: a private registry or an ssh git dependency without them fails
@@ -206,18 +206,22 @@ pub fn run(args: &BuildArgs) -> Result<i32> {
             &engine,
             !args.no_smoke_test,
         )?;
-        if args.message_format == MessageFormat::Json {
-            shell.stdout(format!(
-                "{}\n",
-                serde_json::to_string(&report).map_err(|e| Error::internal(e.to_string()))?
-            ));
-        }
+        report_one(&shell, args, &report)?;
         built.push(report);
     }
     if args.message_format == MessageFormat::Human {
         summary(&shell, &built);
     }
     Ok(0)
+}
+
+/// One image's JSON line, as soon as it is built (both backends print the same shape).
+pub(super) fn report_one(shell: &Shell, args: &BuildArgs, report: &BuiltImage) -> Result<()> {
+    if args.message_format == MessageFormat::Json {
+        let line = serde_json::to_string(report).map_err(|e| Error::internal(e.to_string()))?;
+        shell.stdout(format!("{line}\n"));
+    }
+    Ok(())
 }
 
 /// `--push` needs every image to name its registry (both backends).

@@ -13,7 +13,7 @@ use crate::pipeline::Planned;
 use crate::shell::Shell;
 use crate::workspace;
 
-use super::build::{BuiltImage, inspect_and_check, summary};
+use super::build::{BuiltImage, inspect_and_check, report_one, summary};
 
 pub fn run(args: &BuildArgs, planned: &Planned, shell: &Shell) -> Result<i32> {
     let plan = &planned.plan;
@@ -98,12 +98,7 @@ pub fn run(args: &BuildArgs, planned: &Planned, shell: &Shell) -> Result<i32> {
             )?;
             report.smoke_test = checked.smoke_test;
         }
-        if args.message_format == MessageFormat::Json {
-            shell.stdout(format!(
-                "{}\n",
-                serde_json::to_string(&report).map_err(|e| Error::internal(e.to_string()))?
-            ));
-        }
+        report_one(shell, args, &report)?;
         built.push(report);
     }
     if args.message_format == MessageFormat::Human {

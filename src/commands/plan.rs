@@ -8,7 +8,7 @@ use crate::plan::Plan;
 pub fn run(args: &PlanArgs) -> Result<i32> {
     let shell = super::shell(&args.output);
     let mut request = super::request(&args.selection);
-    request.cli.backend = args.backend;
+    request.cli.backend = args.backend.backend;
     request.probe_engine = true;
     let planned = pipeline::plan(&request)?;
     super::show_warnings(&shell, &planned.plan.warnings);

@@ -159,21 +159,12 @@ fn run_metadata(opts: &LoadOptions, extra: &[String]) -> Result<cargo_metadata::
         inv = inv.arg("--locked");
     }
     inv = inv.args(extra.iter().cloned());
-    let out = process::capture(&inv).map_err(|e| {
-        Error::environment(format!("could not run `{}`: {e}", inv.shell_quoted()))
-            .with_help("install Rust with rustup, or point `$CARGO` at a cargo binary")
-    })?;
+    let out = run_cargo(&inv)?;
     if !out.success() {
         // cargo's own message says what is wrong with the manifest (malformed TOML, a missing
         // member); quote it rather than paraphrase it.
-        let quoted: Vec<String> = out
-            .stderr
-            .trim_end()
-            .lines()
-            .map(|l| format!("  {l}"))
-            .collect();
         return Err(Error::input("`cargo metadata` failed to read the workspace".to_string())
-            .with_detail(quoted.join("\n"))
+            .with_detail(quoted_stderr(&out))
             .with_help("fix the manifest error above; `cargo metadata` must succeed for cargo-distroless to work"));
     }
     serde_json::from_str(&out.stdout).map_err(|e| {
@@ -181,6 +172,25 @@ fn run_metadata(opts: &LoadOptions, extra: &[String]) -> Result<cargo_metadata::
             "could not parse the output of `cargo metadata`: {e}"
         ))
     })
+}
+
+/// Runs a cargo command, capturing its output; only failing to start it is an error here.
+pub(crate) fn run_cargo(inv: &Invocation) -> Result<process::Captured> {
+    process::capture(inv).map_err(|e| {
+        Error::environment(format!("could not run `{}`: {e}", inv.shell_quoted()))
+            .with_help("install Rust with rustup, or point `$CARGO` at a cargo binary")
+    })
+}
+
+/// A command's stderr, indented for quoting under an error.
+pub(crate) fn quoted_stderr(out: &process::Captured) -> String {
+    let lines: Vec<String> = out
+        .stderr
+        .trim_end()
+        .lines()
+        .map(|l| format!("  {l}"))
+        .collect();
+    lines.join("\n")
 }
 
 fn relative(root: &Utf8Path, path: &Utf8Path) -> Utf8PathBuf {

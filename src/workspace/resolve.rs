@@ -19,9 +19,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::process::{self, Invocation};
+use crate::process::Invocation;
 
-use super::{LoadOptions, cargo_program};
+use super::{LoadOptions, cargo_program, quoted_stderr, run_cargo};
 
 /// One `cargo build` as the builder runs it: the resolver's inputs, nothing else.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -96,17 +96,8 @@ pub fn build_graph(opts: &LoadOptions, query: &BuildQuery) -> Result<BuildGraph>
             "{p}|{f}",
         ])
         .env("CARGO_TERM_COLOR", "never");
-    let out = process::capture(&inv).map_err(|e| {
-        Error::environment(format!("could not run `{}`: {e}", inv.shell_quoted()))
-            .with_help("install Rust with rustup, or point `$CARGO` at a cargo binary")
-    })?;
+    let out = run_cargo(&inv)?;
     if !out.success() {
-        let quoted: Vec<String> = out
-            .stderr
-            .trim_end()
-            .lines()
-            .map(|l| format!("  {l}"))
-            .collect();
         return Err(Error::input(format!(
             "`cargo tree` could not resolve the build of {} for `{}`",
             query
@@ -117,7 +108,7 @@ pub fn build_graph(opts: &LoadOptions, query: &BuildQuery) -> Result<BuildGraph>
                 .join(", "),
             query.triple
         ))
-        .with_detail(quoted.join("\n"))
+        .with_detail(quoted_stderr(&out))
         .with_help("fix the error above: the image build runs the same resolution"));
     }
     parse_tree(&out.stdout)

@@ -18,6 +18,25 @@ fn workspace() -> tempfile::TempDir {
     dir
 }
 
+/// Points `web`'s `runtime-image` somewhere else.
+fn set_web_base(dir: &Path, base: &str) {
+    let manifest = dir.join("crates/web/Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap().replace(
+        "runtime-image = \"builtin:static\"",
+        &format!("runtime-image = \"{base}\""),
+    );
+    std::fs::write(&manifest, text).unwrap();
+}
+
+/// `build --backend oci -p web ARGS`, whatever its outcome.
+fn try_build(dir: &Path, extra: &[&str]) -> std::process::Output {
+    support::command(dir)
+        .args(["build", "--backend", "oci", "-p", "web"])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
 fn build(dir: &Path, extra: &[&str]) -> serde_json::Value {
     let out = support::command(dir)
         .args([
@@ -36,6 +55,11 @@ fn build(dir: &Path, extra: &[&str]) -> serde_json::Value {
         .unwrap();
     assert!(out.status.success(), "{}", support::stderr(&out));
     serde_json::from_str(support::stdout(&out).trim()).expect("one JSON report")
+}
+
+/// `skopeo ARGS` (an `inspect`), parsed.
+fn skopeo_json(skopeo: &Path, args: &[&str]) -> serde_json::Value {
+    serde_json::from_str(&tool_ok(skopeo, args)).unwrap()
 }
 
 fn tool_ok(program: &Path, args: &[&str]) -> String {
@@ -73,11 +97,10 @@ fn an_oci_layout_is_read_by_skopeo_and_umoci_and_two_builds_share_a_digest() {
     );
 
     if let Some(skopeo) = support::tool("skopeo") {
-        let inspected: serde_json::Value = serde_json::from_str(&tool_ok(
+        let inspected = skopeo_json(
             &skopeo,
             &["inspect", &format!("oci:{}:0.3.1", layout.display())],
-        ))
-        .unwrap();
+        );
         assert_eq!(inspected["Digest"], digest.as_str());
         assert_eq!(
             inspected["Labels"]["org.opencontainers.image.version"],
@@ -88,15 +111,14 @@ fn an_oci_layout_is_read_by_skopeo_and_umoci_and_two_builds_share_a_digest() {
             "builtin:static"
         );
         assert_eq!(inspected["Created"], "2023-11-14T22:13:20Z");
-        let config: serde_json::Value = serde_json::from_str(&tool_ok(
+        let config = skopeo_json(
             &skopeo,
             &[
                 "inspect",
                 "--config",
                 &format!("oci:{}:latest", layout.display()),
             ],
-        ))
-        .unwrap();
+        );
         assert_eq!(config["config"]["User"], "65532:65532");
         assert_eq!(
             config["config"]["Entrypoint"],
@@ -181,42 +203,38 @@ fn pushed_to_a_real_registry_then_pulled_by_digest_and_used_as_a_base() {
     let registry = support::Registry::start();
     let dir = workspace();
     // Push: the tags come from the plan; the registry is on loopback, so plain HTTP.
-    let manifest = dir.path().join("Cargo.toml");
-    let text = std::fs::read_to_string(&manifest).unwrap();
-    std::fs::write(
-        &manifest,
-        text.replace(
-            "[workspace.metadata.distroless]\n",
-            &format!(
-                "[workspace.metadata.distroless]\nregistry = \"127.0.0.1:{}/example\"\n",
-                registry.port
-            ),
+    support::replace_in(
+        &dir.path().join("Cargo.toml"),
+        "[workspace.metadata.distroless]
+",
+        &format!(
+            "[workspace.metadata.distroless]
+registry = \"127.0.0.1:{}/example\"
+",
+            registry.port
         ),
-    )
-    .unwrap();
+    );
     let report = build(dir.path(), &["--push"]);
     assert_eq!(report["output"], "push");
     let digest = report["digest"].as_str().unwrap();
     let repo = format!("127.0.0.1:{}/example/web", registry.port);
-    let inspected: serde_json::Value = serde_json::from_str(&tool_ok(
+    let inspected = skopeo_json(
         &skopeo,
         &[
             "inspect",
             "--tls-verify=false",
             &format!("docker://{repo}@{digest}"),
         ],
-    ))
-    .unwrap();
+    );
     assert_eq!(inspected["Digest"], digest);
-    let by_tag: serde_json::Value = serde_json::from_str(&tool_ok(
+    let by_tag = skopeo_json(
         &skopeo,
         &[
             "inspect",
             "--tls-verify=false",
             &format!("docker://{repo}:0.3.1"),
         ],
-    ))
-    .unwrap();
+    );
     assert_eq!(
         by_tag["Digest"], digest,
         "the tag points at the pushed digest"
@@ -225,19 +243,14 @@ fn pushed_to_a_real_registry_then_pulled_by_digest_and_used_as_a_base() {
     // The pushed image as a base from the registry, for another image: pulled through the
     // registry client, cached by digest, and the push of the new image skips the base's layers.
     let based = workspace();
-    let manifest = based.path().join("crates/web/Cargo.toml");
-    let text = std::fs::read_to_string(&manifest).unwrap();
-    std::fs::write(
-        &manifest,
-        text.replace(
-            "runtime-image = \"builtin:static\"",
-            &format!(
-                "runtime-image = \"{repo}@{digest}\"\nimage = \"127.0.0.1:{}/other/web\"",
-                registry.port
-            ),
+    set_web_base(
+        based.path(),
+        &format!(
+            "{repo}@{digest}\"
+image = \"127.0.0.1:{}/other/web",
+            registry.port
         ),
-    )
-    .unwrap();
+    );
     let cache = tempfile::tempdir().unwrap();
     let out = support::command(based.path())
         .args([
@@ -256,7 +269,7 @@ fn pushed_to_a_real_registry_then_pulled_by_digest_and_used_as_a_base() {
         .unwrap();
     assert!(out.status.success(), "{}", support::stderr(&out));
     let report: serde_json::Value = serde_json::from_str(support::stdout(&out).trim()).unwrap();
-    let config: serde_json::Value = serde_json::from_str(&tool_ok(
+    let config = skopeo_json(
         &skopeo,
         &[
             "inspect",
@@ -268,8 +281,7 @@ fn pushed_to_a_real_registry_then_pulled_by_digest_and_used_as_a_base() {
                 report["digest"].as_str().unwrap()
             ),
         ],
-    ))
-    .unwrap();
+    );
     assert_eq!(
         config["config"]["Labels"]["org.opencontainers.image.base.digest"],
         digest
@@ -345,23 +357,8 @@ fn a_corrupt_oci_layout_base_is_a_clear_error_and_nothing_is_written() {
         r#"{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:0000000000000000000000000000000000000000000000000000000000000000","size":10}]}"#,
     )
     .unwrap();
-    let manifest = dir.path().join("crates/web/Cargo.toml");
-    let text = std::fs::read_to_string(&manifest)
-        .unwrap()
-        .replace("builtin:static", "oci-layout:base");
-    std::fs::write(&manifest, text).unwrap();
-    let out = support::command(dir.path())
-        .args([
-            "build",
-            "--backend",
-            "oci",
-            "-p",
-            "web",
-            "--output",
-            "type=oci,dest=out,tar=false",
-        ])
-        .output()
-        .unwrap();
+    set_web_base(dir.path(), "oci-layout:base");
+    let out = try_build(dir.path(), &["--output", "type=oci,dest=out,tar=false"]);
     assert_eq!(out.status.code(), Some(2), "{}", support::stderr(&out));
     let err = support::stderr(&out);
     assert!(err.contains("is not a usable OCI image layout"), "{err}");
@@ -447,24 +444,8 @@ fn a_multi_platform_image_is_an_index_with_an_aarch64_binary_that_runs_under_qem
         ],
     );
     let other = workspace();
-    let manifest = other.path().join("crates/web/Cargo.toml");
-    let text = std::fs::read_to_string(&manifest).unwrap().replace(
-        "builtin:static",
-        &format!("oci-layout:{}", arm_only.display()),
-    );
-    std::fs::write(&manifest, text).unwrap();
-    let refused = support::command(other.path())
-        .args([
-            "build",
-            "--backend",
-            "oci",
-            "-p",
-            "web",
-            "--output",
-            "type=oci,dest=out.tar",
-        ])
-        .output()
-        .unwrap();
+    set_web_base(other.path(), &format!("oci-layout:{}", arm_only.display()));
+    let refused = try_build(other.path(), &["--output", "type=oci,dest=out.tar"]);
     assert_eq!(
         refused.status.code(),
         Some(2),
@@ -476,22 +457,8 @@ fn a_multi_platform_image_is_an_index_with_an_aarch64_binary_that_runs_under_qem
         "{}",
         support::stderr(&refused)
     );
-    if let Some(qemu) = support::tool("qemu-aarch64-static") {
-        let web = dir.path().join("web-arm64");
-        std::fs::write(&web, &bytes).unwrap();
-        std::fs::set_permissions(&web, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-            .unwrap();
-        let run = Command::new(qemu)
-            .arg(&web)
-            .arg("--version")
-            .output()
-            .unwrap();
-        assert_eq!(
-            support::stdout(&run).trim(),
-            "web 0.3.1 (aarch64-unknown-linux-musl)",
-            "{}",
-            support::stderr(&run)
-        );
+    if let Some(version) = support::arm64_version(&bytes) {
+        assert_eq!(version, "web 0.3.1 (aarch64-unknown-linux-musl)");
     }
 }
 
@@ -516,11 +483,7 @@ fn an_unknown_base_tag_and_an_unreachable_registry_are_clear_errors() {
     ];
     for (base, message, help) in cases {
         let dir = workspace();
-        let manifest = dir.path().join("crates/web/Cargo.toml");
-        let text = std::fs::read_to_string(&manifest)
-            .unwrap()
-            .replace("builtin:static", &base);
-        std::fs::write(&manifest, text).unwrap();
+        set_web_base(dir.path(), &base);
         let cache = tempfile::tempdir().unwrap();
         let out = support::command(dir.path())
             .args([

@@ -202,3 +202,27 @@ impl Drop for Registry {
         let _ = self.child.wait();
     }
 }
+
+/// Runs an aarch64 binary's `--version` under qemu-user (when installed): the one place an
+/// arm64 binary runs here, never in a compile step. `None` when qemu is not there.
+pub fn arm64_version(bytes: &[u8]) -> Option<String> {
+    let qemu = tool("qemu-aarch64-static")?;
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::write(&bin, bytes).unwrap();
+    std::fs::set_permissions(&bin, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let run = Command::new(qemu)
+        .arg(&bin)
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", stderr(&run));
+    Some(stdout(&run).trim().to_string())
+}
+
+/// Replaces `from` with `to` in a file (a fixture's manifest), which must contain it.
+pub fn replace_in(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{} has no {from:?}", path.display());
+    std::fs::write(path, text.replace(from, to)).unwrap();
+}
