@@ -519,3 +519,110 @@ fn a_base_on_disk_cannot_go_into_a_dockerfile() {
     );
     assert!(!dir.path().join("Dockerfile").exists());
 }
+
+#[test]
+fn a_registry_that_wants_a_login_refuses_without_one_and_takes_docker_credentials() {
+    if !Path::new("/usr/bin/docker-registry").exists() {
+        let _ = support::tool("docker-registry");
+        return;
+    }
+    let registry = support::Registry::start_with_auth("ci", "s3cret");
+    let dir = workspace();
+    support::replace_in(
+        &dir.path().join("Cargo.toml"),
+        "[workspace.metadata.distroless]\n",
+        &format!(
+            "[workspace.metadata.distroless]\nregistry = \"127.0.0.1:{}/example\"\n",
+            registry.port
+        ),
+    );
+    let docker_config = tempfile::tempdir().unwrap();
+    let push = |config: &Path| {
+        support::command(dir.path())
+            .args([
+                "build",
+                "--backend",
+                "oci",
+                "-p",
+                "web",
+                "--push",
+                "--message-format",
+                "json",
+            ])
+            .env("SOURCE_DATE_EPOCH", "1700000000")
+            .env("DOCKER_CONFIG", config)
+            .output()
+            .unwrap()
+    };
+    // No credentials: refused, and the help says how to log in.
+    let denied = push(docker_config.path());
+    let err = support::stderr(&denied);
+    assert_eq!(denied.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("help: log in with `docker login 127.0.0.1:"),
+        "{err}"
+    );
+    assert!(!err.contains("s3cret"));
+    // `docker login` writes this; the credentials come from it.
+    let auth = "Y2k6czNjcmV0"; // base64 of `ci:s3cret`
+    std::fs::write(
+        docker_config.path().join("config.json"),
+        format!(
+            r#"{{"auths":{{"127.0.0.1:{}":{{"auth":"{auth}"}}}}}}"#,
+            registry.port
+        ),
+    )
+    .unwrap();
+    let pushed = push(docker_config.path());
+    assert!(pushed.status.success(), "{}", support::stderr(&pushed));
+    let first: serde_json::Value = serde_json::from_str(support::stdout(&pushed).trim()).unwrap();
+    // A push that runs again (after an interruption, or twice) finds every blob there and ends
+    // with the same digest.
+    let again = push(docker_config.path());
+    assert!(again.status.success(), "{}", support::stderr(&again));
+    let second: serde_json::Value = serde_json::from_str(support::stdout(&again).trim()).unwrap();
+    assert_eq!(first["digest"], second["digest"]);
+}
+
+/// A tiny tmpfs, unmounted when dropped (root only; `None` where mounting is not allowed).
+struct FullDisk(tempfile::TempDir);
+
+impl FullDisk {
+    fn mount() -> Option<FullDisk> {
+        let dir = tempfile::tempdir().ok()?;
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
+            .arg(dir.path())
+            .output()
+            .ok()?
+            .status
+            .success();
+        ok.then_some(FullDisk(dir))
+    }
+}
+
+impl Drop for FullDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(self.0.path()).output();
+    }
+}
+
+#[test]
+fn a_full_disk_is_a_clear_error_and_leaves_nothing_half_written() {
+    let Some(disk) = FullDisk::mount() else {
+        eprintln!("note: cannot mount a tmpfs here; the full-disk check is skipped");
+        return;
+    };
+    let dir = workspace();
+    for spec in [
+        format!("type=oci,dest={}/web.tar", disk.0.path().display()),
+        format!("type=oci,dest={}/web,tar=false", disk.0.path().display()),
+    ] {
+        let out = try_build(dir.path(), &["--output", &spec]);
+        let err = support::stderr(&out);
+        assert_eq!(out.status.code(), Some(3), "{err}");
+        assert!(err.contains("help: the disk is full"), "{err}");
+        let left: Vec<_> = std::fs::read_dir(disk.0.path()).unwrap().collect();
+        assert!(left.is_empty(), "nothing half-written: {left:?}");
+    }
+}
