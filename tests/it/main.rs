@@ -9,6 +9,7 @@ mod engine_oci;
 mod init;
 mod inspect;
 mod oci;
+mod oci_registry;
 mod runtime;
 mod snapshots;
 mod support;

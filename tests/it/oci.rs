@@ -9,7 +9,7 @@ use std::process::Command;
 use crate::support;
 
 /// example-workspace with `web` on the built-in static base (no registry is reachable here).
-fn workspace() -> tempfile::TempDir {
+pub(crate) fn workspace() -> tempfile::TempDir {
     let dir = support::fixture("example-workspace");
     let manifest = dir.path().join("crates/web/Cargo.toml");
     let mut text = std::fs::read_to_string(&manifest).unwrap();
@@ -19,7 +19,7 @@ fn workspace() -> tempfile::TempDir {
 }
 
 /// Points `web`'s `runtime-image` somewhere else.
-fn set_web_base(dir: &Path, base: &str) {
+pub(crate) fn set_web_base(dir: &Path, base: &str) {
     let manifest = dir.join("crates/web/Cargo.toml");
     let text = std::fs::read_to_string(&manifest).unwrap().replace(
         "runtime-image = \"builtin:static\"",
@@ -29,7 +29,7 @@ fn set_web_base(dir: &Path, base: &str) {
 }
 
 /// `build --backend oci -p web ARGS`, whatever its outcome.
-fn try_build(dir: &Path, extra: &[&str]) -> std::process::Output {
+pub(crate) fn try_build(dir: &Path, extra: &[&str]) -> std::process::Output {
     support::command(dir)
         .args(["build", "--backend", "oci", "-p", "web"])
         .args(extra)
@@ -37,7 +37,7 @@ fn try_build(dir: &Path, extra: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
-fn build(dir: &Path, extra: &[&str]) -> serde_json::Value {
+pub(crate) fn build(dir: &Path, extra: &[&str]) -> serde_json::Value {
     let out = support::command(dir)
         .args([
             "build",
@@ -58,11 +58,11 @@ fn build(dir: &Path, extra: &[&str]) -> serde_json::Value {
 }
 
 /// `skopeo ARGS` (an `inspect`), parsed.
-fn skopeo_json(skopeo: &Path, args: &[&str]) -> serde_json::Value {
+pub(crate) fn skopeo_json(skopeo: &Path, args: &[&str]) -> serde_json::Value {
     serde_json::from_str(&tool_ok(skopeo, args)).unwrap()
 }
 
-fn tool_ok(program: &Path, args: &[&str]) -> String {
+pub(crate) fn tool_ok(program: &Path, args: &[&str]) -> String {
     let out = Command::new(program).args(args).output().unwrap();
     assert!(
         out.status.success(),
@@ -189,110 +189,6 @@ fn an_oci_layout_is_read_by_skopeo_and_umoci_and_two_builds_share_a_digest() {
         ],
     );
     assert_ne!(changed["digest"], digest.as_str());
-}
-
-#[test]
-fn pushed_to_a_real_registry_then_pulled_by_digest_and_used_as_a_base() {
-    let Some(skopeo) = support::tool("skopeo") else {
-        return;
-    };
-    if support::tool("docker-registry").is_none() && !Path::new("/usr/bin/docker-registry").exists()
-    {
-        return;
-    }
-    let registry = support::Registry::start();
-    let dir = workspace();
-    // Push: the tags come from the plan; the registry is on loopback, so plain HTTP.
-    support::replace_in(
-        &dir.path().join("Cargo.toml"),
-        "[workspace.metadata.distroless]
-",
-        &format!(
-            "[workspace.metadata.distroless]
-registry = \"127.0.0.1:{}/example\"
-",
-            registry.port
-        ),
-    );
-    let report = build(dir.path(), &["--push"]);
-    assert_eq!(report["output"], "push");
-    let digest = report["digest"].as_str().unwrap();
-    let repo = format!("127.0.0.1:{}/example/web", registry.port);
-    let inspected = skopeo_json(
-        &skopeo,
-        &[
-            "inspect",
-            "--tls-verify=false",
-            &format!("docker://{repo}@{digest}"),
-        ],
-    );
-    assert_eq!(inspected["Digest"], digest);
-    let by_tag = skopeo_json(
-        &skopeo,
-        &[
-            "inspect",
-            "--tls-verify=false",
-            &format!("docker://{repo}:0.3.1"),
-        ],
-    );
-    assert_eq!(
-        by_tag["Digest"], digest,
-        "the tag points at the pushed digest"
-    );
-
-    // The pushed image as a base from the registry, for another image: pulled through the
-    // registry client, cached by digest, and the push of the new image skips the base's layers.
-    let based = workspace();
-    set_web_base(
-        based.path(),
-        &format!(
-            "{repo}@{digest}\"
-image = \"127.0.0.1:{}/other/web",
-            registry.port
-        ),
-    );
-    let cache = tempfile::tempdir().unwrap();
-    let out = support::command(based.path())
-        .args([
-            "build",
-            "--backend",
-            "oci",
-            "-p",
-            "web",
-            "--push",
-            "--message-format",
-            "json",
-        ])
-        .env("SOURCE_DATE_EPOCH", "1700000000")
-        .env("CARGO_DISTROLESS_CACHE", cache.path())
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", support::stderr(&out));
-    let report: serde_json::Value = serde_json::from_str(support::stdout(&out).trim()).unwrap();
-    let config = skopeo_json(
-        &skopeo,
-        &[
-            "inspect",
-            "--tls-verify=false",
-            "--config",
-            &format!(
-                "docker://127.0.0.1:{}/other/web@{}",
-                registry.port,
-                report["digest"].as_str().unwrap()
-            ),
-        ],
-    );
-    assert_eq!(
-        config["config"]["Labels"]["org.opencontainers.image.base.digest"],
-        digest
-    );
-    assert!(
-        std::fs::read_dir(cache.path().join("blobs/sha256"))
-            .unwrap()
-            .count()
-            >= 3,
-        "the base's manifest, config and layers are cached by digest"
-    );
 }
 
 #[test]
@@ -463,51 +359,6 @@ fn a_multi_platform_image_is_an_index_with_an_aarch64_binary_that_runs_under_qem
 }
 
 #[test]
-fn an_unknown_base_tag_and_an_unreachable_registry_are_clear_errors() {
-    if !Path::new("/usr/bin/docker-registry").exists() {
-        let _ = support::tool("docker-registry");
-        return;
-    }
-    let registry = support::Registry::start();
-    let cases = [
-        (
-            format!("127.0.0.1:{}/nothing/here:1.0", registry.port),
-            "could not read the manifest of `127.0.0.1:",
-            "help: check the repository and tag",
-        ),
-        (
-            format!("127.0.0.1:{}/nothing/here:1.0", support::free_port()),
-            "could not read the manifest of `127.0.0.1:",
-            "is reachable from this machine, or use an `oci-layout:` base",
-        ),
-    ];
-    for (base, message, help) in cases {
-        let dir = workspace();
-        set_web_base(dir.path(), &base);
-        let cache = tempfile::tempdir().unwrap();
-        let out = support::command(dir.path())
-            .args([
-                "build",
-                "--backend",
-                "oci",
-                "-p",
-                "web",
-                "--output",
-                "type=oci,dest=out.tar",
-            ])
-            .env("CARGO_DISTROLESS_CACHE", cache.path())
-            .output()
-            .unwrap();
-        let err = support::stderr(&out);
-        assert_eq!(out.status.code(), Some(3), "{base}: {err}");
-        assert!(err.contains(message) && err.contains(help), "{base}: {err}");
-        assert!(
-            !dir.path().join("out.tar").exists() && !dir.path().join("out.tar.partial").exists()
-        );
-    }
-}
-
-#[test]
 fn a_base_on_disk_cannot_go_into_a_dockerfile() {
     let dir = workspace();
     let out = support::run(dir.path(), &["init"]);
@@ -518,70 +369,6 @@ fn a_base_on_disk_cannot_go_into_a_dockerfile() {
         "{err}"
     );
     assert!(!dir.path().join("Dockerfile").exists());
-}
-
-#[test]
-fn a_registry_that_wants_a_login_refuses_without_one_and_takes_docker_credentials() {
-    if !Path::new("/usr/bin/docker-registry").exists() {
-        let _ = support::tool("docker-registry");
-        return;
-    }
-    let registry = support::Registry::start_with_auth("ci", "s3cret");
-    let dir = workspace();
-    support::replace_in(
-        &dir.path().join("Cargo.toml"),
-        "[workspace.metadata.distroless]\n",
-        &format!(
-            "[workspace.metadata.distroless]\nregistry = \"127.0.0.1:{}/example\"\n",
-            registry.port
-        ),
-    );
-    let docker_config = tempfile::tempdir().unwrap();
-    let push = |config: &Path| {
-        support::command(dir.path())
-            .args([
-                "build",
-                "--backend",
-                "oci",
-                "-p",
-                "web",
-                "--push",
-                "--message-format",
-                "json",
-            ])
-            .env("SOURCE_DATE_EPOCH", "1700000000")
-            .env("DOCKER_CONFIG", config)
-            .output()
-            .unwrap()
-    };
-    // No credentials: refused, and the help says how to log in.
-    let denied = push(docker_config.path());
-    let err = support::stderr(&denied);
-    assert_eq!(denied.status.code(), Some(3), "{err}");
-    assert!(
-        err.contains("help: log in with `docker login 127.0.0.1:"),
-        "{err}"
-    );
-    assert!(!err.contains("s3cret"));
-    // `docker login` writes this; the credentials come from it.
-    let auth = "Y2k6czNjcmV0"; // base64 of `ci:s3cret`
-    std::fs::write(
-        docker_config.path().join("config.json"),
-        format!(
-            r#"{{"auths":{{"127.0.0.1:{}":{{"auth":"{auth}"}}}}}}"#,
-            registry.port
-        ),
-    )
-    .unwrap();
-    let pushed = push(docker_config.path());
-    assert!(pushed.status.success(), "{}", support::stderr(&pushed));
-    let first: serde_json::Value = serde_json::from_str(support::stdout(&pushed).trim()).unwrap();
-    // A push that runs again (after an interruption, or twice) finds every blob there and ends
-    // with the same digest.
-    let again = push(docker_config.path());
-    assert!(again.status.success(), "{}", support::stderr(&again));
-    let second: serde_json::Value = serde_json::from_str(support::stdout(&again).trim()).unwrap();
-    assert_eq!(first["digest"], second["digest"]);
 }
 
 /// A tiny tmpfs, unmounted when dropped (root only; `None` where mounting is not allowed).
