@@ -7,10 +7,15 @@
 //!   (workspace)      (config)                    (plan)   (render)  (files)
 //! ```
 //!
-//! - [`workspace`] reads `cargo metadata` into our own model (members, targets, the resolved graph).
+//! - [`workspace`] reads `cargo metadata` into our own model (members, targets), and asks cargo
+//!   what one `cargo build` links (`workspace::resolve`).
 //! - [`config`] reads and strictly validates `[workspace|package.metadata.distroless]` as layers.
 //! - [`plan`] makes every decision (images, static or cc and why, platforms, tags) as a value.
 //! - [`render`] turns the plan into file contents through embedded minijinja templates.
+//! - [`backend`] executes a plan: `buildx` through [`docker`] and the generated Dockerfile, or
+//!   `oci`, with cargo on the host and the image assembled in-process (no daemon).
+//! - [`linkage`] reads an ELF binary's linkage (static or not, NEEDED, glibc versions) and says
+//!   whether it fits a base; [`image_file`] reads a file out of an image on disk.
 //! - [`files`] is the only writer; [`process`] the only module that spawns; [`shell`] the only
 //!   one that prints.
 
