@@ -61,7 +61,7 @@ pub fn run(args: &BuildArgs) -> Result<i32> {
     check_push_registries(&planned.plan, args)?;
     // Bad input has stopped by now, before anything runs; then `auto` asks the engine (a dry
     // run prints buildx commands and asks nothing).
-    if !args.dry_run {
+    if !args.dry_run && planned.plan.backend.choice.0 == crate::config::BackendChoice::Auto {
         planned.plan.backend = planned.plan.backend.with_engine(&docker::probe());
     }
     if planned.plan.backend.backend == crate::backend::Backend::Oci {
