@@ -246,6 +246,15 @@ pub struct BuildArgs {
     /// Print the docker commands, shell-quoted, and run nothing
     #[arg(long, help_heading = "Build")]
     pub dry_run: bool,
+    /// Make the images from binaries built elsewhere (a `target/` tree: `<triple>/<profile>/<bin>`,
+    /// or `<bin>` for one platform) instead of compiling; implies the oci backend
+    #[arg(
+        long,
+        value_name = "DIR",
+        help_heading = "Build",
+        conflicts_with = "dry_run"
+    )]
+    pub binaries: Option<camino::Utf8PathBuf>,
     /// How to report what was built
     #[arg(long, value_enum, default_value_t = MessageFormat::Human, help_heading = "Display Options")]
     pub message_format: MessageFormat,

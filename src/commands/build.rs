@@ -61,7 +61,15 @@ pub fn run(args: &BuildArgs) -> Result<i32> {
     check_push_registries(&planned.plan, args)?;
     // Bad input has stopped by now, before anything runs; then `auto` asks the engine (a dry
     // run prints buildx commands and asks nothing).
-    if !args.dry_run && planned.plan.backend.choice.0 == crate::config::BackendChoice::Auto {
+    if args.binaries.is_some() {
+        // Prebuilt binaries are assembled in-process: there is nothing for a Dockerfile to do.
+        if planned.plan.backend.choice.0 == crate::config::BackendChoice::Buildx {
+            return Err(Error::input("`--binaries` makes images without compiling, which the buildx backend cannot do")
+                .with_help("drop `--backend buildx` (or `backend = \"buildx\"`): `--binaries` uses the oci backend"));
+        }
+        planned.plan.backend.backend = crate::backend::Backend::Oci;
+        planned.plan.backend.reason = "`--binaries` takes binaries built elsewhere".to_string();
+    } else if !args.dry_run && planned.plan.backend.choice.0 == crate::config::BackendChoice::Auto {
         planned.plan.backend = planned.plan.backend.with_engine(&docker::probe());
     }
     if planned.plan.backend.backend == crate::backend::Backend::Oci {

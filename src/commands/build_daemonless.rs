@@ -61,7 +61,13 @@ pub fn run(args: &BuildArgs, planned: &Planned, shell: &Shell) -> Result<i32> {
             .to_string(),
         revision: commit.map(|c| c.0),
     };
-    let assembled = oci::build(plan, &target_dir, &target, &clock, shell)?;
+    let binaries = match &args.binaries {
+        Some(dir) => oci::Binaries::Prebuilt { dir },
+        None => oci::Binaries::Compile {
+            target_dir: &target_dir,
+        },
+    };
+    let assembled = oci::build(plan, binaries, &target_dir, &target, &clock, shell)?;
     let engine = if target == Target::Load {
         Some(docker::preflight(None, false)?)
     } else {

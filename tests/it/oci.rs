@@ -413,3 +413,70 @@ fn a_full_disk_is_a_clear_error_and_leaves_nothing_half_written() {
         assert!(left.is_empty(), "nothing half-written: {left:?}");
     }
 }
+
+#[test]
+fn prebuilt_binaries_make_the_same_image_and_a_dynamic_one_is_refused() {
+    let dir = workspace();
+    let out = dir.path().join("out");
+    let spec = format!("type=oci,dest={}/{{image}}.tar", out.display());
+    let compiled = build(dir.path(), &["--output", &spec]);
+    // The same binary from a `target/` tree built elsewhere: not compiled again, same image.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let tree = elsewhere.path().join("x86_64-unknown-linux-musl/release");
+    std::fs::create_dir_all(&tree).unwrap();
+    std::fs::copy(
+        dir.path()
+            .join("target/x86_64-unknown-linux-musl/release/web"),
+        tree.join("web"),
+    )
+    .unwrap();
+    let fresh = workspace();
+    let prebuilt = build(
+        fresh.path(),
+        &[
+            "--binaries",
+            elsewhere.path().to_str().unwrap(),
+            "--output",
+            &spec,
+        ],
+    );
+    assert_eq!(prebuilt["digest"], compiled["digest"]);
+    assert!(
+        !fresh
+            .path()
+            .join("target/x86_64-unknown-linux-musl")
+            .exists(),
+        "nothing was compiled"
+    );
+    // A glibc binary where the static one should be: checked against its base, refused.
+    std::fs::copy(env!("CARGO_BIN_EXE_cargo-distroless"), tree.join("web")).unwrap();
+    let refused = try_build(
+        fresh.path(),
+        &[
+            "--binaries",
+            elsewhere.path().to_str().unwrap(),
+            "--output",
+            &spec,
+        ],
+    );
+    let err = support::stderr(&refused);
+    assert_eq!(refused.status.code(), Some(4), "{err}");
+    assert!(
+        err.contains("`web` does not fit its base `builtin:static`"),
+        "{err}"
+    );
+    assert!(err.contains("it is dynamically linked"), "{err}");
+    // Missing binaries say where they were looked for.
+    let empty = tempfile::tempdir().unwrap();
+    let missing = try_build(
+        fresh.path(),
+        &[
+            "--binaries",
+            empty.path().to_str().unwrap(),
+            "--output",
+            &spec,
+        ],
+    );
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(support::stderr(&missing).contains("has no `web` for linux/amd64"));
+}

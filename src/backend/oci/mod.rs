@@ -60,8 +60,18 @@ pub struct Clock {
     pub revision: Option<String>,
 }
 
+/// Where the binaries come from.
+#[derive(Debug, Clone, Copy)]
+pub enum Binaries<'a> {
+    /// cargo on this machine, into the workspace's target directory.
+    Compile { target_dir: &'a Utf8Path },
+    /// Built elsewhere (a `target/` tree, or a flat directory for one platform).
+    Prebuilt { dir: &'a Utf8Path },
+}
+
 pub fn build(
     plan: &Plan,
+    binaries_from: Binaries,
     target_dir: &Utf8Path,
     target: &Target,
     clock: &Clock,
@@ -118,7 +128,18 @@ pub fn build(
             .map(|i| i.runtime_image.clone())
             .unwrap_or_default();
         for gp in &group.platforms {
-            let bins = host::compile(root, target_dir, group, gp, &base, shell)?;
+            let bins = match binaries_from {
+                Binaries::Compile { target_dir } => {
+                    host::compile(root, target_dir, group, gp, &base, shell)?
+                }
+                Binaries::Prebuilt { dir } => prebuilt(
+                    dir,
+                    &group.bins,
+                    gp,
+                    &group.profile_dir,
+                    plan_platforms(plan),
+                )?,
+            };
             binaries.insert((group.name.clone(), gp.platform.clone()), bins);
         }
     }
@@ -256,6 +277,60 @@ pub fn build(
                 .collect(),
             archive,
         });
+    }
+    Ok(out)
+}
+
+/// How many platforms the plan builds for (a flat binaries directory serves only one).
+fn plan_platforms(plan: &Plan) -> usize {
+    plan.images
+        .iter()
+        .flat_map(|i| i.platforms.iter())
+        .collect::<BTreeSet<_>>()
+        .len()
+}
+
+/// Binaries built elsewhere, found as cargo lays them out.
+fn prebuilt(
+    dir: &Utf8Path,
+    bins: &[String],
+    gp: &crate::plan::GroupPlatform,
+    profile_dir: &str,
+    platforms: usize,
+) -> Result<BTreeMap<String, Utf8PathBuf>> {
+    let mut out = BTreeMap::new();
+    for bin in bins {
+        let mut candidates = vec![
+            dir.join(&gp.triple).join(profile_dir).join(bin),
+            dir.join(&gp.triple).join(bin),
+        ];
+        if platforms == 1 {
+            candidates.push(dir.join(bin));
+        }
+        let Some(found) = candidates.iter().find(|p| p.is_file()) else {
+            return Err(Error::input(format!(
+                "`--binaries {dir}` has no `{bin}` for {}",
+                gp.platform
+            ))
+            .with_detail(format!(
+                "  looked for: {}",
+                candidates
+                    .iter()
+                    .map(|c| format!("`{c}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+            .with_help(format!(
+                "build it for `{}` (the image is {}) and put it at one of those paths",
+                gp.triple,
+                if gp.triple.contains("musl") {
+                    "static"
+                } else {
+                    "cc"
+                }
+            )));
+        };
+        out.insert(bin.clone(), found.clone());
     }
     Ok(out)
 }
