@@ -36,6 +36,22 @@ pub enum Command {
     Build(BuildArgs),
     /// Report how a binary (or an image's entrypoint) is linked, and whether it fits a base
     Inspect(InspectArgs),
+    /// Write docker-bake.hcl: one `docker buildx bake` target per image and a group for all
+    Bake(BakeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BakeArgs {
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+    /// Print the bake file to stdout instead of writing it
+    #[arg(long, conflicts_with = "check", help_heading = "Bake Options")]
+    pub print: bool,
+    /// Exit 1 with a diff when docker-bake.hcl differs from what would be generated (for CI)
+    #[arg(long, help_heading = "Bake Options")]
+    pub check: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args, Clone, Copy, Default)]

@@ -20,6 +20,7 @@ fn main() {
         Command::Init(a) => commands::init::run(a),
         Command::Build(a) => commands::build::run(a),
         Command::Inspect(a) => commands::inspect::run(a),
+        Command::Bake(a) => commands::bake::run(a),
     };
     match result {
         Ok(code) => std::process::exit(code),

@@ -1,6 +1,7 @@
 //! Owns orchestration: one function per subcommand, turning CLI values into a pipeline request,
 //! running it, and handing results to the shell. No business logic lives here.
 
+pub mod bake;
 pub mod build;
 pub mod build_daemonless;
 pub mod dockerfile;

@@ -1,6 +1,7 @@
 //! The integration tests, one crate: snapshots of generated files, CLI behaviour and errors, and
 //! (marked `#[ignore]`, run by `tests/run-all.sh`) real-engine builds.
 
+mod bake;
 mod build;
 mod cli;
 mod engine;
