@@ -38,6 +38,22 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Write docker-bake.hcl: one `docker buildx bake` target per image and a group for all
     Bake(BakeArgs),
+    /// Merge per-platform OCI layouts (from `build --backend oci` on several runners) into one
+    /// index per image, and push it under the plan's tags
+    Publish(PublishArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    /// OCI layout directories written by `build --backend oci --output type=oci,dest=DIR,tar=false`
+    #[arg(value_name = "DIR", required = true)]
+    pub layouts: Vec<camino::Utf8PathBuf>,
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+    #[arg(long, value_enum, default_value_t = MessageFormat::Human, help_heading = "Display Options")]
+    pub message_format: MessageFormat,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]

@@ -21,6 +21,7 @@ fn main() {
         Command::Build(a) => commands::build::run(a),
         Command::Inspect(a) => commands::inspect::run(a),
         Command::Bake(a) => commands::bake::run(a),
+        Command::Publish(a) => commands::publish::run(a),
     };
     match result {
         Ok(code) => std::process::exit(code),

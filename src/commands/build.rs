@@ -266,7 +266,7 @@ fn registry_secrets(ws: &workspace::Workspace) -> Result<Vec<String>> {
 
 /// `ghcr.io/acme/web`, `localhost:5000/web` and `docker.io/acme/web` name a registry; a bare
 /// `web` or `acme/web` leaves it to docker's default, which is rarely what a pipeline means.
-fn names_a_registry(repository: &str) -> bool {
+pub(super) fn names_a_registry(repository: &str) -> bool {
     match repository.split_once('/') {
         Some((first, _)) => first.contains('.') || first.contains(':') || first == "localhost",
         None => false,

@@ -8,6 +8,7 @@ pub mod dockerfile;
 pub mod init;
 pub mod inspect;
 pub mod plan;
+pub mod publish;
 
 use crate::cli::{Color, OutputArgs, SelectionArgs};
 use crate::config::Layer;

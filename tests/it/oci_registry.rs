@@ -220,3 +220,110 @@ fn a_registry_that_wants_a_login_refuses_without_one_and_takes_docker_credential
     let second: serde_json::Value = serde_json::from_str(support::stdout(&again).trim()).unwrap();
     assert_eq!(first["digest"], second["digest"]);
 }
+
+#[test]
+fn per_platform_layouts_from_two_runners_are_published_as_one_index() {
+    let Some(skopeo) = support::tool("skopeo") else {
+        return;
+    };
+    if support::tool("cargo-zigbuild").is_none() || !Path::new("/usr/bin/docker-registry").exists()
+    {
+        return;
+    }
+    let registry = support::Registry::start();
+    let dir = workspace();
+    support::replace_in(
+        &dir.path().join("Cargo.toml"),
+        "platforms = [\"linux/amd64\"]",
+        &format!(
+            "platforms = [\"linux/amd64\", \"linux/arm64\"]\nregistry = \"127.0.0.1:{}/example\"",
+            registry.port
+        ),
+    );
+    // Two "runners": one platform each, each its own layout.
+    let out = dir.path().join("out");
+    let mut digests = Vec::new();
+    for platform in ["linux/amd64", "linux/arm64"] {
+        let dest = out.join(platform.replace('/', "-"));
+        let report = build(
+            dir.path(),
+            &[
+                "--platform",
+                platform,
+                "--output",
+                &format!("type=oci,dest={}/{{image}},tar=false", dest.display()),
+            ],
+        );
+        digests.push(report["digest"].as_str().unwrap().to_string());
+    }
+    let amd = out.join("linux-amd64/web");
+    let arm = out.join("linux-arm64/web");
+    // One platform alone is refused: the plan builds two.
+    let partial = support::run(dir.path(), &["publish", amd.to_str().unwrap(), "-p", "web"]);
+    assert_eq!(
+        partial.status.code(),
+        Some(2),
+        "{}",
+        support::stderr(&partial)
+    );
+    assert!(support::stderr(&partial).contains(
+        "is planned for linux/amd64, linux/arm64, but the layouts have only linux/amd64"
+    ));
+    let published = support::run(
+        dir.path(),
+        &[
+            "publish",
+            amd.to_str().unwrap(),
+            arm.to_str().unwrap(),
+            "-p",
+            "web",
+            "--message-format",
+            "json",
+        ],
+    );
+    assert!(
+        published.status.success(),
+        "{}",
+        support::stderr(&published)
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(support::stdout(&published).trim()).unwrap();
+    let repo = format!("127.0.0.1:{}/example/web", registry.port);
+    let raw = skopeo_json(
+        &skopeo,
+        &[
+            "inspect",
+            "--raw",
+            "--tls-verify=false",
+            &format!("docker://{repo}:0.3.1"),
+        ],
+    );
+    let manifests = raw["manifests"].as_array().expect("an index");
+    let listed: Vec<(String, String)> = manifests
+        .iter()
+        .map(|m| {
+            (
+                m["platform"]["architecture"].as_str().unwrap().to_string(),
+                m["digest"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("amd64".to_string(), digests[0].clone()),
+            ("arm64".to_string(), digests[1].clone())
+        ],
+        "each runner's manifest, unchanged, under one index"
+    );
+    let index_digest = skopeo_json(
+        &skopeo,
+        &[
+            "inspect",
+            "--tls-verify=false",
+            &format!("docker://{repo}:latest"),
+        ],
+    );
+    assert!(index_digest["Digest"].is_string());
+    assert!(report["digest"].as_str().unwrap().starts_with("sha256:"));
+}

@@ -11,6 +11,7 @@ pub mod host;
 pub mod image;
 pub mod layer;
 pub mod output;
+pub mod publish;
 pub mod registry;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -202,6 +203,7 @@ pub fn build(
                 let dest = Destination::parse(spec, &image.name, root)?;
                 let path = output::write(
                     &dest,
+                    &image.name,
                     &platform_images,
                     index.as_ref(),
                     &image.tags,
@@ -242,6 +244,7 @@ pub fn build(
                     .join(format!("{}.docker.tar", image.name));
                 output::write(
                     &Destination::Docker { dest: dest.clone() },
+                    &image.name,
                     &platform_images,
                     None,
                     &image.tags,

@@ -64,6 +64,7 @@ impl Destination {
 /// The files of an OCI layout: `oci-layout`, `index.json` (one entry per tag, pointing at the
 /// image's index or manifest), and every blob.
 fn layout_files(
+    name: &str,
     images: &[PlatformImage],
     index: Option<&Blob>,
     tags: &[String],
@@ -94,7 +95,11 @@ fn layout_files(
         .iter()
         .map(|t| {
             let mut d = top.descriptor();
-            d["annotations"] = json!({"org.opencontainers.image.ref.name": t});
+            // The image's name too: `publish` merges layouts built on several machines by it.
+            d["annotations"] = json!({
+                "org.opencontainers.image.ref.name": t,
+                IMAGE_ANNOTATION: name,
+            });
             d
         })
         .collect();
@@ -127,9 +132,13 @@ fn docker_files(image: &PlatformImage, references: &[String]) -> Result<BTreeMap
     Ok(files)
 }
 
+/// The annotation on a layout's `index.json` entries naming the image (the plan's image name).
+pub const IMAGE_ANNOTATION: &str = "dev.cargo-distroless.image";
+
 /// Writes `images` to `dest`, atomically.
 pub fn write(
     dest: &Destination,
+    name: &str,
     images: &[PlatformImage],
     index: Option<&Blob>,
     tags: &[String],
@@ -138,7 +147,7 @@ pub fn write(
 ) -> Result<Utf8PathBuf> {
     match dest {
         Destination::Oci { dest, tar } => {
-            let files = layout_files(images, index, tags)?;
+            let files = layout_files(name, images, index, tags)?;
             if *tar {
                 write_tar(dest, &files, mtime)?;
             } else {

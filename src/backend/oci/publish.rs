@@ -1,0 +1,166 @@
+//! Owns `publish`: the second half of a build/publish split. Each runner builds its platforms
+//! into OCI layouts (`build --backend oci --output type=oci,dest=DIR/{image},tar=false`); one
+//! job then reads all of those layouts, merges the per-platform manifests of each image into one
+//! index, and pushes it under the plan's tags, with the registry client's blob checks. No
+//! machine needs to build every architecture.
+
+use std::collections::BTreeMap;
+
+use camino::{Utf8Path, Utf8PathBuf};
+use serde_json::Value;
+
+use super::blobs::{Blob, Source};
+use super::image::{PlatformImage, index};
+use super::output::IMAGE_ANNOTATION;
+use crate::error::{Error, Result};
+use crate::platform::Platform;
+
+/// One image's platforms, gathered from every layout that has some.
+#[derive(Debug, Default)]
+pub struct Gathered {
+    pub images: BTreeMap<String, Vec<PlatformImage>>,
+}
+
+fn corrupt(path: &Utf8Path, why: impl std::fmt::Display) -> Error {
+    Error::input(format!("`{path}` is not a layout `cargo distroless build` wrote: {why}"))
+        .with_help("pass the directories `build --backend oci --output type=oci,dest=DIR/{image},tar=false` wrote")
+}
+
+fn blob_file(layout: &Utf8Path, digest: &str) -> Utf8PathBuf {
+    layout.join("blobs").join(digest.replacen(':', "/", 1))
+}
+
+fn read_json(layout: &Utf8Path, digest: &str) -> Result<(Value, Vec<u8>)> {
+    let path = blob_file(layout, digest);
+    let bytes =
+        std::fs::read(&path).map_err(|e| corrupt(layout, format!("blob `{digest}`: {e}")))?;
+    if super::layer::sha256(&bytes) != digest {
+        return Err(corrupt(
+            layout,
+            format!("blob `{digest}` does not match its digest"),
+        ));
+    }
+    let value = serde_json::from_slice(&bytes)
+        .map_err(|e| corrupt(layout, format!("blob `{digest}`: {e}")))?;
+    Ok((value, bytes))
+}
+
+fn file_blob(layout: &Utf8Path, d: &Value) -> Result<Blob> {
+    let digest = d["digest"]
+        .as_str()
+        .ok_or_else(|| corrupt(layout, "a descriptor without a digest"))?;
+    let path = blob_file(layout, digest);
+    if !path.is_file() {
+        return Err(corrupt(layout, format!("blob `{digest}` is missing")));
+    }
+    Ok(Blob {
+        media_type: d["mediaType"].as_str().unwrap_or_default().to_string(),
+        digest: digest.to_string(),
+        size: d["size"].as_u64().unwrap_or_default(),
+        source: Source::File(path),
+    })
+}
+
+/// One platform's image out of a layout, by its manifest descriptor.
+fn platform_image(layout: &Utf8Path, d: &Value) -> Result<PlatformImage> {
+    let digest = d["digest"]
+        .as_str()
+        .ok_or_else(|| corrupt(layout, "a descriptor without a digest"))?;
+    let (manifest, bytes) = read_json(layout, digest)?;
+    let config = file_blob(layout, &manifest["config"])?;
+    let (config_json, _) = read_json(layout, &config.digest)?;
+    let arch = config_json["architecture"].as_str().unwrap_or_default();
+    let variant = config_json["variant"].as_str().unwrap_or_default();
+    let platform = crate::platform::PLATFORMS
+        .iter()
+        .find(|p| p.arch == arch && (p.variant == variant || variant.is_empty()))
+        .ok_or_else(|| {
+            corrupt(
+                layout,
+                format!("an image for `{arch}`, which cargo-distroless does not build"),
+            )
+        })?;
+    let layers = manifest["layers"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|l| file_blob(layout, l))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(PlatformImage {
+        platform: Platform::find(platform.name).expect("from the table"),
+        config,
+        layers,
+        manifest: Blob {
+            media_type: manifest["mediaType"]
+                .as_str()
+                .unwrap_or(super::blobs::OCI_MANIFEST)
+                .to_string(),
+            digest: digest.to_string(),
+            size: bytes.len() as u64,
+            source: Source::Memory(std::sync::Arc::new(bytes)),
+        },
+        base_size: 0,
+        app_size: 0,
+    })
+}
+
+/// Reads every layout and gathers each image's platforms; the same platform twice with two
+/// different digests is an error (two runners built different things).
+pub fn gather(layouts: &[Utf8PathBuf]) -> Result<Gathered> {
+    let mut gathered = Gathered::default();
+    for layout in layouts {
+        let index_path = layout.join("index.json");
+        let text = std::fs::read(&index_path)
+            .map_err(|e| corrupt(layout, format!("`index.json`: {e}")))?;
+        let top: Value = serde_json::from_slice(&text)
+            .map_err(|e| corrupt(layout, format!("`index.json`: {e}")))?;
+        // Every tag points at the same thing; one entry per image is enough.
+        let mut seen = std::collections::BTreeSet::new();
+        for entry in top["manifests"].as_array().cloned().unwrap_or_default() {
+            let Some(name) = entry["annotations"][IMAGE_ANNOTATION].as_str() else {
+                return Err(corrupt(
+                    layout,
+                    format!("an entry without the `{IMAGE_ANNOTATION}` annotation"),
+                ));
+            };
+            if !seen.insert((name.to_string(), entry["digest"].to_string())) {
+                continue;
+            }
+            let media = entry["mediaType"].as_str().unwrap_or_default();
+            let mut platforms = Vec::new();
+            if media.contains("index") || media.contains("list") {
+                let digest = entry["digest"].as_str().unwrap_or_default();
+                let (idx, _) = read_json(layout, digest)?;
+                for m in idx["manifests"].as_array().cloned().unwrap_or_default() {
+                    platforms.push(platform_image(layout, &m)?);
+                }
+            } else {
+                platforms.push(platform_image(layout, &entry)?);
+            }
+            let slot = gathered.images.entry(name.to_string()).or_default();
+            for p in platforms {
+                match slot.iter().find(|x| x.platform.name == p.platform.name) {
+                    Some(x) if x.manifest.digest != p.manifest.digest => {
+                        return Err(Error::input(format!(
+                            "image `{name}` for {} comes in two different builds ({} and {})",
+                            p.platform.name, x.manifest.digest, p.manifest.digest
+                        ))
+                        .with_help("publish one layout per platform, from the same commit"));
+                    }
+                    Some(_) => {}
+                    None => slot.push(p),
+                }
+            }
+        }
+    }
+    for images in gathered.images.values_mut() {
+        images.sort_by(|a, b| a.platform.name.cmp(b.platform.name));
+    }
+    Ok(gathered)
+}
+
+/// The index over an image's gathered platforms (none for a single platform).
+pub fn merged_index(images: &[PlatformImage]) -> Option<Blob> {
+    (images.len() > 1).then(|| index(images))
+}
