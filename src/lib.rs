@@ -12,7 +12,7 @@
 //! - [`config`] reads and strictly validates `[workspace|package.metadata.distroless]` as layers.
 //! - [`plan`] makes every decision (images, static or cc and why, platforms, tags) as a value.
 //! - [`render`] turns the plan into file contents through embedded minijinja templates.
-//! - [`backend`] executes a plan: `buildx` through [`docker`] and the generated Dockerfile, or
+//! - [`backend`] executes a plan: `buildx` (the docker CLI and the generated Dockerfile), or
 //!   `oci`, with cargo on the host and the image assembled in-process (no daemon).
 //! - [`linkage`] reads an ELF binary's linkage (static or not, NEEDED, glibc versions) and says
 //!   whether it fits a base; [`image_file`] reads a file out of an image on disk.
@@ -23,7 +23,6 @@ pub mod backend;
 pub mod cli;
 pub mod commands;
 pub mod config;
-pub mod docker;
 pub mod error;
 pub mod files;
 pub mod image_file;

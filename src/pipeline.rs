@@ -45,7 +45,7 @@ pub fn plan_workspace(ws: Workspace, request: &Request) -> Result<Planned> {
         cargo_version: workspace::cargo_version(&ws.root),
         git_sha: workspace::git_sha(&ws.root),
         engine: if request.probe_engine && auto {
-            crate::docker::probe()
+            crate::backend::buildx::probe()
         } else {
             crate::backend::EngineProbe::NotAsked
         },

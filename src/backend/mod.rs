@@ -1,8 +1,9 @@
 //! Owns the choice of backend and what every backend returns. The plan decides what to build;
 //! a backend only executes it: `buildx` drives a Docker engine with the generated Dockerfile
-//! ([`crate::docker`]), `oci` compiles on the host with cargo and assembles the image in-process
+//! ([`buildx`]), `oci` compiles on the host with cargo and assembles the image in-process
 //! ([`oci`]), as ko does for Go.
 
+pub mod buildx;
 pub mod oci;
 
 use serde::Serialize;

@@ -6,8 +6,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use camino::Utf8Path;
 use serde::Serialize;
 
+use crate::backend::buildx::{self as docker, BuildRequest, Output};
 use crate::cli::{BuildArgs, MessageFormat};
-use crate::docker::{self, BuildRequest, Output};
 use crate::error::{Error, Result};
 use crate::plan::ImagePlan;
 use crate::shell::Shell;

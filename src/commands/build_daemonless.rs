@@ -5,9 +5,9 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
+use crate::backend::buildx::{self as docker, Output};
 use crate::backend::oci::{self, Clock, Target};
 use crate::cli::{BuildArgs, MessageFormat};
-use crate::docker::{self, Output};
 use crate::error::{Error, Result};
 use crate::pipeline::Planned;
 use crate::shell::Shell;

@@ -107,7 +107,7 @@ fn read_target(target: &Utf8Path, args: &InspectArgs) -> Result<Target> {
         .map_err(|e| Error::environment(format!("could not make a temporary directory: {e}")))?;
     let archive = Utf8PathBuf::from_path_buf(dir.path().join("image.tar"))
         .map_err(|_| Error::environment("the temporary directory's path is not UTF-8"))?;
-    crate::docker::save_image(target.as_str(), &archive)?;
+    crate::backend::buildx::save_image(target.as_str(), &archive)?;
     from_image(&archive, target.as_str(), args)
 }
 

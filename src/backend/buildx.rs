@@ -1,4 +1,4 @@
-//! Owns the conversation with docker: the preflight probes, what the builder can do, and the
+//! Owns the buildx backend's conversation with docker: the preflight probes, what the builder can do, and the
 //! `docker buildx build` / `docker run` invocations as typed values built from the plan. The
 //! processes themselves run through [`crate::process`]; `CARGO_DISTROLESS_DOCKER` names another
 //! program (a different CLI, or a fake in tests).
