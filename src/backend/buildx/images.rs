@@ -1,0 +1,107 @@
+//! Owns what is asked of images already in the engine: inspect, history, save, load, and running
+//! one (the smoke test's probes).
+
+use camino::Utf8Path;
+
+use super::{docker, quote_output, run_probe};
+use crate::error::{Error, Result};
+use crate::process::{self, Captured};
+
+/// `docker image inspect` of a loaded image: (id, size in bytes, user, repo digests).
+pub fn inspect_image(reference: &str) -> Result<serde_json::Value> {
+    let out = run_probe(&docker().args(["image", "inspect", reference, "--format", "{{json .}}"]))?;
+    if !out.success() {
+        return Err(
+            Error::build(format!("could not inspect image `{reference}`"))
+                .with_detail(quote_output(&out)),
+        );
+    }
+    serde_json::from_str(out.stdout.trim()).map_err(|e| {
+        Error::build(format!(
+            "could not parse `docker image inspect {reference}`: {e}"
+        ))
+    })
+}
+
+/// `docker image save` of a local image into `dest` (a docker archive).
+pub fn save_image(reference: &str, dest: &Utf8Path) -> Result<()> {
+    let out = run_probe(&docker().args(["image", "save", "-o", dest.as_str(), reference]))?;
+    if !out.success() {
+        return Err(Error::input(format!(
+            "`{reference}` is neither a file nor an image in the local engine"
+        ))
+        .with_detail(quote_output(&out))
+        .with_help("pass the path of a binary or an image archive, or an image that `docker image ls` lists"));
+    }
+    Ok(())
+}
+
+/// `docker load -i ARCHIVE`: an image the oci backend assembled, into the engine.
+pub fn load_archive(archive: &Utf8Path) -> Result<()> {
+    let out = run_probe(&docker().args(["load", "-q", "-i", archive.as_str()]))?;
+    if !out.success() {
+        return Err(Error::environment(format!("`docker load` of `{archive}` failed"))
+            .with_detail(quote_output(&out))
+            .with_help("check that the engine answers (`docker info`), or write the image with `--output type=oci,dest=PATH`"));
+    }
+    Ok(())
+}
+
+/// Layers of a loaded image, newest first: (size in bytes, the instruction that made it).
+pub fn history(reference: &str) -> Result<Vec<(u64, String)>> {
+    let out = run_probe(&docker().args([
+        "history",
+        "--no-trunc",
+        "--human=false",
+        "--format",
+        "{{.Size}}\t{{.CreatedBy}}",
+        reference,
+    ]))?;
+    if !out.success() {
+        return Err(
+            Error::build(format!("could not read the history of `{reference}`"))
+                .with_detail(quote_output(&out)),
+        );
+    }
+    Ok(out
+        .stdout
+        .lines()
+        .filter_map(|l| l.split_once('\t'))
+        .map(|(size, by)| (size.trim().parse().unwrap_or(0), by.trim().to_string()))
+        .collect())
+}
+
+/// `docker run --rm --network none --entrypoint <entrypoint> <image> <args>`, captured; `None`
+/// when it ran longer than `timeout` (the container is then removed).
+pub fn run_in_image(
+    reference: &str,
+    entrypoint: &str,
+    args: &[String],
+    timeout: std::time::Duration,
+) -> Result<Option<Captured>> {
+    static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let name = format!(
+        "cargo-distroless-smoke-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    let inv = docker()
+        .args([
+            "run",
+            "--rm",
+            "--name",
+            &name,
+            "--network",
+            "none",
+            "--entrypoint",
+            entrypoint,
+            reference,
+        ])
+        .args(args.iter().cloned());
+    let out = process::capture_with_timeout(&inv, timeout)
+        .map_err(|e| Error::environment(format!("could not run `{}`: {e}", inv.shell_quoted())))?;
+    if out.is_none() {
+        let _ = process::capture(&docker().args(["rm", "-f", &name]));
+    }
+    Ok(out)
+}
