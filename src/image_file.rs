@@ -6,15 +6,16 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 
-use camino::Utf8Path;
+use camino::{Utf8Path, Utf8PathBuf};
 use serde_json::Value;
+use sha2::Digest;
 
 use crate::error::{Error, Result};
 
 /// An image's config and the way to its layers, from whichever format it came in.
 pub struct ImageOnDisk {
     /// Blobs and top-level files by path inside the archive or layout (`blobs/sha256/…`).
-    files: BTreeMap<String, Vec<u8>>,
+    files: ImageFiles,
     pub config: Value,
     /// Layer paths, bottom first.
     layers: Vec<String>,
@@ -23,13 +24,8 @@ pub struct ImageOnDisk {
 impl ImageOnDisk {
     /// Reads a docker-archive or OCI archive (`.tar`), or an OCI layout directory.
     pub fn open(path: &Utf8Path) -> Result<ImageOnDisk> {
-        let files = if path.is_dir() {
-            read_dir(path)?
-        } else {
-            let file = std::fs::File::open(path)
-                .map_err(|e| Error::input(format!("could not open `{path}`: {e}")))?;
-            read_tar(file, path)?
-        };
+        let files = ImageFiles::open(path)
+            .map_err(|e| Error::input(format!("could not read `{path}`: {e}")))?;
         let unreadable = |what: &str| {
             Error::input(format!(
                 "`{path}` is not an image archive I can read: {what}"
@@ -37,12 +33,10 @@ impl ImageOnDisk {
             .with_help("pass `docker image save` output, an OCI archive or an OCI layout directory")
         };
         let json = |name: &str| -> Result<Value> {
-            let bytes = files
-                .get(name)
-                .ok_or_else(|| unreadable(&format!("`{name}` is missing")))?;
-            serde_json::from_slice(bytes).map_err(|e| unreadable(&format!("`{name}`: {e}")))
+            let bytes = files.get(name).map_err(|e| unreadable(&e))?;
+            serde_json::from_slice(&bytes).map_err(|e| unreadable(&format!("`{name}`: {e}")))
         };
-        let (config_path, layers) = if files.contains_key("manifest.json") {
+        let (config_path, layers) = if files.has("manifest.json") {
             let manifest = json("manifest.json")?;
             let first = &manifest[0];
             let config = first["Config"]
@@ -57,7 +51,7 @@ impl ImageOnDisk {
                 })
                 .unwrap_or_default();
             (config.to_string(), layers)
-        } else if files.contains_key("index.json") {
+        } else if files.has("index.json") {
             let mut descriptor = json("index.json")?["manifests"][0].clone();
             // An index of platforms: take the host's architecture when present, else the first.
             loop {
@@ -138,39 +132,25 @@ impl ImageOnDisk {
     pub fn libraries(&self) -> Result<BTreeSet<String>> {
         let mut names = BTreeSet::new();
         for layer in &self.layers {
-            let Some(bytes) = self.files.get(layer) else {
+            let Ok(bytes) = self.files.get(layer) else {
                 continue;
             };
-            let mut archive = tar::Archive::new(layer_reader(bytes));
-            let entries = archive
-                .entries()
-                .map_err(|e| Error::input(format!("could not read layer `{layer}`: {e}")))?;
-            for entry in entries.flatten() {
-                let Ok(path) = entry.path() else { continue };
-                let path = path.to_string_lossy();
-                let path = path.trim_start_matches("./");
-                let in_lib_dir = ["lib/", "lib64/", "usr/lib/", "usr/lib64/", "usr/local/lib/"]
-                    .iter()
-                    .any(|d| path.starts_with(d));
-                if let Some(name) = path.rsplit('/').next()
-                    && in_lib_dir
-                    && name.contains(".so")
-                {
-                    names.insert(name.to_string());
-                }
-            }
+            names.extend(
+                library_names(&bytes)
+                    .map_err(|e| Error::input(format!("could not read layer `{layer}`: {e}")))?,
+            );
         }
         Ok(names)
     }
 
     fn find(&self, wanted: &str) -> Result<Found> {
         for layer in self.layers.iter().rev() {
-            let Some(bytes) = self.files.get(layer) else {
+            let Ok(bytes) = self.files.get(layer) else {
                 return Err(Error::input(format!(
                     "layer `{layer}` is missing from the image"
                 )));
             };
-            let mut archive = tar::Archive::new(layer_reader(bytes));
+            let mut archive = tar::Archive::new(layer_reader(&bytes));
             let entries = archive
                 .entries()
                 .map_err(|e| Error::input(format!("could not read layer `{layer}`: {e}")))?;
@@ -207,7 +187,7 @@ impl ImageOnDisk {
 }
 
 /// A layer blob as a tar stream: gzip-compressed (OCI, registry) or plain (docker save).
-fn layer_reader(bytes: &[u8]) -> Box<dyn Read + '_> {
+pub fn layer_reader(bytes: &[u8]) -> Box<dyn Read + '_> {
     if bytes.starts_with(&[0x1f, 0x8b]) {
         Box::new(flate2::read::GzDecoder::new(bytes))
     } else {
@@ -234,47 +214,107 @@ fn host_arch() -> &'static str {
     }
 }
 
-fn read_tar(file: std::fs::File, path: &Utf8Path) -> Result<BTreeMap<String, Vec<u8>>> {
-    let mut files = BTreeMap::new();
-    let mut archive = tar::Archive::new(file);
-    let bad =
-        |e: std::io::Error| Error::input(format!("could not read `{path}` as a tar archive: {e}"));
-    for entry in archive.entries().map_err(bad)? {
-        let mut entry = entry.map_err(bad)?;
-        if !entry.header().entry_type().is_file() {
-            continue;
-        }
-        let name = entry
-            .path()
-            .map_err(bad)?
-            .to_string_lossy()
-            .trim_start_matches("./")
-            .to_string();
-        let mut bytes = Vec::new();
-        entry.read_to_end(&mut bytes).map_err(bad)?;
-        files.insert(name, bytes);
-    }
-    Ok(files)
+/// The files of an image on disk: a directory (read on demand) or an archive (read once).
+#[derive(Debug)]
+pub enum ImageFiles {
+    Dir(Utf8PathBuf),
+    Archive(BTreeMap<String, Vec<u8>>),
 }
 
-fn read_dir(root: &Utf8Path) -> Result<BTreeMap<String, Vec<u8>>> {
-    let mut files = BTreeMap::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let entries = std::fs::read_dir(&dir)
-            .map_err(|e| Error::input(format!("could not read `{dir}`: {e}")))?;
-        for entry in entries.flatten() {
-            let Ok(path) = camino::Utf8PathBuf::from_path_buf(entry.path()) else {
+impl ImageFiles {
+    /// Opens a directory, or reads a tar archive's regular files into memory.
+    pub fn open(path: &Utf8Path) -> std::result::Result<ImageFiles, String> {
+        if path.is_dir() {
+            return Ok(ImageFiles::Dir(path.to_path_buf()));
+        }
+        let file = std::fs::File::open(path).map_err(|e| format!("could not open it: {e}"))?;
+        let mut files = BTreeMap::new();
+        let mut archive = tar::Archive::new(file);
+        let entries = archive
+            .entries()
+            .map_err(|e| format!("not a tar archive: {e}"))?;
+        for entry in entries {
+            let mut entry = entry.map_err(|e| format!("a broken tar entry: {e}"))?;
+            if !entry.header().entry_type().is_file() {
                 continue;
-            };
-            if path.is_dir() {
-                stack.push(path);
-            } else if let Ok(rel) = path.strip_prefix(root) {
-                let bytes = std::fs::read(&path)
-                    .map_err(|e| Error::input(format!("could not read `{path}`: {e}")))?;
-                files.insert(rel.as_str().to_string(), bytes);
             }
+            let name = entry
+                .path()
+                .map_err(|e| e.to_string())?
+                .to_string_lossy()
+                .trim_start_matches("./")
+                .to_string();
+            let mut data = Vec::new();
+            entry
+                .read_to_end(&mut data)
+                .map_err(|e| format!("a broken tar entry: {e}"))?;
+            files.insert(name, data);
+        }
+        Ok(ImageFiles::Archive(files))
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        match self {
+            ImageFiles::Dir(dir) => dir.join(name).is_file(),
+            ImageFiles::Archive(files) => files.contains_key(name),
         }
     }
-    Ok(files)
+
+    pub fn get(&self, name: &str) -> std::result::Result<Vec<u8>, String> {
+        match self {
+            ImageFiles::Dir(dir) => {
+                std::fs::read(dir.join(name)).map_err(|e| format!("`{name}`: {e}"))
+            }
+            ImageFiles::Archive(files) => files
+                .get(name)
+                .cloned()
+                .ok_or_else(|| format!("`{name}` is missing")),
+        }
+    }
+
+    /// `blobs/<algorithm>/<hex>` of a digest.
+    pub fn blob_name(digest: &str) -> String {
+        format!("blobs/{}", digest.replacen(':', "/", 1))
+    }
+
+    /// A blob's bytes, checked against its digest.
+    pub fn blob(&self, digest: &str) -> std::result::Result<Vec<u8>, String> {
+        let data = self.get(&Self::blob_name(digest))?;
+        let actual = format!("sha256:{:x}", sha2::Sha256::digest(&data));
+        if actual != digest {
+            return Err(format!("blob `{digest}` has digest `{actual}`"));
+        }
+        Ok(data)
+    }
+
+    /// Where a blob's file is, for a directory (an archive's are in memory only).
+    pub fn blob_file(&self, digest: &str) -> Option<Utf8PathBuf> {
+        match self {
+            ImageFiles::Dir(dir) => Some(dir.join(Self::blob_name(digest))),
+            ImageFiles::Archive(_) => None,
+        }
+    }
+}
+
+/// File names of the shared libraries a layer puts in a library directory (`lib/`, `usr/lib/`,
+/// and their per-architecture subdirectories).
+pub fn library_names(layer: &[u8]) -> std::result::Result<BTreeSet<String>, String> {
+    let mut names = BTreeSet::new();
+    let mut archive = tar::Archive::new(layer_reader(layer));
+    let entries = archive.entries().map_err(|e| format!("not a layer: {e}"))?;
+    for entry in entries.flatten() {
+        let Ok(path) = entry.path() else { continue };
+        let path = path.to_string_lossy();
+        let path = path.trim_start_matches("./");
+        let in_lib_dir = ["lib/", "lib64/", "usr/lib/", "usr/lib64/", "usr/local/lib/"]
+            .iter()
+            .any(|d| path.starts_with(d));
+        if let Some(name) = path.rsplit('/').next()
+            && in_lib_dir
+            && name.contains(".so")
+        {
+            names.insert(name.to_string());
+        }
+    }
+    Ok(names)
 }

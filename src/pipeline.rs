@@ -92,11 +92,10 @@ impl<'a> CargoGraphs<'a> {
         // Only crates the table does not know are judged by the rule that reads these facts:
         // `-sys` crates (their `links`) and crates that compile C (C++ sources or not).
         let unknown = |c: &resolve::Crate| {
-            let sys_name = c.name.ends_with("-sys") || c.name.ends_with("_sys");
             let compiles = plan::sys_crates::C_BUILD_DEPS
                 .iter()
                 .any(|d| c.build_deps.contains(*d));
-            !c.local && (sys_name || compiles) && plan::sys_crates::find(&c.name).is_none()
+            !c.local && (c.is_sys_named() || compiles) && plan::sys_crates::find(&c.name).is_none()
         };
         if graph.crates().any(unknown) {
             if self.facts.is_none() {
@@ -155,7 +154,7 @@ fn has_cxx_sources(dir: &camino::Utf8Path) -> bool {
 fn check_dockerfile_bases(plan: &Plan) -> Result<()> {
     for image in &plan.images {
         let base = &image.runtime_image;
-        if base == "builtin:static" || base.starts_with("oci-layout:") {
+        if crate::backend::oci::base::is_daemonless_base(base) {
             return Err(crate::error::Error::input(format!(
                 "image `{}` has `runtime-image = \"{base}\"`, which only the oci backend can build from",
                 image.name

@@ -214,7 +214,7 @@ pub fn run(args: &BuildArgs) -> Result<i32> {
             &engine,
             !args.no_smoke_test,
         )?;
-        report_one(&shell, args, &report)?;
+        report_one(&shell, args.message_format, &report)?;
         built.push(report);
     }
     if args.message_format == MessageFormat::Human {
@@ -224,8 +224,8 @@ pub fn run(args: &BuildArgs) -> Result<i32> {
 }
 
 /// One image's JSON line, as soon as it is built (both backends print the same shape).
-pub(super) fn report_one(shell: &Shell, args: &BuildArgs, report: &BuiltImage) -> Result<()> {
-    if args.message_format == MessageFormat::Json {
+pub(super) fn report_one(shell: &Shell, format: MessageFormat, report: &BuiltImage) -> Result<()> {
+    if format == MessageFormat::Json {
         let line = serde_json::to_string(report).map_err(|e| Error::internal(e.to_string()))?;
         shell.stdout(format!("{line}\n"));
     }

@@ -104,7 +104,7 @@ pub fn run(args: &BuildArgs, planned: &Planned, shell: &Shell) -> Result<i32> {
             )?;
             report.smoke_test = checked.smoke_test;
         }
-        report_one(shell, args, &report)?;
+        report_one(shell, args.message_format, &report)?;
         built.push(report);
     }
     if args.message_format == MessageFormat::Human {

@@ -9,7 +9,7 @@ use crate::cli::{MessageFormat, PublishArgs};
 use crate::error::{Error, Result};
 use crate::pipeline;
 
-use super::build::BuiltImage;
+use super::build::{BuiltImage, report_one};
 
 pub fn run(args: &PublishArgs) -> Result<i32> {
     let shell = super::shell(&args.output);
@@ -90,16 +90,10 @@ pub fn run(args: &PublishArgs) -> Result<i32> {
             metadata_file: String::new(),
             base_digests: Vec::new(),
         };
-        match args.message_format {
-            MessageFormat::Json => {
-                let line =
-                    serde_json::to_string(&report).map_err(|e| Error::internal(e.to_string()))?;
-                shell.stdout(format!("{line}\n"));
-            }
-            MessageFormat::Human => {
-                shell.status("Published", format!("{}@{digest}", image.repository))
-            }
+        if args.message_format == MessageFormat::Human {
+            shell.status("Published", format!("{}@{digest}", image.repository));
         }
+        report_one(&shell, args.message_format, &report)?;
     }
     Ok(0)
 }

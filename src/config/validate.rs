@@ -265,10 +265,9 @@ pub(super) fn validate_layer(layer: &Layer, origin: &Origin) -> Result<()> {
     ] {
         // The oci backend also takes an OCI layout on disk or the built-in static base.
         let daemonless_base = key == "runtime-image"
-            && value.as_deref().is_some_and(|i| {
-                i == "builtin:static"
-                    || i.strip_prefix("oci-layout:").is_some_and(|p| !p.is_empty())
-            });
+            && value
+                .as_deref()
+                .is_some_and(crate::backend::oci::base::is_daemonless_base);
         if let Some(image) = value
             && !daemonless_base
             && (image.parse::<oci_spec::distribution::Reference>().is_err()

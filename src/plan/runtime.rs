@@ -198,7 +198,7 @@ fn judge_unknown(c: &Crate) -> Option<NativeCrate> {
         .iter()
         .find(|p| c.build_deps.contains(**p))
         .copied();
-    let is_sys = c.links.is_some() || c.name.ends_with("-sys") || c.name.ends_with("_sys");
+    let is_sys = c.links.is_some() || c.is_sys_named();
     if c.local || !(is_sys || compiles_c || cxx) {
         return None;
     }
@@ -225,7 +225,7 @@ fn judge_unknown(c: &Crate) -> Option<NativeCrate> {
             }
             .to_string(),
         )
-    } else if c.links.is_some() && (c.name.ends_with("-sys") || c.name.ends_with("_sys")) {
+    } else if c.links.is_some() && c.is_sys_named() {
         (
             SysKind::SystemOnly,
             format!(

@@ -62,6 +62,13 @@ pub struct BuildGraph {
     pub linked: BTreeMap<String, Crate>,
 }
 
+impl Crate {
+    /// Named like a crate that binds a native library (`*-sys`, `*_sys`).
+    pub fn is_sys_named(&self) -> bool {
+        self.name.ends_with("-sys") || self.name.ends_with("_sys")
+    }
+}
+
 impl BuildGraph {
     pub fn crates(&self) -> impl Iterator<Item = &Crate> {
         self.linked.values()

@@ -126,7 +126,9 @@ fn an_unknown_base_tag_and_an_unreachable_registry_are_clear_errors() {
             "help: check the repository and tag",
         ),
         (
-            format!("127.0.0.1:{}/nothing/here:1.0", support::free_port()),
+            // Port 1: nothing listens there. (A "free" port could be taken meanwhile by another
+            // test's registry, which would answer "manifest unknown" instead.)
+            "127.0.0.1:1/nothing/here:1.0".to_string(),
             "could not read the manifest of `127.0.0.1:",
             "is reachable from this machine, or use an `oci-layout:` base",
         ),

@@ -6,9 +6,6 @@
 //!   reached (passwd and group with nonroot 65532, the CA bundle of this machine, `/tmp` 1777).
 //!   Only when named: never a silent fallback.
 
-use std::collections::BTreeMap;
-use std::io::Read;
-
 use camino::{Utf8Path, Utf8PathBuf};
 use serde_json::{Value, json};
 
@@ -19,10 +16,19 @@ use super::image::BaseImage;
 use super::layer::LayerBuilder;
 use super::registry::Registry;
 use crate::error::{Error, Result};
+use crate::image_file::ImageFiles;
 use crate::platform::Platform;
 
 pub const BUILTIN_STATIC: &str = "builtin:static";
 pub const OCI_LAYOUT_PREFIX: &str = "oci-layout:";
+
+/// A `runtime-image` that names a base on disk or built in (the oci backend's alone).
+pub fn is_daemonless_base(runtime_image: &str) -> bool {
+    runtime_image == BUILTIN_STATIC
+        || runtime_image
+            .strip_prefix(OCI_LAYOUT_PREFIX)
+            .is_some_and(|p| !p.is_empty())
+}
 
 /// Where a base comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,7 +131,7 @@ fn from_layout(path: &Utf8Path, name: &str, platform: &'static Platform) -> Resu
         Error::input(format!("`{path}` is not a usable OCI image layout: {why}"))
             .with_help("make one with `skopeo copy docker://IMAGE oci:DIR` (or `oci-archive:FILE`)")
     };
-    let blobs = LayoutBlobs::open(path).map_err(&corrupt)?;
+    let blobs = ImageFiles::open(path).map_err(&corrupt)?;
     let index: Value = serde_json::from_slice(&blobs.get("index.json").map_err(&corrupt)?)
         .map_err(|e| corrupt(format!("`index.json`: {e}")))?;
     let mut candidates: Vec<Value> = index["manifests"].as_array().cloned().unwrap_or_default();
@@ -171,7 +177,7 @@ fn from_layout(path: &Utf8Path, name: &str, platform: &'static Platform) -> Resu
                 .as_str()
                 .unwrap_or(OCI_LAYER_GZIP)
                 .to_string();
-            let source = blobs.source(digest, size).map_err(&corrupt)?;
+            let source = layer_source(&blobs, digest, size).map_err(&corrupt)?;
             layers.push(Blob {
                 media_type,
                 digest: digest.to_string(),
@@ -196,86 +202,25 @@ fn from_layout(path: &Utf8Path, name: &str, platform: &'static Platform) -> Resu
     .with_help("use a layout of a multi-platform base, or drop the platform"))
 }
 
-/// The files of a layout, from a directory or read out of an archive.
-enum LayoutBlobs {
-    Dir(Utf8PathBuf),
-    Archive(BTreeMap<String, Vec<u8>>),
-}
-
-impl LayoutBlobs {
-    fn open(path: &Utf8Path) -> std::result::Result<LayoutBlobs, String> {
-        if path.is_dir() {
-            return Ok(LayoutBlobs::Dir(path.to_path_buf()));
-        }
-        let file = std::fs::File::open(path).map_err(|e| format!("could not open it: {e}"))?;
-        let mut files = BTreeMap::new();
-        let mut archive = tar::Archive::new(file);
-        let entries = archive
-            .entries()
-            .map_err(|e| format!("not a tar archive: {e}"))?;
-        for entry in entries {
-            let mut entry = entry.map_err(|e| format!("a broken tar entry: {e}"))?;
-            if !entry.header().entry_type().is_file() {
-                continue;
+/// Where a layout's layer is: its file in a directory (size checked), or its bytes from an
+/// archive (digest checked).
+fn layer_source(
+    files: &ImageFiles,
+    digest: &str,
+    size: u64,
+) -> std::result::Result<Source, String> {
+    match files.blob_file(digest) {
+        Some(path) => {
+            let len = std::fs::metadata(&path)
+                .map_err(|e| format!("layer `{digest}`: {e}"))?
+                .len();
+            if len != size {
+                return Err(format!(
+                    "layer `{digest}` has {len} bytes, its manifest says {size}"
+                ));
             }
-            let name = entry
-                .path()
-                .map_err(|e| e.to_string())?
-                .to_string_lossy()
-                .trim_start_matches("./")
-                .to_string();
-            let mut data = Vec::new();
-            entry
-                .read_to_end(&mut data)
-                .map_err(|e| format!("a broken tar entry: {e}"))?;
-            files.insert(name, data);
+            Ok(Source::File(path))
         }
-        Ok(LayoutBlobs::Archive(files))
-    }
-
-    fn get(&self, name: &str) -> std::result::Result<Vec<u8>, String> {
-        match self {
-            LayoutBlobs::Dir(dir) => {
-                std::fs::read(dir.join(name)).map_err(|e| format!("`{name}`: {e}"))
-            }
-            LayoutBlobs::Archive(files) => files
-                .get(name)
-                .cloned()
-                .ok_or_else(|| format!("`{name}` is missing")),
-        }
-    }
-
-    fn blob_name(digest: &str) -> String {
-        format!("blobs/{}", digest.replacen(':', "/", 1))
-    }
-
-    fn blob(&self, digest: &str) -> std::result::Result<Vec<u8>, String> {
-        let data = self.get(&Self::blob_name(digest))?;
-        let actual = super::layer::sha256(&data);
-        if actual != digest {
-            return Err(format!("blob `{digest}` has digest `{actual}`"));
-        }
-        Ok(data)
-    }
-
-    fn source(&self, digest: &str, size: u64) -> std::result::Result<Source, String> {
-        match self {
-            LayoutBlobs::Dir(dir) => {
-                let path = dir.join(Self::blob_name(digest));
-                let len = std::fs::metadata(&path)
-                    .map_err(|e| format!("layer `{digest}`: {e}"))?
-                    .len();
-                if len != size {
-                    return Err(format!(
-                        "layer `{digest}` has {len} bytes, its manifest says {size}"
-                    ));
-                }
-                Ok(Source::File(path))
-            }
-            LayoutBlobs::Archive(_) => {
-                let data = self.blob(digest)?;
-                Ok(Source::Memory(std::sync::Arc::new(data)))
-            }
-        }
+        None => Ok(Source::Memory(std::sync::Arc::new(files.blob(digest)?))),
     }
 }

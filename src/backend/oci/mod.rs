@@ -342,24 +342,13 @@ fn prebuilt(
 fn base_library_names(base: &BaseImage) -> Result<BTreeSet<String>> {
     let mut names = BTreeSet::new();
     for layer in &base.layers {
-        let data = layer.bytes()?;
-        let reader: Box<dyn std::io::Read> = if data.starts_with(&[0x1f, 0x8b]) {
-            Box::new(flate2::read::GzDecoder::new(&data[..]))
-        } else {
-            Box::new(&data[..])
-        };
-        let mut archive = tar::Archive::new(reader);
-        let Ok(entries) = archive.entries() else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            if let Ok(path) = entry.path()
-                && let Some(name) = path.file_name().and_then(|n| n.to_str())
-                && name.contains(".so")
-            {
-                names.insert(name.to_string());
-            }
-        }
+        let found = crate::image_file::library_names(&layer.bytes()?).map_err(|e| {
+            Error::input(format!(
+                "layer `{}` of base `{}`: {e}",
+                layer.digest, base.name
+            ))
+        })?;
+        names.extend(found);
     }
     Ok(names)
 }

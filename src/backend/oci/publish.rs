@@ -7,6 +7,8 @@
 use std::collections::BTreeMap;
 
 use camino::{Utf8Path, Utf8PathBuf};
+
+use crate::image_file::ImageFiles;
 use serde_json::Value;
 
 use super::blobs::{Blob, Source};
@@ -26,49 +28,40 @@ fn corrupt(path: &Utf8Path, why: impl std::fmt::Display) -> Error {
         .with_help("pass the directories `build --backend oci --output type=oci,dest=DIR/{image},tar=false` wrote")
 }
 
-fn blob_file(layout: &Utf8Path, digest: &str) -> Utf8PathBuf {
-    layout.join("blobs").join(digest.replacen(':', "/", 1))
-}
-
-fn read_json(layout: &Utf8Path, digest: &str) -> Result<(Value, Vec<u8>)> {
-    let path = blob_file(layout, digest);
-    let bytes =
-        std::fs::read(&path).map_err(|e| corrupt(layout, format!("blob `{digest}`: {e}")))?;
-    if super::layer::sha256(&bytes) != digest {
-        return Err(corrupt(
-            layout,
-            format!("blob `{digest}` does not match its digest"),
-        ));
-    }
+fn read_json(layout: &Utf8Path, files: &ImageFiles, digest: &str) -> Result<(Value, Vec<u8>)> {
+    let bytes = files.blob(digest).map_err(|e| corrupt(layout, e))?;
     let value = serde_json::from_slice(&bytes)
         .map_err(|e| corrupt(layout, format!("blob `{digest}`: {e}")))?;
     Ok((value, bytes))
 }
 
-fn file_blob(layout: &Utf8Path, d: &Value) -> Result<Blob> {
+fn file_blob(layout: &Utf8Path, files: &ImageFiles, d: &Value) -> Result<Blob> {
     let digest = d["digest"]
         .as_str()
         .ok_or_else(|| corrupt(layout, "a descriptor without a digest"))?;
-    let path = blob_file(layout, digest);
-    if !path.is_file() {
-        return Err(corrupt(layout, format!("blob `{digest}` is missing")));
-    }
+    let source = match files.blob_file(digest) {
+        Some(path) if path.is_file() => Source::File(path),
+        Some(_) => return Err(corrupt(layout, format!("blob `{digest}` is missing"))),
+        None => Source::Memory(std::sync::Arc::new(
+            files.blob(digest).map_err(|e| corrupt(layout, e))?,
+        )),
+    };
     Ok(Blob {
         media_type: d["mediaType"].as_str().unwrap_or_default().to_string(),
         digest: digest.to_string(),
         size: d["size"].as_u64().unwrap_or_default(),
-        source: Source::File(path),
+        source,
     })
 }
 
 /// One platform's image out of a layout, by its manifest descriptor.
-fn platform_image(layout: &Utf8Path, d: &Value) -> Result<PlatformImage> {
+fn platform_image(layout: &Utf8Path, files: &ImageFiles, d: &Value) -> Result<PlatformImage> {
     let digest = d["digest"]
         .as_str()
         .ok_or_else(|| corrupt(layout, "a descriptor without a digest"))?;
-    let (manifest, bytes) = read_json(layout, digest)?;
-    let config = file_blob(layout, &manifest["config"])?;
-    let (config_json, _) = read_json(layout, &config.digest)?;
+    let (manifest, bytes) = read_json(layout, files, digest)?;
+    let config = file_blob(layout, files, &manifest["config"])?;
+    let (config_json, _) = read_json(layout, files, &config.digest)?;
     let arch = config_json["architecture"].as_str().unwrap_or_default();
     let variant = config_json["variant"].as_str().unwrap_or_default();
     let platform = crate::platform::PLATFORMS
@@ -85,7 +78,7 @@ fn platform_image(layout: &Utf8Path, d: &Value) -> Result<PlatformImage> {
         .cloned()
         .unwrap_or_default()
         .iter()
-        .map(|l| file_blob(layout, l))
+        .map(|l| file_blob(layout, files, l))
         .collect::<Result<Vec<_>>>()?;
     Ok(PlatformImage {
         platform: Platform::find(platform.name).expect("from the table"),
@@ -110,9 +103,9 @@ fn platform_image(layout: &Utf8Path, d: &Value) -> Result<PlatformImage> {
 pub fn gather(layouts: &[Utf8PathBuf]) -> Result<Gathered> {
     let mut gathered = Gathered::default();
     for layout in layouts {
-        let index_path = layout.join("index.json");
-        let text = std::fs::read(&index_path)
-            .map_err(|e| corrupt(layout, format!("`index.json`: {e}")))?;
+        // A layout directory or an OCI archive of one.
+        let files = ImageFiles::open(layout).map_err(|e| corrupt(layout, e))?;
+        let text = files.get("index.json").map_err(|e| corrupt(layout, e))?;
         let top: Value = serde_json::from_slice(&text)
             .map_err(|e| corrupt(layout, format!("`index.json`: {e}")))?;
         // Every tag points at the same thing; one entry per image is enough.
@@ -131,12 +124,12 @@ pub fn gather(layouts: &[Utf8PathBuf]) -> Result<Gathered> {
             let mut platforms = Vec::new();
             if media.contains("index") || media.contains("list") {
                 let digest = entry["digest"].as_str().unwrap_or_default();
-                let (idx, _) = read_json(layout, digest)?;
+                let (idx, _) = read_json(layout, &files, digest)?;
                 for m in idx["manifests"].as_array().cloned().unwrap_or_default() {
-                    platforms.push(platform_image(layout, &m)?);
+                    platforms.push(platform_image(layout, &files, &m)?);
                 }
             } else {
-                platforms.push(platform_image(layout, &entry)?);
+                platforms.push(platform_image(layout, &files, &entry)?);
             }
             let slot = gathered.images.entry(name.to_string()).or_default();
             for p in platforms {
