@@ -15,6 +15,8 @@ command -v cargo-zigbuild >/dev/null || pip_need+=("ziglang" "cargo-zigbuild")
 if [ ${#pip_need[@]} -gt 0 ]; then
   log "pip install ${pip_need[*]}"
   python3 -m pip install --quiet --disable-pip-version-check "${pip_need[@]}"
+  # Under pyenv, new entry points (cargo-zigbuild, hadolint) need their shims made now.
+  if command -v pyenv >/dev/null; then pyenv rehash; fi
 fi
 
 apt_need=()
