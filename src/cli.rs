@@ -148,6 +148,10 @@ pub struct SelectionArgs {
         help_heading = "Image Options"
     )]
     pub platforms: Vec<String>,
+    /// Registry the images' names start with (e.g. `ghcr.io/acme`), for this run: overrides
+    /// `registry` in config (a CI pipeline passes its service's registry)
+    #[arg(long, value_name = "REGISTRY", help_heading = "Image Options")]
+    pub registry: Option<String>,
     /// Runtime base: static (musl, distroless/static) or cc (glibc, distroless/cc)
     #[arg(long, value_enum, help_heading = "Image Options")]
     pub runtime: Option<RuntimeChoice>,
@@ -185,6 +189,9 @@ pub enum PlanFormat {
     Table,
     /// The whole plan as JSON, for pipelines
     Json,
+    /// The release matrix as JSON: `builds` (image x platform) and `images` (one publish job
+    /// each), in the `{"include": [...]}` shape CI matrices take
+    Matrix,
 }
 
 #[derive(Debug, Args)]
@@ -221,6 +228,15 @@ pub struct InitArgs {
     /// Also add a commented `[workspace|package.metadata.distroless]` table to Cargo.toml
     #[arg(long, help_heading = "Init Options")]
     pub with_config: bool,
+    /// Also write a release pipeline for this CI service (repeatable; `ci = [...]` in config
+    /// does the same, and pipelines written before are kept up to date)
+    #[arg(
+        long,
+        value_enum,
+        value_name = "SERVICE",
+        help_heading = "Init Options"
+    )]
+    pub ci: Vec<crate::config::CiProvider>,
     #[command(flatten)]
     pub output: OutputArgs,
 }

@@ -11,7 +11,8 @@
 //!   what one `cargo build` links (`workspace::resolve`).
 //! - [`config`] reads and strictly validates `[workspace|package.metadata.distroless]` as layers.
 //! - [`plan`] makes every decision (images, static or cc and why, platforms, tags) as a value.
-//! - [`render`] turns the plan into file contents through embedded minijinja templates.
+//! - [`render`] turns the plan into file contents through embedded minijinja templates;
+//!   [`release`] is the release pipelines' model (the CI build matrix) it renders them from.
 //! - [`backend`] executes a plan: `buildx` (the docker CLI and the generated Dockerfile), or
 //!   `oci`, with cargo on the host and the image assembled in-process (no daemon).
 //! - [`linkage`] reads an ELF binary's linkage (static or not, NEEDED, glibc versions) and says
@@ -32,6 +33,7 @@ pub mod pipeline;
 pub mod plan;
 pub mod platform;
 pub mod process;
+pub mod release;
 pub mod render;
 pub mod shell;
 pub mod workspace;

@@ -185,6 +185,7 @@ pub fn generated_files(planned: &Planned, with_config: bool) -> Result<Vec<Gener
         contents: render::dockerignore(&planned.workspace.target_dir, existing.as_deref())?,
         ownership: Ownership::Merged,
     });
+    files.extend(ci_files(planned)?);
     if with_config {
         let manifest = &planned.workspace.root_manifest;
         let text = std::fs::read_to_string(manifest).map_err(|e| {
@@ -196,6 +197,29 @@ pub fn generated_files(planned: &Planned, with_config: bool) -> Result<Vec<Gener
                 display: "Cargo.toml".into(),
                 contents: edited,
                 ownership: Ownership::Merged,
+            });
+        }
+    }
+    Ok(files)
+}
+
+/// The release pipelines: one per service in `ci` (or `--ci`), plus any this tool generated
+/// before (its banner is on the file), so `init --check` keeps checking a pipeline written once
+/// with `init --ci` even when the config does not name it.
+fn ci_files(planned: &Planned) -> Result<Vec<GeneratedFile>> {
+    let root = &planned.workspace.root;
+    let mut files = Vec::new();
+    for provider in crate::release::ALL_PROVIDERS {
+        let display = crate::release::ci_file(provider);
+        let path = root.join(&display);
+        let wanted = planned.plan.release.ci.contains(&provider)
+            || std::fs::read_to_string(&path).is_ok_and(|t| crate::files::is_generated(&t));
+        if wanted {
+            files.push(GeneratedFile {
+                path,
+                display,
+                contents: render::ci_pipeline(&planned.plan, provider)?,
+                ownership: Ownership::Generated,
             });
         }
     }

@@ -137,7 +137,7 @@ pub fn run(args: &BuildArgs) -> Result<i32> {
         for image in &images {
             docker::check_capabilities(engine, image, &output, &cache_to)?;
         }
-        if output == Output::Push
+        if output.pushes()
             && !engine.supports_attestations()
             && images.iter().any(|i| i.provenance || i.sbom)
         {

@@ -7,7 +7,11 @@ use crate::pipeline;
 
 pub fn run(args: &InitArgs) -> Result<i32> {
     let shell = super::shell(&args.output);
-    let planned = pipeline::plan(&super::request(&args.selection))?;
+    let mut request = super::request(&args.selection);
+    if !args.ci.is_empty() {
+        request.cli.ci = Some(args.ci.clone());
+    }
+    let planned = pipeline::plan(&request)?;
     super::show_warnings(&shell, &planned.plan.warnings);
     let generated = pipeline::generated_files(&planned, args.with_config)?;
     if args.check {

@@ -50,6 +50,7 @@ pub fn request(args: &SelectionArgs) -> Request {
         all_features: args.all_features.then_some(true),
         no_default_features: args.no_default_features.then_some(true),
         profile: args.profile.clone(),
+        registry: args.registry.clone(),
         ..Layer::default()
     };
     Request {

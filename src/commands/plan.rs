@@ -18,6 +18,12 @@ pub fn run(args: &PlanArgs) -> Result<i32> {
                 .map_err(|e| Error::internal(format!("could not serialise the plan: {e}")))?;
             shell.stdout(format!("{json}\n"));
         }
+        PlanFormat::Matrix => {
+            // One line: CI services read it into a job output.
+            let json = serde_json::to_string(&crate::release::matrix(&planned.plan))
+                .map_err(|e| Error::internal(format!("could not serialise the matrix: {e}")))?;
+            shell.stdout(format!("{json}\n"));
+        }
         PlanFormat::Table => shell.stdout(table(&planned.plan)),
     }
     Ok(0)

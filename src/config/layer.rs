@@ -27,6 +27,18 @@ pub enum BackendChoice {
     Oci,
 }
 
+/// A CI service `init` writes a release pipeline for.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum CiProvider {
+    /// GitHub Actions: `.github/workflows/distroless.yml`
+    Github,
+    /// GitLab CI: `.gitlab/distroless.yml`, included from `.gitlab-ci.yml`
+    Gitlab,
+}
+
 /// The distroless image variant: which tag of the runtime base, and which user runs the binary.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, clap::ValueEnum,
@@ -122,6 +134,8 @@ pub struct Layer {
     pub smoke_test: Option<SmokeTest>,
     pub size_budget: Option<String>,
     pub backend: Option<BackendChoice>,
+    pub ci: Option<Vec<CiProvider>>,
+    pub ci_sign: Option<bool>,
 }
 
 /// Every key a table may hold, in the order the README documents them.
@@ -158,6 +172,8 @@ pub const KEYS: &[&str] = &[
     "smoke-test",
     "size-budget",
     "backend",
+    "ci",
+    "ci-sign",
 ];
 
 /// Keys that describe the whole Dockerfile, so only the workspace table may set them.
@@ -167,6 +183,8 @@ pub const WORKSPACE_ONLY: &[&str] = &[
     "dockerfile",
     "dockerfile-syntax",
     "backend",
+    "ci",
+    "ci-sign",
 ];
 /// Keys that describe one package's images, so only a package table may set them.
 pub const PACKAGE_ONLY: &[&str] = &["single-image", "entrypoint"];
@@ -308,6 +326,8 @@ impl Layer {
             smoke_test,
             size_budget,
             backend,
+            ci,
+            ci_sign,
         } = self;
         fn pick<T: Clone>(lower: Option<T>, upper: &Option<T>) -> Option<T> {
             upper.clone().or(lower)
@@ -357,6 +377,8 @@ impl Layer {
             smoke_test: pick(smoke_test, &upper.smoke_test),
             size_budget: pick(size_budget, &upper.size_budget),
             backend: pick(backend, &upper.backend),
+            ci: pick(ci, &upper.ci),
+            ci_sign: pick(ci_sign, &upper.ci_sign),
         }
     }
 }
@@ -377,6 +399,7 @@ fn expected_shape(key: &str) -> &'static str {
     match key {
         "runtime" => "one of \"auto\", \"static\", \"cc\"",
         "backend" => "one of \"auto\", \"buildx\", \"oci\"",
+        "ci" => "an array of CI services, e.g. [\"github\"] or [\"gitlab\"]",
         "variant" => "one of \"nonroot\", \"root\", \"debug\", \"debug-nonroot\"",
         "platforms" => "an array of platforms, e.g. [\"linux/amd64\", \"linux/arm64\"]",
         "bins" | "tags" | "features" | "apt-packages" | "args" => "an array of strings",
@@ -449,6 +472,8 @@ mod tests {
             smoke_test: Some(SmokeTest::Enabled(true)),
             size_budget: Some(String::new()),
             backend: Some(BackendChoice::Oci),
+            ci: Some(vec![CiProvider::Github]),
+            ci_sign: Some(true),
         };
         let value = serde_json::to_value(&full).unwrap();
         let mut keys: Vec<&str> = value

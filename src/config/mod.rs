@@ -26,7 +26,9 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::platform::Platform;
 use crate::workspace::Workspace;
-pub use layer::{Asset, BackendChoice, Layer, Origin, Port, RuntimeChoice, SmokeTest, Variant};
+pub use layer::{
+    Asset, BackendChoice, CiProvider, Layer, Origin, Port, RuntimeChoice, SmokeTest, Variant,
+};
 use validate::validate_layer;
 
 /// All layers, parsed and validated.
@@ -87,6 +89,10 @@ pub struct WorkspaceSettings {
     pub cache_to: Vec<String>,
     /// Which backend executes the plan, and the table that said so (`None`: the default).
     pub backend: (BackendChoice, Option<Origin>),
+    /// The CI services `init` writes a release pipeline for (`ci`, plus `--ci`).
+    pub ci: Vec<CiProvider>,
+    /// Sign pushed digests with cosign (keyless) in the generated pipelines.
+    pub ci_sign: bool,
 }
 
 impl Config {
@@ -239,6 +245,14 @@ impl Config {
                 (None, Some(b)) => (b, Some(origin.clone())),
                 (None, None) => (BackendChoice::Auto, None),
             },
+            ci: {
+                let mut ci = ws.ci.clone().unwrap_or_default();
+                ci.extend(self.cli.ci.iter().flatten().copied());
+                ci.sort();
+                ci.dedup();
+                ci
+            },
+            ci_sign: self.cli.ci_sign.or(ws.ci_sign).unwrap_or(false),
         })
     }
 }

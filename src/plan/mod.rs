@@ -72,7 +72,17 @@ pub struct Plan {
     /// `--cache-from` / `--cache-to` specs from the workspace table.
     pub cache_from: Vec<String>,
     pub cache_to: Vec<String>,
+    /// The release pipelines `init` writes, and how (`ci`, `ci-sign`).
+    pub release: ReleaseSettings,
     pub warnings: Vec<String>,
+}
+
+/// What the generated CI pipelines need beyond the images: which services, and whether pushed
+/// digests are signed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ReleaseSettings {
+    pub ci: Vec<crate::config::CiProvider>,
+    pub sign: bool,
 }
 
 /// A private registry's token, passed as `--secret id=<secret_id>,env=<token_env>` and exported
@@ -477,6 +487,10 @@ pub fn plan(
         ssh_git_hosts: ws.ssh_git_hosts.clone(),
         cache_from: ws_settings.cache_from.clone(),
         cache_to: ws_settings.cache_to.clone(),
+        release: ReleaseSettings {
+            ci: ws_settings.ci.clone(),
+            sign: ws_settings.ci_sign,
+        },
         backend: crate::backend::choose(
             ws_settings.backend.0,
             ws_settings.backend.1.as_ref(),

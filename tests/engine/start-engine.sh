@@ -76,13 +76,26 @@ if ! docker info >/dev/null 2>&1 && alive "$state/dockerd.pid"; then
     alive "$state/dockerd.pid" && kill -9 "$(cat "$state/dockerd.pid")" 2>/dev/null || true
   fi
 fi
+# The engine stores images in containerd (dockerd's `containerd-snapshotter` feature): that is what
+# lets the plain docker driver load multi-platform images, export OCI archives and push
+# attestations, so the release path is tested on a real engine. An engine provisioned by an
+# earlier version of this script with the classic store is restarted with it.
+cat >"$state/daemon.json" <<'JSON'
+{ "features": { "containerd-snapshotter": true } }
+JSON
+uses_containerd_store() { docker info --format '{{json .DriverStatus}}' 2>/dev/null | grep -q io.containerd.snapshotter; }
+if docker info >/dev/null 2>&1 && ! uses_containerd_store; then
+  log "the engine runs with the classic image store; restarting it with the containerd store"
+  kill "$(cat "$state/dockerd.pid")" 2>/dev/null || true
+  for _ in $(seq 30); do alive "$state/dockerd.pid" || break; sleep 1; done
+fi
 if ! docker info >/dev/null 2>&1; then
   if alive "$state/exec/containerd/containerd.pid"; then
     kill "$(cat "$state/exec/containerd/containerd.pid")" 2>/dev/null || true
     sleep 2
   fi
   log "starting dockerd on $sock"
-  nohup setsid dockerd --iptables=false --ip6tables=false --bridge=none --storage-driver=overlay2 \
+  nohup setsid dockerd --iptables=false --ip6tables=false --bridge=none --config-file="$state/daemon.json" \
     --data-root="$state/data" --exec-root="$state/exec" --pidfile="$state/dockerd.pid" \
     --host="$DOCKER_HOST" >>"$state/dockerd.log" 2>&1 </dev/null &
   for _ in $(seq 90); do docker info >/dev/null 2>&1 && break; sleep 1; done

@@ -11,6 +11,7 @@ mod init;
 mod inspect;
 mod oci;
 mod oci_registry;
+mod release;
 mod runtime;
 mod snapshots;
 mod support;

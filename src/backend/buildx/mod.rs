@@ -80,6 +80,19 @@ impl Output {
             Output::Spec(_) => "output",
         }
     }
+
+    /// Whether the image goes to a registry: `--push`, or an output spec that pushes
+    /// (`type=registry`, or `type=image,...,push=true` as CI's push-by-digest uses).
+    pub fn pushes(&self) -> bool {
+        match self {
+            Output::Push => true,
+            Output::Load => false,
+            Output::Spec(spec) => spec.split(',').any(|kv| {
+                let kv = kv.trim();
+                kv == "type=registry" || kv == "push=true"
+            }),
+        }
+    }
 }
 
 /// Everything one `docker buildx build` needs beyond the plan.
@@ -136,7 +149,13 @@ pub fn build_invocation(req: &BuildRequest<'_>) -> Invocation {
             inv = inv.arg(format!("--provenance={}", image.provenance));
             inv = inv.arg(format!("--sbom={}", image.sbom));
         }
-        Output::Spec(spec) => inv = inv.arg("--output").arg(spec),
+        Output::Spec(spec) => {
+            inv = inv.arg("--output").arg(spec);
+            if req.output.pushes() {
+                inv = inv.arg(format!("--provenance={}", image.provenance));
+                inv = inv.arg(format!("--sbom={}", image.sbom));
+            }
+        }
     }
     for c in req.cache_from {
         inv = inv.arg("--cache-from").arg(c);
@@ -192,6 +211,14 @@ pub fn run_build(inv: &Invocation, image: &str, dockerfile: &Utf8Path) -> Result
             .map(|h| h.trim_start_matches("help: ").to_string())
             .unwrap_or_default();
         return Err(err.with_help(help));
+    }
+    // BuildKit makes SBOMs by running a scanner image; an engine that cannot pull it fails the
+    // whole build. The way out is the SBOM switch, not the Dockerfile.
+    if tail.contains("buildkit-syft-scanner") {
+        return Err(Error::environment(format!(
+            "building image `{image}` failed: BuildKit could not get its SBOM scanner image `docker/buildkit-syft-scanner`"
+        ))
+        .with_help("make the image pullable (or `docker load` it), or build without the SBOM attestation: `--sbom false` or `sbom = false` in config"));
     }
     let failing: Vec<String> = tail
         .lines()
