@@ -612,6 +612,10 @@ fn push_then_pull_by_digest_and_run() {
             "web",
             "--network",
             "host",
+            // The engine's containerd store attaches attestations; BuildKit's SBOM scanner is an
+            // image this machine cannot pull, so provenance only.
+            "--sbom",
+            "false",
             "--message-format",
             "json",
         ],
@@ -630,6 +634,26 @@ fn push_then_pull_by_digest_and_run() {
     let version = version_of(&by_digest);
     assert_eq!(version.trim(), "web 0.3.1 (x86_64-unknown-linux-musl)");
     if let Some(skopeo) = support::tool("skopeo") {
+        let raw = crate::oci::skopeo_json(
+            &skopeo,
+            &[
+                "inspect",
+                "--raw",
+                "--tls-verify=false",
+                &format!("docker://{repo}:0.3.1"),
+            ],
+        );
+        let kinds: Vec<&str> = raw["manifests"]
+            .as_array()
+            .expect("an index: the image and its provenance")
+            .iter()
+            .map(|m| {
+                m["annotations"]["vnd.docker.reference.type"]
+                    .as_str()
+                    .unwrap_or("image")
+            })
+            .collect();
+        assert_eq!(kinds, ["image", "attestation-manifest"], "{raw:#}");
         for tag in ["0.3.1", "0.3", "latest"] {
             let out = Command::new(&skopeo)
                 .args([

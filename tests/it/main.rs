@@ -7,6 +7,7 @@ mod cli;
 mod engine;
 mod engine_linkage;
 mod engine_oci;
+mod engine_release;
 mod init;
 mod inspect;
 mod oci;

@@ -328,4 +328,16 @@ fn per_platform_layouts_from_two_runners_are_published_as_one_index() {
     );
     assert!(index_digest["Digest"].is_string());
     assert!(report["digest"].as_str().unwrap().starts_with("sha256:"));
+
+    // The split gives the very index a one-shot build of the same commit pushes.
+    let oneshot = build(dir.path(), &["--push"]);
+    assert_eq!(
+        oneshot["digest"], report["digest"],
+        "one-shot {oneshot:#} vs published {report:#}"
+    );
+    assert_eq!(
+        index_digest["Digest"].as_str(),
+        report["digest"].as_str(),
+        "the tags point at it"
+    );
 }
