@@ -38,6 +38,9 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Write docker-bake.hcl: one `docker buildx bake` target per image and a group for all
     Bake(BakeArgs),
+    /// Replace `distroless://<image>` references in Kubernetes or Compose YAML with the pushed
+    /// `repository@sha256:…`, building and pushing first (as `ko resolve` does)
+    Resolve(ResolveArgs),
     /// Merge per-platform OCI layouts (from `build --backend oci` on several runners) into one
     /// index per image, and push it under the plan's tags
     Publish(PublishArgs),
@@ -52,6 +55,34 @@ pub struct PublishArgs {
     pub selection: SelectionArgs,
     #[arg(long, value_enum, default_value_t = MessageFormat::Human, help_heading = "Display Options")]
     pub message_format: MessageFormat,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ResolveArgs {
+    /// YAML file, or directory searched for `*.yaml`/`*.yml` (repeatable; `-` reads stdin)
+    #[arg(
+        short = 'f',
+        long = "filename",
+        value_name = "FILE|DIR",
+        required = true
+    )]
+    pub files: Vec<camino::Utf8PathBuf>,
+    /// Also replace plain references to the plan's images (`image: web`, `image: web:0.3.1`,
+    /// or any of their tags with the registry)
+    #[arg(long)]
+    pub images: bool,
+    /// Do not build: take the digests from a file written by `build --metadata-file`
+    #[arg(long, requires = "metadata", help_heading = "Build")]
+    pub no_build: bool,
+    /// The `build --metadata-file` output to read with `--no-build`
+    #[arg(long, value_name = "FILE", help_heading = "Build")]
+    pub metadata: Option<camino::Utf8PathBuf>,
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+    #[command(flatten)]
+    pub backend: BackendArg,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -303,6 +334,10 @@ pub struct BuildArgs {
         conflicts_with = "dry_run"
     )]
     pub binaries: Option<camino::Utf8PathBuf>,
+    /// Also write what was built (every image's report, as JSON) to this file, for later steps
+    /// such as `resolve --no-build`
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub metadata_file: Option<camino::Utf8PathBuf>,
     /// How to report what was built
     #[arg(long, value_enum, default_value_t = MessageFormat::Human, help_heading = "Display Options")]
     pub message_format: MessageFormat,

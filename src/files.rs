@@ -92,6 +92,11 @@ pub fn write_all(files: &[GeneratedFile], force: bool) -> Result<Vec<(Utf8PathBu
     Ok(done)
 }
 
+/// A report the user asked for (`build --metadata-file`): replaced whole or not at all.
+pub fn write_report(path: &Utf8Path, contents: &str) -> Result<()> {
+    write_atomically(path, contents)
+}
+
 fn write_atomically(path: &Utf8Path, contents: &str) -> Result<()> {
     let fail = |e: std::io::Error| Error::environment(format!("could not write `{path}`: {e}"));
     if let Some(dir) = path.parent() {

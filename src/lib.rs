@@ -35,6 +35,7 @@ pub mod platform;
 pub mod process;
 pub mod release;
 pub mod render;
+pub mod resolve;
 pub mod shell;
 pub mod workspace;
 

@@ -22,6 +22,7 @@ fn main() {
         Command::Inspect(a) => commands::inspect::run(a),
         Command::Bake(a) => commands::bake::run(a),
         Command::Publish(a) => commands::publish::run(a),
+        Command::Resolve(a) => commands::resolve::run(a),
     };
     match result {
         Ok(code) => std::process::exit(code),

@@ -217,10 +217,21 @@ pub fn run(args: &BuildArgs) -> Result<i32> {
         report_one(&shell, args.message_format, &report)?;
         built.push(report);
     }
+    write_metadata(args, &built)?;
     if args.message_format == MessageFormat::Human {
         summary(&shell, &built);
     }
     Ok(0)
+}
+
+/// `--metadata-file`: every image's report, written once all are built (both backends).
+pub(super) fn write_metadata(args: &BuildArgs, built: &[BuiltImage]) -> Result<()> {
+    let Some(path) = &args.metadata_file else {
+        return Ok(());
+    };
+    let text = serde_json::to_string_pretty(&serde_json::json!({ "images": built }))
+        .map_err(|e| Error::internal(e.to_string()))?;
+    crate::files::write_report(path, &format!("{text}\n"))
 }
 
 /// One image's JSON line, as soon as it is built (both backends print the same shape).

@@ -13,7 +13,7 @@ use crate::pipeline::Planned;
 use crate::shell::Shell;
 use crate::workspace;
 
-use super::build::{BuiltImage, inspect_and_check, report_one, summary};
+use super::build::{BuiltImage, inspect_and_check, report_one, summary, write_metadata};
 
 pub fn run(args: &BuildArgs, planned: &Planned, shell: &Shell) -> Result<i32> {
     let plan = &planned.plan;
@@ -107,6 +107,7 @@ pub fn run(args: &BuildArgs, planned: &Planned, shell: &Shell) -> Result<i32> {
         report_one(shell, args.message_format, &report)?;
         built.push(report);
     }
+    write_metadata(args, &built)?;
     if args.message_format == MessageFormat::Human {
         summary(shell, &built);
     }

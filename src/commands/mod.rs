@@ -9,6 +9,7 @@ pub mod init;
 pub mod inspect;
 pub mod plan;
 pub mod publish;
+pub mod resolve;
 
 use crate::cli::{Color, OutputArgs, SelectionArgs};
 use crate::config::Layer;

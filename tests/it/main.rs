@@ -13,6 +13,7 @@ mod inspect;
 mod oci;
 mod oci_registry;
 mod release;
+mod resolve;
 mod runtime;
 mod snapshots;
 mod support;
