@@ -3,6 +3,7 @@
 
 mod bake;
 mod build;
+mod canary;
 mod cli;
 mod engine;
 mod engine_linkage;
