@@ -36,6 +36,7 @@ pub mod process;
 pub mod release;
 pub mod render;
 pub mod resolve;
+pub mod sbom;
 pub mod shell;
 pub mod workspace;
 

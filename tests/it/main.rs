@@ -16,6 +16,7 @@ mod oci_registry;
 mod release;
 mod resolve;
 mod runtime;
+mod sbom;
 mod snapshots;
 mod support;
 mod verify;

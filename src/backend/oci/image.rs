@@ -6,6 +6,7 @@
 
 use serde_json::{Map, Value, json};
 
+use super::attest::Attestation;
 use super::blobs::{
     Blob, DOCKER_CONFIG, DOCKER_LAYER_GZIP, DOCKER_LIST, DOCKER_MANIFEST, OCI_CONFIG, OCI_INDEX,
     OCI_LAYER_GZIP, OCI_MANIFEST,
@@ -38,6 +39,28 @@ pub struct PlatformImage {
     /// Sizes for the report: the base's layers and the application layer (compressed).
     pub base_size: u64,
     pub app_size: u64,
+    /// Its SBOM attestation, listed beside it in the index.
+    pub attestation: Option<Attestation>,
+}
+
+impl PlatformImage {
+    /// Every blob it and its attestation need, manifests last (the order a push must follow).
+    pub fn blobs(&self) -> Vec<&Blob> {
+        let mut out: Vec<&Blob> = self
+            .layers
+            .iter()
+            .chain([&self.config, &self.manifest])
+            .collect();
+        if let Some(a) = &self.attestation {
+            out.extend(a.layers.iter().chain([&a.config, &a.manifest]));
+        }
+        out
+    }
+}
+
+/// An image needs an index when it has several platforms, or attestations to list.
+pub fn needs_index(images: &[PlatformImage]) -> bool {
+    images.len() > 1 || images.iter().any(|i| i.attestation.is_some())
 }
 
 /// Facts of the build that go into the config.
@@ -206,15 +229,17 @@ pub fn assemble(
         config,
         layers,
         manifest: Blob::from_bytes(manifest_type, canonical(&manifest)),
+        attestation: None,
     })
 }
 
 /// The index over several platforms, in the order given (the plan's, which is sorted).
 pub fn index(images: &[PlatformImage]) -> Blob {
+    // Attestation manifests are OCI's: an index that lists them is OCI's too.
     let docker = images
         .iter()
-        .all(|i| i.manifest.media_type == DOCKER_MANIFEST);
-    let manifests: Vec<Value> = images
+        .all(|i| i.manifest.media_type == DOCKER_MANIFEST && i.attestation.is_none());
+    let mut manifests: Vec<Value> = images
         .iter()
         .map(|i| {
             let mut d = i.manifest.descriptor();
@@ -228,6 +253,12 @@ pub fn index(images: &[PlatformImage]) -> Blob {
             d
         })
         .collect();
+    // BuildKit's order: the images, then their attestations.
+    manifests.extend(
+        images
+            .iter()
+            .filter_map(|i| Some(i.attestation.as_ref()?.descriptor(&i.manifest))),
+    );
     let media_type = if docker { DOCKER_LIST } else { OCI_INDEX };
     Blob::from_bytes(
         media_type,

@@ -5,6 +5,7 @@
 //! where the output says ([`output`], [`registry`]). Same plan, same tags and labels, same report
 //! as the buildx backend; no Docker engine involved unless asked to load into one.
 
+pub mod attest;
 pub mod base;
 pub mod blobs;
 pub mod host;
@@ -76,6 +77,7 @@ pub fn build(
     target_dir: &Utf8Path,
     target: &Target,
     clock: &Clock,
+    sboms: &BTreeMap<(String, String), serde_json::Value>,
     shell: &Shell,
 ) -> Result<Vec<Assembled>> {
     let root = &plan.root;
@@ -191,9 +193,27 @@ pub fn build(
                 created: &clock.created,
                 revision: clock.revision.as_deref(),
             };
-            platform_images.push(image::assemble(image, platform, base_image, &app, &stamp)?);
+            let mut assembled = image::assemble(image, platform, base_image, &app, &stamp)?;
+            // A docker archive cannot hold an attestation: a loaded image goes without.
+            if let Some(bom) = sboms.get(&(image.name.clone(), name.clone()))
+                && *target != Target::Load
+            {
+                let subject = format!(
+                    "pkg:docker/{}@{}?platform={}",
+                    image.repository,
+                    image.tags.first().map(String::as_str).unwrap_or("latest"),
+                    name.replace('/', "%2F")
+                );
+                assembled.attestation = Some(attest::sbom(bom, &subject, &assembled.manifest));
+            }
+            platform_images.push(assembled);
         }
-        let index = (platform_images.len() > 1).then(|| image::index(&platform_images));
+        // Several platforms need an index. One platform with an attestation needs one only in a
+        // registry: a layout's tags name the image manifest itself (so tools that take one
+        // manifest per tag, umoci among them, read it) and list the attestation beside it.
+        let index = (platform_images.len() > 1
+            || (*target == Target::Push && image::needs_index(&platform_images)))
+        .then(|| image::index(&platform_images));
         let top = index
             .clone()
             .unwrap_or_else(|| platform_images[0].manifest.clone());

@@ -75,7 +75,7 @@ fn layout_files(
         Ok(())
     };
     for image in images {
-        for b in image.layers.iter().chain([&image.config, &image.manifest]) {
+        for b in image.blobs() {
             put(b)?;
         }
     }
@@ -91,7 +91,7 @@ fn layout_files(
                 .manifest
         }
     };
-    let manifests: Vec<_> = tags
+    let mut manifests: Vec<_> = tags
         .iter()
         .map(|t| {
             let mut d = top.descriptor();
@@ -103,6 +103,17 @@ fn layout_files(
             d
         })
         .collect();
+    // Without an index (one platform), an attestation is listed beside the tags, tied to the
+    // manifest it describes.
+    if index.is_none() {
+        for image in images {
+            if let Some(a) = &image.attestation {
+                let mut d = a.descriptor(&image.manifest);
+                d["annotations"][IMAGE_ANNOTATION] = json!(name);
+                manifests.push(d);
+            }
+        }
+    }
     files.insert(
         "oci-layout".into(),
         br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec(),

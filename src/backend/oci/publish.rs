@@ -11,8 +11,9 @@ use camino::{Utf8Path, Utf8PathBuf};
 use crate::image_file::ImageFiles;
 use serde_json::Value;
 
+use super::attest::{self, Attestation};
 use super::blobs::{Blob, Source};
-use super::image::{PlatformImage, index};
+use super::image::{PlatformImage, index, needs_index};
 use super::output::IMAGE_ANNOTATION;
 use crate::error::{Error, Result};
 use crate::platform::Platform;
@@ -95,6 +96,26 @@ fn platform_image(layout: &Utf8Path, files: &ImageFiles, d: &Value) -> Result<Pl
         },
         base_size: 0,
         app_size: 0,
+        attestation: None,
+    })
+}
+
+/// An attestation manifest out of a layout, by its index entry.
+fn attestation(layout: &Utf8Path, files: &ImageFiles, d: &Value) -> Result<Attestation> {
+    let manifest = file_blob(layout, files, d)?;
+    let (value, _) = read_json(layout, files, &manifest.digest)?;
+    let config = file_blob(layout, files, &value["config"])?;
+    let layers = value["layers"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|l| file_blob(layout, files, l))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Attestation {
+        config,
+        layers,
+        manifest,
     })
 }
 
@@ -102,6 +123,8 @@ fn platform_image(layout: &Utf8Path, files: &ImageFiles, d: &Value) -> Result<Pl
 /// different digests is an error (two runners built different things).
 pub fn gather(layouts: &[Utf8PathBuf]) -> Result<Gathered> {
     let mut gathered = Gathered::default();
+    // Attestations listed beside a single platform's tags: (image, subject digest, attestation).
+    let mut beside = Vec::new();
     for layout in layouts {
         // A layout directory or an OCI archive of one.
         let files = ImageFiles::open(layout).map_err(|e| corrupt(layout, e))?;
@@ -120,13 +143,39 @@ pub fn gather(layouts: &[Utf8PathBuf]) -> Result<Gathered> {
             if !seen.insert((name.to_string(), entry["digest"].to_string())) {
                 continue;
             }
+            if entry["annotations"][attest::REFERENCE_TYPE] == attest::ATTESTATION_MANIFEST {
+                let subject = entry["annotations"][attest::REFERENCE_DIGEST]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
+                beside.push((
+                    name.to_string(),
+                    subject,
+                    attestation(layout, &files, &entry)?,
+                ));
+                continue;
+            }
             let media = entry["mediaType"].as_str().unwrap_or_default();
             let mut platforms = Vec::new();
             if media.contains("index") || media.contains("list") {
                 let digest = entry["digest"].as_str().unwrap_or_default();
                 let (idx, _) = read_json(layout, &files, digest)?;
-                for m in idx["manifests"].as_array().cloned().unwrap_or_default() {
-                    platforms.push(platform_image(layout, &files, &m)?);
+                let entries = idx["manifests"].as_array().cloned().unwrap_or_default();
+                let is_attestation = |m: &Value| {
+                    m["annotations"][attest::REFERENCE_TYPE] == attest::ATTESTATION_MANIFEST
+                };
+                for m in entries.iter().filter(|m| !is_attestation(m)) {
+                    platforms.push(platform_image(layout, &files, m)?);
+                }
+                // Each attestation goes with the image it describes.
+                for m in entries.iter().filter(|m| is_attestation(m)) {
+                    let subject = m["annotations"][attest::REFERENCE_DIGEST].as_str();
+                    if let Some(p) = platforms
+                        .iter_mut()
+                        .find(|p| Some(p.manifest.digest.as_str()) == subject)
+                    {
+                        p.attestation = Some(attestation(layout, &files, m)?);
+                    }
                 }
             } else {
                 platforms.push(platform_image(layout, &files, &entry)?);
@@ -147,13 +196,23 @@ pub fn gather(layouts: &[Utf8PathBuf]) -> Result<Gathered> {
             }
         }
     }
+    for (name, subject, a) in beside {
+        if let Some(p) = gathered
+            .images
+            .get_mut(&name)
+            .and_then(|images| images.iter_mut().find(|p| p.manifest.digest == subject))
+        {
+            p.attestation = Some(a);
+        }
+    }
     for images in gathered.images.values_mut() {
         images.sort_by(|a, b| a.platform.name.cmp(b.platform.name));
     }
     Ok(gathered)
 }
 
-/// The index over an image's gathered platforms (none for a single platform).
+/// The index over an image's gathered platforms (none for a single platform without
+/// attestations).
 pub fn merged_index(images: &[PlatformImage]) -> Option<Blob> {
-    (images.len() > 1).then(|| index(images))
+    needs_index(images).then(|| index(images))
 }

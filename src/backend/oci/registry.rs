@@ -288,7 +288,10 @@ impl Registry {
                     && s.repository() != target.repository()
             });
         for image in images {
-            for blob in image.layers.iter().chain(std::iter::once(&image.config)) {
+            let manifests: Vec<&Blob> = std::iter::once(&image.manifest)
+                .chain(image.attestation.as_ref().map(|a| &a.manifest))
+                .collect();
+            for blob in image.blobs().into_iter().filter(|b| !manifests.contains(b)) {
                 let exists = self
                     .runtime
                     .block_on(client.blob_exists(&target, &blob.digest))
@@ -316,7 +319,9 @@ impl Registry {
                         )
                     })?;
             }
-            self.put_manifest(&client, &target, &image.manifest, &image.manifest.digest)?;
+            for manifest in manifests {
+                self.put_manifest(&client, &target, manifest, &manifest.digest)?;
+            }
         }
         let top = match index {
             Some(index) => {
