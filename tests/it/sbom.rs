@@ -112,6 +112,40 @@ fn each_platform_gets_a_cyclonedx_attestation_with_checksums_and_licenses() {
         "the statement is about the image it is listed with"
     );
     let bom = &statement["predicate"];
+
+    // Beside it, as BuildKit does, SLSA provenance: what was built from what.
+    let layer = &att_manifest["layers"][1];
+    assert_eq!(
+        layer["annotations"]["in-toto.io/predicate-type"],
+        "https://slsa.dev/provenance/v1"
+    );
+    let provenance = read_json(&out, layer["digest"].as_str().unwrap());
+    assert_eq!(provenance["subject"], statement["subject"]);
+    let definition = &provenance["predicate"]["buildDefinition"];
+    assert_eq!(definition["externalParameters"]["platform"], "linux/amd64");
+    assert!(
+        definition["externalParameters"]["cargo"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("--locked"))
+    );
+    let lock_sum = {
+        use sha2::Digest;
+        format!(
+            "{:x}",
+            sha2::Sha256::digest(std::fs::read(dir.path().join("Cargo.lock")).unwrap())
+        )
+    };
+    let deps = definition["resolvedDependencies"].as_array().unwrap();
+    assert!(
+        deps.iter()
+            .any(|d| d["uri"] == "Cargo.lock" && d["digest"]["sha256"] == lock_sum.as_str()),
+        "{deps:#?}"
+    );
+    assert!(
+        deps.iter().any(|d| d["uri"] == "pkg:docker/builtin:static"),
+        "{deps:#?}"
+    );
     validate(bom);
     assert_eq!(bom["metadata"]["component"]["name"], "web");
     assert_eq!(bom["metadata"]["component"]["version"], "0.3.1");

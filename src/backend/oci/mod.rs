@@ -146,6 +146,10 @@ pub fn build(
             binaries.insert((group.name.clone(), gp.platform.clone()), bins);
         }
     }
+    // The lock file's digest goes into each image's provenance (cargo built with `--locked`).
+    let lock_sha256 = std::fs::read(root.join("Cargo.lock"))
+        .ok()
+        .map(|bytes| format!("{:x}", <sha2::Sha256 as sha2::Digest>::digest(&bytes)));
     // 3. Assemble each image for each platform, and send it where it goes.
     let mut out = Vec::new();
     for image in &plan.images {
@@ -195,16 +199,38 @@ pub fn build(
             };
             let mut assembled = image::assemble(image, platform, base_image, &app, &stamp)?;
             // A docker archive cannot hold an attestation: a loaded image goes without.
-            if let Some(bom) = sboms.get(&(image.name.clone(), name.clone()))
-                && *target != Target::Load
-            {
-                let subject = format!(
-                    "pkg:docker/{}@{}?platform={}",
-                    image.repository,
-                    image.tags.first().map(String::as_str).unwrap_or("latest"),
-                    name.replace('/', "%2F")
-                );
-                assembled.attestation = Some(attest::sbom(bom, &subject, &assembled.manifest));
+            if *target != Target::Load {
+                let mut statements = Vec::new();
+                if let Some(bom) = sboms.get(&(image.name.clone(), name.clone())) {
+                    statements.push(attest::Statement {
+                        predicate_type: attest::CYCLONEDX_PREDICATE,
+                        predicate: bom.clone(),
+                    });
+                }
+                if image.provenance {
+                    let group = plan.groups.iter().find(|g| g.name == image.group);
+                    statements.push(attest::provenance(&attest::BuildFacts {
+                        platform: name,
+                        cargo_args: group.map(|g| g.cargo_args.as_slice()).unwrap_or_default(),
+                        revision: clock.revision.as_deref(),
+                        base: (&image.runtime_image, base_image.digest.as_deref()),
+                        lock_sha256: lock_sha256.as_deref(),
+                        started: &clock.created,
+                    }));
+                }
+                if !statements.is_empty() {
+                    let subject = format!(
+                        "pkg:docker/{}@{}?platform={}",
+                        image.repository,
+                        image.tags.first().map(String::as_str).unwrap_or("latest"),
+                        name.replace('/', "%2F")
+                    );
+                    assembled.attestation = Some(attest::attestation(
+                        &statements,
+                        &subject,
+                        &assembled.manifest,
+                    ));
+                }
             }
             platform_images.push(assembled);
         }
