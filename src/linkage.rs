@@ -41,6 +41,8 @@ pub struct Linkage {
     pub libc: Libc,
     /// No `.symtab` and no debug sections.
     pub stripped: bool,
+    /// Built with `cargo auditable`: a `.dep-v0` section lists its crates for scanners.
+    pub auditable: bool,
     pub size: u64,
 }
 
@@ -185,6 +187,7 @@ fn read_elf<H: FileHeader<Endian = Endianness>>(
         None if needed.iter().any(|n| n.starts_with("libc.musl")) => Libc::Musl,
         None => Libc::Unknown,
     };
+    let auditable = file.section_by_name(".dep-v0").is_some();
     let stripped = file.section_by_name(".symtab").is_none()
         && !file
             .sections()
@@ -198,6 +201,7 @@ fn read_elf<H: FileHeader<Endian = Endianness>>(
         glibcxx,
         libc,
         stripped,
+        auditable,
         size: data.len() as u64,
     })
 }

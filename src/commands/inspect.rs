@@ -195,6 +195,14 @@ fn human(r: &Report) -> String {
                 "no".into()
             },
         ),
+        (
+            "auditable",
+            if l.auditable {
+                "yes (a `.dep-v0` dependency list)".into()
+            } else {
+                "no".into()
+            },
+        ),
         ("size", format!("{} bytes", l.size)),
     ];
     if let Some(base) = &r.base {

@@ -50,3 +50,7 @@ pub fn layer() -> Layer {
         ..Layer::default()
     }
 }
+
+/// The cargo-auditable the builder installs for `auditable = true` (pinned: the Dockerfile's
+/// bytes, and so its cache, must not change with crates.io).
+pub const CARGO_AUDITABLE_VERSION: &str = "0.7.7";

@@ -136,6 +136,7 @@ pub struct Layer {
     pub backend: Option<BackendChoice>,
     pub ci: Option<Vec<CiProvider>>,
     pub ci_sign: Option<bool>,
+    pub auditable: Option<bool>,
 }
 
 /// Every key a table may hold, in the order the README documents them.
@@ -174,6 +175,7 @@ pub const KEYS: &[&str] = &[
     "backend",
     "ci",
     "ci-sign",
+    "auditable",
 ];
 
 /// Keys that describe the whole Dockerfile, so only the workspace table may set them.
@@ -185,6 +187,7 @@ pub const WORKSPACE_ONLY: &[&str] = &[
     "backend",
     "ci",
     "ci-sign",
+    "auditable",
 ];
 /// Keys that describe one package's images, so only a package table may set them.
 pub const PACKAGE_ONLY: &[&str] = &["single-image", "entrypoint"];
@@ -328,6 +331,7 @@ impl Layer {
             backend,
             ci,
             ci_sign,
+            auditable,
         } = self;
         fn pick<T: Clone>(lower: Option<T>, upper: &Option<T>) -> Option<T> {
             upper.clone().or(lower)
@@ -379,6 +383,7 @@ impl Layer {
             backend: pick(backend, &upper.backend),
             ci: pick(ci, &upper.ci),
             ci_sign: pick(ci_sign, &upper.ci_sign),
+            auditable: pick(auditable, &upper.auditable),
         }
     }
 }
@@ -474,6 +479,7 @@ mod tests {
             backend: Some(BackendChoice::Oci),
             ci: Some(vec![CiProvider::Github]),
             ci_sign: Some(true),
+            auditable: Some(true),
         };
         let value = serde_json::to_value(&full).unwrap();
         let mut keys: Vec<&str> = value

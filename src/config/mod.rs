@@ -93,6 +93,8 @@ pub struct WorkspaceSettings {
     pub ci: Vec<CiProvider>,
     /// Sign pushed digests with cosign (keyless) in the generated pipelines.
     pub ci_sign: bool,
+    /// Build with `cargo auditable`, so the binaries carry their dependency list.
+    pub auditable: bool,
 }
 
 impl Config {
@@ -253,6 +255,7 @@ impl Config {
                 ci
             },
             ci_sign: self.cli.ci_sign.or(ws.ci_sign).unwrap_or(false),
+            auditable: self.cli.auditable.or(ws.auditable).unwrap_or(false),
         })
     }
 }

@@ -105,6 +105,9 @@ pub struct RustPlan {
     pub reason: String,
     /// A toolchain file the builder must honour (copied in before `rustup` runs).
     pub toolchain_file: Option<Utf8PathBuf>,
+    /// `cargo auditable build`: each binary carries its dependency list (a `.dep-v0` section)
+    /// for scanners to read.
+    pub auditable: bool,
 }
 
 /// Binaries compiled by one `cargo build`: same runtime, profile and features.

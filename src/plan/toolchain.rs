@@ -160,6 +160,7 @@ pub(super) fn rust_plan(
             builder_image: image.clone(),
             reason: format!("`builder-image` in `{}` of `Cargo.toml`", origin.table()),
             toolchain_file,
+            auditable: settings.auditable,
         });
     } else if let Some((v, _)) = &settings.rust_version {
         (
@@ -202,6 +203,7 @@ pub(super) fn rust_plan(
         version: Some(version),
         reason,
         toolchain_file,
+        auditable: settings.auditable,
     })
 }
 

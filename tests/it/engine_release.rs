@@ -201,3 +201,51 @@ fn the_workflows_scripts_push_a_two_platform_index_with_attestations_under_the_v
         .args(["image", "rm", "-f", &by_digest])
         .output();
 }
+
+#[test]
+#[ignore = "needs a Docker engine with buildx: run tests/run-all.sh"]
+fn an_auditable_dockerfile_build_puts_the_dependency_list_in_the_binary() {
+    let _guard = engine_lock();
+    let dir = support::fixture("example-workspace");
+    support::replace_in(
+        &dir.path().join("Cargo.toml"),
+        "[workspace.metadata.distroless]\n",
+        "[workspace.metadata.distroless]\nauditable = true\n",
+    );
+    let out = support::run(dir.path(), &["init"]);
+    assert!(out.status.success(), "{}", support::stderr(&out));
+    support::hadolint(&dir.path().join("Dockerfile"));
+    let dockerfile = std::fs::read_to_string(dir.path().join("Dockerfile")).unwrap();
+    assert!(dockerfile.contains("cargo install --locked cargo-auditable --version 0.7.7"));
+    assert_eq!(
+        dockerfile.matches("cargo auditable build").count(),
+        4,
+        "cook and build, for each of the static and cc groups"
+    );
+    let out = support::run(
+        dir.path(),
+        &[
+            "build",
+            "-p",
+            "web",
+            "--backend",
+            "buildx",
+            "--network",
+            "host",
+            "--load",
+        ],
+    );
+    assert!(out.status.success(), "{}", support::stderr(&out));
+    let inspected = support::run(
+        dir.path(),
+        &["inspect", "web:0.3.1", "--message-format", "json"],
+    );
+    assert!(
+        inspected.status.success(),
+        "{}",
+        support::stderr(&inspected)
+    );
+    let report: serde_json::Value = serde_json::from_str(&support::stdout(&inspected)).unwrap();
+    assert_eq!(report["auditable"], true, "{report:#}");
+    assert_eq!(report["is_static"], true);
+}

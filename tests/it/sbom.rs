@@ -227,3 +227,49 @@ fn each_platform_gets_a_cyclonedx_attestation_with_checksums_and_licenses() {
         "without the SBOM the tags name the very image manifest the SBOM described"
     );
 }
+
+#[test]
+fn auditable_builds_carry_their_dependency_list_in_the_binary() {
+    if support::tool("cargo-auditable").is_none() {
+        return;
+    }
+    let dir = workspace();
+    let inspect = |layout: &Path| -> serde_json::Value {
+        let out = support::run(
+            dir.path(),
+            &[
+                "inspect",
+                layout.to_str().unwrap(),
+                "--message-format",
+                "json",
+            ],
+        );
+        assert!(out.status.success(), "{}", support::stderr(&out));
+        serde_json::from_str(&support::stdout(&out)).unwrap()
+    };
+    let plain = dir.path().join("plain");
+    build(
+        dir.path(),
+        &[
+            "--output",
+            &format!("type=oci,dest={},tar=false", plain.display()),
+        ],
+    );
+    assert_eq!(inspect(&plain)["auditable"], false);
+    support::replace_in(
+        &dir.path().join("Cargo.toml"),
+        "[workspace.metadata.distroless]\n",
+        "[workspace.metadata.distroless]\nauditable = true\n",
+    );
+    let audited = dir.path().join("audited");
+    build(
+        dir.path(),
+        &[
+            "--output",
+            &format!("type=oci,dest={},tar=false", audited.display()),
+        ],
+    );
+    let report = inspect(&audited);
+    assert_eq!(report["auditable"], true, "{report:#}");
+    assert_eq!(report["is_static"], true, "still static");
+}

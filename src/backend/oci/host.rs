@@ -98,6 +98,7 @@ pub fn compile(
     group: &BuildGroup,
     gp: &GroupPlatform,
     base: &str,
+    auditable: bool,
     shell: &Shell,
 ) -> Result<BTreeMap<String, Utf8PathBuf>> {
     let cross = gp.arch != host_arch();
@@ -134,6 +135,26 @@ pub fn compile(
         _ => gp.triple.clone(),
     };
     let mut inv = Invocation::new(cargo());
+    if auditable {
+        // `cargo auditable <cmd>` runs `cargo <cmd>` with itself as the rustc wrapper, so it
+        // works for zigbuild as for build.
+        if !process::capture(
+            &Invocation::new(cargo())
+                .args(["auditable", "--version"])
+                .cwd(root),
+        )
+        .is_ok_and(|o| o.success())
+        {
+            return Err(Error::environment(
+                "`auditable = true` needs `cargo auditable`, and it is not installed",
+            )
+            .with_help(format!(
+                "install it with `cargo install --locked cargo-auditable --version {}`",
+                crate::config::defaults::CARGO_AUDITABLE_VERSION
+            )));
+        }
+        inv = inv.arg("auditable");
+    }
     inv = if use_zig {
         inv.arg("zigbuild")
     } else {

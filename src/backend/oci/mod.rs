@@ -132,9 +132,15 @@ pub fn build(
             .unwrap_or_default();
         for gp in &group.platforms {
             let bins = match binaries_from {
-                Binaries::Compile { target_dir } => {
-                    host::compile(root, target_dir, group, gp, &base, shell)?
-                }
+                Binaries::Compile { target_dir } => host::compile(
+                    root,
+                    target_dir,
+                    group,
+                    gp,
+                    &base,
+                    plan.rust.auditable,
+                    shell,
+                )?,
                 Binaries::Prebuilt { dir } => prebuilt(
                     dir,
                     &group.bins,
