@@ -13,7 +13,10 @@
 # Why not Debian 12's docker.io: it is 20.10, whose BuildKit is too old for cache mounts keyed
 # per platform. Debian 13's docker.io/containerd/buildx run fine on Debian 12 when extracted with
 # `dpkg -x`, except runc (it needs glibc 2.38), which comes from Debian 12 itself.
-# This sandbox has no bridge and no iptables: builds use `--network host`, runs `--network none`.
+# Networking: the default bridge (with iptables NAT) where the machine allows one, so a plain
+# `docker buildx build` or `bake` of a generated Dockerfile reaches the package registries; where
+# it does not, the engine runs without one and the tests' builds use `--network host` (they pass
+# it either way; runs use `--network none`).
 set -euo pipefail
 
 log() { printf 'engine: %s\n' "$*" >&2; }
@@ -94,13 +97,22 @@ if ! docker info >/dev/null 2>&1; then
     kill "$(cat "$state/exec/containerd/containerd.pid")" 2>/dev/null || true
     sleep 2
   fi
+  start_dockerd() {
+    nohup setsid dockerd "$@" --config-file="$state/daemon.json" \
+      --data-root="$state/data" --exec-root="$state/exec" --pidfile="$state/dockerd.pid" \
+      --host="$DOCKER_HOST" >>"$state/dockerd.log" 2>&1 </dev/null &
+    for _ in $(seq 60); do docker info >/dev/null 2>&1 && return 0; sleep 1; done
+    return 1
+  }
   log "starting dockerd on $sock"
-  nohup setsid dockerd --iptables=false --ip6tables=false --bridge=none --config-file="$state/daemon.json" \
-    --data-root="$state/data" --exec-root="$state/exec" --pidfile="$state/dockerd.pid" \
-    --host="$DOCKER_HOST" >>"$state/dockerd.log" 2>&1 </dev/null &
-  for _ in $(seq 90); do docker info >/dev/null 2>&1 && break; sleep 1; done
+  if ! start_dockerd; then
+    log "dockerd did not start with a bridge network; starting it without one (builds need --network host)"
+    kill "$(cat "$state/dockerd.pid" 2>/dev/null)" 2>/dev/null || true
+    sleep 2
+    start_dockerd --iptables=false --ip6tables=false --bridge=none || true
+  fi
   if ! docker info >/dev/null 2>&1; then
-    log "dockerd did not answer within 90 s; the end of its log:"
+    log "dockerd did not answer within 60 s; the end of its log:"
     tail -n 30 "$state/dockerd.log" | tr -d '\000' >&2
     exit 3
   fi

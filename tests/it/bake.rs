@@ -52,4 +52,28 @@ fn buildx_bake_reads_the_file() {
     );
     assert_eq!(printed["target"]["web"]["target"], "web");
     assert_eq!(printed["target"]["web"]["tags"][0], "web:0.3.1");
+
+    // And it builds: `docker buildx bake web` on the engine, as a bake-based CI action would run
+    // it (its own network: the engine's default bridge), then the image runs.
+    let _guard = crate::engine::engine_lock();
+    let out = std::process::Command::new("docker")
+        .args([
+            "buildx",
+            "bake",
+            "--load",
+            "--set",
+            "web.tags=bake-test/web:0.3.1",
+            "web",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", support::stderr(&out));
+    assert_eq!(
+        crate::engine::version_of("bake-test/web:0.3.1").trim(),
+        "web 0.3.1 (x86_64-unknown-linux-musl)"
+    );
+    let _ = std::process::Command::new("docker")
+        .args(["image", "rm", "-f", "bake-test/web:0.3.1"])
+        .output();
 }
