@@ -53,18 +53,14 @@ fn buildx_bake_reads_the_file() {
     assert_eq!(printed["target"]["web"]["target"], "web");
     assert_eq!(printed["target"]["web"]["tags"][0], "web:0.3.1");
 
-    // And it builds: `docker buildx bake web` on the engine, as a bake-based CI action would run
-    // it (its own network: the engine's default bridge), then the image runs.
+    // And it builds: `docker buildx bake` of the default group on the engine, as a bake-based CI
+    // action would run it (its own network: the engine's default bridge); each image runs.
     let _guard = crate::engine::engine_lock();
     let out = std::process::Command::new("docker")
-        .args([
-            "buildx",
-            "bake",
-            "--load",
-            "--set",
-            "web.tags=bake-test/web:0.3.1",
-            "web",
-        ])
+        .args(["buildx", "bake", "--load"])
+        .args(["--set", "web.tags=bake-test/web:0.3.1"])
+        .args(["--set", "tls-probe.tags=bake-test/tls-probe:0.3.1"])
+        .args(["--set", "example-tools.tags=bake-test/example-tools:0.3.1"])
         .current_dir(dir.path())
         .output()
         .unwrap();
@@ -73,6 +69,16 @@ fn buildx_bake_reads_the_file() {
         crate::engine::version_of("bake-test/web:0.3.1").trim(),
         "web 0.3.1 (x86_64-unknown-linux-musl)"
     );
+    for image in ["tls-probe", "example-tools"] {
+        let reference = format!("bake-test/{image}:0.3.1");
+        assert!(
+            !crate::engine::version_of(&reference).trim().is_empty(),
+            "{image}"
+        );
+        let _ = std::process::Command::new("docker")
+            .args(["image", "rm", "-f", &reference])
+            .output();
+    }
     let _ = std::process::Command::new("docker")
         .args(["image", "rm", "-f", "bake-test/web:0.3.1"])
         .output();
