@@ -186,6 +186,10 @@ pub struct SelectionArgs {
     /// Runtime base: static (musl, distroless/static) or cc (glibc, distroless/cc)
     #[arg(long, value_enum, help_heading = "Image Options")]
     pub runtime: Option<RuntimeChoice>,
+    /// What runs as PID 1: `tini` puts a static init in front of the entrypoint (signals
+    /// forwarded, zombies reaped)
+    #[arg(long, value_enum, value_name = "INIT", help_heading = "Image Options")]
+    pub init: Option<crate::config::InitChoice>,
     /// Distroless variant of the runtime base
     #[arg(long, value_enum, help_heading = "Image Options")]
     pub variant: Option<Variant>,

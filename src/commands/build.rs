@@ -33,6 +33,8 @@ pub struct BuiltImage {
     pub binary_size: Option<u64>,
     pub base_size: Option<u64>,
     pub smoke_test: String,
+    /// How the image stops on SIGTERM (`docker stop`), measured after the smoke test.
+    pub stop: String,
     pub metadata_file: String,
     /// The base's manifest digest per platform, when the backend resolved it (the oci backend
     /// does; buildx resolves bases inside BuildKit and reports none).
@@ -312,6 +314,7 @@ pub(super) fn inspect_and_check(
         binary_size: None,
         base_size: None,
         smoke_test: "not run (image not loaded)".to_string(),
+        stop: "not measured".to_string(),
         metadata_file: metadata_file.to_string(),
         base_digests: Vec::new(),
     };
@@ -346,6 +349,7 @@ pub(super) fn inspect_and_check(
         "skipped (not the engine's platform)".to_string()
     } else {
         smoke_test(shell, image, &reference, &inspected)?;
+        report.stop = stop_check(shell, image, &reference)?;
         "passed".to_string()
     };
 
@@ -374,6 +378,34 @@ pub(super) fn inspect_and_check(
         return Err(err.with_help("strip debug info, drop unused features, or pick the static runtime; raise `size-budget` if the growth is expected"));
     }
     Ok(report)
+}
+
+/// How long `docker stop` waits before the SIGKILL: past this the process ignored SIGTERM.
+const STOP_GRACE_SECONDS: u64 = 3;
+/// Over this, the stop is slow enough to cost every rollout: the warning's threshold.
+const SLOW_STOP: Duration = Duration::from_secs(2);
+
+/// Runs the image as deployed and stops it as `docker stop` and Kubernetes do (SIGTERM): a
+/// program that runs as PID 1 without a SIGTERM handler ignores it (the kernel sends PID 1 no
+/// default action), and every stop then waits the whole grace period before a SIGKILL.
+fn stop_check(shell: &Shell, image: &ImagePlan, reference: &str) -> Result<String> {
+    let Some(stopped) = docker::stop_time(reference, Duration::from_secs(1), STOP_GRACE_SECONDS)?
+    else {
+        return Ok("not a service (it exits by itself)".to_string());
+    };
+    let secs = stopped.took.as_secs_f64();
+    let code = stopped
+        .exit_code
+        .map(|c| c.to_string())
+        .unwrap_or_else(|| "unknown".into());
+    if stopped.took > SLOW_STOP {
+        shell.warn(format!(
+            "image `{}` took {secs:.1} s to stop (exit {code}): as PID 1 it ignores SIGTERM, so `docker stop` and each Kubernetes rollout wait the whole grace period, then kill it\nhelp: set `init = \"tini\"` in its `[package.metadata.distroless]` (a static init forwards signals and reaps zombies), or handle SIGTERM in the program (`tokio::signal::unix::signal(SignalKind::terminate())`)",
+            image.name
+        ));
+        return Ok(format!("slow: {secs:.1} s, exit {code} (ignores SIGTERM)"));
+    }
+    Ok(format!("{secs:.1} s, exit {code}"))
 }
 
 /// Runs the entrypoint with the probe arguments, checks the user, checks there is no shell.
@@ -476,6 +508,7 @@ pub(super) fn summary(shell: &Shell, built: &[BuiltImage]) {
         }
         if b.smoke_test == "passed" {
             shell.verbose_status("Smoke test", "passed");
+            shell.verbose_status("Stop", &b.stop);
         }
     }
 }

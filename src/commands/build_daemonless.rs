@@ -100,6 +100,7 @@ pub fn run(args: &BuildArgs, planned: &Planned, shell: &Shell) -> Result<i32> {
             binary_size: Some(a.binary_size),
             base_size: Some(a.base_size),
             smoke_test: "not run (image not loaded)".to_string(),
+            stop: "not measured".to_string(),
             metadata_file: String::new(),
             base_digests: a.bases.iter().filter_map(|(_, d)| d.clone()).collect(),
         };
@@ -114,6 +115,7 @@ pub fn run(args: &BuildArgs, planned: &Planned, shell: &Shell) -> Result<i32> {
                 !args.no_smoke_test,
             )?;
             report.smoke_test = checked.smoke_test;
+            report.stop = checked.stop;
         }
         report_one(shell, args.message_format, &report)?;
         built.push(report);

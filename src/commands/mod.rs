@@ -52,6 +52,7 @@ pub fn request(args: &SelectionArgs) -> Request {
         no_default_features: args.no_default_features.then_some(true),
         profile: args.profile.clone(),
         registry: args.registry.clone(),
+        init: args.init,
         ..Layer::default()
     };
     Request {

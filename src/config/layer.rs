@@ -27,6 +27,16 @@ pub enum BackendChoice {
     Oci,
 }
 
+/// What runs as PID 1 in the image: the binary itself, or a static `tini` in front of it that
+/// forwards signals (SIGTERM from `docker stop` and Kubernetes) and reaps zombies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, clap::ValueEnum, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum InitChoice {
+    #[default]
+    None,
+    Tini,
+}
+
 /// A CI service `init` writes a release pipeline for.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, clap::ValueEnum,
@@ -137,6 +147,7 @@ pub struct Layer {
     pub ci: Option<Vec<CiProvider>>,
     pub ci_sign: Option<bool>,
     pub auditable: Option<bool>,
+    pub init: Option<InitChoice>,
 }
 
 /// Every key a table may hold, in the order the README documents them.
@@ -176,6 +187,7 @@ pub const KEYS: &[&str] = &[
     "ci",
     "ci-sign",
     "auditable",
+    "init",
 ];
 
 /// Keys that describe the whole Dockerfile, so only the workspace table may set them.
@@ -332,6 +344,7 @@ impl Layer {
             ci,
             ci_sign,
             auditable,
+            init,
         } = self;
         fn pick<T: Clone>(lower: Option<T>, upper: &Option<T>) -> Option<T> {
             upper.clone().or(lower)
@@ -384,6 +397,7 @@ impl Layer {
             ci: pick(ci, &upper.ci),
             ci_sign: pick(ci_sign, &upper.ci_sign),
             auditable: pick(auditable, &upper.auditable),
+            init: pick(init, &upper.init),
         }
     }
 }
@@ -405,6 +419,7 @@ fn expected_shape(key: &str) -> &'static str {
         "runtime" => "one of \"auto\", \"static\", \"cc\"",
         "backend" => "one of \"auto\", \"buildx\", \"oci\"",
         "ci" => "an array of CI services, e.g. [\"github\"] or [\"gitlab\"]",
+        "init" => "one of \"none\", \"tini\"",
         "variant" => "one of \"nonroot\", \"root\", \"debug\", \"debug-nonroot\"",
         "platforms" => "an array of platforms, e.g. [\"linux/amd64\", \"linux/arm64\"]",
         "bins" | "tags" | "features" | "apt-packages" | "args" => "an array of strings",
@@ -480,6 +495,7 @@ mod tests {
             ci: Some(vec![CiProvider::Github]),
             ci_sign: Some(true),
             auditable: Some(true),
+            init: Some(InitChoice::Tini),
         };
         let value = serde_json::to_value(&full).unwrap();
         let mut keys: Vec<&str> = value

@@ -27,7 +27,8 @@ use crate::error::{Error, Result};
 use crate::platform::Platform;
 use crate::workspace::Workspace;
 pub use layer::{
-    Asset, BackendChoice, CiProvider, Layer, Origin, Port, RuntimeChoice, SmokeTest, Variant,
+    Asset, BackendChoice, CiProvider, InitChoice, Layer, Origin, Port, RuntimeChoice, SmokeTest,
+    Variant,
 };
 use validate::validate_layer;
 
@@ -74,6 +75,7 @@ pub struct PackageSettings {
     pub size_budget: Option<u64>,
     pub provenance: bool,
     pub sbom: bool,
+    pub init: InitChoice,
 }
 
 /// Settings that shape the whole Dockerfile.
@@ -218,6 +220,7 @@ impl Config {
                 Some(SmokeTest::Args(args)) => Some(args),
             },
             size_budget: m.size_budget.as_deref().and_then(parse_size),
+            init: m.init.unwrap_or_default(),
             provenance: m.provenance.unwrap_or(true),
             sbom: m.sbom.unwrap_or(true),
         })

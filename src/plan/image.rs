@@ -170,6 +170,7 @@ pub(super) fn image_plan(
         size_budget: s.size_budget,
         provenance: s.provenance,
         sbom: s.sbom,
+        init: s.init,
     })
 }
 

@@ -197,6 +197,8 @@ pub struct ImagePlan {
     pub size_budget: Option<u64>,
     pub provenance: bool,
     pub sbom: bool,
+    /// PID 1: the binary itself, or `tini` in front of it.
+    pub init: crate::config::InitChoice,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -151,6 +151,12 @@ pub fn dockerfile(plan: &Plan) -> Result<String> {
             registries => Value::from(Serde(&plan.registries)),
             ssh_git_hosts => plan.ssh_git_hosts.clone(),
             auditable_version => crate::config::defaults::CARGO_AUDITABLE_VERSION,
+            tini_groups => plan
+                .images
+                .iter()
+                .filter(|i| i.init == crate::config::InitChoice::Tini)
+                .map(|i| i.group.clone())
+                .collect::<Vec<_>>(),
         })
         .map_err(internal)?;
     Ok(normalize(&text))

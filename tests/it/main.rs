@@ -8,6 +8,7 @@ mod cli;
 mod engine;
 mod engine_linkage;
 mod engine_oci;
+mod engine_production;
 mod engine_release;
 mod init;
 mod inspect;

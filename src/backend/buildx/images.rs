@@ -73,6 +73,67 @@ pub fn history(reference: &str) -> Result<Vec<(u64, String)>> {
 
 /// `docker run --rm --network none --entrypoint <entrypoint> <image> <args>`, captured; `None`
 /// when it ran longer than `timeout` (the container is then removed).
+/// How a stop went: the time `docker stop` took, and the exit code the process left.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Stopped {
+    pub took: std::time::Duration,
+    pub exit_code: Option<i64>,
+}
+
+/// Starts the image as it would run (its entrypoint and command, no network), lets it settle,
+/// then `docker stop --time <grace>` (SIGTERM, then SIGKILL after `grace` seconds) and says how
+/// long that took. `None` when the process exits by itself before the stop: a command, not a
+/// service.
+pub fn stop_time(
+    reference: &str,
+    settle: std::time::Duration,
+    grace: u64,
+) -> Result<Option<Stopped>> {
+    static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let name = format!(
+        "cargo-distroless-stop-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    let run = docker().args(["run", "-d", "--name", &name, "--network", "none", reference]);
+    let started = process::capture(&run)
+        .map_err(|e| Error::environment(format!("could not run `{}`: {e}", run.shell_quoted())))?;
+    let cleanup = || {
+        let _ = process::capture(&docker().args(["rm", "-f", &name]));
+    };
+    if !started.success() {
+        cleanup();
+        return Err(Error::build(format!(
+            "could not start `{reference}` to test how it stops"
+        ))
+        .with_detail(format!("  {}", started.stderr.trim())));
+    }
+    std::thread::sleep(settle);
+    let state = |field: &str| {
+        process::capture(&docker().args(["inspect", "--format", field, &name]))
+            .ok()
+            .map(|o| o.stdout.trim().to_string())
+    };
+    if state("{{.State.Running}}").as_deref() != Some("true") {
+        cleanup();
+        return Ok(None);
+    }
+    let t0 = std::time::Instant::now();
+    let stop = docker().args(["stop", "--time", &grace.to_string(), &name]);
+    let stopped = process::capture(&stop)
+        .map_err(|e| Error::environment(format!("could not run `{}`: {e}", stop.shell_quoted())))?;
+    let took = t0.elapsed();
+    let exit_code = state("{{.State.ExitCode}}").and_then(|c| c.parse().ok());
+    cleanup();
+    if !stopped.success() {
+        return Err(
+            Error::environment(format!("`docker stop` of `{reference}` failed"))
+                .with_detail(format!("  {}", stopped.stderr.trim())),
+        );
+    }
+    Ok(Some(Stopped { took, exit_code }))
+}
+
 pub fn run_in_image(
     reference: &str,
     entrypoint: &str,

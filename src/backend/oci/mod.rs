@@ -83,6 +83,13 @@ pub fn build(
     let root = &plan.root;
     // Refuse what cannot work before compiling anything.
     for image in &plan.images {
+        if image.init == crate::config::InitChoice::Tini {
+            return Err(Error::input(format!(
+                "image `{}` has `init = \"tini\"`, which the oci backend does not add yet",
+                image.name
+            ))
+            .with_help("build it with `--backend buildx`, or handle SIGTERM in the program and drop `init`"));
+        }
         if let Target::Spec(spec) = target {
             Destination::parse(spec, &image.name, root)?;
         }
