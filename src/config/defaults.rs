@@ -54,3 +54,6 @@ pub fn layer() -> Layer {
 /// The cargo-auditable the builder installs for `auditable = true` (pinned: the Dockerfile's
 /// bytes, and so its cache, must not change with crates.io).
 pub const CARGO_AUDITABLE_VERSION: &str = "0.7.7";
+
+/// The empty base of `runtime = "scratch"`; the Dockerfile adds what a static binary needs.
+pub const SCRATCH: &str = "scratch";

@@ -15,6 +15,8 @@ pub enum RuntimeChoice {
     Auto,
     Static,
     Cc,
+    /// Static, on an empty base: the binary, a CA bundle, passwd/group and `/tmp`, nothing else.
+    Scratch,
 }
 
 /// Which backend executes the plan: `buildx` (a Docker engine), `oci` (cargo on the host and the
@@ -416,7 +418,7 @@ fn json_type(value: &serde_json::Value) -> &'static str {
 /// What a key expects, for the `help:` line of a type error.
 fn expected_shape(key: &str) -> &'static str {
     match key {
-        "runtime" => "one of \"auto\", \"static\", \"cc\"",
+        "runtime" => "one of \"auto\", \"static\", \"cc\", \"scratch\"",
         "backend" => "one of \"auto\", \"buildx\", \"oci\"",
         "ci" => "an array of CI services, e.g. [\"github\"] or [\"gitlab\"]",
         "init" => "one of \"none\", \"tini\"",

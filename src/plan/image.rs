@@ -104,10 +104,21 @@ pub(super) fn image_plan(
         Runtime::Static => "static",
         Runtime::Cc => "cc",
     };
-    let runtime_image = s
-        .runtime_image
-        .clone()
-        .unwrap_or_else(|| defaults::runtime_image(kind, s.variant));
+    let scratch = s.runtime == crate::config::RuntimeChoice::Scratch;
+    if scratch && s.variant.has_shell() {
+        return Err(Error::input(format!(
+            "image `{name}` is on scratch, which has no shell for variant `{}`",
+            s.variant.tag()
+        ))
+        .with_help("use `runtime = \"static\"` for a distroless `debug` image, or variant `nonroot`/`root` on scratch"));
+    }
+    let runtime_image = s.runtime_image.clone().unwrap_or_else(|| {
+        if scratch {
+            defaults::SCRATCH.to_string()
+        } else {
+            defaults::runtime_image(kind, s.variant)
+        }
+    });
     let user = if s.variant.is_nonroot() {
         format!("{0}:{0}", defaults::NONROOT_UID)
     } else {

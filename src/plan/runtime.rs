@@ -368,11 +368,17 @@ pub(super) fn decide_runtime(
             Runtime::Cc,
             format!("cc because {} says `runtime = \"cc\"`", where_set(settings)),
         )),
-        RuntimeChoice::Static => {
+        RuntimeChoice::Static | RuntimeChoice::Scratch => {
+            let scratch = settings.runtime == RuntimeChoice::Scratch;
             if let Some(d) = needs.dynamic().find(|d| d.known) {
                 return Err(Error::input(format!(
-                    "{} forces a static image, but `{}` links {} dynamically",
+                    "{} forces a {} image, but `{}` links {} dynamically",
                     where_set(settings),
+                    if scratch {
+                        "scratch (static)"
+                    } else {
+                        "static"
+                    },
                     d.name,
                     d.library.as_deref().unwrap_or("a system library")
                 ))
@@ -391,8 +397,9 @@ pub(super) fn decide_runtime(
             Ok((
                 Runtime::Static,
                 format!(
-                    "static because {} says `runtime = \"static\"`",
-                    where_set(settings)
+                    "static because {} says `runtime = \"{}\"`",
+                    where_set(settings),
+                    if scratch { "scratch" } else { "static" }
                 ),
             ))
         }

@@ -100,3 +100,130 @@ fn the_oci_backend_refuses_tini_before_compiling() {
     );
     assert!(!err.contains("Compiling"), "{err}");
 }
+
+#[test]
+#[ignore = "needs a Docker engine with buildx: run tests/run-all.sh"]
+fn a_scratch_image_is_the_binary_plus_what_it_needs_and_serves_as_nonroot() {
+    let _guard = engine_lock();
+    let dir = support::fixture("example-workspace");
+    support::replace_in(
+        &dir.path().join("crates/web/Cargo.toml"),
+        "[package.metadata.distroless]\n",
+        "[package.metadata.distroless]\nruntime = \"scratch\"\n",
+    );
+    let out = support::run(dir.path(), &["init"]);
+    assert!(out.status.success(), "{}", support::stderr(&out));
+    support::hadolint(&dir.path().join("Dockerfile"));
+    let (report, _) = build_web(dir.path());
+    assert_eq!(
+        report["smoke_test"], "passed",
+        "runs as 65532, no shell: {report:#}"
+    );
+
+    // Its whole filesystem: the binary, the assets, and under 300 KB besides.
+    let container = crate::engine::docker_ok(&["create", "web:0.3.1"])
+        .trim()
+        .to_string();
+    let _cleanup = crate::engine::Container(container.clone());
+    let export = tempfile::NamedTempFile::new().unwrap();
+    crate::engine::docker_ok(&["export", "-o", export.path().to_str().unwrap(), &container]);
+    let mut archive = tar::Archive::new(std::fs::File::open(export.path()).unwrap());
+    let mut files = std::collections::BTreeMap::new();
+    for entry in archive.entries().unwrap() {
+        let entry = entry.unwrap();
+        if entry.header().entry_type().is_file() {
+            files.insert(
+                entry.path().unwrap().display().to_string(),
+                entry.header().size().unwrap(),
+            );
+        }
+    }
+    let binary = files["usr/local/bin/web"];
+    let assets: u64 = files
+        .iter()
+        .filter(|(p, _)| p.starts_with("srv/"))
+        .map(|(_, s)| s)
+        .sum();
+    let rest: u64 = files.values().sum::<u64>() - binary - assets;
+    assert!(
+        rest <= 300 * 1024,
+        "{rest} bytes besides the binary and assets: {files:#?}"
+    );
+    for needed in [
+        "etc/passwd",
+        "etc/group",
+        "etc/ssl/certs/ca-certificates.crt",
+    ] {
+        assert!(files.contains_key(needed), "{needed}: {files:#?}");
+    }
+
+    // It serves, as uid 65532, and can read its CA bundle.
+    let port = support::free_port();
+    let id = crate::engine::docker_ok(&[
+        "run",
+        "-d",
+        "--network",
+        "host",
+        "web:0.3.1",
+        "--port",
+        &port.to_string(),
+        "--static-dir",
+        "/etc/ssl/certs",
+    ])
+    .trim()
+    .to_string();
+    let _server = crate::engine::Container(id.clone());
+    let root = crate::engine::http_get(port, "/");
+    assert!(root.starts_with("HTTP/1.1 200 OK"), "{root}");
+    let bundle = crate::engine::http_get(port, "/static/ca-certificates.crt");
+    assert!(bundle.contains("-----BEGIN CERTIFICATE-----"), "{bundle}");
+    let top = crate::engine::docker_ok(&["top", &id, "-eo", "pid,uid,comm"]);
+    assert!(top.contains("65532"), "{top}");
+}
+
+#[test]
+fn scratch_is_refused_for_a_cc_image_and_for_a_debug_variant() {
+    let dir = support::fixture("example-workspace");
+    let out = support::run(
+        dir.path(),
+        &["plan", "-p", "tls-probe", "--runtime", "scratch"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", support::stderr(&out));
+    let err = support::stderr(&out);
+    assert!(
+        err.contains("forces a scratch (static) image, but `openssl-sys` links"),
+        "{err}"
+    );
+    assert!(err.contains("help:"), "{err}");
+    let out = support::run(
+        dir.path(),
+        &[
+            "plan",
+            "-p",
+            "web",
+            "--runtime",
+            "scratch",
+            "--variant",
+            "debug",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", support::stderr(&out));
+    assert!(support::stderr(&out).contains("is on scratch, which has no shell"));
+}
+
+#[test]
+fn the_oci_backend_builds_scratch_images_from_its_built_in_base() {
+    let dir = support::fixture("example-workspace");
+    support::replace_in(
+        &dir.path().join("crates/web/Cargo.toml"),
+        "[package.metadata.distroless]\n",
+        "[package.metadata.distroless]\nruntime = \"scratch\"\n",
+    );
+    let report = crate::oci::build(dir.path(), &["--output", "type=oci,dest=out,tar=false"]);
+    assert_eq!(report["runtime"], "static");
+    let out = support::run(dir.path(), &["inspect", "out", "--message-format", "json"]);
+    assert!(out.status.success(), "{}", support::stderr(&out));
+    let inspected: serde_json::Value = serde_json::from_str(&support::stdout(&out)).unwrap();
+    assert_eq!(inspected["base"], "scratch");
+    assert_eq!(inspected["fits"], true);
+}

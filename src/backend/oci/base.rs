@@ -40,7 +40,8 @@ pub enum BaseSource {
 
 impl BaseSource {
     pub fn parse(runtime_image: &str, root: &Utf8Path) -> BaseSource {
-        if runtime_image == BUILTIN_STATIC {
+        // Scratch with what a static binary needs is exactly the built-in base.
+        if runtime_image == BUILTIN_STATIC || runtime_image == crate::config::defaults::SCRATCH {
             BaseSource::BuiltinStatic
         } else if let Some(path) = runtime_image.strip_prefix(OCI_LAYOUT_PREFIX) {
             let path = Utf8PathBuf::from(path);
@@ -64,7 +65,7 @@ pub fn resolve(
     mtime: u64,
 ) -> Result<BaseImage> {
     match source {
-        BaseSource::BuiltinStatic => builtin_static(platform, mtime),
+        BaseSource::BuiltinStatic => builtin_static(name, platform, mtime),
         BaseSource::Layout(path) => from_layout(path, name, platform),
         BaseSource::Registry(reference) => {
             if registry.is_none() {
@@ -82,7 +83,7 @@ const PASSWD: &str = "root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:
 const GROUP: &str = "root:x:0:\nnobody:x:65534:\nnonroot:x:65532:\n";
 const CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
 
-fn builtin_static(platform: &'static Platform, mtime: u64) -> Result<BaseImage> {
+fn builtin_static(name: &str, platform: &'static Platform, mtime: u64) -> Result<BaseImage> {
     let ca = std::fs::read(CA_BUNDLE).map_err(|e| {
         Error::environment(format!(
             "the built-in base takes this machine's CA bundle, and `{CA_BUNDLE}` could not be read: {e}"
@@ -116,7 +117,7 @@ fn builtin_static(platform: &'static Platform, mtime: u64) -> Result<BaseImage> 
         "history": [{"created": created, "created_by": "cargo-distroless built-in static base"}],
     });
     Ok(BaseImage {
-        name: BUILTIN_STATIC.to_string(),
+        name: name.to_string(),
         digest: None,
         docker_types: false,
         config,
