@@ -190,6 +190,10 @@ pub struct SelectionArgs {
     /// forwarded, zombies reaped)
     #[arg(long, value_enum, value_name = "INIT", help_heading = "Image Options")]
     pub init: Option<crate::config::InitChoice>,
+    /// Also build a `<tag>-debug` twin of each image on the distroless `debug` base (a busybox
+    /// shell), with the same binary
+    #[arg(long, help_heading = "Image Options")]
+    pub debug: bool,
     /// Distroless variant of the runtime base
     #[arg(long, value_enum, help_heading = "Image Options")]
     pub variant: Option<Variant>,

@@ -53,6 +53,7 @@ pub fn request(args: &SelectionArgs) -> Request {
         profile: args.profile.clone(),
         registry: args.registry.clone(),
         init: args.init,
+        debug: args.debug.then_some(true),
         ..Layer::default()
     };
     Request {

@@ -150,6 +150,7 @@ pub struct Layer {
     pub ci_sign: Option<bool>,
     pub auditable: Option<bool>,
     pub init: Option<InitChoice>,
+    pub debug: Option<bool>,
 }
 
 /// Every key a table may hold, in the order the README documents them.
@@ -190,6 +191,7 @@ pub const KEYS: &[&str] = &[
     "ci-sign",
     "auditable",
     "init",
+    "debug",
 ];
 
 /// Keys that describe the whole Dockerfile, so only the workspace table may set them.
@@ -347,6 +349,7 @@ impl Layer {
             ci_sign,
             auditable,
             init,
+            debug,
         } = self;
         fn pick<T: Clone>(lower: Option<T>, upper: &Option<T>) -> Option<T> {
             upper.clone().or(lower)
@@ -400,6 +403,7 @@ impl Layer {
             ci_sign: pick(ci_sign, &upper.ci_sign),
             auditable: pick(auditable, &upper.auditable),
             init: pick(init, &upper.init),
+            debug: pick(debug, &upper.debug),
         }
     }
 }
@@ -498,6 +502,7 @@ mod tests {
             ci_sign: Some(true),
             auditable: Some(true),
             init: Some(InitChoice::Tini),
+            debug: Some(true),
         };
         let value = serde_json::to_value(&full).unwrap();
         let mut keys: Vec<&str> = value

@@ -76,6 +76,8 @@ pub struct PackageSettings {
     pub provenance: bool,
     pub sbom: bool,
     pub init: InitChoice,
+    /// Also build a `<tag>-debug` twin on the matching distroless `debug` base.
+    pub debug: bool,
 }
 
 /// Settings that shape the whole Dockerfile.
@@ -221,6 +223,7 @@ impl Config {
             },
             size_budget: m.size_budget.as_deref().and_then(parse_size),
             init: m.init.unwrap_or_default(),
+            debug: m.debug.unwrap_or(false),
             provenance: m.provenance.unwrap_or(true),
             sbom: m.sbom.unwrap_or(true),
         })

@@ -182,7 +182,45 @@ pub(super) fn image_plan(
         provenance: s.provenance,
         sbom: s.sbom,
         init: s.init,
+        debug: s.debug,
+        debug_of: None,
     })
+}
+
+/// The debug twin of an image: the same binaries and assets on the matching distroless
+/// `debug` base (busybox at `/busybox/sh`), as `<stage>-debug`, tagged `<tag>-debug`.
+pub(super) fn debug_twin(image: &ImagePlan) -> Result<ImagePlan> {
+    let twin_variant = if image.variant.is_nonroot() {
+        crate::config::Variant::DebugNonroot
+    } else {
+        crate::config::Variant::Debug
+    };
+    let base = image
+        .runtime_image
+        .strip_prefix("gcr.io/distroless/")
+        .and_then(|rest| rest.split_once(':'))
+        .filter(|(kind, tag)| {
+            !tag.contains("debug") && (kind.starts_with("static-") || kind.starts_with("cc-"))
+        })
+        .map(|(kind, _)| format!("gcr.io/distroless/{kind}:{}", twin_variant.tag()))
+        .ok_or_else(|| {
+            Error::input(format!(
+                "image `{}` asks for a debug twin (`debug = true`), but its base `{}` has no distroless `debug` counterpart",
+                image.name, image.runtime_image
+            ))
+            .with_help("debug twins are made on `gcr.io/distroless/{static,cc}-*:debug[-nonroot]`; drop `debug`, or use a distroless base (not `scratch` or a custom `runtime-image`)")
+        })?;
+    let mut twin = image.clone();
+    twin.name = format!("{}-debug", image.name);
+    twin.tags = image.tags.iter().map(|t| format!("{t}-debug")).collect();
+    twin.variant = twin_variant;
+    twin.labels
+        .insert("org.opencontainers.image.base.name".into(), base.clone());
+    twin.runtime_image = base;
+    twin.size_budget = None;
+    twin.debug = false;
+    twin.debug_of = Some(image.name.clone());
+    Ok(twin)
 }
 
 /// A Dockerfile stage name for an image: its last path component, kept clear of the builder's

@@ -199,6 +199,10 @@ pub struct ImagePlan {
     pub sbom: bool,
     /// PID 1: the binary itself, or `tini` in front of it.
     pub init: crate::config::InitChoice,
+    /// Whether a debug twin is planned for it (`debug`).
+    pub debug: bool,
+    /// For a debug twin: the image it is the twin of.
+    pub debug_of: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -466,6 +470,28 @@ pub fn plan(
     let default = default_image(ws, &images);
     let last = images.remove(default);
     images.push(last);
+    // Debug twins right after their image (before it when it is the default: that stays last).
+    let mut with_twins = Vec::new();
+    let count = images.len();
+    for (i, image) in images.into_iter().enumerate() {
+        let twin = if image.debug {
+            Some(image::debug_twin(&image)?)
+        } else {
+            None
+        };
+        match twin {
+            Some(t) if i + 1 == count => {
+                with_twins.push(t);
+                with_twins.push(image);
+            }
+            Some(t) => {
+                with_twins.push(image);
+                with_twins.push(t);
+            }
+            None => with_twins.push(image),
+        }
+    }
+    let images = with_twins;
 
     let skeleton = skeleton::build(ws, &rust)?;
     warnings.sort();

@@ -127,7 +127,9 @@ if [ -n "$need_distroless" ]; then
       case $tag in debug*) dbg=1 ;; esac
       for arch in amd64 arm64; do
         layout "$work/$kind-$tag-$arch" "$kind" "$dbg" "$arch"
-        tar --numeric-owner -C "$work/$kind-$tag-$arch" -cf "$ctx/rootfs-$arch.tar" .
+        # Every file dated the epoch, as distroless's own images are: a layer copied onto two
+        # of these bases (an image and its debug twin) then comes out byte for byte the same.
+        tar --numeric-owner --mtime=@0 --sort=name -C "$work/$kind-$tag-$arch" -cf "$ctx/rootfs-$arch.tar" .
       done
       user=0 wd=/
       case $tag in *nonroot) user=65532 wd=/home/nonroot ;; esac

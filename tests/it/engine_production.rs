@@ -227,3 +227,96 @@ fn the_oci_backend_builds_scratch_images_from_its_built_in_base() {
     assert_eq!(inspected["base"], "scratch");
     assert_eq!(inspected["fits"], true);
 }
+
+#[test]
+#[ignore = "needs a Docker engine with buildx: run tests/run-all.sh"]
+fn a_debug_twin_has_a_shell_and_the_same_binary() {
+    let _guard = engine_lock();
+    let dir = support::fixture("example-workspace");
+    let out = support::run(
+        dir.path(),
+        &[
+            "build",
+            "-p",
+            "web",
+            "--debug",
+            "--backend",
+            "buildx",
+            "--network",
+            "host",
+            "--load",
+            "--message-format",
+            "json",
+        ],
+    );
+    assert!(out.status.success(), "{}", support::stderr(&out));
+    let reports: Vec<serde_json::Value> = support::stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // The default image stays the Dockerfile's last stage: its twin comes just before it.
+    let mut names: Vec<&str> = reports
+        .iter()
+        .map(|r| r["image"].as_str().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["web", "web-debug"]);
+    let twin_report = reports.iter().find(|r| r["image"] == "web-debug").unwrap();
+    assert_eq!(twin_report["references"][0], "web:0.3.1-debug");
+    assert_eq!(twin_report["smoke_test"], "passed");
+
+    let shell = |image: &str| {
+        std::process::Command::new("docker")
+            .args([
+                "run",
+                "--rm",
+                "--network",
+                "none",
+                "--entrypoint",
+                "/busybox/sh",
+                image,
+            ])
+            .args(["-c", "echo shell"])
+            .output()
+            .unwrap()
+    };
+    let twin = shell("web:0.3.1-debug");
+    assert!(twin.status.success(), "{}", support::stderr(&twin));
+    assert_eq!(support::stdout(&twin).trim(), "shell");
+    assert!(
+        !shell("web:0.3.1").status.success(),
+        "the main image has no shell"
+    );
+
+    // The same binary on each base, byte for byte and with the same mode and time. (The layers
+    // differ only in the parent directories' times, which BuildKit 0.13 sets when it copies;
+    // `rewrite-timestamp` on a newer BuildKit makes the layers identical too.)
+    let binary = |image: &str| -> Vec<u8> {
+        let id = crate::engine::docker_ok(&["create", image])
+            .trim()
+            .to_string();
+        let _container = crate::engine::Container(id.clone());
+        let out = std::process::Command::new("docker")
+            .args(["cp", &format!("{id}:/usr/local/bin/web"), "-"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", support::stderr(&out));
+        out.stdout // a tar of the one file: its header (mode, owner, time) and its bytes
+    };
+    let (main, twin) = (binary("web:0.3.1"), binary("web:0.3.1-debug"));
+    assert!(main.len() > 100_000);
+    assert!(main == twin, "the twin carries the very same binary");
+}
+
+#[test]
+fn a_debug_twin_needs_a_distroless_base() {
+    let dir = support::fixture("example-workspace");
+    let out = support::run(
+        dir.path(),
+        &["plan", "-p", "web", "--debug", "--runtime", "scratch"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", support::stderr(&out));
+    let err = support::stderr(&out);
+    assert!(err.contains("asks for a debug twin"), "{err}");
+    assert!(err.contains("help:"), "{err}");
+}
