@@ -33,6 +33,8 @@ pub struct BuiltImage {
     pub binary_size: Option<u64>,
     pub base_size: Option<u64>,
     pub smoke_test: String,
+    /// Whether two builds of the commit give the same digest: `None` for a loaded image.
+    pub reproducible: Option<bool>,
     /// How the image stops on SIGTERM (`docker stop`), measured after the smoke test.
     pub stop: String,
     pub metadata_file: String,
@@ -154,6 +156,25 @@ pub fn run(args: &BuildArgs) -> Result<i32> {
         }
     }
 
+    // Reproducible digests where the builder can: a pushed or exported image gets its layers'
+    // file times clamped to SOURCE_DATE_EPOCH. An older builder is said to be one.
+    let leaves_engine = output != Output::Load;
+    let rewrite_timestamp = leaves_engine
+        && source_date_epoch.is_some()
+        && engine.as_ref().is_some_and(|e| e.rewrites_timestamps());
+    let reproducible = match &engine {
+        Some(_) if !leaves_engine => None,
+        Some(_) => Some(rewrite_timestamp),
+        None => None,
+    };
+    if reproducible == Some(false) {
+        let version = engine
+            .as_ref()
+            .and_then(|e| e.buildkit_version.as_ref())
+            .map(|v| format!("BuildKit {v}"))
+            .unwrap_or_else(|| "this builder's BuildKit".to_string());
+        shell.note(format!("{version} cannot rewrite layer timestamps (0.14.1 or newer can): two builds of one commit will push different digests; the oci backend's digests are reproducible (`--backend oci`)"));
+    }
     let invocations: Vec<_> = images
         .iter()
         .map(|image| {
@@ -174,6 +195,7 @@ pub fn run(args: &BuildArgs) -> Result<i32> {
                 secrets: &secrets,
                 ssh,
                 extra_args: &args.extra,
+                rewrite_timestamp,
             });
             (image, inv, metadata_file)
         })
@@ -208,7 +230,7 @@ pub fn run(args: &BuildArgs) -> Result<i32> {
         );
         shell.verbose_status("Running", inv.shell_quoted());
         docker::run_build(inv, &image.name, &build_files[0].display)?;
-        let report = inspect_and_check(
+        let mut report = inspect_and_check(
             &shell,
             image,
             &output,
@@ -216,6 +238,7 @@ pub fn run(args: &BuildArgs) -> Result<i32> {
             &engine,
             !args.no_smoke_test,
         )?;
+        report.reproducible = reproducible;
         report_one(&shell, args.message_format, &report)?;
         built.push(report);
     }
@@ -314,6 +337,7 @@ pub(super) fn inspect_and_check(
         binary_size: None,
         base_size: None,
         smoke_test: "not run (image not loaded)".to_string(),
+        reproducible: None,
         stop: "not measured".to_string(),
         metadata_file: metadata_file.to_string(),
         base_digests: Vec::new(),

@@ -100,6 +100,8 @@ pub fn run(args: &BuildArgs, planned: &Planned, shell: &Shell) -> Result<i32> {
             binary_size: Some(a.binary_size),
             base_size: Some(a.base_size),
             smoke_test: "not run (image not loaded)".to_string(),
+            // Sorted entries, fixed times and owners: the same commit gives the same digest.
+            reproducible: Some(true),
             stop: "not measured".to_string(),
             metadata_file: String::new(),
             base_digests: a.bases.iter().filter_map(|(_, d)| d.clone()).collect(),

@@ -87,6 +87,7 @@ pub fn run(args: &PublishArgs) -> Result<i32> {
             binary_size: None,
             base_size: None,
             smoke_test: "not run (published)".to_string(),
+            reproducible: None,
             stop: "not measured".to_string(),
             metadata_file: String::new(),
             base_digests: Vec::new(),

@@ -14,6 +14,10 @@ use crate::process::{self, Captured};
 /// The oldest buildx that has everything we pass (`--provenance`, `--sbom`, `--metadata-file`).
 pub const MIN_BUILDX: semver::Version = semver::Version::new(0, 10, 0);
 
+/// The oldest BuildKit whose `rewrite-timestamp` works: 0.13's rewrites the base's layers too
+/// and then fails to push them.
+pub const MIN_REWRITE_TIMESTAMP: semver::Version = semver::Version::new(0, 14, 1);
+
 /// What the engine and builder are.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Engine {
@@ -26,6 +30,8 @@ pub struct Engine {
     pub containerd_store: bool,
     /// The engine's own platform, `linux/amd64`.
     pub platform: String,
+    /// The builder's BuildKit, when the builder was asked (`None`: not asked, or unknown).
+    pub buildkit_version: Option<semver::Version>,
 }
 
 /// The first `x.y.z` in `docker buildx version` output, whatever packaging added around it.
@@ -104,6 +110,7 @@ pub fn preflight(builder: Option<&str>, need_driver: bool) -> Result<Engine> {
         rows.iter()
             .any(|r| r.to_string().contains("io.containerd.snapshotter"))
     });
+    let mut buildkit_version = None;
     let driver = if need_driver || builder.is_some() {
         let mut inspect = docker().args(["buildx", "inspect"]);
         if let Some(b) = builder {
@@ -115,7 +122,7 @@ pub fn preflight(builder: Option<&str>, need_driver: bool) -> Result<Engine> {
                 .with_detail(quote_output(&inspected))
                 .with_help("list builders with `docker buildx ls`, or create one with `docker buildx create --use`"));
         }
-        inspected
+        let driver = inspected
             .stdout
             .lines()
             .find_map(|l| {
@@ -123,7 +130,13 @@ pub fn preflight(builder: Option<&str>, need_driver: bool) -> Result<Engine> {
                     .strip_prefix("Driver:")
                     .map(|d| d.trim().to_string())
             })
-            .unwrap_or_else(|| "docker".to_string())
+            .unwrap_or_else(|| "docker".to_string());
+        buildkit_version = buildkit_of(
+            &inspected.stdout,
+            &driver,
+            info["ServerVersion"].as_str().unwrap_or_default(),
+        );
+        driver
     } else {
         // Not asked: nothing planned depends on it.
         "unknown".to_string()
@@ -136,6 +149,7 @@ pub fn preflight(builder: Option<&str>, need_driver: bool) -> Result<Engine> {
             .to_string(),
         driver,
         containerd_store,
+        buildkit_version,
         platform: format!(
             "linux/{}",
             docker_arch(info["Architecture"].as_str().unwrap_or("x86_64"))
@@ -203,7 +217,37 @@ pub fn probe() -> crate::backend::EngineProbe {
     }
 }
 
+/// The builder's BuildKit from `docker buildx inspect`. Distribution builds of the engine report
+/// `v0.0.0+unknown` for the docker driver's embedded BuildKit; it is then the one that Docker
+/// release ships (26.x: 0.13, 27.x: 0.14 and newer), and older engines are taken as old.
+pub fn buildkit_of(inspect: &str, driver: &str, server_version: &str) -> Option<semver::Version> {
+    let reported = inspect.lines().find_map(|l| {
+        let v = l.trim().strip_prefix("BuildKit version:")?.trim();
+        parse_buildx_version(v)
+    });
+    match reported {
+        Some(v) if v.major > 0 || v.minor > 0 => Some(v),
+        _ if driver == "docker" => {
+            let major: u64 = server_version.split('.').next()?.parse().ok()?;
+            Some(match major {
+                27.. => MIN_REWRITE_TIMESTAMP,
+                26 => semver::Version::new(0, 13, 0),
+                _ => semver::Version::new(0, 12, 0),
+            })
+        }
+        _ => None,
+    }
+}
+
 impl Engine {
+    /// Whether outputs can ask BuildKit to clamp every layer's file times to
+    /// `SOURCE_DATE_EPOCH` (`rewrite-timestamp=true`), which makes the digests reproducible.
+    pub fn rewrites_timestamps(&self) -> bool {
+        self.buildkit_version
+            .as_ref()
+            .is_some_and(|v| *v >= MIN_REWRITE_TIMESTAMP)
+    }
+
     /// Provenance and SBOM attestations need a builder that can store them: the docker driver
     /// can only with the containerd image store.
     pub fn supports_attestations(&self) -> bool {
@@ -243,4 +287,31 @@ pub fn check_capabilities(
         .with_help(ways_out));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buildkit_version_is_read_or_inferred_from_the_docker_release() {
+        let inspect = |v: &str| format!("Name: default\nDriver: docker\nBuildKit version: {v}\n");
+        let v = |s: &str| Some(s.parse::<semver::Version>().unwrap());
+        assert_eq!(
+            buildkit_of(&inspect("v0.16.0"), "docker-container", "27.3.1"),
+            v("0.16.0")
+        );
+        assert_eq!(
+            buildkit_of(&inspect("v0.0.0+unknown"), "docker", "26.1.5+dfsg1"),
+            v("0.13.0")
+        );
+        assert_eq!(
+            buildkit_of(&inspect("v0.0.0+unknown"), "docker", "27.0.3"),
+            v("0.14.1")
+        );
+        assert_eq!(
+            buildkit_of(&inspect("v0.0.0+unknown"), "remote", "27.0.3"),
+            None
+        );
+    }
 }

@@ -117,6 +117,8 @@ pub struct BuildRequest<'a> {
     pub secrets: &'a [String],
     pub ssh: bool,
     pub extra_args: &'a [String],
+    /// Ask BuildKit to clamp file times in every layer to `SOURCE_DATE_EPOCH` (0.14.1+).
+    pub rewrite_timestamp: bool,
 }
 
 /// The `docker buildx build` invocation for one image.
@@ -144,13 +146,26 @@ pub fn build_invocation(req: &BuildRequest<'_>) -> Invocation {
     match req.output {
         Output::Load => inv = inv.arg("--load"),
         Output::Push => {
-            inv = inv.arg("--push");
+            inv = if req.rewrite_timestamp {
+                inv.arg("--output")
+                    .arg("type=image,push=true,rewrite-timestamp=true")
+            } else {
+                inv.arg("--push")
+            };
             // Attestations go with pushed images (a loaded image cannot carry them).
             inv = inv.arg(format!("--provenance={}", image.provenance));
             inv = inv.arg(format!("--sbom={}", image.sbom));
         }
         Output::Spec(spec) => {
-            inv = inv.arg("--output").arg(spec);
+            let rewrites = ["type=image", "type=registry", "type=oci", "type=docker"]
+                .iter()
+                .any(|t| spec.split(',').any(|kv| kv.trim() == *t));
+            inv = if req.rewrite_timestamp && rewrites && !spec.contains("rewrite-timestamp") {
+                inv.arg("--output")
+                    .arg(format!("{spec},rewrite-timestamp=true"))
+            } else {
+                inv.arg("--output").arg(spec)
+            };
             if req.output.pushes() {
                 inv = inv.arg(format!("--provenance={}", image.provenance));
                 inv = inv.arg(format!("--sbom={}", image.sbom));
