@@ -41,6 +41,9 @@ pub enum Command {
     /// Replace `distroless://<image>` references in Kubernetes or Compose YAML with the pushed
     /// `repository@sha256:…`, building and pushing first (as `ko resolve` does)
     Resolve(ResolveArgs),
+    /// Pin every base and builder image to the digest its tag names now, in
+    /// `[workspace.metadata.distroless.pins]` (or check or move the pins)
+    Pin(PinArgs),
     /// Merge per-platform OCI layouts (from `build --backend oci` on several runners) into one
     /// index per image, and push it under the plan's tags
     Publish(PublishArgs),
@@ -55,6 +58,21 @@ pub struct PublishArgs {
     pub selection: SelectionArgs,
     #[arg(long, value_enum, default_value_t = MessageFormat::Human, help_heading = "Display Options")]
     pub message_format: MessageFormat,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PinArgs {
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+    /// Exit 1 when a reference is unpinned or its tag now names another digest (for a
+    /// scheduled CI job); writes nothing
+    #[arg(long, conflicts_with = "update", help_heading = "Pin Options")]
+    pub check: bool,
+    /// Move every pin to the digest its tag names now
+    #[arg(long, help_heading = "Pin Options")]
+    pub update: bool,
     #[command(flatten)]
     pub output: OutputArgs,
 }

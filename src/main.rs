@@ -23,6 +23,7 @@ fn main() {
         Command::Bake(a) => commands::bake::run(a),
         Command::Publish(a) => commands::publish::run(a),
         Command::Resolve(a) => commands::resolve::run(a),
+        Command::Pin(a) => commands::pin::run(a),
     };
     match result {
         Ok(code) => std::process::exit(code),

@@ -134,3 +134,109 @@ mod tests {
         assert!(err.message.contains("inline table"));
     }
 }
+
+/// Reads `[workspace.metadata.distroless.pins]` (reference → digest) from the root manifest.
+pub fn read_pins(manifest_text: &str, manifest_name: &str) -> Result<Vec<(String, String)>> {
+    let doc: DocumentMut = manifest_text
+        .parse()
+        .map_err(|e| Error::input(format!("could not parse `{manifest_name}`: {e}")))?;
+    let pins = doc
+        .get("workspace")
+        .and_then(|w| w.get("metadata"))
+        .and_then(|m| m.get("distroless"))
+        .and_then(|d| d.get("pins"))
+        .and_then(|p| p.as_table_like());
+    Ok(pins
+        .map(|t| {
+            t.iter()
+                .filter_map(|(k, v)| Some((k.to_string(), v.as_str()?.to_string())))
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+/// Sets each pin in `[workspace.metadata.distroless.pins]`, creating the tables it needs and
+/// keeping every other line, comment and pin as it is.
+pub fn set_pins(
+    manifest_text: &str,
+    manifest_name: &str,
+    pins: &[(String, String)],
+) -> Result<String> {
+    let mut doc: DocumentMut = manifest_text
+        .parse()
+        .map_err(|e| Error::input(format!("could not parse `{manifest_name}`: {e}")))?;
+    let Some(workspace) = doc.get_mut("workspace").and_then(Item::as_table_mut) else {
+        return Err(Error::input(format!(
+            "`{manifest_name}` has no `[workspace]` table, where pins live"
+        ))
+        .with_help("add an empty `[workspace]` table to the root `Cargo.toml`, then run `cargo distroless pin` again"));
+    };
+    let mut table = workspace;
+    for (i, key) in ["metadata", "distroless", "pins"].into_iter().enumerate() {
+        let item = table.entry(key).or_insert_with(|| {
+            let mut t = Table::new();
+            // `metadata` and `distroless` only as parts of the header; `pins` gets its own.
+            t.set_implicit(i < 2);
+            Item::Table(t)
+        });
+        let Some(next) = item.as_table_mut() else {
+            return Err(Error::input(format!(
+                "`{key}` under `[workspace]` in `{manifest_name}` is not a table"
+            ))
+            .with_help("write it as a `[...]` table header (pins are edited as tables)"));
+        };
+        table = next;
+    }
+    for (reference, digest) in pins {
+        table.insert(reference, toml_edit::value(digest.as_str()));
+    }
+    let mut text = doc.to_string();
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    Ok(text)
+}
+
+#[cfg(test)]
+mod pin_tests {
+    use super::*;
+
+    #[test]
+    fn pins_are_added_and_moved_keeping_comments() {
+        let text = "# top\n[workspace]\nmembers = [\"a\"] # the members\n\n[workspace.metadata.distroless]\n# keep me\nregistry = \"ghcr.io/acme\"\n";
+        let d1 = format!("sha256:{}", "1".repeat(64));
+        let d2 = format!("sha256:{}", "2".repeat(64));
+        let once = set_pins(
+            text,
+            "Cargo.toml",
+            &[("rust:1.95.0-slim-bookworm".into(), d1.clone())],
+        )
+        .unwrap();
+        assert!(
+            once.starts_with("# top\n[workspace]\nmembers = [\"a\"] # the members\n"),
+            "{once}"
+        );
+        assert!(
+            once.contains("# keep me\nregistry = \"ghcr.io/acme\"\n"),
+            "{once}"
+        );
+        assert!(
+            once.contains(
+                "[workspace.metadata.distroless.pins]\n\"rust:1.95.0-slim-bookworm\" = \"sha256:111"
+            ),
+            "{once}"
+        );
+        let moved = set_pins(
+            &once,
+            "Cargo.toml",
+            &[("rust:1.95.0-slim-bookworm".into(), d2.clone())],
+        )
+        .unwrap();
+        assert_eq!(
+            read_pins(&moved, "Cargo.toml").unwrap(),
+            [("rust:1.95.0-slim-bookworm".to_string(), d2)]
+        );
+        let err = set_pins("[package]\nname = \"x\"\n", "Cargo.toml", &[]).unwrap_err();
+        assert!(err.help.unwrap().contains("[workspace]"));
+    }
+}

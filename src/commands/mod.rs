@@ -7,6 +7,7 @@ pub mod build_daemonless;
 pub mod dockerfile;
 pub mod init;
 pub mod inspect;
+pub mod pin;
 pub mod plan;
 pub mod publish;
 pub mod resolve;

@@ -151,6 +151,7 @@ pub struct Layer {
     pub auditable: Option<bool>,
     pub init: Option<InitChoice>,
     pub debug: Option<bool>,
+    pub pins: Option<BTreeMap<String, String>>,
 }
 
 /// Every key a table may hold, in the order the README documents them.
@@ -192,6 +193,7 @@ pub const KEYS: &[&str] = &[
     "auditable",
     "init",
     "debug",
+    "pins",
 ];
 
 /// Keys that describe the whole Dockerfile, so only the workspace table may set them.
@@ -204,6 +206,7 @@ pub const WORKSPACE_ONLY: &[&str] = &[
     "ci",
     "ci-sign",
     "auditable",
+    "pins",
 ];
 /// Keys that describe one package's images, so only a package table may set them.
 pub const PACKAGE_ONLY: &[&str] = &["single-image", "entrypoint"];
@@ -350,6 +353,7 @@ impl Layer {
             auditable,
             init,
             debug,
+            pins,
         } = self;
         fn pick<T: Clone>(lower: Option<T>, upper: &Option<T>) -> Option<T> {
             upper.clone().or(lower)
@@ -404,6 +408,7 @@ impl Layer {
             auditable: pick(auditable, &upper.auditable),
             init: pick(init, &upper.init),
             debug: pick(debug, &upper.debug),
+            pins: pick(pins, &upper.pins),
         }
     }
 }
@@ -426,6 +431,7 @@ fn expected_shape(key: &str) -> &'static str {
         "backend" => "one of \"auto\", \"buildx\", \"oci\"",
         "ci" => "an array of CI services, e.g. [\"github\"] or [\"gitlab\"]",
         "init" => "one of \"none\", \"tini\"",
+        "pins" => "a table of image references to digests, written by `cargo distroless pin`",
         "variant" => "one of \"nonroot\", \"root\", \"debug\", \"debug-nonroot\"",
         "platforms" => "an array of platforms, e.g. [\"linux/amd64\", \"linux/arm64\"]",
         "bins" | "tags" | "features" | "apt-packages" | "args" => "an array of strings",
@@ -503,6 +509,7 @@ mod tests {
             auditable: Some(true),
             init: Some(InitChoice::Tini),
             debug: Some(true),
+            pins: Some(BTreeMap::new()),
         };
         let value = serde_json::to_value(&full).unwrap();
         let mut keys: Vec<&str> = value

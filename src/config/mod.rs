@@ -99,6 +99,8 @@ pub struct WorkspaceSettings {
     pub ci_sign: bool,
     /// Build with `cargo auditable`, so the binaries carry their dependency list.
     pub auditable: bool,
+    /// Base and builder references pinned to digests (`cargo distroless pin`).
+    pub pins: BTreeMap<String, String>,
 }
 
 impl Config {
@@ -262,6 +264,7 @@ impl Config {
             },
             ci_sign: self.cli.ci_sign.or(ws.ci_sign).unwrap_or(false),
             auditable: self.cli.auditable.or(ws.auditable).unwrap_or(false),
+            pins: ws.pins.clone().unwrap_or_default(),
         })
     }
 }

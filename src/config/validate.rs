@@ -26,6 +26,23 @@ pub(super) fn validate_layer(layer: &Layer, origin: &Origin) -> Result<()> {
             })?;
         }
     }
+    for (reference, digest) in layer.pins.iter().flatten() {
+        let hex = digest.strip_prefix("sha256:").unwrap_or_default();
+        if hex.len() != 64 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+            return bad(
+                "pins",
+                &format!("{reference} = {digest}"),
+                "a pin is `\"<image reference>\" = \"sha256:<64 hex digits>\"`; rewrite them with `cargo distroless pin --update`",
+            );
+        }
+        if reference.contains('@') {
+            return bad(
+                "pins",
+                reference,
+                "pin the tag (`repo:tag`), not a reference that already has a digest",
+            );
+        }
+    }
     if let Some(tags) = &layer.tags {
         if tags.is_empty() {
             return bad(

@@ -284,7 +284,8 @@ pub fn plan(
             .filter(|p| names.contains(p.name.as_str()))
             .collect()
     };
-    let rust = rust_plan(ws, &ws_settings, &selected_packages, facts, &mut warnings)?;
+    let mut rust = rust_plan(ws, &ws_settings, &selected_packages, facts, &mut warnings)?;
+    rust.builder_image = pinned(&rust.builder_image, &ws_settings.pins);
 
     let mut images = Vec::new();
     for c in &candidates {
@@ -491,7 +492,18 @@ pub fn plan(
             None => with_twins.push(image),
         }
     }
-    let images = with_twins;
+    let mut images = with_twins;
+    // Pinned bases (`cargo distroless pin`): the Dockerfile and the oci backend use the digest.
+    for image in &mut images {
+        let pinned_ref = pinned(&image.runtime_image, &ws_settings.pins);
+        if let Some((_, digest)) = pinned_ref.split_once('@') {
+            image.labels.insert(
+                "org.opencontainers.image.base.digest".into(),
+                digest.to_string(),
+            );
+        }
+        image.runtime_image = pinned_ref;
+    }
 
     let skeleton = skeleton::build(ws, &rust)?;
     warnings.sort();
@@ -529,6 +541,19 @@ pub fn plan(
         ),
         warnings,
     })
+}
+
+/// `reference@digest` when `pins` has the reference (the tag form), else the reference.
+pub fn pinned(reference: &str, pins: &BTreeMap<String, String>) -> String {
+    match pins.get(reference) {
+        Some(digest) if !reference.contains('@') => format!("{reference}@{digest}"),
+        _ => reference.to_string(),
+    }
+}
+
+/// The tag form of a possibly pinned reference: what `pins` is keyed by.
+pub fn unpinned(reference: &str) -> &str {
+    reference.split_once('@').map_or(reference, |(r, _)| r)
 }
 
 fn cache_prefix(ws: &Workspace) -> String {

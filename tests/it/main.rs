@@ -14,6 +14,7 @@ mod init;
 mod inspect;
 mod oci;
 mod oci_registry;
+mod pin;
 mod release;
 mod resolve;
 mod runtime;

@@ -176,6 +176,16 @@ impl Registry {
         self.cache.admit(&tmp, media_type, digest)
     }
 
+    /// What a tag points at now: the digest of its manifest or index (a HEAD request).
+    pub fn resolve_digest(&self, name: &str) -> Result<String> {
+        let reference = parse(name)?;
+        let client = client(&reference);
+        let auth = auth(&reference);
+        self.runtime
+            .block_on(client.fetch_manifest_digest(&reference, &auth))
+            .map_err(|e| failed(format!("could not resolve `{name}`"), &reference, e))
+    }
+
     /// The base image for `platform`: from an index, the platform's manifest.
     pub fn pull_base(&mut self, name: &str, platform: &'static Platform) -> Result<BaseImage> {
         let reference = parse(name)?;
