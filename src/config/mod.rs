@@ -17,6 +17,7 @@
 pub mod defaults;
 pub mod layer;
 mod validate;
+mod values;
 
 use std::collections::BTreeMap;
 
@@ -552,3 +553,6 @@ mod tests {
         assert!(port_spec(&Port::Spec("80/http".into())).is_err());
     }
 }
+
+#[cfg(test)]
+mod never_panics;

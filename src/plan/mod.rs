@@ -262,6 +262,21 @@ pub fn plan(
 
     // Runtime per image, from what its own `cargo build` links on each of its platforms.
     let mut needs_by_image: Vec<NativeNeeds> = Vec::new();
+    // A profile cargo does not know fails the build minutes in; say so now.
+    for c in &candidates {
+        let profile = &c.settings.profile;
+        if !["dev", "release", "test", "bench"].contains(&profile.as_str())
+            && !ws.profiles.contains(profile)
+        {
+            return Err(Error::input(format!(
+                "profile `{profile}` (for package `{}`) is not defined in `Cargo.toml`",
+                c.package
+            ))
+            .with_help(format!(
+                "add a `[profile.{profile}]` table (with `inherits = \"release\"`) to the root `Cargo.toml`, or use `release`"
+            )));
+        }
+    }
     for c in &candidates {
         let needs = image_needs(c, graphs)?;
         for name in &needs.unknown {

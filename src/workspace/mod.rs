@@ -28,6 +28,8 @@ pub struct Workspace {
     /// Whether the root manifest has a `[workspace]` table (a single-package manifest has none).
     pub has_workspace_table: bool,
     pub toolchain_file: Option<ToolchainFile>,
+    /// Profiles the root manifest defines (`[profile.<name>]`), besides cargo's own.
+    pub profiles: BTreeSet<String>,
     /// `.cargo/config.toml` (or the legacy `.cargo/config`) at the root, relative.
     pub cargo_config: Option<Utf8PathBuf>,
     /// `Cargo.lock` exists at the root.
@@ -220,6 +222,12 @@ impl Workspace {
         let root_toml: toml::Table = toml::from_str(&root_text)
             .map_err(|e| Error::input(format!("could not parse `{root_manifest}`: {e}")))?;
         let has_workspace_table = root_toml.contains_key("workspace");
+        // Custom profiles are the root manifest's `[profile.<name>]` tables (cargo reads no other).
+        let profiles: BTreeSet<String> = root_toml
+            .get("profile")
+            .and_then(|p| p.as_table())
+            .map(|t| t.keys().cloned().collect())
+            .unwrap_or_default();
 
         let members: BTreeSet<_> = meta.workspace_members.iter().collect();
         let mut packages = Vec::new();
@@ -252,6 +260,7 @@ impl Workspace {
             root_manifest,
             packages,
             has_workspace_table,
+            profiles,
             toolchain_file,
             cargo_config,
         })

@@ -10,6 +10,7 @@ mod engine_linkage;
 mod engine_oci;
 mod engine_production;
 mod engine_release;
+mod hostile;
 mod init;
 mod inspect;
 mod oci;
