@@ -41,6 +41,9 @@ pub enum Command {
     /// Replace `distroless://<image>` references in Kubernetes or Compose YAML with the pushed
     /// `repository@sha256:…`, building and pushing first (as `ko resolve` does)
     Resolve(ResolveArgs),
+    /// Check for what trips images up in production, without building: musl's allocator and
+    /// resolver, jemalloc's page size on arm64, servers bound to loopback
+    Doctor(DoctorArgs),
     /// Pin every base and builder image to the digest its tag names now, in
     /// `[workspace.metadata.distroless.pins]` (or check or move the pins)
     Pin(PinArgs),
@@ -56,6 +59,17 @@ pub struct PublishArgs {
     pub layouts: Vec<camino::Utf8PathBuf>,
     #[command(flatten)]
     pub selection: SelectionArgs,
+    #[arg(long, value_enum, default_value_t = MessageFormat::Human, help_heading = "Display Options")]
+    pub message_format: MessageFormat,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+    /// How to report the findings
     #[arg(long, value_enum, default_value_t = MessageFormat::Human, help_heading = "Display Options")]
     pub message_format: MessageFormat,
     #[command(flatten)]

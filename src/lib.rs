@@ -24,6 +24,7 @@ pub mod backend;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod doctor;
 pub mod error;
 pub mod files;
 pub mod image_file;

@@ -24,6 +24,7 @@ fn main() {
         Command::Publish(a) => commands::publish::run(a),
         Command::Resolve(a) => commands::resolve::run(a),
         Command::Pin(a) => commands::pin::run(a),
+        Command::Doctor(a) => commands::doctor::run(a),
     };
     match result {
         Ok(code) => std::process::exit(code),

@@ -189,7 +189,7 @@ pub fn for_plan(
 
 /// The feature flags out of a group's `cargo build` arguments (which also name the profile,
 /// packages and binaries): what the resolver needs to answer for that build.
-fn feature_args(cargo_args: &[String]) -> Vec<String> {
+pub(crate) fn feature_args(cargo_args: &[String]) -> Vec<String> {
     let mut out = Vec::new();
     let mut args = cargo_args.iter();
     while let Some(a) = args.next() {

@@ -5,6 +5,7 @@ pub mod bake;
 pub mod build;
 pub mod build_daemonless;
 pub mod dockerfile;
+pub mod doctor;
 pub mod init;
 pub mod inspect;
 pub mod pin;

@@ -5,6 +5,7 @@ mod bake;
 mod build;
 mod canary;
 mod cli;
+mod doctor;
 mod engine;
 mod engine_linkage;
 mod engine_oci;

@@ -1,0 +1,139 @@
+//! `doctor`: a fixture per finding, each finding gone once its fix is applied, and a clean bill
+//! for example-workspace. No build runs: the findings come from the plan, cargo's resolution and
+//! the sources.
+
+use std::path::Path;
+
+use crate::support;
+
+/// `doctor --message-format json`: (exit code, [(code, image)]).
+fn doctor(dir: &Path, args: &[&str]) -> (Option<i32>, Vec<(String, String)>, serde_json::Value) {
+    let out = support::run(
+        dir,
+        &[&["doctor", "--message-format", "json"], args].concat(),
+    );
+    assert!(
+        matches!(out.status.code(), Some(0) | Some(1)),
+        "{}",
+        support::stderr(&out)
+    );
+    let json: serde_json::Value = serde_json::from_str(&support::stdout(&out)).unwrap();
+    let codes = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            for key in ["severity", "message", "evidence", "fix"] {
+                assert!(!f[key].as_str().unwrap_or_default().is_empty(), "{f:#}");
+            }
+            (
+                f["code"].as_str().unwrap().to_string(),
+                f["image"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    (out.status.code(), codes, json)
+}
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+}
+
+#[test]
+fn example_workspace_is_clean() {
+    let dir = support::fixture("example-workspace");
+    let (code, findings, _) = doctor(dir.path(), &[]);
+    assert_eq!(code, Some(0));
+    assert!(findings.is_empty(), "{findings:?}");
+    let human = support::run(dir.path(), &["doctor"]);
+    assert!(human.status.success());
+    assert!(support::stderr(&human).contains("Checked 3 image(s): 0 error(s), 0 warning(s)"));
+}
+
+#[test]
+fn jemalloc_on_arm64_and_musl_allocation_under_threads_are_found_and_fixed() {
+    let dir = support::fixture("doctor");
+    let (code, findings, json) = doctor(dir.path(), &[]);
+    assert_eq!(code, Some(1), "an error finding fails: {json:#}");
+    assert_eq!(
+        findings,
+        pairs(&[("jemalloc-page-size", "jem"), ("musl-allocator", "busy")])
+    );
+    assert!(
+        json["findings"][1]["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("`tokio` is linked")
+    );
+    // Each fix makes its finding go away.
+    std::fs::create_dir_all(dir.path().join(".cargo")).unwrap();
+    std::fs::write(
+        dir.path().join(".cargo/config.toml"),
+        "[env]\nJEMALLOC_SYS_WITH_LG_PAGE = \"16\"\n",
+    )
+    .unwrap();
+    let (code, findings, _) = doctor(dir.path(), &[]);
+    assert_eq!(code, Some(0));
+    assert_eq!(findings, pairs(&[("musl-allocator", "busy")]));
+    // A cc image does not use musl's allocator.
+    let (_, findings, _) = doctor(dir.path(), &["-p", "busy", "--runtime", "cc"]);
+    assert!(findings.is_empty(), "{findings:?}");
+}
+
+#[test]
+fn an_old_toolchain_on_musl_and_a_loopback_server_are_found_and_fixed() {
+    let dir = support::fixture("single-crate");
+    let (code, findings, json) = doctor(dir.path(), &[]);
+    assert_eq!(code, Some(0), "warnings only");
+    assert_eq!(findings, pairs(&[("musl-dns", "hello-svc")]));
+    assert!(
+        json["findings"][0]["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("Rust 1.85")
+    );
+    support::replace_in(
+        &dir.path().join("Cargo.toml"),
+        "rust-version = \"1.85\"",
+        "rust-version = \"1.95\"",
+    );
+    let (_, findings, _) = doctor(dir.path(), &[]);
+    assert!(findings.is_empty(), "{findings:?}");
+
+    // A server that exposes a port but listens on loopback.
+    std::fs::write(
+        dir.path().join("src/main.rs"),
+        "use std::net::TcpListener;\n\nfn main() {\n    // \"127.0.0.1:1\" in a comment is not code\n    let l = TcpListener::bind(\"127.0.0.1:8080\").unwrap();\n    drop(l);\n}\n",
+    )
+    .unwrap();
+    let (_, findings, _) = doctor(dir.path(), &[]);
+    assert!(
+        findings.is_empty(),
+        "no port exposed, nothing to say: {findings:?}"
+    );
+    let manifest = dir.path().join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        text + "\n[package.metadata.distroless]\nexpose = [8080]\n",
+    )
+    .unwrap();
+    let (_, findings, json) = doctor(dir.path(), &[]);
+    assert_eq!(findings, pairs(&[("loopback-bind", "hello-svc")]));
+    assert!(
+        json["findings"][0]["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("src/main.rs:5:"),
+        "{json:#}"
+    );
+    std::fs::write(
+        dir.path().join("src/main.rs"),
+        "fn main() { let _ = std::net::TcpListener::bind(\"0.0.0.0:8080\"); }\n",
+    )
+    .unwrap();
+    let (_, findings, _) = doctor(dir.path(), &[]);
+    assert!(findings.is_empty(), "{findings:?}");
+}
