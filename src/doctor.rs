@@ -134,6 +134,16 @@ pub fn check(planned: &Planned, load: &LoadOptions) -> Result<Vec<Finding>> {
             });
         }
     }
+    if let Some((pinned, used)) = crate::workspace::toolchain_fallback() {
+        findings.push(Finding {
+            code: "toolchain-missing",
+            severity: Severity::Warning,
+            image: "(workspace)".into(),
+            message: format!("the toolchain the workspace pins, `{pinned}`, is not installed here"),
+            evidence: format!("rustup has no `{pinned}`; the workspace was read with `{used}` instead. Images built with the Dockerfile are unaffected (the builder has its own Rust); host builds (`--backend oci`) fail"),
+            fix: "`rustup toolchain install` in the workspace (it reads the toolchain file)".into(),
+        });
+    }
     findings.sort_by(|a, b| (a.severity, &a.image, a.code).cmp(&(b.severity, &b.image, b.code)));
     Ok(findings)
 }

@@ -54,6 +54,9 @@ pub fn plan_workspace(ws: Workspace, request: &Request) -> Result<Planned> {
     let mut source = |q: &BuildQuery| graphs.graph(q);
     let mut plan = plan::plan(&ws, &config, selected.candidates, &mut source, &facts)?;
     plan.warnings.extend(selected.warnings);
+    if let Some((pinned, used)) = workspace::toolchain_fallback() {
+        plan.warnings.push(format!("the toolchain the workspace pins, `{pinned}`, is not installed here: it was read with `{used}` instead (the builder image has its own Rust; for host builds with `--backend oci`, run `rustup toolchain install`)"));
+    }
     plan.warnings.sort();
     plan.warnings.dedup();
     Ok(Planned {

@@ -137,3 +137,35 @@ fn an_old_toolchain_on_musl_and_a_loopback_server_are_found_and_fixed() {
     let (_, findings, _) = doctor(dir.path(), &[]);
     assert!(findings.is_empty(), "{findings:?}");
 }
+
+#[test]
+fn a_pinned_toolchain_that_is_not_installed_is_read_around_and_reported() {
+    let dir = support::fixture("single-crate");
+    std::fs::write(
+        dir.path().join("rust-toolchain.toml"),
+        "[toolchain]\nchannel = \"1.80.1\"\n",
+    )
+    .unwrap();
+    // rustup installs nothing on its own here: the case is a machine without that toolchain.
+    let out = support::command(dir.path())
+        .args(["doctor", "--message-format", "json"])
+        .env("RUSTUP_AUTO_INSTALL", "0")
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .unwrap();
+    let stderr = support::stderr(&out);
+    if !stderr.contains("1.80.1") {
+        // This machine has 1.80.1 after all: nothing to read around.
+        return;
+    }
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("Stack backtrace"), "{stderr}");
+    let json: serde_json::Value = serde_json::from_str(&support::stdout(&out)).unwrap();
+    let codes: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"toolchain-missing"), "{json:#}");
+}
