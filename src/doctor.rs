@@ -117,6 +117,21 @@ pub fn check(planned: &Planned, load: &LoadOptions) -> Result<Vec<Finding>> {
                 fix: "set `JEMALLOC_SYS_WITH_LG_PAGE = \"16\"` under `[env]` in `.cargo/config.toml`: 2^16 = 64 KiB pages, which run on 4K, 16K and 64K kernels alike".into(),
             });
         }
+        // The smoke test runs the entrypoint with `--version`: code that never handles it (no
+        // literal, no clap/argh/structopt version attribute) will fail it or hang in it.
+        if image.smoke_test.as_deref() == Some(&["--version".to_string()][..])
+            && let Some(package) = ws.package(&image.package)
+            && !handles_version(&ws.root.join(&package.dir))
+        {
+            findings.push(Finding {
+                code: "smoke-version",
+                severity: Severity::Warning,
+                image: image.name.clone(),
+                message: format!("the smoke test runs `{} --version`, and the code shows no `--version` handling", image.entrypoint),
+                evidence: format!("no `\"--version\"` literal and no clap/structopt/argh `version` attribute in the sources of package `{}`: the probe may start the service (and time out) or fail", image.package),
+                fix: "handle `--version` (clap: `#[command(version)]`), or set `smoke-test = [\"<args that make it exit 0>\"]` (or `false`) in its `[package.metadata.distroless]`".into(),
+            });
+        }
         if !image.expose.is_empty()
             && let Some(package) = ws.package(&image.package)
             && let Some((file, line)) = loopback_bind(&ws.root.join(&package.dir))
@@ -166,13 +181,34 @@ fn musl_resolver(plan: &crate::plan::Plan, image: &ImagePlan, findings: &mut Vec
     }
 }
 
-/// The first `"127.0.0.1:…"`, `"localhost:…"` or `("127.0.0.1", …)` literal in the package's Rust
-/// sources, as `(file, line)`.
-fn loopback_bind(dir: &Utf8Path) -> Option<(String, usize)> {
+/// Whether the package's sources answer `--version`: the literal, or a CLI parser's version
+/// attribute or call.
+fn handles_version(dir: &Utf8Path) -> bool {
+    rust_sources(dir).iter().any(|file| {
+        std::fs::read_to_string(file).is_ok_and(|text| {
+            text.contains("\"--version\"")
+                || text.contains(".version(")
+                || text.lines().any(|l| {
+                    let l = l.trim_start();
+                    (l.starts_with("#[command(")
+                        || l.starts_with("#[clap(")
+                        || l.starts_with("#[structopt("))
+                        && l.contains("version")
+                })
+                || text.contains("argh::from_env")
+        })
+    })
+}
+
+/// The package's Rust sources under `src/`, sorted.
+fn rust_sources(dir: &Utf8Path) -> Vec<camino::Utf8PathBuf> {
     let mut stack = vec![dir.join("src")];
     let mut files = Vec::new();
     while let Some(d) = stack.pop() {
-        for entry in d.read_dir_utf8().ok()?.flatten() {
+        let Ok(entries) = d.read_dir_utf8() else {
+            continue;
+        };
+        for entry in entries.flatten() {
             let path = entry.path().to_path_buf();
             if path.is_dir() {
                 stack.push(path);
@@ -182,7 +218,13 @@ fn loopback_bind(dir: &Utf8Path) -> Option<(String, usize)> {
         }
     }
     files.sort();
-    for file in files {
+    files
+}
+
+/// The first `"127.0.0.1:…"`, `"localhost:…"` or `("127.0.0.1", …)` literal in the package's Rust
+/// sources, as `(file, line)`.
+fn loopback_bind(dir: &Utf8Path) -> Option<(String, usize)> {
+    for file in rust_sources(dir) {
         let text = std::fs::read_to_string(&file).ok()?;
         for (i, line) in text.lines().enumerate() {
             let code = line.split("//").next().unwrap_or_default();

@@ -102,22 +102,23 @@ fn an_old_toolchain_on_musl_and_a_loopback_server_are_found_and_fixed() {
     let (_, findings, _) = doctor(dir.path(), &[]);
     assert!(findings.is_empty(), "{findings:?}");
 
-    // A server that exposes a port but listens on loopback.
+    // A server that handles no `--version` (the smoke test's probe) and listens on loopback.
     std::fs::write(
         dir.path().join("src/main.rs"),
         "use std::net::TcpListener;\n\nfn main() {\n    // \"127.0.0.1:1\" in a comment is not code\n    let l = TcpListener::bind(\"127.0.0.1:8080\").unwrap();\n    drop(l);\n}\n",
     )
     .unwrap();
-    let (_, findings, _) = doctor(dir.path(), &[]);
-    assert!(
-        findings.is_empty(),
-        "no port exposed, nothing to say: {findings:?}"
+    let (_, findings, json) = doctor(dir.path(), &[]);
+    assert_eq!(
+        findings,
+        pairs(&[("smoke-version", "hello-svc")]),
+        "no port exposed, so loopback is nobody's business: {json:#}"
     );
     let manifest = dir.path().join("Cargo.toml");
     let text = std::fs::read_to_string(&manifest).unwrap();
     std::fs::write(
         &manifest,
-        text + "\n[package.metadata.distroless]\nexpose = [8080]\n",
+        text + "\n[package.metadata.distroless]\nexpose = [8080]\nsmoke-test = false\n",
     )
     .unwrap();
     let (_, findings, json) = doctor(dir.path(), &[]);
