@@ -85,18 +85,24 @@ fn client(reference: &Reference) -> Client {
 
 fn failed(what: String, reference: &Reference, e: impl std::fmt::Display) -> Error {
     let text = e.to_string();
-    let help = if text.contains("401")
-        || text.contains("403")
-        || text.contains("nauthorized")
-        || text.contains("denied")
+    // Status codes are matched with the URLs taken out: a registry on port 40171 is no 401.
+    let words: String = text
+        .split_whitespace()
+        .filter(|w| !w.contains("://"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let help = if words.contains("401")
+        || words.contains("403")
+        || words.contains("nauthorized")
+        || words.contains("denied")
     {
         format!(
             "log in with `docker login {}` (credentials are read from ~/.docker/config.json and its helpers)",
             reference.resolve_registry()
         )
-    } else if text.contains("404")
-        || text.contains("not found")
-        || text.to_lowercase().contains("manifest unknown")
+    } else if words.contains("404")
+        || words.contains("not found")
+        || words.to_lowercase().contains("manifest unknown")
     {
         "check the repository and tag; `skopeo list-tags docker://REPOSITORY` lists the tags"
             .to_string()
@@ -383,5 +389,23 @@ impl Registry {
                 )
             })?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod help_tests {
+    use super::*;
+
+    #[test]
+    fn a_port_with_401_in_it_is_not_an_auth_failure() {
+        let reference = parse("127.0.0.1:40171/nothing/here:1.0").unwrap();
+        let err = failed(
+            "could not read".into(),
+            &reference,
+            "Registry error: url http://127.0.0.1:40171/v2/nothing/here/manifests/1.0, envelope: OCI API errors: [OCI API error: manifest unknown]",
+        );
+        assert!(err.help.unwrap().contains("check the repository and tag"));
+        let err = failed("x".into(), &reference, "HTTP status 401 Unauthorized");
+        assert!(err.help.unwrap().contains("docker login"));
     }
 }
