@@ -448,6 +448,69 @@ fn prebuilt_binaries_make_the_same_image_and_a_dynamic_one_is_refused() {
             .exists(),
         "nothing was compiled"
     );
+    // The same binary from a cargo-dist artifacts directory: `<app>-<triple>.tar.xz` with the
+    // binary under `<app>-<triple>/`, beside its checksum file and another target's archive.
+    let dist = tempfile::tempdir().unwrap();
+    let staging = dist.path().join("web-x86_64-unknown-linux-musl");
+    std::fs::create_dir_all(&staging).unwrap();
+    std::fs::copy(tree.join("web"), staging.join("web")).unwrap();
+    std::fs::write(staging.join("README.md"), "web\n").unwrap();
+    let packed = Command::new("tar")
+        .arg("-cJf")
+        .arg(dist.path().join("web-x86_64-unknown-linux-musl.tar.xz"))
+        .arg("-C")
+        .arg(dist.path())
+        .arg("web-x86_64-unknown-linux-musl")
+        .status()
+        .unwrap();
+    assert!(packed.success());
+    std::fs::remove_dir_all(&staging).unwrap();
+    std::fs::write(
+        dist.path()
+            .join("web-x86_64-unknown-linux-musl.tar.xz.sha256"),
+        "x\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dist.path().join("web-aarch64-unknown-linux-musl.tar.xz"),
+        "not this one",
+    )
+    .unwrap();
+    let from_dist = build(
+        fresh.path(),
+        &[
+            "--binaries",
+            dist.path().to_str().unwrap(),
+            "--output",
+            &spec,
+        ],
+    );
+    assert_eq!(
+        from_dist["digest"], compiled["digest"],
+        "cargo-dist's archive, the same image"
+    );
+    // A broken archive for the planned target is a clear error, not a panic.
+    std::fs::write(
+        dist.path().join("web-x86_64-unknown-linux-musl.tar.xz"),
+        "broken",
+    )
+    .unwrap();
+    let broken = try_build(
+        fresh.path(),
+        &[
+            "--binaries",
+            dist.path().to_str().unwrap(),
+            "--output",
+            &spec,
+        ],
+    );
+    assert_eq!(
+        broken.status.code(),
+        Some(2),
+        "{}",
+        support::stderr(&broken)
+    );
+    assert!(support::stderr(&broken).contains("is not a readable archive"));
     // A glibc binary where the static one should be: checked against its base, refused.
     std::fs::copy(env!("CARGO_BIN_EXE_cargo-distroless"), tree.join("web")).unwrap();
     let refused = try_build(

@@ -12,6 +12,7 @@ pub mod host;
 pub mod image;
 pub mod layer;
 pub mod output;
+mod prebuilt;
 pub mod publish;
 pub mod registry;
 
@@ -148,12 +149,15 @@ pub fn build(
                     plan.rust.auditable,
                     shell,
                 )?,
-                Binaries::Prebuilt { dir } => prebuilt(
+                Binaries::Prebuilt { dir } => prebuilt::find(
                     dir,
                     &group.bins,
                     gp,
                     &group.profile_dir,
                     plan_platforms(plan),
+                    &target_dir
+                        .join(crate::config::defaults::BUILD_DIR)
+                        .join("prebuilt"),
                 )?,
             };
             binaries.insert((group.name.clone(), gp.platform.clone()), bins);
@@ -350,51 +354,6 @@ fn plan_platforms(plan: &Plan) -> usize {
         .flat_map(|i| i.platforms.iter())
         .collect::<BTreeSet<_>>()
         .len()
-}
-
-/// Binaries built elsewhere, found as cargo lays them out.
-fn prebuilt(
-    dir: &Utf8Path,
-    bins: &[String],
-    gp: &crate::plan::GroupPlatform,
-    profile_dir: &str,
-    platforms: usize,
-) -> Result<BTreeMap<String, Utf8PathBuf>> {
-    let mut out = BTreeMap::new();
-    for bin in bins {
-        let mut candidates = vec![
-            dir.join(&gp.triple).join(profile_dir).join(bin),
-            dir.join(&gp.triple).join(bin),
-        ];
-        if platforms == 1 {
-            candidates.push(dir.join(bin));
-        }
-        let Some(found) = candidates.iter().find(|p| p.is_file()) else {
-            return Err(Error::input(format!(
-                "`--binaries {dir}` has no `{bin}` for {}",
-                gp.platform
-            ))
-            .with_detail(format!(
-                "  looked for: {}",
-                candidates
-                    .iter()
-                    .map(|c| format!("`{c}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
-            .with_help(format!(
-                "build it for `{}` (the image is {}) and put it at one of those paths",
-                gp.triple,
-                if gp.triple.contains("musl") {
-                    "static"
-                } else {
-                    "cc"
-                }
-            )));
-        };
-        out.insert(bin.clone(), found.clone());
-    }
-    Ok(out)
 }
 
 /// File names of the shared libraries in a base's layers (a cc binary may need only these).
