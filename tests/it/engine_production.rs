@@ -5,27 +5,31 @@
 use crate::engine::engine_lock;
 use crate::support;
 
-fn build_web(dir: &std::path::Path) -> (serde_json::Value, String) {
-    let out = support::run(
-        dir,
-        &[
-            "build",
-            "-p",
-            "web",
-            "--backend",
-            "buildx",
-            "--network",
-            "host",
-            "--load",
-            "--message-format",
-            "json",
-        ],
-    );
+/// `build -p web` with `extra` on the engine, loaded: every image's report, and stderr.
+fn build_web_with(dir: &std::path::Path, extra: &[&str]) -> (Vec<serde_json::Value>, String) {
+    let mut args = vec![
+        "build",
+        "-p",
+        "web",
+        "--backend",
+        "buildx",
+        "--network",
+        "host",
+    ];
+    args.extend(["--load", "--message-format", "json"]);
+    args.extend(extra);
+    let out = support::run(dir, &args);
     assert!(out.status.success(), "{}", support::stderr(&out));
-    (
-        serde_json::from_str(support::stdout(&out).trim()).unwrap(),
-        support::stderr(&out),
-    )
+    let reports = support::stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    (reports, support::stderr(&out))
+}
+
+fn build_web(dir: &std::path::Path) -> (serde_json::Value, String) {
+    let (mut reports, stderr) = build_web_with(dir, &[]);
+    (reports.remove(0), stderr)
 }
 
 /// "0.4 s, exit 143" or "slow: 3.1 s, exit 137 (…)" → (seconds, exit code).
@@ -233,27 +237,7 @@ fn the_oci_backend_builds_scratch_images_from_its_built_in_base() {
 fn a_debug_twin_has_a_shell_and_the_same_binary() {
     let _guard = engine_lock();
     let dir = support::fixture("example-workspace");
-    let out = support::run(
-        dir.path(),
-        &[
-            "build",
-            "-p",
-            "web",
-            "--debug",
-            "--backend",
-            "buildx",
-            "--network",
-            "host",
-            "--load",
-            "--message-format",
-            "json",
-        ],
-    );
-    assert!(out.status.success(), "{}", support::stderr(&out));
-    let reports: Vec<serde_json::Value> = support::stdout(&out)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let (reports, _) = build_web_with(dir.path(), &["--debug"]);
     // The default image stays the Dockerfile's last stage: its twin comes just before it.
     let mut names: Vec<&str> = reports
         .iter()

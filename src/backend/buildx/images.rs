@@ -73,6 +73,16 @@ pub fn history(reference: &str) -> Result<Vec<(u64, String)>> {
 
 /// `docker run --rm --network none --entrypoint <entrypoint> <image> <args>`, captured; `None`
 /// when it ran longer than `timeout` (the container is then removed).
+/// A container name of our own, unique in this process, so a timed-out run can be removed.
+fn container_name(purpose: &str) -> String {
+    static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    format!(
+        "cargo-distroless-{purpose}-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    )
+}
+
 /// How a stop went: the time `docker stop` took, and the exit code the process left.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Stopped {
@@ -89,12 +99,7 @@ pub fn stop_time(
     settle: std::time::Duration,
     grace: u64,
 ) -> Result<Option<Stopped>> {
-    static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let name = format!(
-        "cargo-distroless-stop-{}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-    );
+    let name = container_name("stop");
     let run = docker().args(["run", "-d", "--name", &name, "--network", "none", reference]);
     let started = process::capture(&run)
         .map_err(|e| Error::environment(format!("could not run `{}`: {e}", run.shell_quoted())))?;
@@ -140,12 +145,7 @@ pub fn run_in_image(
     args: &[String],
     timeout: std::time::Duration,
 ) -> Result<Option<Captured>> {
-    static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let name = format!(
-        "cargo-distroless-smoke-{}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-    );
+    let name = container_name("smoke");
     let inv = docker()
         .args([
             "run",

@@ -74,13 +74,7 @@ fn platform_image(layout: &Utf8Path, files: &ImageFiles, d: &Value) -> Result<Pl
                 format!("an image for `{arch}`, which cargo-distroless does not build"),
             )
         })?;
-    let layers = manifest["layers"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .iter()
-        .map(|l| file_blob(layout, files, l))
-        .collect::<Result<Vec<_>>>()?;
+    let layers = layers_of(layout, files, &manifest)?;
     Ok(PlatformImage {
         platform: Platform::find(platform.name).expect("from the table"),
         config,
@@ -100,18 +94,22 @@ fn platform_image(layout: &Utf8Path, files: &ImageFiles, d: &Value) -> Result<Pl
     })
 }
 
+/// The blobs a manifest lists as layers.
+fn layers_of(layout: &Utf8Path, files: &ImageFiles, manifest: &Value) -> Result<Vec<Blob>> {
+    manifest["layers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|l| file_blob(layout, files, l))
+        .collect()
+}
+
 /// An attestation manifest out of a layout, by its index entry.
 fn attestation(layout: &Utf8Path, files: &ImageFiles, d: &Value) -> Result<Attestation> {
     let manifest = file_blob(layout, files, d)?;
     let (value, _) = read_json(layout, files, &manifest.digest)?;
     let config = file_blob(layout, files, &value["config"])?;
-    let layers = value["layers"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .iter()
-        .map(|l| file_blob(layout, files, l))
-        .collect::<Result<Vec<_>>>()?;
+    let layers = layers_of(layout, files, &value)?;
     Ok(Attestation {
         config,
         layers,
