@@ -1,0 +1,100 @@
+//! Owns asking cargo: the cargo program to run, `cargo metadata`, and running any cargo command
+//! so that a toolchain the workspace pins but this machine lacks does not stop us (the workspace
+//! is then read with rustup's default toolchain, once decided for the whole process).
+
+use crate::error::{Error, Result};
+use crate::process::{self, Invocation};
+
+use super::LoadOptions;
+
+pub(crate) fn cargo_program() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string())
+}
+
+pub(super) fn run_metadata(
+    opts: &LoadOptions,
+    extra: &[String],
+) -> Result<cargo_metadata::Metadata> {
+    let mut inv = Invocation::new(cargo_program()).args(["metadata", "--format-version", "1"]);
+    if let Some(path) = &opts.manifest_path {
+        inv = inv.arg("--manifest-path").arg(path.as_str());
+    }
+    if opts.locked {
+        inv = inv.arg("--locked");
+    }
+    inv = inv.args(extra.iter().cloned());
+    let out = run_cargo(&inv)?;
+    if !out.success() {
+        // cargo's own message says what is wrong with the manifest (malformed TOML, a missing
+        // member); quote it rather than paraphrase it.
+        return Err(Error::input("`cargo metadata` failed to read the workspace".to_string())
+            .with_detail(quoted_stderr(&out))
+            .with_help("fix the manifest error above; `cargo metadata` must succeed for cargo-distroless to work"));
+    }
+    serde_json::from_str(&out.stdout).map_err(|e| {
+        Error::environment(format!(
+            "could not parse the output of `cargo metadata`: {e}"
+        ))
+    })
+}
+
+/// The toolchain the workspace is read with when the one it pins is not installed here: the
+/// first `cargo` that fails for that sets it, and every later `cargo metadata`/`cargo tree`
+/// uses it. Reading the workspace needs no particular Rust; the builder image has the pinned
+/// one, so only host builds (the oci backend) need it installed.
+static TOOLCHAIN_FALLBACK: std::sync::OnceLock<(String, String)> = std::sync::OnceLock::new();
+
+/// `(pinned, used instead)` when the workspace's pinned toolchain was missing.
+pub fn toolchain_fallback() -> Option<&'static (String, String)> {
+    TOOLCHAIN_FALLBACK.get()
+}
+
+/// Runs a cargo command, capturing its output; only failing to start it is an error here.
+pub(crate) fn run_cargo(inv: &Invocation) -> Result<process::Captured> {
+    let run = |inv: &Invocation| {
+        process::capture(inv).map_err(|e| {
+            Error::environment(format!("could not run `{}`: {e}", inv.shell_quoted()))
+                .with_help("install Rust with rustup, or point `$CARGO` at a cargo binary")
+        })
+    };
+    if let Some((_, fallback)) = TOOLCHAIN_FALLBACK.get() {
+        return run(&inv.clone().env("RUSTUP_TOOLCHAIN", fallback));
+    }
+    let out = run(inv)?;
+    if out.success() {
+        return Ok(out);
+    }
+    // rustup: "error: toolchain '1.80.1-x86_64-unknown-linux-gnu' is not installed".
+    let Some(pinned) = out.stderr.lines().find_map(|l| {
+        let rest = l.trim().strip_prefix("error: toolchain '")?;
+        let (name, tail) = rest.split_once('\'')?;
+        tail.contains("is not installed").then(|| name.to_string())
+    }) else {
+        return Ok(out);
+    };
+    let Some(fallback) = default_toolchain() else {
+        return Ok(out);
+    };
+    let _ = TOOLCHAIN_FALLBACK.set((pinned, fallback.clone()));
+    run(&inv.clone().env("RUSTUP_TOOLCHAIN", fallback))
+}
+
+/// rustup's default toolchain, `stable-x86_64-unknown-linux-gnu`, when rustup has one.
+fn default_toolchain() -> Option<String> {
+    let out = process::capture(&Invocation::new("rustup").arg("default")).ok()?;
+    let name = out.stdout.split_whitespace().next()?.to_string();
+    (out.success() && !name.is_empty()).then_some(name)
+}
+
+/// A command's stderr, indented for quoting under an error.
+pub(crate) fn quoted_stderr(out: &process::Captured) -> String {
+    // rustup prints a Rust backtrace under its errors when RUST_BACKTRACE is set: not the user's.
+    let lines: Vec<String> = out
+        .stderr
+        .trim_end()
+        .lines()
+        .take_while(|l| !l.trim_start().starts_with("Stack backtrace:"))
+        .map(|l| format!("  {l}"))
+        .collect();
+    lines.join("\n")
+}
