@@ -107,7 +107,8 @@ pub fn run(args: &BuildArgs, planned: &Planned, shell: &Shell) -> Result<i32> {
             base_digests: a.bases.iter().filter_map(|(_, d)| d.clone()).collect(),
         };
         if let (Some(archive), Some(engine)) = (&a.archive, &engine) {
-            docker::load_archive(archive)?;
+            let reference = a.image.references().into_iter().next().unwrap_or_default();
+            docker::load_archive(archive, &reference)?;
             let checked = inspect_and_check(
                 shell,
                 &a.image,

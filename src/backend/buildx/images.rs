@@ -37,12 +37,21 @@ pub fn save_image(reference: &str, dest: &Utf8Path) -> Result<()> {
 }
 
 /// `docker load -i ARCHIVE`: an image the oci backend assembled, into the engine.
-pub fn load_archive(archive: &Utf8Path) -> Result<()> {
-    let out = run_probe(&docker().args(["load", "-q", "-i", archive.as_str()]))?;
-    if !out.success() {
-        return Err(Error::environment(format!("`docker load` of `{archive}` failed"))
-            .with_detail(quote_output(&out))
-            .with_help("check that the engine answers (`docker info`), or write the image with `--output type=oci,dest=PATH`"));
+pub fn load_archive(archive: &Utf8Path, reference: &str) -> Result<()> {
+    // With the containerd image store, a load now and then leaves the image without its
+    // unpacked snapshot ("snapshot sha256:… does not exist"), which `history` and `run` then
+    // fail on; loading the same archive again unpacks it. Seen in this project's engine tests.
+    for attempt in 0..2 {
+        let out = run_probe(&docker().args(["load", "-q", "-i", archive.as_str()]))?;
+        if !out.success() {
+            return Err(Error::environment(format!("`docker load` of `{archive}` failed"))
+                .with_detail(quote_output(&out))
+                .with_help("check that the engine answers (`docker info`), or write the image with `--output type=oci,dest=PATH`"));
+        }
+        let unpacked = run_probe(&docker().args(["history", "-q", reference]))?;
+        if unpacked.success() || attempt == 1 {
+            break;
+        }
     }
     Ok(())
 }
