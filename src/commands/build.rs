@@ -43,6 +43,32 @@ pub struct BuiltImage {
     pub base_digests: Vec<String>,
 }
 
+impl BuiltImage {
+    /// The report of `image` sent to `output`, with nothing measured yet: each backend and
+    /// `publish` fill in what they know.
+    pub(super) fn of(image: &ImagePlan, reason: &'static str, output: &str) -> BuiltImage {
+        BuiltImage {
+            reason,
+            image: image.name.clone(),
+            repository: image.repository.clone(),
+            tags: image.tags.clone(),
+            references: image.references(),
+            platforms: image.platforms.clone(),
+            runtime: image.runtime.name().to_string(),
+            output: output.to_string(),
+            digest: None,
+            size: None,
+            binary_size: None,
+            base_size: None,
+            smoke_test: "not run (image not loaded)".to_string(),
+            reproducible: None,
+            stop: "not measured".to_string(),
+            metadata_file: String::new(),
+            base_digests: Vec::new(),
+        }
+    }
+}
+
 pub fn run(args: &BuildArgs) -> Result<i32> {
     let shell = super::shell(&args.output);
     let mut request = super::request(&args.selection);
@@ -323,25 +349,9 @@ pub(super) fn inspect_and_check(
         .or_else(|| metadata.get("containerimage.config.digest"))
         .and_then(|v| v.as_str())
         .map(str::to_string);
-    let mut report = BuiltImage {
-        reason: "image-built",
-        image: image.name.clone(),
-        repository: image.repository.clone(),
-        tags: image.tags.clone(),
-        references: image.references(),
-        platforms: image.platforms.clone(),
-        runtime: image.runtime.name().to_string(),
-        output: output.name().to_string(),
-        digest,
-        size: None,
-        binary_size: None,
-        base_size: None,
-        smoke_test: "not run (image not loaded)".to_string(),
-        reproducible: None,
-        stop: "not measured".to_string(),
-        metadata_file: metadata_file.to_string(),
-        base_digests: Vec::new(),
-    };
+    let mut report = BuiltImage::of(image, "image-built", output.name());
+    report.digest = digest;
+    report.metadata_file = metadata_file.to_string();
     if *output != Output::Load {
         return Ok(report);
     }

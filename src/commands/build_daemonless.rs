@@ -86,26 +86,14 @@ pub fn run(args: &BuildArgs, planned: &Planned, shell: &Shell) -> Result<i32> {
     };
     let mut built = Vec::new();
     for a in assembled {
-        let mut report = BuiltImage {
-            reason: "image-built",
-            image: a.image.name.clone(),
-            repository: a.image.repository.clone(),
-            tags: a.image.tags.clone(),
-            references: a.image.references(),
-            platforms: a.image.platforms.clone(),
-            runtime: a.image.runtime.name().to_string(),
-            output: a.output.clone(),
-            digest: Some(a.digest.clone()),
-            size: Some(a.size),
-            binary_size: Some(a.binary_size),
-            base_size: Some(a.base_size),
-            smoke_test: "not run (image not loaded)".to_string(),
-            // Sorted entries, fixed times and owners: the same commit gives the same digest.
-            reproducible: Some(true),
-            stop: "not measured".to_string(),
-            metadata_file: String::new(),
-            base_digests: a.bases.iter().filter_map(|(_, d)| d.clone()).collect(),
-        };
+        let mut report = BuiltImage::of(&a.image, "image-built", &a.output);
+        report.digest = Some(a.digest.clone());
+        report.size = Some(a.size);
+        report.binary_size = Some(a.binary_size);
+        report.base_size = Some(a.base_size);
+        // Sorted entries, fixed times and owners: the same commit gives the same digest.
+        report.reproducible = Some(true);
+        report.base_digests = a.bases.iter().filter_map(|(_, d)| d.clone()).collect();
         if let (Some(archive), Some(engine)) = (&a.archive, &engine) {
             let reference = a.image.references().into_iter().next().unwrap_or_default();
             docker::load_archive(archive, &reference)?;

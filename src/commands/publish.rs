@@ -73,25 +73,9 @@ pub fn run(args: &PublishArgs) -> Result<i32> {
             index.as_ref(),
             None,
         )?;
-        let report = BuiltImage {
-            reason: "image-published",
-            image: image.name.clone(),
-            repository: image.repository.clone(),
-            tags: image.tags.clone(),
-            references: image.references(),
-            platforms: image.platforms.clone(),
-            runtime: image.runtime.name().to_string(),
-            output: "push".to_string(),
-            digest: Some(digest.clone()),
-            size: None,
-            binary_size: None,
-            base_size: None,
-            smoke_test: "not run (published)".to_string(),
-            reproducible: None,
-            stop: "not measured".to_string(),
-            metadata_file: String::new(),
-            base_digests: Vec::new(),
-        };
+        let mut report = BuiltImage::of(image, "image-published", "push");
+        report.digest = Some(digest.clone());
+        report.smoke_test = "not run (published)".to_string();
         if args.message_format == MessageFormat::Human {
             shell.status("Published", format!("{}@{digest}", image.repository));
         }
