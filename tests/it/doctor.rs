@@ -170,3 +170,82 @@ fn a_pinned_toolchain_that_is_not_installed_is_read_around_and_reported() {
         .collect();
     assert!(codes.contains(&"toolchain-missing"), "{json:#}");
 }
+
+#[test]
+fn openssl_on_a_static_image_and_ca_paths_the_image_lacks_are_found_and_fixed() {
+    let dir = support::fixture("doctor-tls");
+    let manifest = dir.path().join("Cargo.toml");
+    let main_rs = dir.path().join("src/main.rs");
+    let (code, findings, json) = doctor(dir.path(), &[]);
+    assert_eq!(code, Some(0), "warnings only: {json:#}");
+    assert_eq!(
+        findings,
+        pairs(&[("ca-path", "fetcher"), ("openssl-certs", "fetcher")])
+    );
+    assert!(
+        json["findings"][0]["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("src/main.rs:4: `/etc/pki/tls/certs/ca-bundle.crt`"),
+        "{json:#}"
+    );
+    assert!(
+        json["findings"][1]["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("--openssldir=/usr/local/ssl")
+    );
+
+    // The fixes: the Debian path in the code, and SSL_CERT_FILE for the vendored OpenSSL.
+    support::replace_in(
+        &main_rs,
+        "/etc/pki/tls/certs/ca-bundle.crt",
+        "/etc/ssl/certs/ca-certificates.crt",
+    );
+    support::replace_in(
+        &manifest,
+        "platforms = [\"linux/amd64\"]",
+        "platforms = [\"linux/amd64\"]\nenv = { SSL_CERT_FILE = \"/etc/ssl/certs/ca-certificates.crt\" }",
+    );
+    let (_, findings, json) = doctor(dir.path(), &[]);
+    assert!(findings.is_empty(), "{json:#}");
+
+    // SSL_CERT_FILE naming a file the image does not have.
+    support::replace_in(
+        &manifest,
+        "SSL_CERT_FILE = \"/etc/ssl/certs/ca-certificates.crt\"",
+        "SSL_CERT_FILE = \"/etc/ssl/cert.pem\"",
+    );
+    let (_, findings, json) = doctor(dir.path(), &[]);
+    assert_eq!(findings, pairs(&[("ca-path", "fetcher")]));
+    assert!(
+        json["findings"][0]["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("`SSL_CERT_FILE = \"/etc/ssl/cert.pem\"`")
+    );
+
+    // The system OpenSSL on a static image forced by the user: it cannot link, and the plan says so.
+    support::replace_in(&manifest, ", features = [\"vendored\"]", "");
+    support::replace_in(
+        &manifest,
+        "SSL_CERT_FILE = \"/etc/ssl/cert.pem\"",
+        "SSL_CERT_FILE = \"/etc/ssl/certs/ca-certificates.crt\"",
+    );
+    let out = support::run(dir.path(), &["doctor", "--runtime", "static"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "the plan refuses it, so doctor says so"
+    );
+    let stderr = support::stderr(&out);
+    assert!(
+        stderr.contains("`openssl-sys` links libssl dynamically")
+            && stderr.contains("help: enable the `vendored` feature"),
+        "{stderr}"
+    );
+    // Left to choose, the runtime is cc, and cc links the system OpenSSL.
+    let (code, findings, _) = doctor(dir.path(), &[]);
+    assert_eq!(code, Some(0));
+    assert!(findings.is_empty(), "{findings:?}");
+}

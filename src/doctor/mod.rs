@@ -1,12 +1,15 @@
 //! Owns `doctor`'s checks: what users trip over in production that can be seen before any build,
 //! from the plan, cargo's resolution of each image's build ([`crate::workspace::resolve`]) and
-//! the sources. Each finding has a stable code, a severity, the evidence and the fix; the facts
-//! behind them are in `FIELD-NOTES.md` (musl's allocator and resolver, jemalloc's page size).
+//! the sources ([`tls`] holds the TLS ones). Each finding has a stable code, a severity, the
+//! evidence and the fix; the facts behind them are in `FIELD-NOTES.md` (musl's allocator and
+//! resolver, jemalloc's page size).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use camino::Utf8Path;
 use serde::Serialize;
+
+mod tls;
 
 use crate::error::Result;
 use crate::pipeline::Planned;
@@ -104,6 +107,22 @@ pub fn check(planned: &Planned, load: &LoadOptions) -> Result<Vec<Finding>> {
                 });
             }
         }
+        let sources: Vec<(String, String)> = ws
+            .package(&image.package)
+            .map(|p| {
+                rust_sources(&ws.root.join(&p.dir))
+                    .into_iter()
+                    .filter_map(|f| Some((f.to_string(), std::fs::read_to_string(&f).ok()?)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let tls_facts = tls::TlsFacts {
+            image,
+            linked: &linked,
+            cargo_config: &cargo_env,
+            sources: &sources,
+        };
+        tls::check(&tls_facts, &mut findings);
         if let Some(sys) = has(JEMALLOC_SYS)
             && image.platforms.iter().any(|p| p == "linux/arm64")
             && !cargo_env.contains("JEMALLOC_SYS_WITH_LG_PAGE")
