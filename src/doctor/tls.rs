@@ -84,7 +84,7 @@ pub fn check(facts: &TlsFacts, findings: &mut Vec<Finding>) {
             severity: Severity::Warning,
             image: image.name.clone(),
             message: "OpenSSL is pointed at a certificate directory with no hashed links".into(),
-            evidence: format!("the image's `env` sets `SSL_CERT_DIR` and links OpenSSL, which looks a directory up by `<subject-hash>.0` links; the runtime's `/etc/ssl/certs` holds only `ca-certificates.crt`"),
+            evidence: "the image's `env` sets `SSL_CERT_DIR` and links OpenSSL, which looks a directory up by `<subject-hash>.0` links; the runtime's `/etc/ssl/certs` holds only `ca-certificates.crt`".into(),
             fix: format!("set `SSL_CERT_FILE = \"{CA_BUNDLE}\"` instead"),
         });
     }
