@@ -47,6 +47,17 @@ pub struct BackendPlan {
     /// once it has asked the engine ([`BackendPlan::with_engine`]).
     #[serde(skip)]
     pub choice: (BackendChoice, Option<Origin>),
+    /// Whether two builds of one commit push the same digests, once known: always for the oci
+    /// backend; for buildx, when the builder was asked (`plan`, `build`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digests: Option<Digests>,
+}
+
+/// Whether a backend's digests are reproducible, and why, in one sentence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Digests {
+    pub reproducible: bool,
+    pub reason: String,
 }
 
 impl BackendPlan {
@@ -79,10 +90,15 @@ pub fn choose(choice: BackendChoice, origin: Option<&Origin>, engine: &EnginePro
             "the generated Dockerfile is for buildx (no engine was asked)".to_string(),
         ),
     };
+    let digests = (backend == Backend::Oci).then(|| Digests {
+        reproducible: true,
+        reason: "the oci backend writes every layer byte for byte, its files dated from the commit (or `SOURCE_DATE_EPOCH`)".to_string(),
+    });
     BackendPlan {
         backend,
         reason,
         choice: (choice, origin.cloned()),
+        digests,
     }
 }
 

@@ -193,13 +193,10 @@ pub fn run(args: &BuildArgs) -> Result<i32> {
         Some(_) => Some(rewrite_timestamp),
         None => None,
     };
-    if reproducible == Some(false) {
-        let version = engine
-            .as_ref()
-            .and_then(|e| e.buildkit_version.as_ref())
-            .map(|v| format!("BuildKit {v}"))
-            .unwrap_or_else(|| "this builder's BuildKit".to_string());
-        shell.note(format!("{version} cannot rewrite layer timestamps (0.14.1 or newer can): two builds of one commit will push different digests; the oci backend's digests are reproducible (`--backend oci`)"));
+    if reproducible == Some(false)
+        && let Some(engine) = &engine
+    {
+        shell.note(engine.digests().reason);
     }
     let invocations: Vec<_> = images
         .iter()

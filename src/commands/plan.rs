@@ -10,8 +10,17 @@ pub fn run(args: &PlanArgs) -> Result<i32> {
     let mut request = super::request(&args.selection);
     request.cli.backend = args.backend.backend;
     request.probe_engine = true;
-    let planned = pipeline::plan(&request)?;
+    let mut planned = pipeline::plan(&request)?;
     super::show_warnings(&shell, &planned.plan.warnings);
+    // Whether the digests will be reproducible depends on the builder's BuildKit: ask it, when
+    // one answers (no engine is not an error for `plan`).
+    let backend = &mut planned.plan.backend;
+    if backend.backend == crate::backend::Backend::Buildx
+        && backend.digests.is_none()
+        && let Ok(engine) = crate::backend::buildx::preflight(None, true)
+    {
+        backend.digests = Some(engine.digests());
+    }
     match args.format {
         PlanFormat::Json => {
             let json = serde_json::to_string_pretty(&planned.plan)
@@ -43,10 +52,19 @@ pub fn table(plan: &Plan) -> String {
     ));
     out.push_str(&format!("Dockerfile: {}\n", plan.dockerfile));
     out.push_str(&format!(
-        "Backend: {}: {}\n\n",
+        "Backend: {}: {}\n",
         plan.backend.backend.name(),
         plan.backend.reason
     ));
+    if let Some(d) = &plan.backend.digests {
+        let verdict = if d.reproducible {
+            "reproducible"
+        } else {
+            "not reproducible"
+        };
+        out.push_str(&format!("Digests: {verdict}: {}\n", d.reason));
+    }
+    out.push('\n');
     let header = [
         "IMAGE",
         "PACKAGE",

@@ -1,53 +1,10 @@
 //! `build` against a fake `docker` (tests/fake-docker/docker): every argv shape, every failure
 //! path and exit code, and the reports. The real engine is exercised in `engine.rs`.
 
-use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
+use crate::fake::{Fake, builds};
 use crate::support;
-
-struct Fake {
-    log: tempfile::NamedTempFile,
-}
-
-impl Fake {
-    fn new() -> Fake {
-        Fake {
-            log: tempfile::NamedTempFile::new().unwrap(),
-        }
-    }
-    fn run(&self, dir: &Path, mode: &str, args: &[&str]) -> Output {
-        self.run_env(dir, mode, args, &[])
-    }
-    fn run_env(&self, dir: &Path, mode: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
-        let mut cmd = support::command(dir);
-        cmd.args(args)
-            .env(
-                "CARGO_DISTROLESS_DOCKER",
-                support::repo_root().join("tests/fake-docker/docker"),
-            )
-            .env("FAKE_DOCKER_MODE", mode)
-            .env("FAKE_DOCKER_LOG", self.log.path())
-            .env("SOURCE_DATE_EPOCH", "1700000000");
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        cmd.output().unwrap()
-    }
-    /// The docker calls made, with the temporary directory's path replaced by `[ws]`.
-    fn calls(&self, dir: &Path) -> String {
-        std::fs::read_to_string(self.log.path())
-            .unwrap()
-            .replace(&dir.display().to_string(), "[ws]")
-    }
-}
-
-fn builds(calls: &str) -> Vec<&str> {
-    calls
-        .lines()
-        .filter(|l| l.starts_with("buildx build"))
-        .collect()
-}
 
 #[test]
 fn dry_run_prints_pasteable_commands_and_runs_nothing() {
@@ -591,55 +548,4 @@ fn ssh_git_hosts_render_an_agent_mount_and_known_hosts() {
     let path = dir.path().join("Dockerfile.ssh");
     std::fs::write(&path, dockerfile).unwrap();
     support::hadolint(&path);
-}
-
-#[test]
-fn reproducible_pushes_where_buildkit_can_rewrite_timestamps_and_a_note_where_it_cannot() {
-    let push = |buildkit: &str| {
-        let dir = support::fixture("multi-bin");
-        let fake = Fake::new();
-        let out = fake.run_env(
-            dir.path(),
-            "containerd",
-            &[
-                "build",
-                "--push",
-                "--bin",
-                "server",
-                "--message-format",
-                "json",
-            ],
-            &[("FAKE_DOCKER_BUILDKIT", buildkit)],
-        );
-        assert!(out.status.success(), "{}", support::stderr(&out));
-        let report: serde_json::Value = serde_json::from_str(support::stdout(&out).trim()).unwrap();
-        (fake.calls(dir.path()), support::stderr(&out), report)
-    };
-    // BuildKit 0.13: `rewrite-timestamp` would rewrite the base's layers and fail the push.
-    let (calls, stderr, report) = push("v0.13.2");
-    let build = builds(&calls)[0].to_string();
-    assert!(build.contains(" --push "), "{build}");
-    assert!(!build.contains("rewrite-timestamp"), "{build}");
-    assert!(
-        stderr.contains("BuildKit 0.13.2 cannot rewrite layer timestamps"),
-        "{stderr}"
-    );
-    assert!(stderr.contains("`--backend oci`"), "{stderr}");
-    assert_eq!(report["reproducible"], false);
-    // 0.14.1 and newer: every layer's file times clamped to SOURCE_DATE_EPOCH.
-    let (calls, stderr, report) = push("v0.14.1");
-    let build = builds(&calls)[0].replace('\\', ""); // the log is shell-quoted
-    assert!(
-        build.contains("--output type=image,push=true,rewrite-timestamp=true"),
-        "{build}"
-    );
-    assert!(!build.contains(" --push "), "{build}");
-    assert!(!stderr.contains("cannot rewrite"), "{stderr}");
-    assert_eq!(report["reproducible"], true);
-    // A distribution's engine that reports `v0.0.0+unknown`: its Docker release says (26 is 0.13).
-    let (_, stderr, _) = push("v0.0.0+unknown");
-    assert!(
-        stderr.contains("BuildKit 0.13.0 cannot rewrite"),
-        "{stderr}"
-    );
 }

@@ -5,11 +5,14 @@ use crate::support::{self, FIXTURES};
 
 fn generate(name: &str, extra: &[&str]) -> (String, String, String) {
     let dir = support::fixture(name);
-    // The backend is named so the snapshot does not depend on whether an engine runs here.
-    let plan = support::run(
-        dir.path(),
-        &[&["plan", "--format", "json", "--backend", "buildx"], extra].concat(),
-    );
+    // The backend is named, and no engine is reachable, so the snapshot does not depend on
+    // whether an engine runs here (with one, the plan also says what its BuildKit does to
+    // digests: tests/it/reproducible.rs).
+    let plan = support::command(dir.path())
+        .args([&["plan", "--format", "json", "--backend", "buildx"], extra].concat())
+        .env("CARGO_DISTROLESS_DOCKER", "/nonexistent/docker")
+        .output()
+        .unwrap();
     assert!(
         plan.status.success(),
         "plan failed for {name}: {}",
@@ -64,7 +67,13 @@ fn generation_is_deterministic() {
 #[test]
 fn plan_table_names_every_image_and_reason() {
     let dir = support::fixture("example-workspace");
-    let out = support::run(dir.path(), &["plan", "--backend", "buildx"]);
+    // No engine, wherever the test runs: with one, the table also says what its BuildKit does
+    // to digests (tests/it/reproducible.rs).
+    let out = support::command(dir.path())
+        .args(["plan", "--backend", "buildx"])
+        .env("CARGO_DISTROLESS_DOCKER", "/nonexistent/docker")
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", support::stderr(&out));
     insta::assert_snapshot!("example-workspace.plan.txt", support::stdout(&out));
 }

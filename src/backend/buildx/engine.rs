@@ -248,6 +248,30 @@ impl Engine {
             .is_some_and(|v| *v >= MIN_REWRITE_TIMESTAMP)
     }
 
+    /// Whether pushed and exported images from this builder have reproducible digests.
+    pub fn digests(&self) -> super::super::Digests {
+        let version = self
+            .buildkit_version
+            .as_ref()
+            .map(|v| format!("BuildKit {v}"))
+            .unwrap_or_else(|| "this builder's BuildKit".to_string());
+        if self.rewrites_timestamps() {
+            super::super::Digests {
+                reproducible: true,
+                reason: format!(
+                    "{version} clamps every layer's file times to `SOURCE_DATE_EPOCH` in pushed and exported images"
+                ),
+            }
+        } else {
+            super::super::Digests {
+                reproducible: false,
+                reason: format!(
+                    "{version} cannot rewrite layer timestamps (0.14.1 or newer can): two builds of one commit will push different digests; the oci backend's digests are reproducible (`--backend oci`)"
+                ),
+            }
+        }
+    }
+
     /// Provenance and SBOM attestations need a builder that can store them: the docker driver
     /// can only with the containerd image store.
     pub fn supports_attestations(&self) -> bool {
