@@ -32,6 +32,7 @@ use runtime::native_needs;
 pub use runtime::{NativeCrate, NativeNeeds};
 pub use select::{Candidate, Selected, Selection, select};
 pub use skeleton::Skeleton;
+pub use toolchain::debian_codename;
 use toolchain::{
     cargo_args, check_debian_pairing, feature_args, profile_dir, rust_plan, toolchains,
 };

@@ -207,6 +207,16 @@ pub(super) fn rust_plan(
     })
 }
 
+/// The Debian release a builder image is built on, by its tag (`rust:1.95-slim-trixie`), or
+/// the default release when the tag does not say.
+pub fn debian_codename(builder: &str) -> &'static str {
+    let tag = builder.rsplit_once(':').map(|(_, t)| t).unwrap_or("latest");
+    ["trixie", "bookworm", "bullseye"]
+        .into_iter()
+        .find(|c| tag.contains(c))
+        .unwrap_or(crate::config::defaults::DEBIAN_CODENAME)
+}
+
 /// The most reported failure in this field: a glibc binary built on Debian 13 (`rust:1`, glibc
 /// 2.41) and run on a Debian 12 base fails at start. A musl binary does not care.
 pub(super) fn check_debian_pairing(builder: &str, images: &[ImagePlan]) -> Result<()> {

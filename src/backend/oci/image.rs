@@ -111,10 +111,12 @@ pub fn assemble(
         .as_object_mut()
         .ok_or_else(|| Error::input(format!("base `{}` has a malformed config", base.name)))?;
     run.insert("User".into(), json!(image.user));
-    run.insert(
-        "Entrypoint".into(),
-        json!([format!("/usr/local/bin/{}", image.entrypoint)]),
-    );
+    let program = format!("/usr/local/bin/{}", image.entrypoint);
+    let entrypoint = match image.init {
+        crate::config::InitChoice::Tini => json!(["/usr/bin/tini", "--", program]),
+        crate::config::InitChoice::None => json!([program]),
+    };
+    run.insert("Entrypoint".into(), entrypoint);
     // As in a Dockerfile: setting the entrypoint drops the base's command.
     match &image.args {
         Some(args) => run.insert("Cmd".into(), json!(args)),

@@ -15,6 +15,7 @@ pub mod output;
 mod prebuilt;
 pub mod publish;
 pub mod registry;
+mod tini;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -84,13 +85,6 @@ pub fn build(
     let root = &plan.root;
     // Refuse what cannot work before compiling anything.
     for image in &plan.images {
-        if image.init == crate::config::InitChoice::Tini {
-            return Err(Error::input(format!(
-                "image `{}` has `init = \"tini\"`, which the oci backend does not add yet",
-                image.name
-            ))
-            .with_help("build it with `--backend buildx`, or handle SIGTERM in the program and drop `init`"));
-        }
         if let Target::Spec(spec) = target {
             Destination::parse(spec, &image.name, root)?;
         }
@@ -126,6 +120,34 @@ pub fn build(
                     &mut registry,
                     clock.epoch,
                 )?);
+            }
+        }
+    }
+    // tini for the images that put it in front (`init = "tini"`), also before compiling: the
+    // static build from the builder's Debian release, as the Dockerfile's tini stage takes it.
+    let mut tinis: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    let release = crate::plan::debian_codename(&plan.rust.builder_image);
+    for image in plan
+        .images
+        .iter()
+        .filter(|i| i.init == crate::config::InitChoice::Tini)
+    {
+        for name in &image.platforms {
+            let platform = Platform::find(name)
+                .ok_or_else(|| Error::internal(format!("planned platform `{name}` is unknown")))?;
+            if !tinis.contains_key(name) {
+                shell.status(
+                    "Fetching",
+                    format!("tini ({release}, {})", platform.debian_arch),
+                );
+                let cache = blobs::Cache::open()?;
+                let dir = cache
+                    .dir
+                    .parent()
+                    .and_then(|d| d.parent())
+                    .unwrap_or(&cache.dir);
+                let bytes = tini::fetch(release, platform, &dir.join("tini"))?;
+                tinis.insert(name.clone(), bytes);
             }
         }
     }
@@ -207,6 +229,9 @@ pub fn build(
                     .map_err(|e| Error::environment(format!("could not read `{path}`: {e}")))?;
                 binary_size = binary_size.max(data.len() as u64);
                 layer.file(&format!("usr/local/bin/{bin}"), data, 0o755, (0, 0));
+            }
+            if let Some(tini) = tinis.get(name) {
+                layer.file("usr/bin/tini", tini.clone(), 0o755, (0, 0));
             }
             add_assets(&mut layer, image, root)?;
             let app = layer.finish(clock.epoch)?;
