@@ -39,6 +39,7 @@ pub mod render;
 pub mod resolve;
 pub mod sbom;
 pub mod shell;
+pub mod timings;
 pub mod workspace;
 
 pub use error::{Error, ErrorKind, Result};

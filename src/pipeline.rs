@@ -42,7 +42,18 @@ pub fn plan_workspace(ws: Workspace, request: &Request) -> Result<Planned> {
     ws.require_lockfile()?;
     let auto = config.workspace_settings()?.backend.0 == crate::config::BackendChoice::Auto;
     let facts = Facts {
-        cargo_version: workspace::cargo_version(&ws.root),
+        // `cargo --version` is the last fallback for the Rust version: skip the process when
+        // the toolchain file pins one (it wins over the packages' `rust-version` too).
+        cargo_version: if ws
+            .toolchain_file
+            .as_ref()
+            .and_then(|t| t.pinned_version())
+            .is_some()
+        {
+            None
+        } else {
+            workspace::cargo_version(&ws.root)
+        },
         git_sha: workspace::git_sha(&ws.root),
         engine: if request.probe_engine && auto {
             crate::backend::buildx::probe()
@@ -91,7 +102,7 @@ impl<'a> CargoGraphs<'a> {
         if let Some(g) = self.seen.get(query) {
             return Ok(g.clone());
         }
-        let mut graph = resolve::build_graph(&self.load, query)?;
+        let mut graph = workspace::tree_cache::build_graph(self.ws, &self.load, query)?;
         // Only crates the table does not know are judged by the rule that reads these facts:
         // `-sys` crates (their `links`) and crates that compile C (C++ sources or not).
         let unknown = |c: &resolve::Crate| {

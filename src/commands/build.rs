@@ -11,6 +11,7 @@ use crate::cli::{BuildArgs, MessageFormat};
 use crate::error::{Error, Result};
 use crate::plan::ImagePlan;
 use crate::shell::Shell;
+use crate::timings::Phases;
 use crate::{files, pipeline, workspace};
 
 /// How long a smoke-test probe may run: a binary that ignores `--version` and starts serving
@@ -71,6 +72,7 @@ impl BuiltImage {
 
 pub fn run(args: &BuildArgs) -> Result<i32> {
     let shell = super::shell(&args.output);
+    let mut phases = Phases::new();
     let mut request = super::request(&args.selection);
     request.cli.provenance = args.provenance;
     request.cli.sbom = args.sbom;
@@ -80,6 +82,7 @@ pub fn run(args: &BuildArgs) -> Result<i32> {
     // Credentials first: a private registry or an ssh git dependency without them fails
     // `cargo metadata` itself, with a less helpful message.
     let ws = workspace::Workspace::load(&request.load)?;
+    phases.mark("metadata");
     let secrets = registry_secrets(&ws)?;
     let ssh = !ws.ssh_git_hosts.is_empty();
     if ssh && std::env::var_os("SSH_AUTH_SOCK").is_none() {
@@ -87,6 +90,7 @@ pub fn run(args: &BuildArgs) -> Result<i32> {
             .with_help("start one and add your key (`eval \"$(ssh-agent)\" && ssh-add`): the build forwards it with `--ssh default`, it never copies the key"));
     }
     let mut planned = pipeline::plan_workspace(ws, &request)?;
+    phases.mark("plan");
     super::show_warnings(&shell, &planned.plan.warnings);
     check_push_registries(&planned.plan, args)?;
     // Bad input has stopped by now, before anything runs; then `auto` asks the engine (a dry
@@ -101,10 +105,12 @@ pub fn run(args: &BuildArgs) -> Result<i32> {
         planned.plan.backend.reason = "`--binaries` takes binaries built elsewhere".to_string();
     } else if !args.dry_run && planned.plan.backend.choice.0 == crate::config::BackendChoice::Auto {
         planned.plan.backend = planned.plan.backend.with_engine(&docker::probe());
+        phases.mark("preflight");
     }
     if planned.plan.backend.backend == crate::backend::Backend::Oci {
         shell.verbose_status("Backend", format!("oci: {}", planned.plan.backend.reason));
-        return super::build_daemonless::run(args, &planned, &shell);
+        phases.mark("preflight");
+        return super::build_daemonless::run(args, &planned, &shell, phases);
     }
     let plan = &planned.plan;
     let root = &planned.workspace.root;
@@ -124,6 +130,7 @@ pub fn run(args: &BuildArgs) -> Result<i32> {
     files::write_all(&build_files, true)?;
     let dockerfile = build_dir.join("Dockerfile");
     shell.verbose_status("Generated", &build_files[0].display);
+    phases.mark("render");
 
     let commit = workspace::git_commit(root);
     let source_date_epoch = std::env::var("SOURCE_DATE_EPOCH")
@@ -155,6 +162,7 @@ pub fn run(args: &BuildArgs) -> Result<i32> {
             || plan.images.iter().any(|i| i.platforms.len() > 1);
         Some(docker::preflight(args.builder.as_deref(), need_driver)?)
     };
+    phases.mark("preflight");
     let mut images = plan.images.clone();
     if let Some(engine) = &engine {
         shell.verbose_status(
@@ -253,6 +261,7 @@ pub fn run(args: &BuildArgs) -> Result<i32> {
         );
         shell.verbose_status("Running", inv.shell_quoted());
         docker::run_build(inv, &image.name, &build_files[0].display)?;
+        phases.mark("build");
         let mut report = inspect_and_check(
             &shell,
             image,
@@ -264,11 +273,14 @@ pub fn run(args: &BuildArgs) -> Result<i32> {
         report.reproducible = reproducible;
         report_one(&shell, args.message_format, &report)?;
         built.push(report);
+        phases.mark("check");
     }
     write_metadata(args, &built)?;
     if args.message_format == MessageFormat::Human {
         summary(&shell, &built);
     }
+    phases.mark("report");
+    shell.verbose_status("Timings", phases.summary());
     Ok(0)
 }
 
@@ -355,17 +367,29 @@ pub(super) fn inspect_and_check(
     let Some(reference) = image.references().into_iter().next() else {
         return Ok(report);
     };
-    let inspected = docker::inspect_image(&reference)?;
+    // Three questions to the engine, asked at once: each is a docker CLI start (about 0.1 s
+    // here), and they sit between the build and the prompt on every rebuild.
+    let (inspected, base, layers) = std::thread::scope(|scope| {
+        let base = scope.spawn(|| docker::inspect_image(&image.runtime_image));
+        let layers = scope.spawn(|| docker::history(&reference));
+        let inspected = docker::inspect_image(&reference);
+        let join =
+            |what: &str| Error::internal(format!("the thread asking docker for {what} panicked"));
+        (
+            inspected,
+            base.join().map_err(|_| join("the base")),
+            layers.join().map_err(|_| join("the history")),
+        )
+    });
+    let inspected = inspected?;
     report.size = inspected["Size"].as_u64();
     if report.digest.is_none() {
         report.digest = inspected["Id"].as_str().map(str::to_string);
     }
     // The base is in the local store when the docker driver built from it; not always with
     // other drivers, and then its size is simply not reported.
-    report.base_size = docker::inspect_image(&image.runtime_image)
-        .ok()
-        .and_then(|v| v["Size"].as_u64());
-    let layers = docker::history(&reference)?;
+    report.base_size = base?.ok().and_then(|v| v["Size"].as_u64());
+    let layers = layers??;
     let binary_marker = format!("/usr/local/bin/{}", image.entrypoint);
     report.binary_size = layers
         .iter()

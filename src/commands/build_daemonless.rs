@@ -11,11 +11,12 @@ use crate::cli::{BuildArgs, MessageFormat};
 use crate::error::{Error, Result};
 use crate::pipeline::Planned;
 use crate::shell::Shell;
+use crate::timings::Phases;
 use crate::workspace;
 
 use super::build::{BuiltImage, inspect_and_check, report_one, summary, write_metadata};
 
-pub fn run(args: &BuildArgs, planned: &Planned, shell: &Shell) -> Result<i32> {
+pub fn run(args: &BuildArgs, planned: &Planned, shell: &Shell, mut phases: Phases) -> Result<i32> {
     let plan = &planned.plan;
     let ws = &planned.workspace;
     if args.dry_run {
@@ -78,7 +79,9 @@ pub fn run(args: &BuildArgs, planned: &Planned, shell: &Shell) -> Result<i32> {
         };
         crate::sbom::for_plan(planned, &load, &clock.created)?
     };
+    phases.mark("preflight");
     let assembled = oci::build(plan, binaries, &target_dir, &target, &clock, &sboms, shell)?;
+    phases.mark("build");
     let engine = if target == Target::Load {
         Some(docker::preflight(None, false)?)
     } else {
@@ -110,10 +113,13 @@ pub fn run(args: &BuildArgs, planned: &Planned, shell: &Shell) -> Result<i32> {
         }
         report_one(shell, args.message_format, &report)?;
         built.push(report);
+        phases.mark("check");
     }
     write_metadata(args, &built)?;
     if args.message_format == MessageFormat::Human {
         summary(shell, &built);
     }
+    phases.mark("report");
+    shell.verbose_status("Timings", phases.summary());
     Ok(0)
 }

@@ -7,6 +7,7 @@
 
 mod cargo;
 pub mod resolve;
+pub mod tree_cache;
 
 use cargo::run_metadata;
 pub use cargo::toolchain_fallback;
@@ -94,6 +95,9 @@ pub struct Package {
     /// refuses to load a manifest whose declared target file is missing, so the dependency
     /// skeleton must stub them; auto-discovered ones it can leave out.
     pub declared_targets: BTreeSet<(String, String)>,
+    /// Directories of its `path` dependencies, absolute (members or not).
+    #[serde(skip)]
+    pub path_dependencies: Vec<Utf8PathBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -316,6 +320,11 @@ impl Package {
             targets,
             metadata: pkg.metadata.clone(),
             declared_targets,
+            path_dependencies: pkg
+                .dependencies
+                .iter()
+                .filter_map(|d| d.path.clone())
+                .collect(),
         })
     }
 

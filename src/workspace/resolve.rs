@@ -80,6 +80,11 @@ impl BuildGraph {
 
 /// Runs `cargo tree` for one build and reads its graph.
 pub fn build_graph(opts: &LoadOptions, query: &BuildQuery) -> Result<BuildGraph> {
+    parse_tree(&tree_text(opts, query)?)
+}
+
+/// `cargo tree`'s output for one build, as [`parse_tree`] reads it.
+pub fn tree_text(opts: &LoadOptions, query: &BuildQuery) -> Result<String> {
     let mut inv = Invocation::new(cargo_program()).arg("tree");
     if let Some(path) = &opts.manifest_path {
         inv = inv.arg("--manifest-path").arg(path.as_str());
@@ -118,7 +123,7 @@ pub fn build_graph(opts: &LoadOptions, query: &BuildQuery) -> Result<BuildGraph>
         .with_detail(quoted_stderr(&out))
         .with_help("fix the error above: the image build runs the same resolution"));
     }
-    parse_tree(&out.stdout)
+    Ok(out.stdout)
 }
 
 /// Reads `cargo tree --charset ascii --format '{p}|{f}'` with normal and build edges.

@@ -25,4 +25,5 @@ mod runtime;
 mod sbom;
 mod snapshots;
 mod support;
+mod tree_cache;
 mod verify;

@@ -1,0 +1,74 @@
+//! Planning remembers cargo's resolution between runs (`target/distroless/cache/tree/`): a
+//! rebuild after a source edit asks `cargo tree` nothing, and any change to what the resolution
+//! reads (a manifest, the lock file, the features asked for) asks again.
+
+use std::path::Path;
+
+use crate::support;
+
+/// `plan --format json` with `$CARGO` a wrapper that logs each cargo subcommand: the plan, and
+/// how many `cargo tree` runs it took.
+fn plan(dir: &Path, extra: &[&str]) -> (serde_json::Value, usize) {
+    let log = dir.join("cargo-calls.log");
+    let _ = std::fs::remove_file(&log);
+    let wrapper = dir.join("cargo-wrapper.sh");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\necho \"$1\" >> '{}'\nexec cargo \"$@\"\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = support::command(dir)
+        .args([&["plan", "--format", "json", "--backend", "buildx"], extra].concat())
+        .env("CARGO", &wrapper)
+        .env("CARGO_DISTROLESS_DOCKER", "/nonexistent/docker")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", support::stderr(&out));
+    let calls = std::fs::read_to_string(&log).unwrap_or_default();
+    let trees = calls.lines().filter(|l| *l == "tree").count();
+    (serde_json::from_str(&support::stdout(&out)).unwrap(), trees)
+}
+
+#[test]
+fn an_unchanged_workspace_is_planned_without_asking_cargo_tree_again() {
+    let dir = support::fixture("example-workspace");
+    let (first, trees) = plan(dir.path(), &[]);
+    assert!(trees >= 1, "the first plan asks cargo");
+    // A source edit changes nothing cargo's resolution reads: same plan, no `cargo tree`.
+    let main_rs = dir.path().join("crates/web/src/main.rs");
+    let text = std::fs::read_to_string(&main_rs).unwrap();
+    std::fs::write(&main_rs, text + "\n// an edit\n").unwrap();
+    let (second, trees) = plan(dir.path(), &[]);
+    assert_eq!(trees, 0, "answered from the cache");
+    assert_eq!(first, second);
+    // Other features are another question.
+    let (_, trees) = plan(dir.path(), &["--no-default-features"]);
+    assert!(trees >= 1, "a new query asks cargo");
+    // A member's manifest changed: ask again.
+    let manifest = dir.path().join("crates/common/Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(&manifest, text + "\n# a change\n").unwrap();
+    let (_, trees) = plan(dir.path(), &[]);
+    assert!(trees >= 1, "a changed manifest asks cargo");
+    let (_, trees) = plan(dir.path(), &[]);
+    assert_eq!(trees, 0);
+    // So does the lock file.
+    let lock = dir.path().join("Cargo.lock");
+    let text = std::fs::read_to_string(&lock).unwrap();
+    std::fs::write(&lock, text + "\n").unwrap();
+    let (_, trees) = plan(dir.path(), &[]);
+    assert!(trees >= 1, "a changed lock file asks cargo");
+    // A cache entry that cannot be read is asked again, not trusted.
+    let cache = dir.path().join("target/distroless/cache/tree");
+    for entry in std::fs::read_dir(&cache).unwrap() {
+        std::fs::write(entry.unwrap().path(), "garbage that is no tree\n|||\n").unwrap();
+    }
+    let (garbled, trees) = plan(dir.path(), &[]);
+    assert!(trees >= 1, "an unreadable entry asks cargo");
+    assert_eq!(garbled["images"], first["images"]);
+}
