@@ -1,7 +1,7 @@
 """Where a rebuild's time goes, from each tool's own record.
 
 - BuildKit: `--progress rawjson` prints every vertex (a Dockerfile step, a context transfer, the
-  export) with its start and completion times; `buildkit_steps` reads them.
+  export) with its start and completion times, and each step's log; `buildkit_steps` reads them.
 - cargo: its `Finished ... in X s` line, from the step's logs in the same stream.
 - cargo-distroless: `-v` ends with `Timings metadata ... s, plan ... s, ...; total ... s`.
 """
@@ -35,26 +35,71 @@ def _objects(text):
 
 
 def buildkit_steps(text):
-    """[(name, seconds, cached)] per vertex in start order, the build's span, and its logs."""
-    vertexes, logs = {}, []
+    """[{name, seconds, cached, log}] per vertex in start order, and the build's span."""
+    vertexes = {}
     for obj in _objects(text):
         if not isinstance(obj, dict):
             continue
         for v in obj.get("vertexes") or []:
-            e = vertexes.setdefault(v["digest"], {"name": v.get("name", "")})
+            e = vertexes.setdefault(v["digest"], {"name": v.get("name", ""), "log": "", "cached": False})
             if v.get("started"):
                 e.setdefault("start", _time(v["started"]))
             if v.get("completed"):
                 e["end"] = _time(v["completed"])
-            e["cached"] = e.get("cached", False) or v.get("cached", False)
+            e["cached"] = e["cached"] or v.get("cached", False)
         for log in obj.get("logs") or []:
-            logs.append(base64.b64decode(log.get("data", "")).decode(errors="replace"))
+            e = vertexes.setdefault(log.get("vertex", ""), {"name": "", "log": "", "cached": False})
+            e["log"] += base64.b64decode(log.get("data", "")).decode(errors="replace")
     timed = [e for e in vertexes.values() if "start" in e and "end" in e]
     if not timed:
-        return [], 0.0, "".join(logs)
+        return [], 0.0
     span = max(e["end"] for e in timed) - min(e["start"] for e in timed)
-    steps = [(e["name"], e["end"] - e["start"], e["cached"]) for e in sorted(timed, key=lambda e: e["start"])]
-    return steps, span, "".join(logs)
+    steps = [dict(e, seconds=e["end"] - e["start"]) for e in sorted(timed, key=lambda e: e["start"])]
+    return steps, span
+
+
+def context_bytes(text):
+    """The build context BuildKit received, in bytes (its `transferring context` status)."""
+    sizes = [s.get("current", 0) for obj in _objects(text) if isinstance(obj, dict)
+             for s in obj.get("statuses") or [] if str(s.get("id", "")).startswith("transferring context")]
+    return max(sizes) if sizes else None
+
+
+def compile_step(steps):
+    """The step that compiles the workspace: the last `cargo build` that is not a cook step."""
+    found = [s for s in steps if "cargo build" in s["name"] and "cook" not in s["name"]]
+    return found[-1] if found else None
+
+
+def breakdown(shape, wall, text):
+    """Where one build's wall time went, in seconds:
+    tool    cargo-distroless's own phases (metadata, plan, preflight, render, check, report);
+    engine  the docker CLI, buildx and BuildKit around the compile step (context, layers, export),
+            or for the oci backend, assembling and writing the image;
+    wrapper the compile step's own work around cargo (ours: the freshness script);
+    cargo   cargo's own `Finished ... in` time."""
+    out = {"wall": wall}
+    if shape == "host":
+        out["cargo"] = wall
+        return out
+    tool = tool_phases(text)
+    if tool:
+        out["tool"] = sum(v for k, v in tool.items() if k not in ("build", "total"))
+    if shape == "oci":
+        out["cargo"] = cargo_finished(text)
+        if out["cargo"] is not None and "build" in tool:
+            out["engine"] = tool["build"] - out["cargo"]
+        return out
+    steps, _ = buildkit_steps(text)
+    step = compile_step(steps)
+    if step is None:
+        return out
+    out["cargo"] = cargo_finished(step["log"])
+    build = tool.get("build", wall)
+    out["engine"] = build - step["seconds"]
+    if out["cargo"] is not None:
+        out["wrapper"] = step["seconds"] - out["cargo"]
+    return out
 
 
 def cargo_finished(text):
@@ -74,24 +119,3 @@ def tool_phases(text):
     phases = {name: float(value) for name, value in re.findall(r"([a-z]+) ([0-9.]+) s", m.group(1))}
     phases["total"] = float(m.group(2))
     return phases
-
-
-def step_kind(name):
-    """A short label for a vertex: which of our Dockerfile's steps (or BuildKit's own work) it is."""
-    if name.startswith("[internal] load build context"):
-        return "context transfer"
-    if name.startswith("[internal]") or name.startswith("resolve image config") or name.startswith("[auth]"):
-        return "definition + metadata"
-    if name.startswith("exporting") or name.startswith("importing") or name.startswith("naming") or name.startswith("unpacking") or name.startswith("writing image"):
-        return "export + load"
-    if "cargo build" in name or "cargo auditable build" in name:
-        if "builder-cook" in name or "cook" in name.split("]")[0]:
-            return "cook (dependencies)"
-        return "compile (workspace)"
-    if "COPY . ." in name:
-        return "COPY sources"
-    if name.split("]")[0].find("builder-skeleton") >= 0:
-        return "skeleton"
-    if "COPY --from=" in name:
-        return "image layers"
-    return "other"

@@ -3,7 +3,7 @@
 #   format, clippy with warnings denied, unit + snapshot + CLI tests, and the real-engine tests
 #   (build, run, push and pull images) on a Docker engine this script makes reachable, then a
 #   CI slice of the corpus of real projects (plan all ten, build two), then a reduced run of the
-#   benchmark (one workload, one run; size targets checked).
+#   benchmark (one workload, medians of 3; size targets and the edit-rebuild regression guard).
 # Works on a fresh Debian machine as root (it provisions what it needs) and on a laptop that
 # already runs Docker with buildx.
 set -euo pipefail
@@ -36,7 +36,7 @@ CARGO_DISTROLESS_REQUIRE_TOOLS=1 cargo test --locked -- --include-ignored
 step "corpus, CI slice: plan ten real projects, build and inspect two (tests/corpus/run.py)"
 python3 tests/corpus/run.py --ci --out target/corpus/ci.md
 
-step "benchmark, reduced: one workload, one run (bench/README.md)"
-python3 bench/bench.py --workload example --runs 1 --no-chart --out target/bench/benchmarks.md --check
+step "benchmark, reduced: one workload, medians of 3, the regression guard (bench/README.md)"
+python3 bench/bench.py --workload example --runs 3 --no-chart --out target/bench/benchmarks.md --check
 
 step "done"
