@@ -387,6 +387,12 @@ def main():
     parser.add_argument("--check", action="store_true", help="fail when a size target is missed")
     parser.add_argument("--shapes", help="a subset to measure, e.g. ours,host (default: each workload's)")
     args = parser.parse_args()
+    if not args.no_chart:
+        # Fail before measuring, not after most of an hour of it.
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            raise SystemExit("bench: the chart needs matplotlib (`pip install matplotlib`); or pass --no-chart")
     names = list(WORKLOADS) if args.workload == "all" else [args.workload]
     shapes_of = {n: args.shapes.split(",") if args.shapes else WORKLOAD_SHAPES.get(n, SHAPES) for n in names}
     sh(["cargo", "build", "--release", "-q"], cwd=REPO)
@@ -410,11 +416,11 @@ def main():
             w.measure(shape)
         workloads.append(w)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    meta["minutes"] = round((time.monotonic() - meta.pop("started")) / 60, 1)
     chart_path = None
     if not args.no_chart:
         chart_path = os.path.join(os.path.dirname(os.path.abspath(args.out)), "benchmarks.png")
         chart(workloads, chart_path)
-    meta["minutes"] = round((time.monotonic() - meta.pop("started")) / 60, 1)
     report(workloads, args.out, chart_path, meta)
     print(open(args.out).read())
     if args.check:
