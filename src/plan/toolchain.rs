@@ -207,29 +207,35 @@ pub(super) fn rust_plan(
     })
 }
 
-/// The Debian release a builder image is built on, by its tag (`rust:1.95-slim-trixie`), or
-/// the default release when the tag does not say.
-pub fn debian_codename(builder: &str) -> &'static str {
+/// Debian releases a builder tag can name: (codename, distroless's name for it), in the order a
+/// tag is matched against them.
+const DEBIAN_RELEASES: &[(&str, &str)] = &[
+    ("bookworm", "debian12"),
+    ("trixie", "debian13"),
+    ("bullseye", "debian11"),
+];
+
+/// The Debian release a builder image's tag names (`rust:1.95-slim-trixie`), if it names one.
+fn builder_release(builder: &str) -> Option<(&'static str, &'static str)> {
     let tag = builder.rsplit_once(':').map(|(_, t)| t).unwrap_or("latest");
-    ["trixie", "bookworm", "bullseye"]
-        .into_iter()
-        .find(|c| tag.contains(c))
+    DEBIAN_RELEASES
+        .iter()
+        .copied()
+        .find(|(codename, _)| tag.contains(codename))
+}
+
+/// The Debian release a builder image is built on, by its tag, or the default release when the
+/// tag does not say.
+pub fn debian_codename(builder: &str) -> &'static str {
+    builder_release(builder)
+        .map(|(codename, _)| codename)
         .unwrap_or(crate::config::defaults::DEBIAN_CODENAME)
 }
 
 /// The most reported failure in this field: a glibc binary built on Debian 13 (`rust:1`, glibc
 /// 2.41) and run on a Debian 12 base fails at start. A musl binary does not care.
 pub(super) fn check_debian_pairing(builder: &str, images: &[ImagePlan]) -> Result<()> {
-    let tag = builder.rsplit_once(':').map(|(_, t)| t).unwrap_or("latest");
-    let builder_release = if tag.contains("bookworm") {
-        Some("debian12")
-    } else if tag.contains("trixie") {
-        Some("debian13")
-    } else if tag.contains("bullseye") {
-        Some("debian11")
-    } else {
-        None
-    };
+    let builder_release = builder_release(builder).map(|(_, distroless)| distroless);
     for image in images.iter().filter(|i| i.runtime == Runtime::Cc) {
         let runtime_release = ["debian11", "debian12", "debian13"]
             .into_iter()

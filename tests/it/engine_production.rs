@@ -43,6 +43,25 @@ fn stop_of(report: &serde_json::Value) -> (f64, i64) {
     (numbers[0].parse().unwrap(), numbers[1].parse().unwrap())
 }
 
+/// `web:0.3.1` starts tini, which starts the server; `--version` still reaches the binary.
+fn assert_tini_in_front_of_web() {
+    let entrypoint = crate::engine::docker_ok(&[
+        "image",
+        "inspect",
+        "--format",
+        "{{json .Config.Entrypoint}}",
+        "web:0.3.1",
+    ]);
+    assert_eq!(
+        entrypoint.trim(),
+        r#"["/usr/bin/tini","--","/usr/local/bin/web"]"#
+    );
+    assert_eq!(
+        crate::engine::version_of("web:0.3.1").trim(),
+        "web 0.3.1 (x86_64-unknown-linux-musl)"
+    );
+}
+
 #[test]
 #[ignore = "needs a Docker engine with buildx: run tests/run-all.sh"]
 fn a_server_that_ignores_sigterm_is_warned_about_and_tini_makes_it_stop() {
@@ -69,22 +88,7 @@ fn a_server_that_ignores_sigterm_is_warned_about_and_tini_makes_it_stop() {
     assert!(took < 2.0, "{report:#}");
     assert!(code == 0 || code == 143, "{report:#}");
     assert!(!stderr.contains("warning: image `web` took"), "{stderr}");
-    // tini is PID 1 and the server its child; `--version` still reaches the binary.
-    let entrypoint = crate::engine::docker_ok(&[
-        "image",
-        "inspect",
-        "--format",
-        "{{json .Config.Entrypoint}}",
-        "web:0.3.1",
-    ]);
-    assert_eq!(
-        entrypoint.trim(),
-        r#"["/usr/bin/tini","--","/usr/local/bin/web"]"#
-    );
-    assert_eq!(
-        crate::engine::version_of("web:0.3.1").trim(),
-        "web 0.3.1 (x86_64-unknown-linux-musl)"
-    );
+    assert_tini_in_front_of_web();
 }
 
 #[test]
@@ -102,21 +106,7 @@ fn the_oci_backend_puts_debians_static_tini_in_front_too() {
     let (took, code) = stop_of(&report);
     assert!(took < 2.0, "{report:#}");
     assert!(code == 0 || code == 143, "{report:#}");
-    let entrypoint = crate::engine::docker_ok(&[
-        "image",
-        "inspect",
-        "--format",
-        "{{json .Config.Entrypoint}}",
-        "web:0.3.1",
-    ]);
-    assert_eq!(
-        entrypoint.trim(),
-        r#"["/usr/bin/tini","--","/usr/local/bin/web"]"#
-    );
-    assert_eq!(
-        crate::engine::version_of("web:0.3.1").trim(),
-        "web 0.3.1 (x86_64-unknown-linux-musl)"
-    );
+    assert_tini_in_front_of_web();
     // The binary in the image is Debian's tini (its static build: the base has no libc).
     let tini = crate::engine::docker_ok(&[
         "run",
