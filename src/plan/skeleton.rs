@@ -2,10 +2,11 @@
 //!
 //! cargo-chef computes its recipe by running a planner over the whole source tree, which costs a
 //! cargo invocation on every source edit (PERFORMANCE-NOTES: ~2.5 s of a 6.3 s rebuild). We
-//! already know every manifest and target, so the skeleton stage copies only the manifests, the
-//! lock file and the toolchain/cargo config, writes a stub for each target, and masks the
-//! workspace's own versions. Its output is byte-identical across source edits and version bumps,
-//! and BuildKit keys `COPY --from` on content, so the cook layer stays cached.
+//! already know every manifest and target, so the skeleton stage binds in only the manifests, the
+//! lock file and the toolchain/cargo config (one bind mount each, so the step is keyed on exactly
+//! those files), writes a stub for each target, and masks the workspace's own versions. Its output
+//! is byte-identical across source edits and version bumps, and BuildKit keys `COPY --from` on
+//! content, so the cook layer stays cached.
 
 use std::collections::BTreeSet;
 
@@ -45,7 +46,7 @@ pub fn build(ws: &Workspace, rust: &RustPlan) -> Result<Skeleton> {
     manifests.push(Utf8PathBuf::from("Cargo.toml"));
     manifests.sort();
     manifests.dedup();
-    // Root first: it is where `COPY Cargo.toml Cargo.lock ./` puts it and where cargo starts.
+    // Root first: where cargo starts reading.
     manifests.sort_by_key(|m| m.as_str() != "Cargo.toml");
 
     let mut files = vec![Utf8PathBuf::from("Cargo.lock")];
@@ -117,7 +118,8 @@ pub fn build(ws: &Workspace, rust: &RustPlan) -> Result<Skeleton> {
     })
 }
 
-/// Paths end up in `COPY` lines and shell words: refuse what neither can carry safely.
+/// Paths end up in `COPY` lines, `--mount` options (comma-separated `key=value`s) and shell
+/// words: refuse what they cannot carry safely.
 fn check_path(path: &Utf8PathBuf) -> Result<()> {
     if path.is_absolute() || path.components().any(|c| c.as_str() == "..") {
         return Err(Error::input(format!(
@@ -127,13 +129,37 @@ fn check_path(path: &Utf8PathBuf) -> Result<()> {
             "keep every member, target and path dependency inside the workspace directory",
         ));
     }
-    if path
-        .as_str()
-        .chars()
-        .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '\\' | '$' | '`'))
-    {
-        return Err(Error::input(format!("path `{path}` has spaces, quotes or shell characters, which the generated Dockerfile cannot carry"))
+    if path.as_str().chars().any(|c| {
+        c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '\\' | '$' | '`' | ',')
+    }) {
+        return Err(Error::input(format!("path `{path}` has spaces, quotes, commas or shell characters, which the generated Dockerfile cannot carry"))
             .with_help("rename the file or directory"));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_the_dockerfile_cannot_carry_are_refused() {
+        for ok in [
+            "Cargo.toml",
+            "crates/api-v2/Cargo.toml",
+            "crates/a_b.c/src/main.rs",
+        ] {
+            assert!(check_path(&Utf8PathBuf::from(ok)).is_ok(), "{ok}");
+        }
+        // A comma ends a `--mount` option early; the rest would be read as another key.
+        for bad in [
+            "crates/a,b/Cargo.toml",
+            "crates/a b/Cargo.toml",
+            "crates/$x/Cargo.toml",
+            "../outside/Cargo.toml",
+            "/abs/Cargo.toml",
+        ] {
+            assert!(check_path(&Utf8PathBuf::from(bad)).is_err(), "{bad}");
+        }
+    }
 }
