@@ -15,8 +15,10 @@ workload, four: ours, chef, oci and host):
 
 in four situations: cold (no build cache), after editing the binary's source, after editing the
 library path dependency, and after a version bump made as cargo makes it (Cargo.lock refreshed).
-Runs that take under a minute are repeated (--runs, default 3) and the median kept. Every edit is
-new content, so BuildKit cannot answer from a cache of an earlier benchmark run. Each run's
+Runs that take under a minute are repeated (--runs, default 3) and the median kept; the shapes
+are interleaved (each edit is rebuilt by every shape before the next edit, their order rotating
+per run), so the machine's drift over the hour moves all of them alike. Every edit is new
+content, so BuildKit cannot answer from a cache of an earlier benchmark run. Each run's
 time is also split by where it went (bench/phases.py: cargo-distroless's `-v` timings, BuildKit's
 `--progress rawjson` record, cargo's own `Finished` time), and `--check` compares our
 edit-rebuild ratio on `example` with bench/baseline.json (fails when it grew by over 50%).
