@@ -346,6 +346,19 @@ def phase_table(w):
     return lines
 
 
+def cold_table(w):
+    """What each container shape's cold build spent its time on: its steps of 2 s or more."""
+    lines = ["", f"Where a cold build's time goes on `{w.name}` (BuildKit's steps of 2 s or more):", "",
+             "| shape | wall | steps |", "|---|---|---|"]
+    for shape in ("ours", "chef", "init", "naive"):
+        b = w.median_breakdown(shape, "cold")
+        if not b or not b.get("steps"):
+            continue
+        steps = "; ".join(f"{label} {seconds:.1f} s" for label, seconds in b["steps"])
+        lines.append(f"| {shape} | {b['wall']:.1f} | {steps} |")
+    return lines
+
+
 def guard(workloads):
     """The regression guard: our edit-rebuild ratio on the example workload against the baseline."""
     w = next((w for w in workloads if w.name == "example"), None)
@@ -389,6 +402,7 @@ def report(workloads, out_path, chart_path, meta):
             cells.append("—" if ctx is None else f"{ctx / 1e3:.1f} kB")
             lines.append("| " + " | ".join(cells) + " |")
         lines += phase_table(w)
+        lines += cold_table(w)
         added = w.added_bytes()
         if added:
             binary, base, extra = added

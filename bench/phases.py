@@ -65,6 +65,19 @@ def context_bytes(text):
     return max(sizes) if sizes else None
 
 
+def step_label(name):
+    """`[builder-cook-static 2/2] RUN --mount=... cargo build ...` -> `builder-cook-static 2/2 RUN`."""
+    m = re.match(r"\[([^\]]+)\]\s*(\w+)", name)
+    return f"{' '.join(m.group(1).split())} {m.group(2)}" if m else name[:40]
+
+
+def long_steps(steps, at_least=2.0):
+    """[(label, seconds)] of the steps that ran (not cached) for at least `at_least` seconds, in
+    start order: what a cold build spends its time on (toolchain, dependencies, workspace, export)."""
+    return [(step_label(s["name"]), round(s["seconds"], 1)) for s in steps
+            if s["seconds"] >= at_least and not s["cached"]]
+
+
 def compile_step(steps):
     """The step that compiles the workspace: the last `cargo build` that is not a cook step."""
     found = [s for s in steps if "cargo build" in s["name"] and "cook" not in s["name"]]
@@ -91,6 +104,7 @@ def breakdown(shape, wall, text):
             out["engine"] = tool["build"] - out["cargo"]
         return out
     steps, _ = buildkit_steps(text)
+    out["steps"] = long_steps(steps)
     step = compile_step(steps)
     if step is None:
         return out

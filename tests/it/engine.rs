@@ -39,7 +39,7 @@ pub(crate) fn docker_ok(args: &[&str]) -> String {
 }
 
 /// `docker buildx build` of `target` in `dir` with plain progress; returns the build log.
-fn buildx(dir: &Path, target: Option<&str>, tag: &str, extra: &[&str]) -> String {
+pub(crate) fn buildx(dir: &Path, target: Option<&str>, tag: &str, extra: &[&str]) -> String {
     let mut args = vec![
         "buildx",
         "build",
@@ -74,7 +74,7 @@ fn buildx(dir: &Path, target: Option<&str>, tag: &str, extra: &[&str]) -> String
 
 /// A copy of example-workspace with `init` run on it (hadolint-checked). One per test that
 /// edits it; the shared one is for tests that only read.
-fn initialised(extra: &[&str]) -> tempfile::TempDir {
+pub(crate) fn initialised(extra: &[&str]) -> tempfile::TempDir {
     let dir = support::fixture("example-workspace");
     let out = support::run(dir.path(), &[&["init"], extra].concat());
     assert!(
@@ -381,171 +381,6 @@ fn container_structure_tests_pass() {
             support::stderr(&out)
         );
     }
-}
-
-/// Compiling lines of a build log, as `name vX.Y.Z`.
-fn compiled(log: &str) -> Vec<String> {
-    log.lines()
-        .filter_map(|l| {
-            l.split_once("Compiling ")
-                .map(|(_, rest)| rest.split(" (").next().unwrap().to_string())
-        })
-        .collect()
-}
-
-fn cook_cached(log: &str) -> bool {
-    // `#21 [builder-cook-static 2/2] RUN ...` followed by `#21 CACHED`
-    let Some(step) = log
-        .lines()
-        .find(|l| l.contains("[builder-cook-static 2/2] RUN"))
-        .and_then(|l| l.split_whitespace().next())
-    else {
-        return false;
-    };
-    log.lines().any(|l| l == format!("{step} CACHED"))
-}
-
-#[test]
-#[ignore = "needs a Docker engine with buildx: run tests/run-all.sh"]
-fn source_edit_and_version_bump_keep_the_dependency_layer_cached() {
-    let _guard = engine_lock();
-    let dir = initialised(&[]);
-    // Every state built here must be new content on every run: BuildKit serves content it has
-    // built before from its own cache without running cargo (correctly), which would leave the
-    // target cache holding some other state and nothing to count.
-    let unique = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let common_lib = dir.path().join("crates/common/src/lib.rs");
-    let lib = std::fs::read_to_string(&common_lib).unwrap();
-    std::fs::write(&common_lib, format!("{lib}// run {unique}\n")).unwrap();
-    buildx(dir.path(), Some("web"), "cd-test/web:cache", &[]);
-
-    // 1. Edit one binary's source.
-    let main = dir.path().join("crates/web/src/main.rs");
-    let text = std::fs::read_to_string(&main).unwrap();
-    std::fs::write(&main, format!("{text}// edit {unique}\n")).unwrap();
-    let log = buildx(dir.path(), Some("web"), "cd-test/web:cache", &[]);
-    assert!(
-        cook_cached(&log),
-        "cook step must be CACHED after a source edit:\n{log}"
-    );
-    assert_eq!(
-        compiled(&log),
-        ["web v0.3.1"],
-        "only the edited crate compiles:\n{log}"
-    );
-
-    // 1b. An edit whose file carries an old mtime (`cp -p`, a tarball, or a `COPY . .` layer
-    // BuildKit reuses from an earlier build) is still seen: freshness follows content.
-    let version_line = "common::version_line(\"web\", env!(\"CARGO_PKG_VERSION\"))";
-    let text = std::fs::read_to_string(&main).unwrap();
-    assert!(text.contains(version_line));
-    std::fs::write(
-        &main,
-        text.replacen(
-            version_line,
-            &version_line.replace("\"web\"", "\"web-edited\""),
-            1,
-        ) + &format!("// old mtime {unique}\n"),
-    )
-    .unwrap();
-    let touched = Command::new("touch")
-        .args(["-d", "2001-01-01"])
-        .arg(&main)
-        .status()
-        .unwrap();
-    assert!(touched.success());
-    let log = buildx(dir.path(), Some("web"), "cd-test/web:cache", &[]);
-    assert_eq!(
-        compiled(&log),
-        ["web v0.3.1"],
-        "an old-mtime edit must still recompile:\n{log}"
-    );
-    let version = version_of("cd-test/web:cache");
-    assert_eq!(
-        version.trim(),
-        "web-edited 0.3.1 (x86_64-unknown-linux-musl)",
-        "the edited code is what runs"
-    );
-    std::fs::write(&main, text).unwrap();
-
-    // 2. A version bump as cargo makes it: the manifest and Cargo.lock both change.
-    let manifest = dir.path().join("Cargo.toml");
-    let text = std::fs::read_to_string(&manifest).unwrap();
-    let bumped = format!("0.4.{}", unique % 100_000);
-    std::fs::write(
-        &manifest,
-        text.replace("version = \"0.3.1\"", &format!("version = \"{bumped}\"")),
-    )
-    .unwrap();
-    let update = Command::new("cargo")
-        .args(["update", "--workspace", "--offline"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    assert!(update.status.success(), "{}", support::stderr(&update));
-    let lock = std::fs::read_to_string(dir.path().join("Cargo.lock")).unwrap();
-    assert!(
-        lock.contains(&format!("name = \"web\"\nversion = \"{bumped}\"")),
-        "cargo refreshed the lock file"
-    );
-    let log = buildx(dir.path(), Some("web"), "cd-test/web:cache", &[]);
-    assert!(
-        cook_cached(&log),
-        "cook step must be CACHED after a version bump:\n{log}"
-    );
-    let mut crates = compiled(&log);
-    crates.sort();
-    assert_eq!(
-        crates,
-        [
-            format!("common v{bumped}"),
-            format!("tools v{bumped}"),
-            format!("web v{bumped}")
-        ],
-        "no dependency compiles after a bump:\n{log}"
-    );
-    let version = version_of("cd-test/web:cache");
-    assert_eq!(
-        version.trim(),
-        format!("web {bumped} (x86_64-unknown-linux-musl)"),
-        "the new version is what runs"
-    );
-
-    // 3. A dependency change in Cargo.lock does rebuild dependencies. (On a machine that built
-    // this exact lock before, BuildKit may serve that cook layer from its cache: still a
-    // different dependency layer, which is what the image must show.)
-    let layers = |image: &str| {
-        docker_ok(&[
-            "image",
-            "inspect",
-            image,
-            "--format",
-            "{{json .RootFS.Layers}}",
-        ])
-    };
-    let before = layers("cd-test/web:cache");
-    let update = Command::new("cargo")
-        .args(["update", "-p", "httparse", "--precise", "1.9.5"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    assert!(update.status.success(), "{}", support::stderr(&update));
-    let log = buildx(dir.path(), Some("web"), "cd-test/web:cache", &[]);
-    if !cook_cached(&log) {
-        assert!(
-            compiled(&log).contains(&"httparse v1.9.5".to_string()),
-            "the cook step compiles the changed dependency:\n{log}"
-        );
-    }
-    assert_ne!(
-        layers("cd-test/web:cache"),
-        before,
-        "a dependency change must change the image"
-    );
-    assert!(log.contains("[builder-cook-static 2/2] RUN"), "{log}");
 }
 
 /// Builds `stage` for linux/arm64, exports it with `--output type=local`, and returns `bin`,
