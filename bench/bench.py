@@ -291,13 +291,16 @@ class Workload:
         return self.breakdowns[shape][scenario][order[(len(order) - 1) // 2]]
 
     def added_bytes(self):
-        """(binary, base, the rest) of our image, unpacked, or None when ours was not measured."""
-        binary = self.stripped_binary()
-        if not binary or "ours" not in self.sizes:
-            return None
-        base = base_image(f"{self.bin}:latest")
-        base_unpacked = image_sizes(base)[1] if base else 0
-        return binary, base_unpacked, self.sizes["ours"][1] - binary - base_unpacked
+        """(binary, base, the rest) of our image, unpacked, or None when ours was not measured.
+        Asked of the engine once; the report and the check both read it."""
+        if not hasattr(self, "_added"):
+            binary = self.stripped_binary()
+            self._added = None
+            if binary and "ours" in self.sizes:
+                base = base_image(f"{self.bin}:latest")
+                base_unpacked = image_sizes(base)[1] if base else 0
+                self._added = (binary, base_unpacked, self.sizes["ours"][1] - binary - base_unpacked)
+        return self._added
 
     def stripped_binary(self):
         out = subprocess.run(["docker", "history", "--no-trunc", "--human=false", "--format", "{{.Size}}\t{{.CreatedBy}}",
@@ -491,12 +494,15 @@ def main():
     if args.check:
         guard(workloads)
         for w in workloads:
-            binary = w.stripped_binary()
-            if binary and w.sizes["ours"][0] > binary + 2_000_000:
-                raise SystemExit(f"bench: {w.name}: static image {w.sizes['ours'][0]} B > binary {binary} B + 2.0 MB")
+            added = w.added_bytes()
+            # The whole image (compressed: what a pull moves) within 2 MB of the binary: this is
+            # what catches a wrong base (a Debian or cc image where static was planned). Compressed
+            # is never more than unpacked, so set against the unpacked binary it can only be
+            # lenient, never fail a good image.
+            if added and w.sizes["ours"][0] > added[0] + 2_000_000:
+                raise SystemExit(f"bench: {w.name}: static image {w.sizes['ours'][0]} B > binary {added[0]} B + 2.0 MB")
             # Our image is its base, the binary and little else: over 1 MB more (unpacked) means
             # a layer that should not be there (a toolchain, a cache, a second copy).
-            added = w.added_bytes()
             if added and added[2] > 1_000_000:
                 raise SystemExit(f"bench: {w.name}: our image is {added[2]} B (unpacked) more than its base "
                                  f"({added[1]} B) and the binary ({added[0]} B); the target is at most 1 MB")
