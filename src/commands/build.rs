@@ -3,7 +3,6 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use camino::Utf8Path;
 use serde::Serialize;
 
 use crate::backend::buildx::{self as docker, BuildRequest, Output};
@@ -14,9 +13,7 @@ use crate::shell::Shell;
 use crate::timings::Phases;
 use crate::{files, pipeline, workspace};
 
-/// How long a smoke-test probe may run: a binary that ignores `--version` and starts serving
-/// must not hang a release pipeline.
-const SMOKE_TIMEOUT: Duration = Duration::from_secs(30);
+use super::image_checks::inspect_and_check;
 
 /// What `--message-format json` prints for each image, and what the summary is made from.
 #[derive(Debug, Clone, Serialize)]
@@ -342,185 +339,6 @@ pub(super) fn names_a_registry(repository: &str) -> bool {
         Some((first, _)) => first.contains('.') || first.contains(':') || first == "localhost",
         None => false,
     }
-}
-
-pub(super) fn inspect_and_check(
-    shell: &Shell,
-    image: &ImagePlan,
-    output: &Output,
-    metadata_file: &Utf8Path,
-    engine: &docker::Engine,
-    smoke: bool,
-) -> Result<BuiltImage> {
-    let metadata = docker::read_metadata(metadata_file);
-    let digest = metadata
-        .get("containerimage.digest")
-        .or_else(|| metadata.get("containerimage.config.digest"))
-        .and_then(|v| v.as_str())
-        .map(str::to_string);
-    let mut report = BuiltImage::of(image, "image-built", output.name());
-    report.digest = digest;
-    report.metadata_file = metadata_file.to_string();
-    if *output != Output::Load {
-        return Ok(report);
-    }
-    let Some(reference) = image.references().into_iter().next() else {
-        return Ok(report);
-    };
-    // Three questions to the engine, asked at once: each is a docker CLI start (about 0.1 s
-    // here), and they sit between the build and the prompt on every rebuild.
-    let (inspected, base, layers) = std::thread::scope(|scope| {
-        let base = scope.spawn(|| docker::inspect_image(&image.runtime_image));
-        let layers = scope.spawn(|| docker::history(&reference));
-        let inspected = docker::inspect_image(&reference);
-        let join =
-            |what: &str| Error::internal(format!("the thread asking docker for {what} panicked"));
-        (
-            inspected,
-            base.join().map_err(|_| join("the base")),
-            layers.join().map_err(|_| join("the history")),
-        )
-    });
-    let inspected = inspected?;
-    report.size = inspected["Size"].as_u64();
-    if report.digest.is_none() {
-        report.digest = inspected["Id"].as_str().map(str::to_string);
-    }
-    // The base is in the local store when the docker driver built from it; not always with
-    // other drivers, and then its size is simply not reported.
-    report.base_size = base?.ok().and_then(|v| v["Size"].as_u64());
-    let layers = layers??;
-    let binary_marker = format!("/usr/local/bin/{}", image.entrypoint);
-    report.binary_size = layers
-        .iter()
-        .find(|(_, by)| by.contains("COPY") && by.contains(&binary_marker))
-        .map(|(size, _)| *size);
-
-    report.smoke_test = if !smoke {
-        "skipped (--no-smoke-test)".to_string()
-    } else if image.smoke_test.is_none() {
-        "off (smoke-test = false)".to_string()
-    } else if image.platforms.len() != 1 || image.platforms[0] != engine.platform {
-        "skipped (not the engine's platform)".to_string()
-    } else {
-        smoke_test(shell, image, &reference, &inspected)?;
-        report.stop = stop_check(shell, image, &reference)?;
-        "passed".to_string()
-    };
-
-    if let (Some(budget), Some(size)) = (image.size_budget, report.size)
-        && size > budget
-    {
-        let mut biggest: Vec<&(u64, String)> = layers.iter().filter(|(s, _)| *s > 0).collect();
-        biggest.sort_by_key(|layer| std::cmp::Reverse(layer.0));
-        let mut err = Error::build(format!(
-            "image `{}` is {}, over its size budget of {}",
-            image.name,
-            human_size(size),
-            human_size(budget)
-        ));
-        if let Some(base) = report.base_size {
-            err = err.with_detail(format!(
-                "  {:>10}  the base image {}",
-                human_size(base),
-                image.runtime_image
-            ));
-        }
-        for (s, by) in biggest.iter().take(5) {
-            let by: String = by.chars().take(100).collect();
-            err = err.with_detail(format!("  {:>10}  {by}", human_size(*s)));
-        }
-        return Err(err.with_help("strip debug info, drop unused features, or pick the static runtime; raise `size-budget` if the growth is expected"));
-    }
-    Ok(report)
-}
-
-/// How long `docker stop` waits before the SIGKILL: past this the process ignored SIGTERM.
-const STOP_GRACE_SECONDS: u64 = 3;
-/// Over this, the stop is slow enough to cost every rollout: the warning's threshold.
-const SLOW_STOP: Duration = Duration::from_secs(2);
-
-/// Runs the image as deployed and stops it as `docker stop` and Kubernetes do (SIGTERM): a
-/// program that runs as PID 1 without a SIGTERM handler ignores it (the kernel sends PID 1 no
-/// default action), and every stop then waits the whole grace period before a SIGKILL.
-fn stop_check(shell: &Shell, image: &ImagePlan, reference: &str) -> Result<String> {
-    let Some(stopped) = docker::stop_time(reference, Duration::from_secs(1), STOP_GRACE_SECONDS)?
-    else {
-        return Ok("not a service (it exits by itself)".to_string());
-    };
-    let secs = stopped.took.as_secs_f64();
-    let code = stopped
-        .exit_code
-        .map(|c| c.to_string())
-        .unwrap_or_else(|| "unknown".into());
-    if stopped.took > SLOW_STOP {
-        shell.warn(format!(
-            "image `{}` took {secs:.1} s to stop (exit {code}): as PID 1 it ignores SIGTERM, so `docker stop` and each Kubernetes rollout wait the whole grace period, then kill it\nhelp: set `init = \"tini\"` in its `[package.metadata.distroless]` (a static init forwards signals and reaps zombies), or handle SIGTERM in the program (`tokio::signal::unix::signal(SignalKind::terminate())`)",
-            image.name
-        ));
-        return Ok(format!("slow: {secs:.1} s, exit {code} (ignores SIGTERM)"));
-    }
-    Ok(format!("{secs:.1} s, exit {code}"))
-}
-
-/// Runs the entrypoint with the probe arguments, checks the user, checks there is no shell.
-fn smoke_test(
-    shell: &Shell,
-    image: &ImagePlan,
-    reference: &str,
-    inspected: &serde_json::Value,
-) -> Result<()> {
-    let args = image.smoke_test.clone().unwrap_or_default();
-    let entrypoint = format!("/usr/local/bin/{}", image.entrypoint);
-    shell.status(
-        "Testing",
-        format!("{reference}: `{} {}`", image.entrypoint, args.join(" ")),
-    );
-    let fail = |what: String| {
-        Error::build(format!(
-            "smoke test of image `{}` failed: {what}",
-            image.name
-        ))
-    };
-    match docker::run_in_image(reference, &entrypoint, &args, SMOKE_TIMEOUT)? {
-        None => {
-            return Err(fail(format!("`{} {}` did not exit within {} s", image.entrypoint, args.join(" "), SMOKE_TIMEOUT.as_secs()))
-                .with_help("set `smoke-test = [\"<args that make it exit>\"]` in its `[package.metadata.distroless]`, or `smoke-test = false`"));
-        }
-        Some(out) if !out.success() => {
-            let quoted: Vec<String> = out
-                .stderr
-                .lines()
-                .chain(out.stdout.lines())
-                .take(10)
-                .map(|l| format!("  {l}"))
-                .collect();
-            return Err(fail(format!("`{} {}` exited with {}", image.entrypoint, args.join(" "), out.code.map(|c| c.to_string()).unwrap_or_else(|| "a signal".into())))
-                .with_detail(quoted.join("\n"))
-                .with_help("a binary that cannot start in its image is broken (a missing library, a wrong architecture); if the probe arguments are wrong, set `smoke-test`"));
-        }
-        Some(_) => {}
-    }
-    let user = inspected["Config"]["User"].as_str().unwrap_or_default();
-    if image.variant.is_nonroot() && user != image.user {
-        return Err(fail(format!("it runs as user `{user}`, not `{}`", image.user))
-            .with_help("a `runtime-image` override or extra `-- --build-arg` changed the user; distroless `:nonroot` images run as 65532"));
-    }
-    if !image.variant.has_shell() {
-        for sh in ["/bin/sh", "/busybox/sh"] {
-            if let Some(out) = docker::run_in_image(
-                reference,
-                sh,
-                &["-c".to_string(), "true".to_string()],
-                SMOKE_TIMEOUT,
-            )? && out.success()
-            {
-                return Err(fail(format!("it has a shell at `{sh}`, and variant `{}` should have none", image.variant.tag()))
-                        .with_help("check `runtime-image`: a distroless base without `debug` in its tag has no shell; use `variant = \"debug-nonroot\"` if a shell is wanted"));
-            }
-        }
-    }
-    Ok(())
 }
 
 pub fn human_size(bytes: u64) -> String {

@@ -8,13 +8,14 @@ use std::time::{Duration, UNIX_EPOCH};
 use crate::backend::buildx::{self as docker, Output};
 use crate::backend::oci::{self, Clock, Target};
 use crate::cli::{BuildArgs, MessageFormat};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::pipeline::Planned;
 use crate::shell::Shell;
 use crate::timings::Phases;
 use crate::workspace;
 
-use super::build::{BuiltImage, inspect_and_check, report_one, summary, write_metadata};
+use super::build::{BuiltImage, report_one, summary, write_metadata};
+use super::image_checks::inspect_and_check;
 
 pub fn run(args: &BuildArgs, planned: &Planned, shell: &Shell, mut phases: Phases) -> Result<i32> {
     let plan = &planned.plan;
@@ -99,15 +100,31 @@ pub fn run(args: &BuildArgs, planned: &Planned, shell: &Shell, mut phases: Phase
         report.base_digests = a.bases.iter().filter_map(|(_, d)| d.clone()).collect();
         if let (Some(archive), Some(engine)) = (&a.archive, &engine) {
             let reference = a.image.references().into_iter().next().unwrap_or_default();
+            let check = || {
+                inspect_and_check(
+                    shell,
+                    &a.image,
+                    &Output::Load,
+                    &archive.with_extension("metadata.json"),
+                    engine,
+                    !args.no_smoke_test,
+                )
+            };
             docker::load_archive(archive, &reference)?;
-            let checked = inspect_and_check(
-                shell,
-                &a.image,
-                &Output::Load,
-                &archive.with_extension("metadata.json"),
-                engine,
-                !args.no_smoke_test,
-            )?;
+            let checked = match check() {
+                // The engine failed the checks on its side, not the image's (it lost the image
+                // between the load and the smoke test, once, in this project's CI): the archive
+                // is still here, so load it once more and check again.
+                Err(e) if e.kind == ErrorKind::Environment => {
+                    shell.warn(format!(
+                        "checking `{reference}` failed in the engine ({}); loading it again",
+                        e.message
+                    ));
+                    docker::load_archive(archive, &reference)?;
+                    check()?
+                }
+                checked => checked?,
+            };
             report.smoke_test = checked.smoke_test;
             report.stop = checked.stop;
         }

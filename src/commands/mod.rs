@@ -6,6 +6,7 @@ pub mod build;
 pub mod build_daemonless;
 pub mod dockerfile;
 pub mod doctor;
+pub mod image_checks;
 pub mod init;
 pub mod inspect;
 pub mod pin;

@@ -17,6 +17,7 @@ mod hostile;
 mod init;
 mod inspect;
 mod oci;
+mod oci_load;
 mod oci_registry;
 mod pin;
 mod release;

@@ -36,12 +36,17 @@ pub fn save_image(reference: &str, dest: &Utf8Path) -> Result<()> {
     Ok(())
 }
 
-/// `docker load -i ARCHIVE`: an image the oci backend assembled, into the engine.
+/// `docker load -i ARCHIVE`: an image the oci backend assembled, into the engine, checked to be
+/// there and unpacked before this returns.
 pub fn load_archive(archive: &Utf8Path, reference: &str) -> Result<()> {
     // With the containerd image store, a load now and then leaves the image without its
     // unpacked snapshot ("snapshot sha256:… does not exist"), which `history` and `run` then
     // fail on; loading the same archive again unpacks it. Seen in this project's engine tests.
-    for attempt in 0..2 {
+    // A load that still leaves nothing usable after three tries is an error here, not a
+    // confusing smoke-test failure later.
+    const ATTEMPTS: usize = 3;
+    let mut last = None;
+    for _ in 0..ATTEMPTS {
         let out = run_probe(&docker().args(["load", "-q", "-i", archive.as_str()]))?;
         if !out.success() {
             return Err(Error::environment(format!("`docker load` of `{archive}` failed"))
@@ -49,11 +54,25 @@ pub fn load_archive(archive: &Utf8Path, reference: &str) -> Result<()> {
                 .with_help("check that the engine answers (`docker info`), or write the image with `--output type=oci,dest=PATH`"));
         }
         let unpacked = run_probe(&docker().args(["history", "-q", reference]))?;
-        if unpacked.success() || attempt == 1 {
-            break;
+        if unpacked.success() {
+            return Ok(());
         }
+        last = Some(unpacked);
     }
-    Ok(())
+    let mut err = Error::environment(format!(
+        "`docker load` of `{archive}` reported success {ATTEMPTS} times, and the engine still has no usable `{reference}`"
+    ));
+    if let Some(out) = &last {
+        err = err.with_detail(quote_output(out));
+    }
+    Err(err.with_help("the engine's image store lost it (seen with the containerd store): run `docker load -i` on the archive by hand, or write the image with `--output type=oci,dest=PATH`"))
+}
+
+/// Whether the engine has `reference` (`docker image inspect` answers for it).
+pub fn image_exists(reference: &str) -> bool {
+    run_probe(&docker().args(["image", "inspect", reference, "--format", "{{.Id}}"]))
+        .map(|o| o.success())
+        .unwrap_or(false)
 }
 
 /// Layers of a loaded image, newest first: (size in bytes, the instruction that made it).
@@ -109,7 +128,19 @@ pub fn stop_time(
     grace: u64,
 ) -> Result<Option<Stopped>> {
     let name = container_name("stop");
-    let run = docker().args(["run", "-d", "--name", &name, "--network", "none", reference]);
+    // `--pull never`: the image was just built or loaded; if the engine does not have it, a
+    // same-named image from a registry is not a stand-in for it.
+    let run = docker().args([
+        "run",
+        "-d",
+        "--name",
+        &name,
+        "--network",
+        "none",
+        "--pull",
+        "never",
+        reference,
+    ]);
     let started = process::capture(&run)
         .map_err(|e| Error::environment(format!("could not run `{}`: {e}", run.shell_quoted())))?;
     let cleanup = || {
@@ -163,6 +194,8 @@ pub fn run_in_image(
             &name,
             "--network",
             "none",
+            "--pull",
+            "never",
             "--entrypoint",
             entrypoint,
             reference,
