@@ -19,15 +19,17 @@ fn compiled(log: &str) -> Vec<String> {
 }
 
 fn cook_cached(log: &str) -> bool {
-    // `#21 [builder-cook-static 2/2] RUN ...` followed by `#21 CACHED`
-    let Some(step) = log
+    step_cached(log, "[builder-cook-static 2/2] RUN") == Some(true)
+}
+
+/// Whether the step whose `--progress plain` title contains `needle` was `CACHED`, or `None`
+/// when no such step ran (`#21 [builder-cook-static 2/2] RUN ...` followed by `#21 CACHED`).
+fn step_cached(log: &str, needle: &str) -> Option<bool> {
+    let step = log
         .lines()
-        .find(|l| l.contains("[builder-cook-static 2/2] RUN"))
-        .and_then(|l| l.split_whitespace().next())
-    else {
-        return false;
-    };
-    log.lines().any(|l| l == format!("{step} CACHED"))
+        .find(|l| l.contains(needle))
+        .and_then(|l| l.split_whitespace().next())?;
+    Some(log.lines().any(|l| l == format!("{step} CACHED")))
 }
 
 #[test]
@@ -120,6 +122,24 @@ fn source_edit_and_version_bump_keep_the_dependency_layer_cached() {
     assert!(
         cook_cached(&log),
         "cook step must be CACHED after a version bump:\n{log}"
+    );
+    // The binary changed (its version string): its layer is new, and the assets' layers, which
+    // come before it, stay cached rather than being copied and exported again.
+    assert_eq!(
+        step_cached(
+            &log,
+            "COPY --from=builder-static /out/bin/web /usr/local/bin/web"
+        ),
+        Some(false),
+        "the new binary is copied:\n{log}"
+    );
+    assert_eq!(
+        step_cached(
+            &log,
+            "COPY --chown=65532:65532 crates/web/static /srv/static"
+        ),
+        Some(true),
+        "the assets' layer stays cached after a bump:\n{log}"
     );
     let mut crates = compiled(&log);
     crates.sort();
