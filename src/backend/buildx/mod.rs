@@ -144,7 +144,11 @@ pub fn build_invocation(req: &BuildRequest<'_>) -> Invocation {
         inv = inv.arg("--build-arg").arg(format!("REVISION={rev}"));
     }
     match req.output {
-        Output::Load => inv = inv.arg("--load"),
+        // buildx attaches a provenance attestation by default, which the containerd image store
+        // keeps with a loaded image: the export then writes an attestation manifest and an index
+        // for an image nobody publishes from there (`--push` attaches them). Leaving it out
+        // takes 0.07-0.1 s off the export, on every rebuild of the edit loop.
+        Output::Load => inv = inv.arg("--load").arg("--provenance=false"),
         Output::Push => {
             inv = if req.rewrite_timestamp {
                 inv.arg("--output")
