@@ -99,8 +99,6 @@ pub fn history(reference: &str) -> Result<Vec<(u64, String)>> {
         .collect())
 }
 
-/// `docker run --rm --network none --entrypoint <entrypoint> <image> <args>`, captured; `None`
-/// when it ran longer than `timeout` (the container is then removed).
 /// A container name of our own, unique in this process, so a timed-out run can be removed.
 fn container_name(purpose: &str) -> String {
     static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
@@ -109,6 +107,22 @@ fn container_name(purpose: &str) -> String {
         std::process::id(),
         COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
     )
+}
+
+/// `docker run <mode> --name <name> --network none --pull never`: how every check starts a
+/// container of the image just built or loaded. `--pull never`: if the engine does not have
+/// that image, a same-named one from a registry is no stand-in for it.
+fn check_container(mode: &str, name: &str) -> process::Invocation {
+    docker().args([
+        "run",
+        mode,
+        "--name",
+        name,
+        "--network",
+        "none",
+        "--pull",
+        "never",
+    ])
 }
 
 /// How a stop went: the time `docker stop` took, and the exit code the process left.
@@ -128,19 +142,7 @@ pub fn stop_time(
     grace: u64,
 ) -> Result<Option<Stopped>> {
     let name = container_name("stop");
-    // `--pull never`: the image was just built or loaded; if the engine does not have it, a
-    // same-named image from a registry is not a stand-in for it.
-    let run = docker().args([
-        "run",
-        "-d",
-        "--name",
-        &name,
-        "--network",
-        "none",
-        "--pull",
-        "never",
-        reference,
-    ]);
+    let run = check_container("-d", &name).arg(reference);
     let started = process::capture(&run)
         .map_err(|e| Error::environment(format!("could not run `{}`: {e}", run.shell_quoted())))?;
     let cleanup = || {
@@ -179,6 +181,8 @@ pub fn stop_time(
     Ok(Some(Stopped { took, exit_code }))
 }
 
+/// `docker run --rm … --entrypoint <entrypoint> <image> <args>`, captured; `None` when it ran
+/// longer than `timeout` (the container is then removed).
 pub fn run_in_image(
     reference: &str,
     entrypoint: &str,
@@ -186,20 +190,8 @@ pub fn run_in_image(
     timeout: std::time::Duration,
 ) -> Result<Option<Captured>> {
     let name = container_name("smoke");
-    let inv = docker()
-        .args([
-            "run",
-            "--rm",
-            "--name",
-            &name,
-            "--network",
-            "none",
-            "--pull",
-            "never",
-            "--entrypoint",
-            entrypoint,
-            reference,
-        ])
+    let inv = check_container("--rm", &name)
+        .args(["--entrypoint", entrypoint, reference])
         .args(args.iter().cloned());
     let out = process::capture_with_timeout(&inv, timeout)
         .map_err(|e| Error::environment(format!("could not run `{}`: {e}", inv.shell_quoted())))?;
