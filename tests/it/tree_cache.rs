@@ -72,3 +72,64 @@ fn an_unchanged_workspace_is_planned_without_asking_cargo_tree_again() {
     assert!(trees >= 1, "an unreadable entry asks cargo");
     assert_eq!(garbled["images"], first["images"]);
 }
+
+/// `version = "0.3.1"` of `[workspace.package]` made `0.3.<patch>`.
+fn bump(dir: &Path, patch: u32) {
+    let manifest = dir.join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let bumped = text.replacen(
+        "version = \"0.3.1\"",
+        &format!("version = \"0.3.{patch}\""),
+        1,
+    );
+    assert_ne!(text, bumped, "the fixture's workspace version is 0.3.1");
+    std::fs::write(&manifest, bumped).unwrap();
+}
+
+fn lock_names(dir: &Path, version: &str) -> bool {
+    std::fs::read_to_string(dir.join("Cargo.lock"))
+        .unwrap()
+        .contains(&format!("name = \"web\"\nversion = \"{version}\""))
+}
+
+#[test]
+fn a_version_bump_made_as_cargo_makes_it_is_planned_from_the_cache_with_the_new_version() {
+    let dir = support::fixture("example-workspace");
+    let (first, trees) = plan(dir.path(), &[]);
+    assert!(trees >= 1);
+    // A bump with the lock refreshed (`cargo update --workspace`, as cargo-release does it).
+    bump(dir.path(), 2);
+    let status = std::process::Command::new("cargo")
+        .args(["update", "--workspace", "--offline", "-q"])
+        .current_dir(dir.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(lock_names(dir.path(), "0.3.2"));
+    let (bumped, trees) = plan(dir.path(), &[]);
+    assert_eq!(trees, 0, "a version bump changes nothing cargo links");
+    let tags = bumped["images"][0]["tags"].to_string();
+    assert!(
+        tags.contains("0.3.2"),
+        "the plan has the new version: {tags}"
+    );
+    assert_ne!(first["images"], bumped["images"]);
+}
+
+#[test]
+fn a_bump_the_lock_file_has_not_seen_yet_asks_cargo_which_refreshes_it() {
+    let dir = support::fixture("example-workspace");
+    let (_, trees) = plan(dir.path(), &[]);
+    assert!(trees >= 1);
+    bump(dir.path(), 7);
+    assert!(lock_names(dir.path(), "0.3.1"), "not refreshed yet");
+    let (_, trees) = plan(dir.path(), &[]);
+    assert!(
+        trees >= 1,
+        "a stale lock file is not answered from the cache"
+    );
+    assert!(
+        lock_names(dir.path(), "0.3.7"),
+        "cargo refreshed the lock file"
+    );
+}
