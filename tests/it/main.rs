@@ -7,6 +7,7 @@ mod canary;
 mod cli;
 mod doctor;
 mod engine;
+mod engine_api;
 mod engine_cache;
 mod engine_linkage;
 mod engine_oci;

@@ -1,14 +1,20 @@
 //! Owns what is asked of images already in the engine: inspect, history, save, load, and running
-//! one (the smoke test's probes).
+//! one (the smoke test's probes). Inspections and histories ask the engine's API first
+//! ([`engine_api`]), the CLI when that cannot answer.
 
 use camino::Utf8Path;
 
-use super::{docker, quote_output, run_probe};
+use super::{docker, engine_api, quote_output, run_probe};
 use crate::error::{Error, Result};
 use crate::process::{self, Captured};
 
 /// `docker image inspect` of a loaded image: (id, size in bytes, user, repo digests).
 pub fn inspect_image(reference: &str) -> Result<serde_json::Value> {
+    if let Some(inspected) = engine_api::get_json(&engine_api::image_path(reference, "json"))
+        .filter(serde_json::Value::is_object)
+    {
+        return Ok(inspected);
+    }
     let out = run_probe(&docker().args(["image", "inspect", reference, "--format", "{{json .}}"]))?;
     if !out.success() {
         return Err(
@@ -77,6 +83,24 @@ pub fn image_exists(reference: &str) -> bool {
 
 /// Layers of a loaded image, newest first: (size in bytes, the instruction that made it).
 pub fn history(reference: &str) -> Result<Vec<(u64, String)>> {
+    if let Some(serde_json::Value::Array(layers)) =
+        engine_api::get_json(&engine_api::image_path(reference, "history"))
+    {
+        // As `docker history --no-trunc --human=false` prints them: tabs in a command are spaces.
+        return Ok(layers
+            .iter()
+            .map(|l| {
+                let size = l["Size"]
+                    .as_i64()
+                    .map_or(0, |s| u64::try_from(s).unwrap_or(0));
+                let by = l["CreatedBy"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .replace('\t', " ");
+                (size, by.trim().to_string())
+            })
+            .collect());
+    }
     let out = run_probe(&docker().args([
         "history",
         "--no-trunc",

@@ -15,6 +15,7 @@ use crate::plan::ImagePlan;
 use crate::process::{self, Captured, Invocation};
 
 mod engine;
+mod engine_api;
 mod images;
 
 pub use engine::*;

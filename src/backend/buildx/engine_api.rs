@@ -1,0 +1,224 @@
+//! Owns asking the Docker Engine API itself, over its unix socket, the read-only questions the
+//! checks ask after every `--load` build (an image's inspection and its history).
+//!
+//! Why not the docker CLI for those: each `docker` start costs 20-60 ms, three of them after
+//! every rebuild on two cores cost 0.08-0.11 s between the build and the prompt; the API answers
+//! the same question in a few milliseconds. The CLI stays the reference: this path is taken only
+//! where it provably talks to the engine the CLI would (`DOCKER_HOST=unix://…`, or no
+//! `DOCKER_HOST` and no docker context chosen: the default socket), never when
+//! `CARGO_DISTROLESS_DOCKER` names another program, and any failure here (no socket, an error
+//! status, an answer that does not parse) falls back to the CLI, whose errors are the ones users
+//! see. reqwest (already here for registries) speaks HTTP over the socket.
+
+use std::time::Duration;
+
+use camino::Utf8PathBuf;
+
+/// Where the engine the docker CLI would use listens, when that is certainly a unix socket.
+fn socket() -> Option<Utf8PathBuf> {
+    socket_for(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+}
+
+/// [`socket`] with the environment given (`env` answers `None` for unset or empty).
+fn socket_for(env: impl Fn(&str) -> Option<String>) -> Option<Utf8PathBuf> {
+    if env("CARGO_DISTROLESS_DOCKER").is_some() {
+        return None;
+    }
+    if let Some(host) = env("DOCKER_HOST") {
+        return host.strip_prefix("unix://").map(Utf8PathBuf::from);
+    }
+    if env("DOCKER_CONTEXT").is_some_and(|c| c != "default") {
+        return None;
+    }
+    // A context chosen with `docker context use` lives in the CLI's config file.
+    let config_dir = env("DOCKER_CONFIG")
+        .map(Utf8PathBuf::from)
+        .or_else(|| env("HOME").map(|h| Utf8PathBuf::from(h).join(".docker")))?;
+    match std::fs::read_to_string(config_dir.join("config.json")) {
+        Ok(text) => {
+            let config: serde_json::Value = serde_json::from_str(&text).ok()?;
+            match config.get("currentContext").and_then(|c| c.as_str()) {
+                None | Some("") | Some("default") => {}
+                Some(_) => return None,
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(_) => return None,
+    }
+    Some(Utf8PathBuf::from("/var/run/docker.sock"))
+}
+
+/// `GET path` on the engine, its JSON body when the answer is 200; `None` for anything else
+/// (the caller then asks the CLI).
+pub(super) fn get_json(path: &str) -> Option<serde_json::Value> {
+    get_json_at(&socket()?, path)
+}
+
+fn get_json_at(socket: &camino::Utf8Path, path: &str) -> Option<serde_json::Value> {
+    if !socket.as_std_path().exists() {
+        return None;
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .ok()?;
+    runtime.block_on(async {
+        let client = reqwest::Client::builder()
+            .unix_socket(socket.as_std_path())
+            .no_proxy()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .ok()?;
+        // The host is not used on a unix socket; the engine serves unversioned paths at its
+        // own API version.
+        let response = client
+            .get(format!("http://docker{path}"))
+            .send()
+            .await
+            .ok()?;
+        if response.status() != reqwest::StatusCode::OK {
+            return None;
+        }
+        response.json::<serde_json::Value>().await.ok()
+    })
+}
+
+/// The reference as one path segment run of the API: names keep their `/` (the route takes
+/// them), anything that is not part of a reference is escaped.
+pub(super) fn image_path(reference: &str, what: &str) -> String {
+    let mut escaped = String::with_capacity(reference.len());
+    for b in reference.bytes() {
+        match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'.' | b'-' | b'_' | b'/' | b':' | b'@' => {
+                escaped.push(b as char)
+            }
+            other => escaped.push_str(&format!("%{other:02X}")),
+        }
+    }
+    format!("/images/{escaped}/{what}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+
+    fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            vars.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn only_a_socket_the_cli_would_use_is_asked() {
+        let home = tempfile::tempdir().unwrap();
+        let home_str = home.path().to_str().unwrap();
+        let default = Some(Utf8PathBuf::from("/var/run/docker.sock"));
+        assert_eq!(socket_for(env(&[("HOME", home_str)])), default);
+        assert_eq!(
+            socket_for(env(&[("DOCKER_HOST", "unix:///run/e.sock")])),
+            Some(Utf8PathBuf::from("/run/e.sock"))
+        );
+        // Another program, a remote engine, a chosen context: the CLI decides.
+        assert_eq!(
+            socket_for(env(&[
+                ("CARGO_DISTROLESS_DOCKER", "/bin/fake"),
+                ("HOME", home_str)
+            ])),
+            None
+        );
+        assert_eq!(
+            socket_for(env(&[("DOCKER_HOST", "tcp://10.0.0.1:2376")])),
+            None
+        );
+        assert_eq!(socket_for(env(&[("DOCKER_HOST", "ssh://box")])), None);
+        assert_eq!(
+            socket_for(env(&[("DOCKER_CONTEXT", "remote"), ("HOME", home_str)])),
+            None
+        );
+        assert_eq!(
+            socket_for(env(&[("DOCKER_CONTEXT", "default"), ("HOME", home_str)])),
+            default
+        );
+        std::fs::create_dir_all(home.path().join(".docker")).unwrap();
+        let config = home.path().join(".docker/config.json");
+        std::fs::write(&config, r#"{"currentContext": "colima"}"#).unwrap();
+        assert_eq!(socket_for(env(&[("HOME", home_str)])), None);
+        std::fs::write(&config, r#"{"auths": {}}"#).unwrap();
+        assert_eq!(socket_for(env(&[("HOME", home_str)])), default);
+        std::fs::write(&config, "not json").unwrap();
+        assert_eq!(
+            socket_for(env(&[("HOME", home_str)])),
+            None,
+            "unreadable: the CLI decides"
+        );
+    }
+
+    /// A one-request engine on a unix socket answering `status` and `body`; the request line it
+    /// saw comes back through the join handle.
+    fn engine(
+        status: &'static str,
+        body: &'static str,
+    ) -> (
+        tempfile::TempDir,
+        Utf8PathBuf,
+        std::thread::JoinHandle<String>,
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = Utf8PathBuf::from_path_buf(dir.path().join("docker.sock")).unwrap();
+        let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+        let served = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut request = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                let n = stream.read(&mut buf).unwrap();
+                if n == 0 {
+                    break;
+                }
+                request.extend_from_slice(&buf[..n]);
+            }
+            write!(stream, "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).unwrap();
+            String::from_utf8_lossy(&request)
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        });
+        (dir, path, served)
+    }
+
+    #[test]
+    fn an_answer_of_the_engine_is_read_and_anything_else_is_none() {
+        let (_dir, socket, served) = engine("200 OK", r#"{"Id":"sha256:ab","Size":42}"#);
+        let answer = get_json_at(&socket, "/images/web:1/json").expect("answered");
+        assert_eq!(answer["Size"], 42);
+        assert_eq!(served.join().unwrap(), "GET /images/web:1/json HTTP/1.1");
+        let (_dir, socket, served) =
+            engine("404 Not Found", r#"{"message":"No such image: web:1"}"#);
+        assert_eq!(get_json_at(&socket, "/images/web:1/json"), None);
+        served.join().unwrap();
+        let (_dir, socket, served) = engine("200 OK", "not json");
+        assert_eq!(get_json_at(&socket, "/images/web:1/json"), None);
+        served.join().unwrap();
+        assert_eq!(
+            get_json_at(camino::Utf8Path::new("/nonexistent/docker.sock"), "/info"),
+            None
+        );
+    }
+
+    #[test]
+    fn references_keep_their_shape_in_the_path() {
+        assert_eq!(
+            image_path("localhost:5000/team/web:0.3.1", "json"),
+            "/images/localhost:5000/team/web:0.3.1/json"
+        );
+        assert_eq!(
+            image_path("web@sha256:ab", "history"),
+            "/images/web@sha256:ab/history"
+        );
+        assert_eq!(image_path("a b?", "json"), "/images/a%20b%3F/json");
+    }
+}

@@ -1,0 +1,105 @@
+//! Real-engine test of the checks' questions after a `--load` build: asked of the engine's API
+//! over its socket (no docker CLI start), with the answers the CLI gives.
+
+use std::os::unix::fs::PermissionsExt;
+use std::process::Command;
+
+use crate::engine::{docker_ok, engine_lock, initialised};
+use crate::support;
+
+#[test]
+#[ignore = "needs a Docker engine with buildx: run tests/run-all.sh"]
+fn the_checks_ask_the_engine_api_and_report_what_the_cli_says() {
+    let _guard = engine_lock();
+    let dir = initialised(&[]);
+    // `docker` on PATH is a wrapper that logs each call, then runs the real CLI.
+    let real = support::stdout(
+        &Command::new("sh")
+            .args(["-c", "command -v docker"])
+            .output()
+            .unwrap(),
+    );
+    let bin = dir.path().join("wrapped-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let log = dir.path().join("docker-calls.log");
+    let wrapper = bin.join("docker");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\necho \"$*\" >> '{}'\nexec '{}' \"$@\"\n",
+            log.display(),
+            real.trim()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = support::command(dir.path())
+        .args([
+            "build",
+            "-p",
+            "web",
+            "--network",
+            "host",
+            "--message-format",
+            "json",
+        ])
+        .env("PATH", path)
+        .env_remove("CARGO_DISTROLESS_DOCKER")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", support::stderr(&out));
+    let report: serde_json::Value =
+        serde_json::from_str(support::stdout(&out).lines().next().unwrap()).unwrap();
+    assert_eq!(report["smoke_test"], "passed");
+
+    let calls = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        calls.lines().any(|c| c.starts_with("buildx build")),
+        "the wrapper ran: {calls}"
+    );
+    assert!(
+        !calls
+            .lines()
+            .any(|c| c.starts_with("image inspect") || c.starts_with("history")),
+        "inspections and histories went to the API, not the CLI: {calls}"
+    );
+
+    // What the CLI says of the same image.
+    let size: u64 = docker_ok(&["image", "inspect", "web:0.3.1", "--format", "{{.Size}}"])
+        .trim()
+        .parse()
+        .unwrap();
+    assert_eq!(report["size"].as_u64(), Some(size));
+    let history = docker_ok(&[
+        "history",
+        "--no-trunc",
+        "--human=false",
+        "--format",
+        "{{.Size}}\t{{.CreatedBy}}",
+        "web:0.3.1",
+    ]);
+    let binary: u64 = history
+        .lines()
+        .find(|l| l.contains("COPY") && l.contains("/usr/local/bin/web"))
+        .and_then(|l| l.split('\t').next())
+        .and_then(|s| s.trim().parse().ok())
+        .expect("the binary's layer in the history");
+    assert!(binary > 0);
+    assert_eq!(report["binary_size"].as_u64(), Some(binary));
+    let base: u64 = docker_ok(&[
+        "image",
+        "inspect",
+        "gcr.io/distroless/static-debian12:nonroot",
+        "--format",
+        "{{.Size}}",
+    ])
+    .trim()
+    .parse()
+    .unwrap();
+    assert_eq!(report["base_size"].as_u64(), Some(base));
+}
