@@ -1,5 +1,6 @@
-//! Real-engine test of the checks' questions after a `--load` build: asked of the engine's API
-//! over its socket (no docker CLI start), with the answers the CLI gives.
+//! Real-engine test of the read-only questions of a `--load` build (`docker info` before it, the
+//! checks' inspections and histories after it): asked of the engine's API over its socket (no
+//! docker CLI start), with the answers the CLI gives.
 
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
@@ -9,7 +10,7 @@ use crate::support;
 
 #[test]
 #[ignore = "needs a Docker engine with buildx: run tests/run-all.sh"]
-fn the_checks_ask_the_engine_api_and_report_what_the_cli_says() {
+fn a_load_build_asks_the_engine_api_and_learns_what_the_cli_says() {
     let _guard = engine_lock();
     let dir = initialised(&[]);
     // `docker` on PATH is a wrapper that logs each call, then runs the real CLI.
@@ -47,6 +48,7 @@ fn the_checks_ask_the_engine_api_and_report_what_the_cli_says() {
             "host",
             "--message-format",
             "json",
+            "-v",
         ])
         .env("PATH", path)
         .env_remove("CARGO_DISTROLESS_DOCKER")
@@ -67,6 +69,34 @@ fn the_checks_ask_the_engine_api_and_report_what_the_cli_says() {
             .lines()
             .any(|c| c.starts_with("image inspect") || c.starts_with("history")),
         "inspections and histories went to the API, not the CLI: {calls}"
+    );
+    assert!(
+        !calls.lines().any(|c| c.starts_with("info")),
+        "the preflight asked the API, not `docker info`: {calls}"
+    );
+    // What the preflight learnt is what the CLI says.
+    let stderr = support::stderr(&out);
+    let engine_line = stderr
+        .lines()
+        .find(|l| l.trim_start().starts_with("Engine"))
+        .expect("-v prints the engine");
+    let server = docker_ok(&["version", "--format", "{{.Server.Version}}"]);
+    let buildx = docker_ok(&["buildx", "version"]);
+    // `github.com/docker/buildx 0.13.1+ds1 …`: the version's x.y.z, as the tool reads it.
+    let buildx: String = buildx
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .trim_start_matches('v')
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    assert!(
+        engine_line.contains(&format!(
+            "{} on linux/amd64, buildx {buildx},",
+            server.trim()
+        )),
+        "{engine_line} (server {server}, buildx {buildx})"
     );
 
     // What the CLI says of the same image.

@@ -158,12 +158,22 @@ pub fn preflight(builder: Option<&str>, need_driver: bool) -> Result<Engine> {
 }
 
 /// `docker info` as JSON, asked once per process: the backend probe and the preflight read the
-/// same answer (each call costs tens of milliseconds on every rebuild).
+/// same answer (each call costs tens of milliseconds on every rebuild). The engine's API answers
+/// it when it can ([`super::engine_api`]), the CLI otherwise.
 fn docker_info() -> Result<Captured> {
     static INFO: std::sync::Mutex<Option<Captured>> = std::sync::Mutex::new(None);
     let mut cached = INFO.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(info) = cached.as_ref() {
         return Ok(info.clone());
+    }
+    if let Some(stdout) = super::engine_api::info_like_cli() {
+        let out = Captured {
+            code: Some(0),
+            stdout,
+            stderr: String::new(),
+        };
+        *cached = Some(out.clone());
+        return Ok(out);
     }
     let inv = docker().args(["info", "--format", "{{json .}}"]);
     let out = match process::capture_with_timeout(&inv, std::time::Duration::from_secs(10)) {

@@ -1,9 +1,10 @@
-//! Owns asking the Docker Engine API itself, over its unix socket, the read-only questions the
-//! checks ask after every `--load` build (an image's inspection and its history).
+//! Owns asking the Docker Engine API itself, over its unix socket, the read-only questions every
+//! build asks: `docker info` before it (with the buildx plugin's own metadata, which is what the
+//! CLI reads to list it) and, after a `--load` build, an image's inspection and its history.
 //!
-//! Why not the docker CLI for those: each `docker` start costs 20-60 ms, three of them after
-//! every rebuild on two cores cost 0.08-0.11 s between the build and the prompt; the API answers
-//! the same question in a few milliseconds. The CLI stays the reference: this path is taken only
+//! Why not the docker CLI for those: each `docker` start costs 20-60 ms, and `docker info` also
+//! starts every CLI plugin to list it; on two cores that was 0.11 s before each build and
+//! 0.08-0.11 s after it. The API answers the same questions in a few milliseconds. The CLI stays the reference: this path is taken only
 //! where it provably talks to the engine the CLI would (`DOCKER_HOST=unix://…`, or no
 //! `DOCKER_HOST` and no docker context chosen: the default socket), never when
 //! `CARGO_DISTROLESS_DOCKER` names another program, and any failure here (no socket, an error
@@ -12,11 +13,24 @@
 
 use std::time::Duration;
 
-use camino::Utf8PathBuf;
+use camino::{Utf8Path, Utf8PathBuf};
+
+use crate::process::{self, Invocation};
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
 
 /// Where the engine the docker CLI would use listens, when that is certainly a unix socket.
 fn socket() -> Option<Utf8PathBuf> {
-    socket_for(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+    socket_for(env)
+}
+
+/// The CLI's configuration directory (`DOCKER_CONFIG`, else `~/.docker`).
+fn config_dir(env: &impl Fn(&str) -> Option<String>) -> Option<Utf8PathBuf> {
+    env("DOCKER_CONFIG")
+        .map(Utf8PathBuf::from)
+        .or_else(|| env("HOME").map(|h| Utf8PathBuf::from(h).join(".docker")))
 }
 
 /// [`socket`] with the environment given (`env` answers `None` for unset or empty).
@@ -31,21 +45,85 @@ fn socket_for(env: impl Fn(&str) -> Option<String>) -> Option<Utf8PathBuf> {
         return None;
     }
     // A context chosen with `docker context use` lives in the CLI's config file.
-    let config_dir = env("DOCKER_CONFIG")
-        .map(Utf8PathBuf::from)
-        .or_else(|| env("HOME").map(|h| Utf8PathBuf::from(h).join(".docker")))?;
-    match std::fs::read_to_string(config_dir.join("config.json")) {
-        Ok(text) => {
-            let config: serde_json::Value = serde_json::from_str(&text).ok()?;
-            match config.get("currentContext").and_then(|c| c.as_str()) {
-                None | Some("") | Some("default") => {}
-                Some(_) => return None,
-            }
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(_) => return None,
+    match cli_config(&env)?
+        .get("currentContext")
+        .and_then(|c| c.as_str())
+    {
+        None | Some("") | Some("default") => Some(Utf8PathBuf::from("/var/run/docker.sock")),
+        Some(_) => None,
     }
-    Some(Utf8PathBuf::from("/var/run/docker.sock"))
+}
+
+/// The CLI's `config.json`: `{}` when there is none, `None` when it cannot be read.
+fn cli_config(env: &impl Fn(&str) -> Option<String>) -> Option<serde_json::Value> {
+    match std::fs::read_to_string(config_dir(env)?.join("config.json")) {
+        Ok(text) => serde_json::from_str(&text).ok(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some(serde_json::json!({})),
+        Err(_) => None,
+    }
+}
+
+/// Where the docker CLI finds its plugins, in its order (a user's directory, then the system's),
+/// when that is certain: extra directories named in `config.json` are left to the CLI.
+fn plugin_dirs(env: &impl Fn(&str) -> Option<String>) -> Option<Vec<Utf8PathBuf>> {
+    if cli_config(env)?.get("cliPluginsExtraDirs").is_some() {
+        return None;
+    }
+    let mut dirs = vec![config_dir(env)?.join("cli-plugins")];
+    for dir in [
+        "/usr/local/lib/docker/cli-plugins",
+        "/usr/local/libexec/docker/cli-plugins",
+        "/usr/lib/docker/cli-plugins",
+        "/usr/libexec/docker/cli-plugins",
+    ] {
+        dirs.push(Utf8PathBuf::from(dir));
+    }
+    Some(dirs)
+}
+
+/// `docker info --format '{{json .}}'` as the CLI prints it, as far as the preflight reads it:
+/// the engine's `/info` and the buildx plugin under `ClientInfo.Plugins`. `None` when either
+/// cannot be had this way, or there is no `docker` on PATH to run the build with (the CLI then
+/// answers, and its errors say what is missing).
+pub(super) fn info_like_cli() -> Option<String> {
+    let socket = socket()?;
+    find_on_path("docker")?;
+    let buildx = plugin_dirs(&env)?
+        .into_iter()
+        .map(|d| d.join("docker-buildx"))
+        .find(|p| p.is_file())?;
+    let (info, version) = std::thread::scope(|scope| {
+        let version = scope.spawn(|| plugin_version(&buildx));
+        (get_json_at(&socket, "/info"), version.join().ok().flatten())
+    });
+    let mut info = info.filter(|i| i["ServerVersion"].is_string())?;
+    info["ClientInfo"] = serde_json::json!({
+        "Plugins": [{"Name": "buildx", "Version": version?, "Path": buildx.as_str()}],
+    });
+    Some(info.to_string())
+}
+
+/// What a CLI plugin says of itself (`docker-cli-plugin-metadata`, as the CLI asks it): its
+/// version.
+fn plugin_version(plugin: &Utf8Path) -> Option<String> {
+    let inv = Invocation::new(plugin.as_str()).arg("docker-cli-plugin-metadata");
+    let out = process::capture_with_timeout(&inv, Duration::from_secs(10))
+        .ok()
+        .flatten()
+        .filter(|o| o.success())?;
+    let metadata: serde_json::Value = serde_json::from_str(out.stdout.trim()).ok()?;
+    metadata["Version"].as_str().map(str::to_string)
+}
+
+fn find_on_path(program: &str) -> Option<Utf8PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let path = std::env::var("PATH").ok()?;
+    path.split(':')
+        .filter(|d| !d.is_empty())
+        .map(|d| Utf8PathBuf::from(d).join(program))
+        .find(|p| {
+            std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
 }
 
 /// `GET path` on the engine, its JSON body when the answer is 200; `None` for anything else
@@ -54,7 +132,7 @@ pub(super) fn get_json(path: &str) -> Option<serde_json::Value> {
     get_json_at(&socket()?, path)
 }
 
-fn get_json_at(socket: &camino::Utf8Path, path: &str) -> Option<serde_json::Value> {
+fn get_json_at(socket: &Utf8Path, path: &str) -> Option<serde_json::Value> {
     if !socket.as_std_path().exists() {
         return None;
     }
@@ -154,6 +232,21 @@ mod tests {
             None,
             "unreadable: the CLI decides"
         );
+    }
+
+    #[test]
+    fn plugins_are_looked_for_where_the_cli_looks_unless_it_was_told_elsewhere() {
+        let config = tempfile::tempdir().unwrap();
+        let config_str = config.path().to_str().unwrap();
+        let dirs = plugin_dirs(&env(&[("DOCKER_CONFIG", config_str)])).unwrap();
+        assert_eq!(dirs[0], Utf8PathBuf::from(config_str).join("cli-plugins"));
+        assert!(dirs.contains(&Utf8PathBuf::from("/usr/libexec/docker/cli-plugins")));
+        std::fs::write(
+            config.path().join("config.json"),
+            r#"{"cliPluginsExtraDirs": ["/opt/plugins"]}"#,
+        )
+        .unwrap();
+        assert_eq!(plugin_dirs(&env(&[("DOCKER_CONFIG", config_str)])), None);
     }
 
     /// A one-request engine on a unix socket answering `status` and `body`; the request line it
