@@ -61,8 +61,12 @@ fn a_load_build_asks_the_engine_api_and_learns_what_the_cli_says() {
 
     let calls = std::fs::read_to_string(&log).unwrap();
     assert!(
-        calls.lines().any(|c| c.starts_with("buildx build")),
-        "the wrapper ran: {calls}"
+        calls.lines().any(|c| c.starts_with("run ")),
+        "the wrapper ran the smoke test: {calls}"
+    );
+    assert!(
+        !calls.lines().any(|c| c.starts_with("buildx")),
+        "the build ran the buildx plugin itself, not through the CLI: {calls}"
     );
     assert!(
         !calls

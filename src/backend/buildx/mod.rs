@@ -203,7 +203,10 @@ pub fn build_invocation(req: &BuildRequest<'_>) -> Invocation {
 
 /// Runs a build with the terminal attached. A failure quotes the failing step.
 pub fn run_build(inv: &Invocation, image: &str, dockerfile: &Utf8Path) -> Result<()> {
-    let (code, tail) = process::stream(inv).map_err(|e| {
+    // The same build, without the docker CLI's start in front of the plugin's where that is
+    // certainly the same plugin and engine; `inv` is what users see and can run themselves.
+    let run = engine_api::standalone_buildx(inv);
+    let (code, tail) = process::stream(run.as_ref().unwrap_or(inv)).map_err(|e| {
         if e.kind() == io::ErrorKind::NotFound {
             Error::environment(format!("`{}` was not found", inv.program))
                 .with_help("install Docker, or set `CARGO_DISTROLESS_DOCKER`")
