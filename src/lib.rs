@@ -34,6 +34,7 @@ pub mod pipeline;
 pub mod plan;
 pub mod platform;
 pub mod process;
+pub mod reference;
 pub mod release;
 pub mod render;
 pub mod resolve;

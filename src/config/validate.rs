@@ -222,7 +222,7 @@ pub(super) fn validate_layer(layer: &Layer, origin: &Origin) -> Result<()> {
         }
     }
     if let Some(syntax) = &layer.dockerfile_syntax
-        && syntax.parse::<oci_spec::distribution::Reference>().is_err()
+        && !crate::reference::is_valid(syntax)
     {
         return bad(
             "dockerfile-syntax",
@@ -287,8 +287,7 @@ pub(super) fn validate_layer(layer: &Layer, origin: &Origin) -> Result<()> {
                 .is_some_and(crate::backend::oci::base::is_daemonless_base);
         if let Some(image) = value
             && !daemonless_base
-            && (image.parse::<oci_spec::distribution::Reference>().is_err()
-                || !(image.contains(':') || image.contains('@')))
+            && (!crate::reference::is_valid(image) || !(image.contains(':') || image.contains('@')))
         {
             return bad(
                 key,

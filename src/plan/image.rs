@@ -91,9 +91,7 @@ pub(super) fn image_plan(
     }
     for tag in &tags {
         let reference = format!("{repository}:{tag}");
-        if reference
-            .parse::<oci_spec::distribution::Reference>()
-            .is_err()
+        if !crate::reference::is_valid(&reference)
             || repository.chars().any(|c| c.is_ascii_uppercase())
         {
             return Err(Error::input(format!("`{reference}` is not a valid image reference"))
