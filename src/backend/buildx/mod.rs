@@ -198,6 +198,15 @@ pub fn build_invocation(req: &BuildRequest<'_>) -> Invocation {
     if let Some(epoch) = req.source_date_epoch {
         inv = inv.env("SOURCE_DATE_EPOCH", epoch.to_string());
     }
+    // buildx runs git in the context (commit, remote, dirty state) to record them in the
+    // provenance; a loaded image carries none (above), so in a git checkout that was 0.03-0.04 s
+    // of every rebuild for nothing. Unless the user asked for provenance or set it themselves.
+    if *req.output == Output::Load
+        && std::env::var_os("BUILDX_GIT_INFO").is_none()
+        && !req.extra_args.iter().any(|a| a.contains("provenance"))
+    {
+        inv = inv.env("BUILDX_GIT_INFO", "false");
+    }
     inv
 }
 
