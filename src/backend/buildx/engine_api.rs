@@ -18,6 +18,10 @@ use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::process::{self, Invocation};
 
+/// How long a direct question may take before the CLI is asked instead: a healthy engine
+/// answers in milliseconds, and a hung one then gets the CLI's own 10 s and its error.
+const PATIENCE: Duration = Duration::from_secs(3);
+
 fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
@@ -128,7 +132,7 @@ fn standalone_buildx_for(
 /// version.
 fn plugin_version(plugin: &Utf8Path) -> Option<String> {
     let inv = Invocation::new(plugin.as_str()).arg("docker-cli-plugin-metadata");
-    let out = process::capture_with_timeout(&inv, Duration::from_secs(10))
+    let out = process::capture_with_timeout(&inv, PATIENCE)
         .ok()
         .flatten()
         .filter(|o| o.success())?;
@@ -175,7 +179,7 @@ fn get_json_at(socket: &Utf8Path, path: &str) -> Option<serde_json::Value> {
         let client = reqwest::Client::builder()
             .unix_socket(socket.as_std_path())
             .no_proxy()
-            .timeout(Duration::from_secs(10))
+            .timeout(PATIENCE)
             .build()
             .ok()?;
         // The host is not used on a unix socket; the engine serves unversioned paths at its
