@@ -79,27 +79,22 @@ pub struct Cache {
     pub dir: Utf8PathBuf,
 }
 
+/// The user's cache directory for this tool: `CARGO_DISTROLESS_CACHE`, else
+/// `$XDG_CACHE_HOME/cargo-distroless`, else `~/.cache/cargo-distroless`.
+pub fn user_cache_base() -> Option<Utf8PathBuf> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    var("CARGO_DISTROLESS_CACHE")
+        .map(Utf8PathBuf::from)
+        .or_else(|| var("XDG_CACHE_HOME").map(|d| Utf8PathBuf::from(d).join("cargo-distroless")))
+        .or_else(|| var("HOME").map(|h| Utf8PathBuf::from(h).join(".cache/cargo-distroless")))
+}
+
 impl Cache {
     pub fn open() -> Result<Cache> {
-        let base = std::env::var("CARGO_DISTROLESS_CACHE")
-            .ok()
-            .filter(|v| !v.is_empty())
-            .map(Utf8PathBuf::from)
-            .or_else(|| {
-                std::env::var("XDG_CACHE_HOME")
-                    .ok()
-                    .filter(|v| !v.is_empty())
-                    .map(|d| Utf8PathBuf::from(d).join("cargo-distroless"))
-            })
-            .or_else(|| {
-                std::env::var("HOME")
-                    .ok()
-                    .map(|h| Utf8PathBuf::from(h).join(".cache/cargo-distroless"))
-            })
-            .ok_or_else(|| {
-                Error::environment("no cache directory: neither `HOME` nor `XDG_CACHE_HOME` is set")
-                    .with_help("set `CARGO_DISTROLESS_CACHE` to a writable directory")
-            })?;
+        let base = user_cache_base().ok_or_else(|| {
+            Error::environment("no cache directory: neither `HOME` nor `XDG_CACHE_HOME` is set")
+                .with_help("set `CARGO_DISTROLESS_CACHE` to a writable directory")
+        })?;
         let dir = base.join("blobs/sha256");
         std::fs::create_dir_all(&dir).map_err(|e| {
             Error::environment(format!("could not create the blob cache `{dir}`: {e}"))
