@@ -5,9 +5,12 @@
 //!
 //! Why not the docker CLI for those: each `docker` start costs 20-60 ms, and `docker info` also
 //! starts every CLI plugin to list it; on two cores that was 0.11 s before each build and
-//! 0.08-0.11 s after it. The API answers the same questions in a few milliseconds. The CLI stays the reference: this path is taken only
-//! where it provably talks to the engine the CLI would (`DOCKER_HOST=unix://…`, or no
-//! `DOCKER_HOST` and no docker context chosen: the default socket), never when
+//! 0.08-0.11 s after it. The API answers the same questions in a few milliseconds, and the
+//! buildx plugin's version is remembered per plugin file.
+//!
+//! The CLI stays the reference: this path is taken only where it talks to the engine and plugin
+//! the CLI would (`DOCKER_HOST=unix://…`, or no `DOCKER_HOST` and no docker context chosen: the
+//! default socket; the plugin from the CLI's own directories), never when
 //! `CARGO_DISTROLESS_DOCKER` names another program, and any failure here (no socket, an error
 //! status, an answer that does not parse) falls back to the CLI, whose errors are the ones users
 //! see. reqwest (already here for registries) speaks HTTP over the socket.
