@@ -183,6 +183,8 @@ class Workload:
         self.contexts = {}
         # shape -> scenario -> [breakdown per run] (see phases.breakdown)
         self.breakdowns = {s: {} for s in SHAPES}
+        # seconds of the checks a default `cargo distroless build` runs after the build, per run
+        self.checks = []
 
     def unique(self):
         self.counter += 1
@@ -277,6 +279,20 @@ class Workload:
                     took, log, _ = self.build(shape)
                     times.append(took)
                     self.breakdowns[shape].setdefault(scenario, []).append(phases.breakdown(shape, took, log))
+
+    def measure_checks(self):
+        """The checks every default `cargo distroless build` runs on the loaded image (the smoke
+        test, the user, no shell, how it stops), which the rows above skip with
+        `--no-smoke-test` as chef and the others have none: a rebuild after an edit of the bin
+        with them on, --runs times, timed by the tool's own `check` phase."""
+        for run in range(self.runs):
+            print(f"bench: {self.name}/ours checks run {run + 1}", flush=True)
+            path = os.path.join(self.dir, self.bin_file)
+            with open(path, "a") as f:
+                f.write(f"// bench checks {self.unique()}\n")
+            _, log = sh([self.tool, "distroless", "build", "-p", self.package, "--bin", self.bin,
+                         "--network", "host", "-v"], cwd=self.dir)
+            self.checks.append(phases.tool_phases(log)["check"])
 
     def median(self, shape, scenario):
         times = self.results[shape].get(scenario)
@@ -405,6 +421,12 @@ def report(workloads, out_path, chart_path, meta):
             cells.append("—" if ctx is None else f"{ctx / 1e3:.1f} kB")
             lines.append("| " + " | ".join(cells) + " |")
         lines += phase_table(w)
+        if w.checks:
+            lines += ["", f"The checks a default `cargo distroless build` runs after loading the image (the smoke test, "
+                          f"the user, no shell, how it stops), which every row above skips with `--no-smoke-test`: "
+                          f"{statistics.median(w.checks):.2f} s (median of {len(w.checks)}; "
+                          f"{', '.join(f'{c:.2f}' for c in w.checks)}). `{w.bin}` ignores SIGTERM, so its stop "
+                          f"check waits out the 3 s grace period (and the build warns about it)."]
         lines += cold_table(w)
         added = w.added_bytes()
         if added:
@@ -422,7 +444,7 @@ def report(workloads, out_path, chart_path, meta):
         f.write("\n".join(lines))
     with open(os.path.splitext(out_path)[0] + ".json", "w") as f:
         json.dump({"meta": meta, "workloads": {w.name: {"times": w.results, "sizes": w.sizes, "contexts": w.contexts,
-                                                         "breakdowns": w.breakdowns,
+                                                         "breakdowns": w.breakdowns, "checks": w.checks,
                                                          "stripped_binary": w.stripped_binary()} for w in workloads}},
                   f, indent=2, sort_keys=True)
         f.write("\n")
@@ -482,6 +504,8 @@ def main():
     for name in names:
         w = Workload(name, args.runs)
         w.measure(shapes_of[name])
+        if name == "example" and "ours" in shapes_of[name]:
+            w.measure_checks()
         workloads.append(w)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     meta["minutes"] = round((time.monotonic() - meta.pop("started")) / 60, 1)
