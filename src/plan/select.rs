@@ -190,12 +190,8 @@ pub fn select(ws: &Workspace, config: &Config, selection: &Selection) -> Result<
         // `required-features`, as cargo treats them: a bin named on purpose gets its features
         // turned on; when all bins are implied, one whose features are off is left out.
         let mut settings = settings;
-        let enabled = |f: &str, s: &PackageSettings| {
-            s.all_features
-                || s.features
-                    .iter()
-                    .any(|x| x == f || *x == format!("{name}/{f}"))
-        };
+        let on = enabled_features(pkg, &settings);
+        let enabled = |f: &str, s: &PackageSettings| s.all_features || on.contains(f);
         let mut kept = Vec::new();
         for bin in bins {
             let required = pkg
@@ -258,4 +254,32 @@ pub fn select(ws: &Workspace, config: &Config, selection: &Selection) -> Result<
         candidates,
         warnings: skipped,
     })
+}
+
+/// The package's own features a build turns on, as cargo resolves them: those named in
+/// `features` (bare or as `package/feature`), `default` unless `no-default-features`, and all
+/// that these turn on in turn. A bin whose `required-features` are in `default` is built by a
+/// plain `cargo build`, so it must not be left out (tokei's `cli` is such a feature). Values
+/// that reach into dependencies (`dep:x`, `x/feature`) are kept as written: a
+/// `required-features` entry naming one matches when some enabled feature lists it.
+fn enabled_features(pkg: &Package, settings: &PackageSettings) -> BTreeSet<String> {
+    let prefix = format!("{}/", pkg.name);
+    let mut queue: Vec<String> = settings
+        .features
+        .iter()
+        .map(|f| f.strip_prefix(&prefix).unwrap_or(f).to_string())
+        .collect();
+    if !settings.no_default_features {
+        queue.push("default".to_string());
+    }
+    let mut enabled = BTreeSet::new();
+    while let Some(feature) = queue.pop() {
+        if let Some(turns_on) = pkg.features.get(&feature)
+            && !enabled.contains(&feature)
+        {
+            queue.extend(turns_on.iter().cloned());
+        }
+        enabled.insert(feature);
+    }
+    enabled
 }

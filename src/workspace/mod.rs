@@ -88,6 +88,9 @@ pub struct Package {
     pub rust_version: Option<semver::Version>,
     pub default_run: Option<String>,
     pub targets: Vec<Target>,
+    /// `[features]`: each feature and what it turns on, as cargo metadata reports them.
+    #[serde(skip)]
+    pub features: BTreeMap<String, Vec<String>>,
     /// `[package.metadata]`, `Null` when absent.
     #[serde(skip)]
     pub metadata: serde_json::Value,
@@ -318,6 +321,11 @@ impl Package {
             rust_version: pkg.rust_version.clone(),
             default_run: pkg.default_run.clone(),
             targets,
+            features: pkg
+                .features
+                .iter()
+                .map(|(name, values)| (name.clone(), values.clone()))
+                .collect(),
             metadata: pkg.metadata.clone(),
             declared_targets,
             path_dependencies: pkg

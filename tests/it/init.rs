@@ -237,6 +237,50 @@ fn selection_by_package_and_bin() {
     );
 }
 
+/// tokei's shape: `default = ["cli"]` and the bin requires `cli`. A plain `cargo build` builds
+/// it, so an implied bin whose required features are on by default (here through a second
+/// feature) is kept, with no `--features` added; with default features off it is left out.
+#[test]
+fn required_features_on_by_default_keep_an_implied_bin_as_cargo_does() {
+    let dir = support::fixture("multi-bin");
+    let manifest = dir.path().join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let text = text.replace("bins = [\"server\", \"worker\"]\n", "")
+        + "\n[features]\ndefault = [\"cli\"]\ncli = [\"tooling\"]\ntooling = []\n\n[[bin]]\nname = \"devtool\"\nrequired-features = [\"tooling\"]\n";
+    std::fs::write(&manifest, &text).unwrap();
+
+    let out = support::run(dir.path(), &["plan", "--format", "json"]);
+    assert!(out.status.success(), "{}", support::stderr(&out));
+    assert!(
+        !support::stderr(&out).contains("left out"),
+        "{}",
+        support::stderr(&out)
+    );
+    let plan: serde_json::Value = serde_json::from_str(&support::stdout(&out)).unwrap();
+    let mut names = image_names(&plan);
+    names.sort();
+    assert_eq!(names, ["jobs-devtool", "jobs-server", "jobs-worker"]);
+    for group in plan["groups"].as_array().unwrap() {
+        let args = group["cargo_args"].to_string();
+        assert!(!args.contains("--features"), "{args}");
+    }
+
+    let text = text.replace(
+        "[package.metadata.distroless]\n",
+        "[package.metadata.distroless]\nno-default-features = true\n",
+    );
+    std::fs::write(&manifest, text).unwrap();
+    let out = support::run(dir.path(), &["plan", "--format", "json"]);
+    assert!(out.status.success(), "{}", support::stderr(&out));
+    assert!(
+        support::stderr(&out).contains(
+            "binary `devtool` of package `jobs` is left out: it requires feature(s) `tooling`"
+        ),
+        "{}",
+        support::stderr(&out)
+    );
+}
+
 #[test]
 fn required_features_are_turned_on_for_named_bins_and_implied_bins_without_them_are_left_out() {
     let dir = support::fixture("multi-bin");
