@@ -122,45 +122,19 @@ impl<'a> CargoGraphs<'a> {
                 }
                 if let Some(f) = facts.get(key) {
                     c.links = f.links.clone();
-                    c.cxx_sources = f.dir.as_deref().is_some_and(has_cxx_sources);
+                    c.compiles_cxx = f.dir.as_deref().is_some_and(|dir| {
+                        workspace::cxx::compiles_cxx(
+                            dir,
+                            f.build_script.as_deref(),
+                            c.build_deps.contains("cmake"),
+                        )
+                    });
                 }
             }
         }
         self.seen.insert(query.clone(), graph.clone());
         Ok(graph)
     }
-}
-
-/// Whether a crate's sources include C++ files, looked for a few directories deep (bundled
-/// libraries sit in a subdirectory or two) and never in `target/`.
-fn has_cxx_sources(dir: &camino::Utf8Path) -> bool {
-    fn walk(dir: &std::path::Path, depth: u32) -> bool {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return false;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
-            if is_dir {
-                if depth > 0
-                    && path
-                        .file_name()
-                        .is_some_and(|n| n != "target" && n != ".git")
-                    && walk(&path, depth - 1)
-                {
-                    return true;
-                }
-            } else if path
-                .extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| matches!(e, "cpp" | "cc" | "cxx" | "c++"))
-            {
-                return true;
-            }
-        }
-        false
-    }
-    walk(dir.as_std_path(), 4)
 }
 
 /// A Dockerfile can only start `FROM` an image reference: bases on disk or built in are for the

@@ -222,7 +222,7 @@ mod tests {
             via: Vec::new(),
             local,
             links: None,
-            cxx_sources: false,
+            compiles_cxx: false,
         }
     }
 
@@ -270,6 +270,7 @@ mod tests {
             PackageFacts {
                 links: None,
                 dir: None,
+                build_script: None,
                 license: Some("MIT OR Apache-2.0".into()),
             },
         )]);

@@ -193,7 +193,7 @@ fn feature_list(features: &[&str]) -> String {
 /// The documented rule for crates the table does not know; `None` when it brings no native code.
 fn judge_unknown(c: &Crate) -> Option<NativeCrate> {
     let compiles_c = has_any(&c.build_deps, C_BUILD_DEPS);
-    let cxx = has_any(&c.build_deps, CXX_BUILD_DEPS) || (compiles_c && c.cxx_sources);
+    let cxx = has_any(&c.build_deps, CXX_BUILD_DEPS) || (compiles_c && c.compiles_cxx);
     let probes = SYSTEM_PROBES
         .iter()
         .find(|p| c.build_deps.contains(**p))

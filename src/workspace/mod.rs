@@ -6,6 +6,7 @@
 //! [`resolve`]'s job. All honour `$CARGO` and `--manifest-path`.
 
 mod cargo;
+pub mod cxx;
 pub mod resolve;
 pub mod tree_cache;
 
@@ -151,6 +152,8 @@ pub struct PackageFacts {
     pub links: Option<String>,
     /// Where its sources are (the registry's unpacked copy, a git checkout, a path).
     pub dir: Option<Utf8PathBuf>,
+    /// Its build script (`build.rs`, or what `build = "…"` names), when it has one.
+    pub build_script: Option<Utf8PathBuf>,
     /// The SPDX expression its manifest declares (`license`), for the SBOM.
     pub license: Option<String>,
 }
@@ -251,6 +254,11 @@ impl Workspace {
                     PackageFacts {
                         links: p.links.clone(),
                         dir: p.manifest_path.parent().map(Utf8Path::to_path_buf),
+                        build_script: p
+                            .targets
+                            .iter()
+                            .find(|t| t.is_custom_build())
+                            .map(|t| t.src_path.clone()),
                         license: p.license.clone(),
                     },
                 )

@@ -50,9 +50,9 @@ pub struct Crate {
     pub local: bool,
     /// The `links` key of its manifest (filled in from `cargo metadata`, which knows it).
     pub links: Option<String>,
-    /// C++ sources ship with it (`*.cpp`, `*.cc`, `*.cxx`): filled in for crates the table does
-    /// not know that compile C, since their build script's `cc` may be compiling C++.
-    pub cxx_sources: bool,
+    /// Its build compiles C++ (see `workspace::cxx`): filled in for crates the table does not
+    /// know that compile C, since their build script's `cc` may be compiling C++.
+    pub compiles_cxx: bool,
 }
 
 /// What one build links into its binaries.
@@ -193,7 +193,7 @@ pub fn parse_tree(text: &str) -> Result<BuildGraph> {
             via: Vec::new(),
             local,
             links: None,
-            cxx_sources: false,
+            compiles_cxx: false,
         });
         if linked {
             let via: Vec<String> = stack.iter().map(|(k, _)| display_key(k)).collect();

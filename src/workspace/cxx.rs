@@ -1,0 +1,122 @@
+//! Owns one judgement about a crate the native-crate table does not know: whether its build
+//! compiles C++, read from its sources on disk (the build script first, then the files it ships).
+//!
+//! C++ matters because Debian has no C++ compiler for musl targets: a crate that compiles C++
+//! makes the image `cc`. C++ files in the package are not enough to say so. blake3 ships
+//! `c/blake3_tbb.cpp` for the CMake build of its C library, while its build script compiles only
+//! C; reading the files alone made every workspace that hashes with blake3 (just, sccache) `cc`.
+
+use camino::Utf8Path;
+
+/// Whether the crate's build compiles C++. The build script decides where it says so: it asks
+/// `cc` for C++ (`.cpp(true)`) or names a C++ source. A CMake build chooses its languages in
+/// CMakeLists.txt, which is not read here, so there C++ sources in the package count. Without a
+/// readable build script, C++ sources count too: a wrong `cc` costs image size, a wrong
+/// `static` a failed build.
+pub fn compiles_cxx(dir: &Utf8Path, build_script: Option<&Utf8Path>, uses_cmake: bool) -> bool {
+    let script = build_script.and_then(|path| std::fs::read_to_string(path).ok());
+    match script {
+        Some(text) if script_asks_for_cxx(&text) => true,
+        Some(_) if !uses_cmake => false,
+        _ => has_cxx_sources(dir),
+    }
+}
+
+/// `.cpp(true)` on a `cc::Build`, or a C++ file or extension named in the script (a glob over
+/// `*.cpp`, an extension check against `"cc"`).
+fn script_asks_for_cxx(text: &str) -> bool {
+    let text: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    text.contains(".cpp(true)")
+        || ["cpp", "cc", "cxx", "c++"]
+            .iter()
+            .any(|ext| text.contains(&format!(".{ext}\"")) || text.contains(&format!("\"{ext}\"")))
+}
+
+/// Whether a crate's sources include C++ files, looked for a few directories deep (bundled
+/// libraries sit in a subdirectory or two) and never in `target/`.
+fn has_cxx_sources(dir: &Utf8Path) -> bool {
+    fn walk(dir: &std::path::Path, depth: u32) -> bool {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return false;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+            if is_dir {
+                if depth > 0
+                    && path
+                        .file_name()
+                        .is_some_and(|n| n != "target" && n != ".git")
+                    && walk(&path, depth - 1)
+                {
+                    return true;
+                }
+            } else if path
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| matches!(e, "cpp" | "cc" | "cxx" | "c++"))
+            {
+                return true;
+            }
+        }
+        false
+    }
+    walk(dir.as_std_path(), 4)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A package directory with a build script and the given extra files.
+    fn package(script: &str, files: &[&str]) -> (tempfile::TempDir, camino::Utf8PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = camino::Utf8PathBuf::from_path_buf(dir.path().to_path_buf()).unwrap();
+        std::fs::write(root.join("build.rs"), script).unwrap();
+        for f in files {
+            let path = root.join(f);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "").unwrap();
+        }
+        (dir, root)
+    }
+
+    #[test]
+    fn cxx_files_the_build_script_does_not_compile_do_not_count() {
+        // blake3 1.8's shape: C sources for `cc`, a .cpp only its CMake build uses.
+        let (_d, root) = package(
+            "fn main() { cc::Build::new().file(\"c/blake3.c\").file(\"c/blake3_sse41.c\").compile(\"blake3\"); }",
+            &["c/blake3.c", "c/blake3_tbb.cpp"],
+        );
+        assert!(!compiles_cxx(&root, Some(&root.join("build.rs")), false));
+    }
+
+    #[test]
+    fn a_build_script_that_asks_for_cxx_compiles_cxx() {
+        for script in [
+            "cc::Build::new().cpp(true).file(\"src/a.c\").compile(\"a\");",
+            "cc::Build::new()\n    .cpp( true )\n    .compile(\"a\");",
+            "cc::Build::new().file(\"vendor/snappy.cc\").compile(\"snappy\");",
+            "for f in glob(\"src/**/*.cpp\") { b.file(f); }",
+            "if p.extension() == Some(\"cxx\".as_ref()) { b.file(p); }",
+        ] {
+            let (_d, root) = package(script, &[]);
+            assert!(
+                compiles_cxx(&root, Some(&root.join("build.rs")), false),
+                "{script}"
+            );
+        }
+    }
+
+    #[test]
+    fn cmake_builds_and_unreadable_scripts_fall_back_to_the_files() {
+        let (_d, root) = package("cmake::Config::new(\"lib\").build();", &["lib/x.cpp"]);
+        let script = root.join("build.rs");
+        assert!(compiles_cxx(&root, Some(&script), true));
+        assert!(!compiles_cxx(&root, Some(&script), false));
+        assert!(compiles_cxx(&root, None, false));
+        assert!(compiles_cxx(&root, Some(&root.join("missing.rs")), false));
+        let (_d, c_only) = package("cmake::Config::new(\"lib\").build();", &["lib/x.c"]);
+        assert!(!compiles_cxx(&c_only, Some(&c_only.join("build.rs")), true));
+    }
+}
