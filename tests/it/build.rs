@@ -112,6 +112,35 @@ fn attestations_are_dropped_with_a_warning_where_the_builder_cannot_store_them()
     );
 }
 
+/// The stop check tells a command from a service: a program that exits by itself is "not a
+/// service"; one that only a SIGKILL stops is reported slow and warned about, with the fix.
+#[test]
+fn the_stop_check_tells_commands_from_services_that_ignore_sigterm() {
+    let dir = support::fixture("example-workspace");
+    let fake = Fake::new();
+    let args = ["build", "-p", "web", "--message-format", "json"];
+    let out = fake.run(dir.path(), "ok", &args);
+    assert!(out.status.success(), "{}", support::stderr(&out));
+    let report: serde_json::Value = serde_json::from_str(support::stdout(&out).trim()).unwrap();
+    assert_eq!(report["stop"], "not a service (it exits by itself)");
+    assert!(
+        !fake.calls(dir.path()).contains("stop --time"),
+        "a command is not stopped"
+    );
+
+    let out = fake.run(dir.path(), "ignores-sigterm", &args);
+    let err = support::stderr(&out);
+    assert!(out.status.success(), "{err}");
+    let report: serde_json::Value = serde_json::from_str(support::stdout(&out).trim()).unwrap();
+    let stop = report["stop"].as_str().unwrap();
+    assert!(
+        stop.starts_with("slow: 3.") && stop.ends_with("exit 137 (ignores SIGTERM)"),
+        "{stop}"
+    );
+    assert!(err.contains("warning: image `web` took 3."), "{err}");
+    assert!(err.contains("init = \"tini\""), "{err}");
+}
+
 #[test]
 fn load_reports_sizes_and_runs_the_smoke_test() {
     let dir = support::fixture("example-workspace");
