@@ -9,27 +9,28 @@
 use camino::Utf8Path;
 
 /// Whether the crate's build compiles C++. The build script decides where it says so: it asks
-/// `cc` for C++ (`.cpp(true)`) or names a C++ source. A CMake build chooses its languages in
-/// CMakeLists.txt, which is not read here, so there C++ sources in the package count. Without a
-/// readable build script, C++ sources count too: a wrong `cc` costs image size, a wrong
-/// `static` a failed build.
+/// `cc` for C++ (`.cpp(true)`) or names a C++ source file. Where it may pick sources by their
+/// extension (it names `"cpp"`, `"cc"` or `"cxx"`; `"cc"` is also the C compiler's name), and for
+/// a CMake build, which chooses its languages in CMakeLists.txt (not read here), C++ sources in
+/// the package count. Without a readable build script they count too: a wrong `cc` costs image
+/// size, a wrong `static` a failed build.
 pub fn compiles_cxx(dir: &Utf8Path, build_script: Option<&Utf8Path>, uses_cmake: bool) -> bool {
-    let script = build_script.and_then(|path| std::fs::read_to_string(path).ok());
-    match script {
-        Some(text) if script_asks_for_cxx(&text) => true,
-        Some(_) if !uses_cmake => false,
-        _ => has_cxx_sources(dir),
-    }
-}
-
-/// `.cpp(true)` on a `cc::Build`, or a C++ file or extension named in the script (a glob over
-/// `*.cpp`, an extension check against `"cc"`).
-fn script_asks_for_cxx(text: &str) -> bool {
-    let text: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-    text.contains(".cpp(true)")
-        || ["cpp", "cc", "cxx", "c++"]
+    let Some(script) = build_script.and_then(|path| std::fs::read_to_string(path).ok()) else {
+        return has_cxx_sources(dir);
+    };
+    let script: String = script.chars().filter(|c| !c.is_whitespace()).collect();
+    let extensions = ["cpp", "cc", "cxx", "c++"];
+    if script.contains(".cpp(true)")
+        || extensions
             .iter()
-            .any(|ext| text.contains(&format!(".{ext}\"")) || text.contains(&format!("\"{ext}\"")))
+            .any(|ext| script.contains(&format!(".{ext}\"")))
+    {
+        return true;
+    }
+    let by_extension = extensions
+        .iter()
+        .any(|ext| script.contains(&format!("\"{ext}\"")));
+    (uses_cmake || by_extension) && has_cxx_sources(dir)
 }
 
 /// Whether a crate's sources include C++ files, looked for a few directories deep (bundled
@@ -98,7 +99,6 @@ mod tests {
             "cc::Build::new()\n    .cpp( true )\n    .compile(\"a\");",
             "cc::Build::new().file(\"vendor/snappy.cc\").compile(\"snappy\");",
             "for f in glob(\"src/**/*.cpp\") { b.file(f); }",
-            "if p.extension() == Some(\"cxx\".as_ref()) { b.file(p); }",
         ] {
             let (_d, root) = package(script, &[]);
             assert!(
@@ -106,6 +106,18 @@ mod tests {
                 "{script}"
             );
         }
+    }
+
+    #[test]
+    fn an_extension_named_in_the_script_needs_cxx_files_too() {
+        // `"cc"` is also the C compiler's name: a script that runs it compiles C.
+        let script =
+            "let cc = env::var(\"CC\").unwrap_or(\"cc\".into()); Command::new(cc).arg(\"x.c\");";
+        let (_d, root) = package(script, &["x.c"]);
+        assert!(!compiles_cxx(&root, Some(&root.join("build.rs")), false));
+        let script = "if p.extension() == Some(\"cxx\".as_ref()) { b.file(p); }";
+        let (_d, root) = package(script, &["src/a.cxx"]);
+        assert!(compiles_cxx(&root, Some(&root.join("build.rs")), false));
     }
 
     #[test]
