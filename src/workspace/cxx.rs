@@ -18,7 +18,10 @@ pub fn compiles_cxx(dir: &Utf8Path, build_script: Option<&Utf8Path>, uses_cmake:
     let Some(script) = build_script.and_then(|path| std::fs::read_to_string(path).ok()) else {
         return has_cxx_sources(dir);
     };
-    let script: String = script.chars().filter(|c| !c.is_whitespace()).collect();
+    let script: String = code_only(&script)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
     let extensions = ["cpp", "cc", "cxx", "c++"];
     if script.contains(".cpp(true)")
         || extensions
@@ -31,6 +34,60 @@ pub fn compiles_cxx(dir: &Utf8Path, build_script: Option<&Utf8Path>, uses_cmake:
         .iter()
         .any(|ext| script.contains(&format!("\"{ext}\"")));
     (uses_cmake || by_extension) && has_cxx_sources(dir)
+}
+
+/// The script without its comments: tree-sitter's grammar template carries its C++ block
+/// (`.cpp(true)`, `scanner.cc`) commented out, and every grammar made from it keeps it so.
+/// String literals are kept whole, so a `//` in a URL does not end the line's code.
+fn code_only(script: &str) -> String {
+    let mut code = String::with_capacity(script.len());
+    let mut chars = script.chars().peekable();
+    let mut block_depth = 0u32;
+    let mut in_string = false;
+    while let Some(c) = chars.next() {
+        if block_depth > 0 {
+            match (c, chars.peek()) {
+                ('*', Some('/')) => {
+                    chars.next();
+                    block_depth -= 1;
+                }
+                ('/', Some('*')) => {
+                    chars.next();
+                    block_depth += 1;
+                }
+                _ => {}
+            }
+            continue;
+        }
+        if in_string {
+            code.push(c);
+            match c {
+                '\\' => code.extend(chars.next()),
+                '"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match (c, chars.peek()) {
+            ('/', Some('/')) => {
+                for rest in chars.by_ref() {
+                    if rest == '\n' {
+                        code.push('\n');
+                        break;
+                    }
+                }
+            }
+            ('/', Some('*')) => {
+                chars.next();
+                block_depth = 1;
+            }
+            _ => {
+                in_string = c == '"';
+                code.push(c);
+            }
+        }
+    }
+    code
 }
 
 /// Whether a crate's sources include C++ files, looked for a few directories deep (bundled
@@ -106,6 +163,22 @@ mod tests {
                 "{script}"
             );
         }
+    }
+
+    #[test]
+    fn commented_out_cxx_does_not_count() {
+        // tree-sitter's grammar template: C++ only in comments (tree-sitter-commonlisp 0.4.1).
+        let script = "fn main() {\n    let mut c = cc::Build::new(); // not .cpp(true)\n    c.file(\"src/parser.c\");\n    c.compile(\"parser\");\n    /*\n    let mut cpp_config = cc::Build::new();\n    cpp_config.cpp(true);\n    let scanner_path = src_dir.join(\"scanner.cc\");\n    /* nested */ cpp_config.file(&scanner_path);\n    */\n}\n";
+        let (_d, root) = package(script, &["src/parser.c"]);
+        assert!(!compiles_cxx(&root, Some(&root.join("build.rs")), false));
+        // Code after a string holding `//`, and after a comment, still counts.
+        let script = "let url = \"https://example.com/a\"; b.cpp(true); /* c */ b.file(\"x.c\");";
+        let (_d, root) = package(script, &[]);
+        assert!(compiles_cxx(&root, Some(&root.join("build.rs")), false));
+        assert_eq!(
+            code_only("a /* b /* c */ d */ e // f\ng \"h//i\\\"//j\" k"),
+            "a  e \ng \"h//i\\\"//j\" k"
+        );
     }
 
     #[test]
