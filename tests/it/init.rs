@@ -237,26 +237,43 @@ fn selection_by_package_and_bin() {
     );
 }
 
+/// The multi-bin fixture with every bin implied (no `bins` key), the given `[features]` table
+/// and a `devtool` bin that requires `tooling`. Returns the directory and the manifest's text.
+fn multi_bin_with_devtool(features: &str) -> (tempfile::TempDir, String) {
+    let dir = support::fixture("multi-bin");
+    let manifest = dir.path().join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let text = text.replace("bins = [\"server\", \"worker\"]\n", "")
+        + &format!(
+            "\n[features]\n{features}\n[[bin]]\nname = \"devtool\"\nrequired-features = [\"tooling\"]\n"
+        );
+    std::fs::write(&manifest, &text).unwrap();
+    (dir, text)
+}
+
+/// `plan --format json` with `extra` arguments, which must succeed: the plan and stderr.
+fn plan_json(dir: &std::path::Path, extra: &[&str]) -> (serde_json::Value, String) {
+    let out = support::run(dir, &[&["plan", "--format", "json"], extra].concat());
+    let stderr = support::stderr(&out);
+    assert!(out.status.success(), "{stderr}");
+    (
+        serde_json::from_str(&support::stdout(&out)).unwrap(),
+        stderr,
+    )
+}
+
+const DEVTOOL_LEFT_OUT: &str =
+    "binary `devtool` of package `jobs` is left out: it requires feature(s) `tooling`";
+
 /// tokei's shape: `default = ["cli"]` and the bin requires `cli`. A plain `cargo build` builds
 /// it, so an implied bin whose required features are on by default (here through a second
 /// feature) is kept, with no `--features` added; with default features off it is left out.
 #[test]
 fn required_features_on_by_default_keep_an_implied_bin_as_cargo_does() {
-    let dir = support::fixture("multi-bin");
-    let manifest = dir.path().join("Cargo.toml");
-    let text = std::fs::read_to_string(&manifest).unwrap();
-    let text = text.replace("bins = [\"server\", \"worker\"]\n", "")
-        + "\n[features]\ndefault = [\"cli\"]\ncli = [\"tooling\"]\ntooling = []\n\n[[bin]]\nname = \"devtool\"\nrequired-features = [\"tooling\"]\n";
-    std::fs::write(&manifest, &text).unwrap();
-
-    let out = support::run(dir.path(), &["plan", "--format", "json"]);
-    assert!(out.status.success(), "{}", support::stderr(&out));
-    assert!(
-        !support::stderr(&out).contains("left out"),
-        "{}",
-        support::stderr(&out)
-    );
-    let plan: serde_json::Value = serde_json::from_str(&support::stdout(&out)).unwrap();
+    let (dir, text) =
+        multi_bin_with_devtool("default = [\"cli\"]\ncli = [\"tooling\"]\ntooling = []\n");
+    let (plan, stderr) = plan_json(dir.path(), &[]);
+    assert!(!stderr.contains("left out"), "{stderr}");
     let mut names = image_names(&plan);
     names.sort();
     assert_eq!(names, ["jobs-devtool", "jobs-server", "jobs-worker"]);
@@ -269,48 +286,22 @@ fn required_features_on_by_default_keep_an_implied_bin_as_cargo_does() {
         "[package.metadata.distroless]\n",
         "[package.metadata.distroless]\nno-default-features = true\n",
     );
-    std::fs::write(&manifest, text).unwrap();
-    let out = support::run(dir.path(), &["plan", "--format", "json"]);
-    assert!(out.status.success(), "{}", support::stderr(&out));
-    assert!(
-        support::stderr(&out).contains(
-            "binary `devtool` of package `jobs` is left out: it requires feature(s) `tooling`"
-        ),
-        "{}",
-        support::stderr(&out)
-    );
+    std::fs::write(dir.path().join("Cargo.toml"), text).unwrap();
+    let (_, stderr) = plan_json(dir.path(), &[]);
+    assert!(stderr.contains(DEVTOOL_LEFT_OUT), "{stderr}");
 }
 
 #[test]
 fn required_features_are_turned_on_for_named_bins_and_implied_bins_without_them_are_left_out() {
-    let dir = support::fixture("multi-bin");
-    let manifest = dir.path().join("Cargo.toml");
-    let text = std::fs::read_to_string(&manifest).unwrap();
-    let text = text.replace("bins = [\"server\", \"worker\"]\n", "")
-        + "\n[features]\ntooling = []\n\n[[bin]]\nname = \"devtool\"\nrequired-features = [\"tooling\"]\n";
-    std::fs::write(&manifest, text).unwrap();
+    let (dir, _) = multi_bin_with_devtool("tooling = []\n");
 
     // All bins implied: devtool is left out, as `cargo build` would leave it out.
-    let out = support::run(dir.path(), &["plan", "--format", "json"]);
-    assert!(out.status.success(), "{}", support::stderr(&out));
-    assert!(
-        support::stderr(&out).contains(
-            "binary `devtool` of package `jobs` is left out: it requires feature(s) `tooling`"
-        ),
-        "{}",
-        support::stderr(&out)
-    );
-    let plan: serde_json::Value = serde_json::from_str(&support::stdout(&out)).unwrap();
-    let names = image_names(&plan);
-    assert_eq!(names, ["jobs-worker", "jobs-server"]);
+    let (plan, stderr) = plan_json(dir.path(), &[]);
+    assert!(stderr.contains(DEVTOOL_LEFT_OUT), "{stderr}");
+    assert_eq!(image_names(&plan), ["jobs-worker", "jobs-server"]);
 
     // Named: its features are turned on for its build.
-    let out = support::run(
-        dir.path(),
-        &["plan", "--format", "json", "--bin", "devtool"],
-    );
-    assert!(out.status.success(), "{}", support::stderr(&out));
-    let plan: serde_json::Value = serde_json::from_str(&support::stdout(&out)).unwrap();
+    let (plan, _) = plan_json(dir.path(), &["--bin", "devtool"]);
     let args: Vec<&str> = plan["groups"][0]["cargo_args"]
         .as_array()
         .unwrap()
