@@ -3,11 +3,12 @@
 //! binary or needs glibc and shared libraries at run time. Every verdict keeps its evidence.
 //!
 //! The rule for crates the table does not know (documented in the README, and warned about by
-//! name): a linked crate that declares `links` or is named `*-sys`, or compiles C/C++, is judged
-//! by the build dependencies cargo gives its build script:
+//! name): a linked crate is judged by the build dependencies cargo gives its build script:
 //! - it can search for a system library (`pkg-config`, `system-deps`): taken as *system only*,
-//!   so cc. The conservative side: a cc image of a crate that could have been static still runs,
-//!   a static build of one that cannot fails.
+//!   so cc, whatever its name (`pcap`, `libxml`). The conservative side: a cc image of a crate
+//!   that could have been static still runs, a static build of one that cannot fails. Crates
+//!   known to ask pkg-config only where a library is, to `dlopen` it at run time (`x11-dl`,
+//!   `wayland-sys` without its linking features), are in [`sys_crates::RUN_TIME_LOADED`].
 //! - it compiles C (`cc`, `cmake`) and searches nothing: *bundled*, static with a C compiler.
 //! - a `*-sys` crate that does neither but declares `links`: it links a library by name, so
 //!   *system only*. Other crates use `links` only to stay unique in a graph or to pass metadata
@@ -199,15 +200,20 @@ fn judge_unknown(c: &Crate) -> Option<NativeCrate> {
         .find(|p| c.build_deps.contains(**p))
         .copied();
     let is_sys = c.links.is_some() || c.is_sys_named();
-    if c.local || !(is_sys || compiles_c || cxx) {
+    // A search for a system library counts on any crate, not only on `-sys` ones: `pcap` and
+    // `libxml` link libpcap and libxml2 found with pkg-config, with no `links` key.
+    if c.local || !(is_sys || compiles_c || cxx || probes.is_some()) {
         return None;
     }
-    let library = format!(
-        "lib{}",
-        c.links
-            .as_deref()
-            .unwrap_or_else(|| c.name.trim_end_matches("-sys").trim_end_matches("_sys"))
-    );
+    let stem = c
+        .links
+        .as_deref()
+        .unwrap_or_else(|| c.name.trim_end_matches("-sys").trim_end_matches("_sys"));
+    let library = if stem.starts_with("lib") {
+        stem.to_string()
+    } else {
+        format!("lib{stem}")
+    };
     let (kind, evidence) = if let Some(p) = probes {
         (
             SysKind::SystemOnly,
@@ -256,6 +262,9 @@ fn judge_unknown(c: &Crate) -> Option<NativeCrate> {
 pub fn native_needs(graph: &BuildGraph) -> NativeNeeds {
     let mut needs = NativeNeeds::default();
     for c in graph.crates() {
+        if sys_crates::links_nothing(&c.name, &c.features).is_some() {
+            continue; // it loads its library at run time, or has no part of it on
+        }
         let verdict = match sys_crates::find(&c.name) {
             Some(entry) => {
                 let v = judge_known(c, entry);
@@ -418,136 +427,5 @@ pub(super) fn where_set(settings: &PackageSettings) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::workspace::resolve::parse_tree;
-
-    fn needs(tree: &str) -> NativeNeeds {
-        native_needs(&parse_tree(tree).unwrap())
-    }
-
-    #[test]
-    fn openssl_without_vendored_is_cc_with_advice() {
-        let n = needs(
-            "app v0.1.0 (/w)|\n`-- openssl-sys v0.9.109|\n    [build-dependencies]\n    |-- cc v1.2.0|\n    `-- pkg-config v0.3.0|\n",
-        );
-        let (runtime, reason) = auto_reason(&n);
-        assert_eq!(runtime, Runtime::Cc);
-        assert!(
-            reason.starts_with(
-                "cc because `openssl-sys` links libssl dynamically; enable the `vendored` feature"
-            ),
-            "{reason}"
-        );
-        assert_eq!(n.dev_packages(), BTreeSet::from(["libssl-dev".to_string()]));
-    }
-
-    #[test]
-    fn vendored_openssl_is_bundled_and_needs_perl() {
-        let n = needs(
-            "app v0.1.0 (/w)|\n`-- openssl-sys v0.9.109|vendored\n    [build-dependencies]\n    |-- cc v1.2.0|\n    `-- openssl-src v300.0.0|\n        `-- cc v1.2.0|\n`-- openssl-src v300.0.0|\n",
-        );
-        assert_eq!(auto_reason(&n).0, Runtime::Static);
-        assert!(n.build_tools.contains("perl"));
-        assert_eq!(n.crates[0].kind, SysKind::Bundled);
-    }
-
-    #[test]
-    fn libgit2_falls_back_to_its_bundled_copy() {
-        let n = needs(
-            "app v0.1.0 (/w)|\n`-- git2 v0.20.0|default\n    `-- libgit2-sys v0.18.0+1.9.0|https\n        |-- libz-sys v1.1.20|libc\n        |   [build-dependencies]\n        |   `-- cc v1.2.0|\n        [build-dependencies]\n        |-- cc v1.2.0|\n        `-- pkg-config v0.3.0|\n",
-        );
-        let (runtime, reason) = auto_reason(&n);
-        assert_eq!(runtime, Runtime::Static, "{reason}");
-        assert!(
-            reason.contains("`libgit2-sys`, `libz-sys` build the bundled copy"),
-            "{reason}"
-        );
-        assert!(n.static_env.contains("LIBZ_SYS_STATIC=1"));
-        let git = n.crates.iter().find(|c| c.name == "libgit2-sys").unwrap();
-        assert_eq!(git.via, ["app", "git2"]);
-    }
-
-    #[test]
-    fn sqlite_is_static_only_when_bundled() {
-        let bundled = needs(
-            "app v0.1.0 (/w)|\n`-- libsqlite3-sys v0.30.0|bundled\n    [build-dependencies]\n    `-- cc v1.2.0|\n",
-        );
-        assert_eq!(auto_reason(&bundled).0, Runtime::Static);
-        let system = needs(
-            "app v0.1.0 (/w)|\n`-- libsqlite3-sys v0.30.0|min_sqlite_version_3_14_0\n    [build-dependencies]\n    `-- pkg-config v0.3.0|\n",
-        );
-        assert_eq!(auto_reason(&system).0, Runtime::Cc);
-    }
-
-    #[test]
-    fn zstd_with_its_pkg_config_feature_is_system_only() {
-        let n = needs(
-            "app v0.1.0 (/w)|\n`-- zstd-sys v2.0.0|pkg-config\n    [build-dependencies]\n    |-- cc v1.2.0|\n    `-- pkg-config v0.3.0|\n",
-        );
-        assert_eq!(auto_reason(&n).0, Runtime::Cc);
-        let n = needs(
-            "app v0.1.0 (/w)|\n`-- zstd-sys v2.0.0|std\n    [build-dependencies]\n    `-- cc v1.2.0|\n",
-        );
-        assert_eq!(auto_reason(&n).0, Runtime::Static);
-    }
-
-    #[test]
-    fn unknown_crates_follow_the_documented_rule() {
-        let probe = needs(
-            "app v0.1.0 (/w)|\n`-- foo-sys v1.0.0|\n    [build-dependencies]\n    `-- pkg-config v0.3.0|\n",
-        );
-        assert_eq!(auto_reason(&probe).0, Runtime::Cc);
-        assert_eq!(probe.unknown, ["foo-sys"]);
-        assert!(auto_reason(&probe).1.contains("is taken to link libfoo"));
-        let builds = needs(
-            "app v0.1.0 (/w)|\n`-- bar-sys v1.0.0|\n    [build-dependencies]\n    `-- cc v1.2.0|\n",
-        );
-        assert_eq!(auto_reason(&builds).0, Runtime::Static);
-        assert_eq!(builds.compiles_c, ["bar-sys"]);
-        // A `-sys` crate of declarations only is not native code at all.
-        let decl = needs("app v0.1.0 (/w)|\n`-- linux-raw-sys v0.9.0|std\n");
-        assert!(decl.crates.is_empty() && decl.unknown.is_empty());
-        // `links` only for uniqueness (rayon-core) is no native code either; on a `-sys` crate
-        // that compiles nothing it means a system library linked by name.
-        let mut graph =
-            parse_tree("app v0.1.0 (/w)|\n|-- rayon-core v1.12.1|\n`-- bar-sys v1.0.0|\n").unwrap();
-        for (key, c) in graph.linked.iter_mut() {
-            c.links = Some(key.split('@').next().unwrap().to_string());
-        }
-        let n = native_needs(&graph);
-        assert_eq!(n.unknown, ["bar-sys"]);
-        assert_eq!(auto_reason(&n).0, Runtime::Cc);
-    }
-
-    #[test]
-    fn bindgen_in_a_build_script_brings_libclang() {
-        let n = needs(
-            "app v0.1.0 (/w)|\n`-- bz3-sys v0.5.1|\n    [build-dependencies]\n    |-- bindgen v0.72.1|\n    `-- cc v1.2.0|\n",
-        );
-        assert!(
-            n.build_tools.contains("libclang-dev"),
-            "{:?}",
-            n.build_tools
-        );
-    }
-
-    #[test]
-    fn cxx_makes_the_image_cc() {
-        let n = needs(
-            "app v0.1.0 (/w)|\n`-- librocksdb-sys v0.17.0|\n    [build-dependencies]\n    `-- cc v1.2.0|\n",
-        );
-        let (runtime, reason) = auto_reason(&n);
-        assert_eq!(runtime, Runtime::Cc);
-        assert!(reason.contains("compiles C++"), "{reason}");
-    }
-
-    #[test]
-    fn build_dependencies_never_count() {
-        let n = needs(
-            "app v0.1.0 (/w)|\n[build-dependencies]\n`-- openssl-sys v0.9.109|\n    [build-dependencies]\n    `-- pkg-config v0.3.0|\n",
-        );
-        assert_eq!(auto_reason(&n).0, Runtime::Static);
-        assert!(n.crates.is_empty());
-    }
-}
+#[path = "runtime_tests.rs"]
+mod tests;

@@ -335,6 +335,73 @@ pub fn find(name: &str) -> Option<&'static SysCrate> {
     SYS_CRATES.iter().find(|c| c.krate == name)
 }
 
+/// A crate whose build script may ask pkg-config only where a library lives, to load it with
+/// `dlopen` at run time: then it links nothing, and
+/// the rule for unknown crates, which takes a pkg-config search for a link, would make the image
+/// cc for nothing.
+pub struct RunTimeLoaded {
+    pub krate: &'static str,
+    /// The version whose build script the entry was checked against.
+    pub read: &'static str,
+    /// When it links the library at build time (none of `dlopen` on).
+    pub links: LinksWhen,
+    /// Features that make it load the library at run time instead.
+    pub dlopen: &'static [&'static str],
+}
+
+pub enum LinksWhen {
+    Never,
+    Always,
+    /// With any of these features on.
+    WithAny(&'static [&'static str]),
+}
+
+pub const RUN_TIME_LOADED: &[RunTimeLoaded] = &[
+    // build.rs: pkg-config `get_variable(.., "libdir")` for each X library, to find it for
+    // dlopen; links only libdl.
+    RunTimeLoaded {
+        krate: "x11-dl",
+        read: "2.21.0",
+        links: LinksWhen::Never,
+        dlopen: NONE,
+    },
+    // build.rs: with `dlopen` only the library's directory; otherwise `probe("x11")`, a link.
+    RunTimeLoaded {
+        krate: "tiny-xlib",
+        read: "0.2.5",
+        links: LinksWhen::Always,
+        dlopen: &["dlopen"],
+    },
+    // build.rs: returns at once with `dlopen`; else probes (links) wayland-client, -cursor,
+    // -egl or -server for the features of those names. wayland-backend's pure-Rust default
+    // turns on none of them.
+    RunTimeLoaded {
+        krate: "wayland-sys",
+        read: "0.31.11",
+        links: LinksWhen::WithAny(&["client", "cursor", "egl", "server"]),
+        dlopen: &["dlopen"],
+    },
+];
+
+/// The entry for `name` when, with these features on, it links nothing.
+pub fn links_nothing(
+    name: &str,
+    features: &std::collections::BTreeSet<String>,
+) -> Option<&'static RunTimeLoaded> {
+    let on = |fs: &[&str]| fs.iter().any(|f| features.contains(*f));
+    RUN_TIME_LOADED
+        .iter()
+        .find(|c| c.krate == name)
+        .filter(|c| {
+            on(c.dlopen)
+                || match c.links {
+                    LinksWhen::Never => true,
+                    LinksWhen::Always => false,
+                    LinksWhen::WithAny(features) => !on(features),
+                }
+        })
+}
+
 /// Build dependencies that show a crate compiles C or C++.
 pub const C_BUILD_DEPS: &[&str] = &["cc", "cmake", "autotools"];
 /// Build dependencies that show it compiles C++ through a bridge.
@@ -358,6 +425,11 @@ mod tests {
             if c.default != SysKind::Bundled {
                 assert!(!c.library.is_empty() && !c.advice.is_empty(), "{}", c.krate);
             }
+        }
+        // A crate is either linked (the table above) or loaded at run time, never both.
+        for c in RUN_TIME_LOADED {
+            assert!(find(c.krate).is_none(), "{} is in both tables", c.krate);
+            assert!(!c.read.is_empty(), "{} names no version read", c.krate);
         }
     }
 }

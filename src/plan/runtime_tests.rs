@@ -1,0 +1,179 @@
+//! Tests of the static-or-cc judgement, on `cargo tree` output as the plan reads it.
+
+use super::*;
+use crate::workspace::resolve::parse_tree;
+
+fn needs(tree: &str) -> NativeNeeds {
+    native_needs(&parse_tree(tree).unwrap())
+}
+
+#[test]
+fn openssl_without_vendored_is_cc_with_advice() {
+    let n = needs(
+        "app v0.1.0 (/w)|\n`-- openssl-sys v0.9.109|\n    [build-dependencies]\n    |-- cc v1.2.0|\n    `-- pkg-config v0.3.0|\n",
+    );
+    let (runtime, reason) = auto_reason(&n);
+    assert_eq!(runtime, Runtime::Cc);
+    assert!(
+        reason.starts_with(
+            "cc because `openssl-sys` links libssl dynamically; enable the `vendored` feature"
+        ),
+        "{reason}"
+    );
+    assert_eq!(n.dev_packages(), BTreeSet::from(["libssl-dev".to_string()]));
+}
+
+#[test]
+fn vendored_openssl_is_bundled_and_needs_perl() {
+    let n = needs(
+        "app v0.1.0 (/w)|\n`-- openssl-sys v0.9.109|vendored\n    [build-dependencies]\n    |-- cc v1.2.0|\n    `-- openssl-src v300.0.0|\n        `-- cc v1.2.0|\n`-- openssl-src v300.0.0|\n",
+    );
+    assert_eq!(auto_reason(&n).0, Runtime::Static);
+    assert!(n.build_tools.contains("perl"));
+    assert_eq!(n.crates[0].kind, SysKind::Bundled);
+}
+
+#[test]
+fn libgit2_falls_back_to_its_bundled_copy() {
+    let n = needs(
+        "app v0.1.0 (/w)|\n`-- git2 v0.20.0|default\n    `-- libgit2-sys v0.18.0+1.9.0|https\n        |-- libz-sys v1.1.20|libc\n        |   [build-dependencies]\n        |   `-- cc v1.2.0|\n        [build-dependencies]\n        |-- cc v1.2.0|\n        `-- pkg-config v0.3.0|\n",
+    );
+    let (runtime, reason) = auto_reason(&n);
+    assert_eq!(runtime, Runtime::Static, "{reason}");
+    assert!(
+        reason.contains("`libgit2-sys`, `libz-sys` build the bundled copy"),
+        "{reason}"
+    );
+    assert!(n.static_env.contains("LIBZ_SYS_STATIC=1"));
+    let git = n.crates.iter().find(|c| c.name == "libgit2-sys").unwrap();
+    assert_eq!(git.via, ["app", "git2"]);
+}
+
+#[test]
+fn sqlite_is_static_only_when_bundled() {
+    let bundled = needs(
+        "app v0.1.0 (/w)|\n`-- libsqlite3-sys v0.30.0|bundled\n    [build-dependencies]\n    `-- cc v1.2.0|\n",
+    );
+    assert_eq!(auto_reason(&bundled).0, Runtime::Static);
+    let system = needs(
+        "app v0.1.0 (/w)|\n`-- libsqlite3-sys v0.30.0|min_sqlite_version_3_14_0\n    [build-dependencies]\n    `-- pkg-config v0.3.0|\n",
+    );
+    assert_eq!(auto_reason(&system).0, Runtime::Cc);
+}
+
+#[test]
+fn zstd_with_its_pkg_config_feature_is_system_only() {
+    let n = needs(
+        "app v0.1.0 (/w)|\n`-- zstd-sys v2.0.0|pkg-config\n    [build-dependencies]\n    |-- cc v1.2.0|\n    `-- pkg-config v0.3.0|\n",
+    );
+    assert_eq!(auto_reason(&n).0, Runtime::Cc);
+    let n = needs(
+        "app v0.1.0 (/w)|\n`-- zstd-sys v2.0.0|std\n    [build-dependencies]\n    `-- cc v1.2.0|\n",
+    );
+    assert_eq!(auto_reason(&n).0, Runtime::Static);
+}
+
+#[test]
+fn unknown_crates_follow_the_documented_rule() {
+    let probe = needs(
+        "app v0.1.0 (/w)|\n`-- foo-sys v1.0.0|\n    [build-dependencies]\n    `-- pkg-config v0.3.0|\n",
+    );
+    assert_eq!(auto_reason(&probe).0, Runtime::Cc);
+    assert_eq!(probe.unknown, ["foo-sys"]);
+    assert!(auto_reason(&probe).1.contains("is taken to link libfoo"));
+    let builds = needs(
+        "app v0.1.0 (/w)|\n`-- bar-sys v1.0.0|\n    [build-dependencies]\n    `-- cc v1.2.0|\n",
+    );
+    assert_eq!(auto_reason(&builds).0, Runtime::Static);
+    assert_eq!(builds.compiles_c, ["bar-sys"]);
+    // A `-sys` crate of declarations only is not native code at all.
+    let decl = needs("app v0.1.0 (/w)|\n`-- linux-raw-sys v0.9.0|std\n");
+    assert!(decl.crates.is_empty() && decl.unknown.is_empty());
+    // `links` only for uniqueness (rayon-core) is no native code either; on a `-sys` crate
+    // that compiles nothing it means a system library linked by name.
+    let mut graph =
+        parse_tree("app v0.1.0 (/w)|\n|-- rayon-core v1.12.1|\n`-- bar-sys v1.0.0|\n").unwrap();
+    for (key, c) in graph.linked.iter_mut() {
+        c.links = Some(key.split('@').next().unwrap().to_string());
+    }
+    let n = native_needs(&graph);
+    assert_eq!(n.unknown, ["bar-sys"]);
+    assert_eq!(auto_reason(&n).0, Runtime::Cc);
+}
+
+#[test]
+fn a_search_for_a_system_library_counts_on_any_crate() {
+    // pcap 2.4.0 and libxml 0.3.22: no `links`, no `-sys` name, pkg-config in build.rs.
+    let n = needs(
+        "app v0.1.0 (/w)|\n|-- pcap v2.4.0|\n|   [build-dependencies]\n|   `-- pkg-config v0.3.0|\n`-- libxml v0.3.22|\n    [build-dependencies]\n    |-- bindgen v0.73.1|\n    `-- pkg-config v0.3.0|\n",
+    );
+    let (runtime, reason) = auto_reason(&n);
+    assert_eq!(runtime, Runtime::Cc);
+    assert_eq!(n.unknown, ["libxml", "pcap"]);
+    assert!(
+        reason.contains("`pcap` is taken to link libpcap"),
+        "{reason}"
+    );
+    assert!(
+        reason.contains("`libxml` is taken to link libxml "),
+        "{reason}"
+    );
+}
+
+#[test]
+fn crates_that_load_their_library_at_run_time_link_nothing() {
+    let wayland = |features: &str| {
+        needs(&format!(
+            "app v0.1.0 (/w)|\n`-- wayland-sys v0.31.7|{features}\n    [build-dependencies]\n    `-- pkg-config v0.3.0|\n"
+        ))
+    };
+    // wayland-backend's pure-Rust default: no linking feature on.
+    let rust_only = wayland("default");
+    assert_eq!(auto_reason(&rust_only).0, Runtime::Static);
+    assert!(rust_only.crates.is_empty() && rust_only.unknown.is_empty());
+    assert_eq!(auto_reason(&wayland("client,default")).0, Runtime::Cc);
+    assert_eq!(
+        auto_reason(&wayland("client,default,dlopen")).0,
+        Runtime::Static
+    );
+    let x11 = needs(
+        "app v0.1.0 (/w)|\n|-- x11-dl v2.21.0|\n|   [build-dependencies]\n|   `-- pkg-config v0.3.0|\n`-- tiny-xlib v0.2.5|dlopen\n    [build-dependencies]\n    `-- pkg-config v0.3.0|\n",
+    );
+    assert!(x11.crates.is_empty(), "{:?}", x11.crates);
+    // Without `dlopen`, tiny-xlib links libX11.
+    let linked = needs(
+        "app v0.1.0 (/w)|\n`-- tiny-xlib v0.2.5|\n    [build-dependencies]\n    `-- pkg-config v0.3.0|\n",
+    );
+    assert_eq!(auto_reason(&linked).0, Runtime::Cc);
+}
+
+#[test]
+fn bindgen_in_a_build_script_brings_libclang() {
+    let n = needs(
+        "app v0.1.0 (/w)|\n`-- bz3-sys v0.5.1|\n    [build-dependencies]\n    |-- bindgen v0.72.1|\n    `-- cc v1.2.0|\n",
+    );
+    assert!(
+        n.build_tools.contains("libclang-dev"),
+        "{:?}",
+        n.build_tools
+    );
+}
+
+#[test]
+fn cxx_makes_the_image_cc() {
+    let n = needs(
+        "app v0.1.0 (/w)|\n`-- librocksdb-sys v0.17.0|\n    [build-dependencies]\n    `-- cc v1.2.0|\n",
+    );
+    let (runtime, reason) = auto_reason(&n);
+    assert_eq!(runtime, Runtime::Cc);
+    assert!(reason.contains("compiles C++"), "{reason}");
+}
+
+#[test]
+fn build_dependencies_never_count() {
+    let n = needs(
+        "app v0.1.0 (/w)|\n[build-dependencies]\n`-- openssl-sys v0.9.109|\n    [build-dependencies]\n    `-- pkg-config v0.3.0|\n",
+    );
+    assert_eq!(auto_reason(&n).0, Runtime::Static);
+    assert!(n.crates.is_empty());
+}
