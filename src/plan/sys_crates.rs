@@ -193,6 +193,39 @@ pub const SYS_CRATES: &[SysCrate] = &[
         cxx: false,
         advice: "enable the `static` feature of `libz-sys`",
     },
+    // build.rs: pkg-config only with `use-pkg-config` (or SODIUM_USE_PKG_CONFIG set), a
+    // prebuilt one with SODIUM_LIB_DIR; otherwise it runs the bundled libsodium's configure and
+    // make with the target's C compiler and links the result statically.
+    SysCrate {
+        krate: "libsodium-sys",
+        read: "0.2.7",
+        library: "libsodium",
+        default: SysKind::Bundled,
+        bundled_features: NONE,
+        bundled_build_deps: NONE,
+        system_features: &["use-pkg-config"],
+        dev_package: Some("libsodium-dev"),
+        static_env: NONE,
+        tools: &["make"],
+        cxx: false,
+        advice: "turn off the `use-pkg-config` feature of `libsodium-sys`",
+    },
+    // build.rs: `pkg_config::find_library("liblmdb")`, else compiles the bundled mdb.c and
+    // midl.c with cc.
+    SysCrate {
+        krate: "lmdb-rkv-sys",
+        read: "0.11.2",
+        library: "liblmdb",
+        default: SysKind::SystemFirst,
+        bundled_features: NONE,
+        bundled_build_deps: NONE,
+        system_features: NONE,
+        dev_package: Some("liblmdb-dev"),
+        static_env: NONE,
+        tools: NONE,
+        cxx: false,
+        advice: "it builds its bundled LMDB when pkg-config finds none",
+    },
     // build.rs: vcpkg (Windows only), then pkg-config only when LIBSSH2_SYS_USE_PKG_CONFIG is
     // set; otherwise it always builds the bundled libssh2.
     SysCrate {
