@@ -16,7 +16,8 @@
 //! - [`backend`] executes a plan: `buildx` (the docker CLI and the generated Dockerfile), or
 //!   `oci`, with cargo on the host and the image assembled in-process (no daemon).
 //! - [`linkage`] reads an ELF binary's linkage (static or not, NEEDED, glibc versions) and says
-//!   whether it fits a base; [`image_file`] reads a file out of an image on disk.
+//!   whether it fits a base; [`image_file`] reads a file out of an image on disk;
+//!   [`link_errors`] reads the libraries a failed link did not find out of a build's log.
 //! - [`files`] is the only writer; [`process`] the only module that spawns; [`shell`] the only
 //!   one that prints.
 
@@ -28,6 +29,7 @@ pub mod doctor;
 pub mod error;
 pub mod files;
 pub mod image_file;
+pub mod link_errors;
 pub mod linkage;
 pub mod manifest_edit;
 pub mod pipeline;

@@ -257,7 +257,7 @@ pub fn run(args: &BuildArgs) -> Result<i32> {
             ),
         );
         shell.verbose_status("Running", inv.shell_quoted());
-        docker::run_build(inv, &image.name, &build_files[0].display)?;
+        docker::run_build(inv, &image.name, image.runtime, &build_files[0].display)?;
         phases.mark("build");
         let mut report = inspect_and_check(
             &shell,

@@ -278,6 +278,19 @@ fn build_failure_quotes_the_failing_step_and_keeps_the_dockerfile() {
 }
 
 #[test]
+fn a_link_that_finds_no_library_names_it_and_the_way_out() {
+    let (_, _) = fails(
+        "link-fails",
+        &["build", "-p", "web"],
+        4,
+        &[
+            "error: building image `web` failed: the linker found no libxcb (`-lxcb`)",
+            "help: a crate links libxcb from the system, which a static musl build cannot: set `runtime = \"cc\"`",
+        ],
+    );
+}
+
+#[test]
 fn multi_platform_load_on_the_docker_driver_is_refused_before_building() {
     let (dir, fake) = fails(
         "ok",

@@ -1,6 +1,8 @@
 //! Real-engine proof of the static-or-cc decision and of the binary check in the Dockerfile:
 //! the libgit2 fixture builds static and runs; the SQLite fixture builds cc and carries its
-//! library; a static build that comes out dynamic fails the build with the check's message.
+//! library; a static build that comes out dynamic fails the build with the check's message; a
+//! library linked from source (`#[link]`, which no plan sees) fails a static build by name, and
+//! the cc build the message asks for carries it.
 //! `#[ignore]`d like the rest of the engine suite; `tests/run-all.sh` runs them.
 
 use std::path::Path;
@@ -120,4 +122,65 @@ fn a_static_build_that_comes_out_dynamic_fails_the_build_with_the_check() {
         "{err}"
     );
     assert!(err.contains("crt-static"), "{err}");
+}
+
+#[test]
+#[ignore = "needs a Docker engine with buildx: run tests/run-all.sh"]
+fn a_library_linked_from_source_fails_a_static_build_by_name_and_cc_carries_it() {
+    let _guard = engine_lock();
+    let dir = fixture("single-crate");
+    // What xcb 0.8 (jless's clipboard) does: `#[link]` in its source, no build script, no
+    // `links` key, nothing any plan can see.
+    std::fs::write(
+        dir.path().join("src/main.rs"),
+        r#"#[link(name = "xcb")]
+extern "C" {
+    fn xcb_connect(display: *const std::ffi::c_char, screen: *mut i32) -> *mut std::ffi::c_void;
+}
+
+fn main() {
+    if std::env::args().nth(1).as_deref() == Some("--version") {
+        println!("hello-svc {}", env!("CARGO_PKG_VERSION"));
+        return;
+    }
+    if std::env::var_os("DISPLAY").is_some() {
+        unsafe { xcb_connect(std::ptr::null(), std::ptr::null_mut()) };
+    }
+    println!("hello");
+}
+"#,
+    )
+    .unwrap();
+    let out = build(dir.path(), "hello-svc");
+    assert_eq!(out.status.code(), Some(4), "{}", support::stderr(&out));
+    let err = support::stderr(&out);
+    assert!(
+        err.contains(
+            "error: building image `hello-svc` failed: the linker found no libxcb (`-lxcb`)\n"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("set `runtime = \"cc\"`"), "{err}");
+    // The way out the help gives: cc, with the library's -dev package in the builder.
+    let manifest = dir.path().join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        format!("{text}\n[package.metadata.distroless]\nruntime = \"cc\"\napt-packages = [\"libxcb1-dev\"]\n"),
+    )
+    .unwrap();
+    let out = build(dir.path(), "hello-svc");
+    assert!(out.status.success(), "{}", support::stderr(&out));
+    let linkage = inspect("hello-svc:1.4.2");
+    assert_eq!(linkage["fits"], true, "{linkage:#}");
+    assert!(
+        linkage["needed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n == "libxcb.so.1"),
+        "{linkage:#}"
+    );
+    let printed = docker_ok(&["run", "--rm", "--network", "none", "hello-svc:1.4.2"]);
+    assert_eq!(printed.trim(), "hello");
 }

@@ -11,7 +11,9 @@ use camino::{Utf8Path, Utf8PathBuf};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::link_errors;
 use crate::plan::ImagePlan;
+use crate::plan::runtime::Runtime;
 use crate::process::{self, Captured, Invocation};
 
 mod engine;
@@ -211,7 +213,12 @@ pub fn build_invocation(req: &BuildRequest<'_>) -> Invocation {
 }
 
 /// Runs a build with the terminal attached. A failure quotes the failing step.
-pub fn run_build(inv: &Invocation, image: &str, dockerfile: &Utf8Path) -> Result<()> {
+pub fn run_build(
+    inv: &Invocation,
+    image: &str,
+    runtime: Runtime,
+    dockerfile: &Utf8Path,
+) -> Result<()> {
     // The same build, without the docker CLI's start in front of the plugin's where that is
     // certainly the same plugin and engine; `inv` is what users see and can run themselves.
     let run = engine_api::standalone_buildx(inv);
@@ -244,6 +251,14 @@ pub fn run_build(inv: &Invocation, image: &str, dockerfile: &Utf8Path) -> Result
             .unwrap_or_default();
         return Err(err.with_help(help));
     }
+    let missing = link_errors::missing_libraries(&tail);
+    if !missing.is_empty() {
+        return Err(link_errors::error(
+            &format!("building image `{image}` failed"),
+            runtime,
+            &missing,
+        ));
+    }
     // BuildKit makes SBOMs by running a scanner image; an engine that cannot pull it fails the
     // whole build. The way out is the SBOM switch, not the Dockerfile.
     if tail.contains("buildkit-syft-scanner") {
@@ -254,7 +269,12 @@ pub fn run_build(inv: &Invocation, image: &str, dockerfile: &Utf8Path) -> Result
     }
     let failing: Vec<String> = tail
         .lines()
-        .filter(|l| l.contains("ERROR") || l.contains("error:") || l.contains("failed to solve"))
+        .filter(|l| {
+            l.contains("ERROR")
+                || l.contains("error:")
+                || l.contains("error[E")
+                || l.contains("failed to solve")
+        })
         .map(|l| format!("  {}", shorten(l.trim(), 240)))
         .collect();
     let quoted = if failing.is_empty() {

@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::error::{Error, Result};
+use crate::link_errors;
 use crate::linkage::Linkage;
 use crate::plan::verify::glibc_of;
 use crate::plan::{BuildGroup, GroupPlatform, Runtime};
@@ -188,6 +189,12 @@ pub fn compile(
     let (code, tail) = process::stream(&inv)
         .map_err(|e| Error::environment(format!("could not run `{}`: {e}", inv.shell_quoted())))?;
     if code != Some(0) {
+        let missing = link_errors::missing_libraries(&tail);
+        if !missing.is_empty() {
+            let bins: Vec<String> = group.bins.iter().map(|b| format!("`{b}`")).collect();
+            let failed = format!("compiling {} on this machine failed", bins.join(", "));
+            return Err(link_errors::error(&failed, group.runtime, &missing));
+        }
         let quoted: Vec<String> = tail
             .lines()
             .filter(|l| l.starts_with("error") || l.contains("could not compile"))
