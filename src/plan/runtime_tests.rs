@@ -177,3 +177,25 @@ fn build_dependencies_never_count() {
     assert_eq!(auto_reason(&n).0, Runtime::Static);
     assert!(n.crates.is_empty());
 }
+
+#[test]
+fn libsodium_builds_its_own_unless_told_to_ask_pkg_config() {
+    // garage's graph: kuska-sodiumoxide -> libsodium-sys, heed -> lmdb-rkv-sys.
+    let tree = |sodium_features: &str| {
+        needs(&format!(
+            "app v0.1.0 (/w)|\n|-- libsodium-sys v0.2.7|{sodium_features}\n|   [build-dependencies]\n|   |-- cc v1.2.0|\n|   `-- pkg-config v0.3.0|\n`-- lmdb-rkv-sys v0.11.2|\n    [build-dependencies]\n    |-- cc v1.2.0|\n    `-- pkg-config v0.3.0|\n"
+        ))
+    };
+    let n = tree("");
+    assert_eq!(auto_reason(&n).0, Runtime::Static);
+    assert!(n.unknown.is_empty(), "{:?}", n.unknown);
+    assert!(n.build_tools.contains("make"), "{:?}", n.build_tools);
+    let kinds: Vec<SysKind> = n.crates.iter().map(|c| c.kind).collect();
+    assert_eq!(kinds, [SysKind::Bundled, SysKind::SystemFirst]);
+    let (runtime, reason) = auto_reason(&tree("use-pkg-config"));
+    assert_eq!(runtime, Runtime::Cc);
+    assert!(
+        reason.contains("`libsodium-sys` links libsodium dynamically"),
+        "{reason}"
+    );
+}
