@@ -152,18 +152,33 @@ pub fn select(ws: &Workspace, config: &Config, selection: &Selection) -> Result<
         }
     }
     let explicit = !chosen.is_empty();
+    let mut outside_defaults = Vec::new();
     if !explicit {
         for pkg in &ws.packages {
             // An `xtask` is a build helper by convention, never a service to ship.
             let is_xtask = pkg.name == "xtask" || pkg.name.starts_with("xtask-");
-            if pkg.bins().next().is_some() && (!is_xtask || selection.workspace) {
+            if pkg.bins().next().is_none() || (is_xtask && !selection.workspace) {
+                continue;
+            }
+            // As `cargo build`: without `--workspace`, the `default-members` only.
+            if pkg.default_member || selection.workspace {
                 chosen.insert(pkg.name.clone(), None);
+            } else {
+                outside_defaults.push(format!("`{}`", pkg.name));
             }
         }
     }
 
     let mut candidates = Vec::new();
     let mut skipped = Vec::new();
+    if !outside_defaults.is_empty() {
+        skipped.push(format!(
+            "the binaries of {} are left out: the workspace's `default-members` do not name {it}, so `cargo build` does not build {it}; pass `--workspace` or `-p {}` to build them",
+            outside_defaults.join(", "),
+            outside_defaults[0].trim_matches('`'),
+            it = if outside_defaults.len() == 1 { "it" } else { "them" },
+        ));
+    }
     for (name, bins) in chosen {
         let pkg = ws.package(&name).expect("chosen from the workspace");
         let settings = config.package_settings(&name)?;

@@ -313,3 +313,29 @@ fn required_features_are_turned_on_for_named_bins_and_implied_bins_without_them_
         "{args:?}"
     );
 }
+
+/// kellnr's and garage's shape: `default-members` names the service, other members have bins
+/// too. As `cargo build`, only the default members get images, and the plan says what it left
+/// out; `--workspace` and `-p` reach the others, as they do in cargo.
+#[test]
+fn default_members_choose_the_images_as_cargo_build_does() {
+    let dir = support::fixture("example-workspace");
+    support::replace_in(
+        &dir.path().join("Cargo.toml"),
+        "members = [\"crates/*\"]\n",
+        "members = [\"crates/*\"]\ndefault-members = [\"crates/web\"]\n",
+    );
+    let (plan, stderr) = plan_json(dir.path(), &[]);
+    assert_eq!(image_names(&plan), ["web"]);
+    assert!(
+        stderr.contains("warning: the binaries of `tls-probe`, `tools` are left out: the workspace's `default-members` do not name them, so `cargo build` does not build them; pass `--workspace` or `-p tls-probe` to build them"),
+        "{stderr}"
+    );
+    let (plan, stderr) = plan_json(dir.path(), &["--workspace"]);
+    let mut names = image_names(&plan);
+    names.sort();
+    assert_eq!(names, ["example-tools", "tls-probe", "web"]);
+    assert!(!stderr.contains("default-members"), "{stderr}");
+    let (plan, _) = plan_json(dir.path(), &["-p", "tls-probe"]);
+    assert_eq!(image_names(&plan), ["tls-probe"]);
+}

@@ -1,0 +1,132 @@
+//! Owns what the workspace fetches from besides crates.io: the registries `.cargo/config.toml`
+//! names (and whether `Cargo.lock` uses them, so a build must authenticate) and the hosts of
+//! `git+ssh://` sources (so the builder knows their keys).
+
+use std::collections::BTreeSet;
+
+use camino::Utf8Path;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+
+/// A registry other than crates.io, named in the workspace's `.cargo/config.toml`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PrivateRegistry {
+    pub name: String,
+    pub index: String,
+    /// `Cargo.lock` has packages from it, so a build must be able to authenticate.
+    pub used: bool,
+}
+
+impl PrivateRegistry {
+    /// The variable cargo reads the token from: `CARGO_REGISTRIES_<NAME>_TOKEN`.
+    pub fn token_env(&self) -> String {
+        format!(
+            "CARGO_REGISTRIES_{}_TOKEN",
+            self.name.replace('-', "_").to_uppercase()
+        )
+    }
+    /// The BuildKit secret id the Dockerfile mounts the token as.
+    pub fn secret_id(&self) -> String {
+        format!("cargo-registry-{}", self.name.to_lowercase())
+    }
+}
+
+/// Every `source` in `Cargo.lock` (empty when there is no lock file yet).
+pub(super) fn read_lock_sources(lock: &Utf8Path) -> Result<BTreeSet<String>> {
+    let Ok(text) = std::fs::read_to_string(lock) else {
+        return Ok(BTreeSet::new());
+    };
+    let table: toml::Table = toml::from_str(&text).map_err(|e| {
+        Error::input(format!("could not parse `{lock}`: {e}"))
+            .with_help("regenerate it with `cargo generate-lockfile`")
+    })?;
+    let packages = table
+        .get("package")
+        .and_then(toml::Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    Ok(packages
+        .iter()
+        .filter_map(|p| p.get("source").and_then(toml::Value::as_str))
+        .map(str::to_string)
+        .collect())
+}
+
+/// `[registries.<name>] index = "..."` from a cargo config file.
+pub(super) fn read_registries(
+    config: &Utf8Path,
+    lock_sources: &BTreeSet<String>,
+) -> Result<Vec<PrivateRegistry>> {
+    let text = std::fs::read_to_string(config)
+        .map_err(|e| Error::input(format!("could not read `{config}`: {e}")))?;
+    let table: toml::Table = toml::from_str(&text)
+        .map_err(|e| Error::input(format!("could not parse `{config}`: {e}")))?;
+    let Some(registries) = table.get("registries").and_then(toml::Value::as_table) else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for (name, entry) in registries {
+        let Some(index) = entry.get("index").and_then(toml::Value::as_str) else {
+            continue;
+        };
+        // The lock writes `registry+<git index>` or `sparse+<url>`; config may have either form.
+        let bare = index
+            .trim_start_matches("sparse+")
+            .trim_start_matches("registry+")
+            .trim_end_matches('/');
+        let used = lock_sources.iter().any(|s| {
+            let s = s
+                .trim_start_matches("sparse+")
+                .trim_start_matches("registry+");
+            s.trim_end_matches('/') == bare
+        });
+        out.push(PrivateRegistry {
+            name: name.clone(),
+            index: index.to_string(),
+            used,
+        });
+    }
+    Ok(out)
+}
+
+/// `git+ssh://git@github.com/org/repo?branch=main#sha` -> `github.com`.
+pub(super) fn ssh_host(source: &str) -> Option<String> {
+    let rest = source.strip_prefix("git+ssh://")?;
+    let authority = rest.split('/').next()?;
+    let host = authority.rsplit('@').next()?;
+    let host = host.split(':').next()?;
+    (!host.is_empty()).then(|| host.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ssh_hosts_come_from_git_ssh_sources() {
+        assert_eq!(
+            ssh_host("git+ssh://git@github.com/acme/lib.git?branch=main#0123"),
+            Some("github.com".into())
+        );
+        assert_eq!(
+            ssh_host("git+ssh://git@git.acme.internal:2222/lib#0123"),
+            Some("git.acme.internal".into())
+        );
+        assert_eq!(ssh_host("git+https://github.com/acme/lib#0123"), None);
+    }
+
+    #[test]
+    fn registries_are_used_when_the_lock_names_their_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Utf8Path::from_path(dir.path()).unwrap();
+        std::fs::write(root.join("config.toml"), "[registries.acme]\nindex = \"sparse+https://cargo.acme.invalid/index/\"\n[registries.other-one]\nindex = \"https://git.invalid/index\"\n").unwrap();
+        let sources: BTreeSet<String> =
+            ["sparse+https://cargo.acme.invalid/index/".to_string()].into();
+        let regs = read_registries(&root.join("config.toml"), &sources).unwrap();
+        assert_eq!(regs.len(), 2);
+        assert!(regs[0].used && !regs[1].used);
+        assert_eq!(regs[1].token_env(), "CARGO_REGISTRIES_OTHER_ONE_TOKEN");
+        assert_eq!(regs[1].secret_id(), "cargo-registry-other-one");
+    }
+}
