@@ -163,6 +163,9 @@ pub struct Toolchain {
     pub foreign_arch: bool,
     /// `KEY=value` lines written to the builder's target environment file.
     pub env: Vec<String>,
+    /// The linker variable (`CARGO_TARGET_<TRIPLE>_LINKER`) that the builder points at `cc`
+    /// with the toolchain's own lld, when that lld links there (see `toolchains`).
+    pub rust_lld_linker: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -468,8 +471,14 @@ pub fn plan(
                     group.compiles_c.push(k.clone());
                 }
             }
-            (gp.native, gp.cross) =
-                toolchains(group.runtime, gp, &host_tools, &target_libs, &static_env);
+            (gp.native, gp.cross) = toolchains(
+                group.runtime,
+                gp,
+                &host_tools,
+                &target_libs,
+                &static_env,
+                ws.configures_linker,
+            );
         }
         group.compiles_c.sort();
         group.cargo_args = cargo_args(group);

@@ -50,6 +50,9 @@ pub struct Workspace {
     pub registries: Vec<PrivateRegistry>,
     /// Hosts of `git+ssh://` sources in `Cargo.lock`.
     pub ssh_git_hosts: Vec<String>,
+    /// `.cargo/config.toml` chooses a linker (a `linker` key, or `-C linker`, `link-arg` or
+    /// `-fuse-ld` in rustflags): the builder then leaves the link as the workspace set it.
+    pub configures_linker: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -212,6 +215,12 @@ impl Workspace {
             Some(path) => read_registries(&root.join(path), &lock_sources)?,
             None => Vec::new(),
         };
+        let configures_linker = match &cargo_config {
+            Some(path) => std::fs::read_to_string(root.join(path))
+                .map(|text| sets_linker(&text))
+                .unwrap_or(false),
+            None => false,
+        };
         let mut ssh_git_hosts: Vec<String> =
             lock_sources.iter().filter_map(|s| ssh_host(s)).collect();
         ssh_git_hosts.sort();
@@ -219,6 +228,7 @@ impl Workspace {
         Ok(Workspace {
             registries,
             ssh_git_hosts,
+            configures_linker,
             has_lockfile: root.join("Cargo.lock").is_file(),
             target_dir: relative(&root, &meta.target_directory),
             metadata: meta.workspace_metadata.clone(),
@@ -354,6 +364,19 @@ impl Package {
 }
 
 /// `[[example]]`, `[[test]]`, `[[bench]]` entries written in the manifest, as (kind, name).
+/// Whether a cargo config's text chooses how to link: a `linker` key (or `linker-flavor`),
+/// or rustflags with `-C linker=`, `link-arg`/`link-args` or `-fuse-ld`. Read as text, lines
+/// outside comments, so that every place cargo takes them (`[target.<triple>]`, `[target.'cfg(..)']`,
+/// `[build]`, `[host]`) counts alike.
+fn sets_linker(config: &str) -> bool {
+    config.lines().any(|line| {
+        let line = line.split('#').next().unwrap_or_default();
+        ["linker", "link-arg", "fuse-ld"]
+            .iter()
+            .any(|word| line.contains(word))
+    })
+}
+
 fn declared_targets(manifest: &Utf8Path) -> Result<BTreeSet<(String, String)>> {
     let text = std::fs::read_to_string(manifest)
         .map_err(|e| Error::input(format!("could not read `{manifest}`: {e}")))?;
@@ -486,5 +509,23 @@ mod tests {
         let file = read_toolchain_file(root).unwrap().unwrap();
         assert_eq!(file.path, "rust-toolchain.toml");
         assert_eq!(file.pinned_version(), Some("1.79.0"));
+    }
+
+    #[test]
+    fn a_config_that_chooses_the_link_is_seen_wherever_it_says_so() {
+        for config in [
+            "[target.x86_64-unknown-linux-musl]\nlinker = \"clang\"\n",
+            "[target.'cfg(target_os = \"linux\")']\nrustflags = [\"-C\", \"link-arg=-fuse-ld=mold\"]\n",
+            "[build]\nrustflags = [\"-Clinker=clang\"]\n",
+            "[build]\nrustflags = \"-C link-args=-Wl,--gc-sections\"\n",
+        ] {
+            assert!(sets_linker(config), "{config}");
+        }
+        for config in [
+            "[build]\nrustflags = [\"--cfg\", \"tokio_unstable\"]\n",
+            "# linker = \"clang\" was tried\n[net]\ngit-fetch-with-cli = true\n",
+        ] {
+            assert!(!sets_linker(config), "{config}");
+        }
     }
 }

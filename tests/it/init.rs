@@ -339,3 +339,27 @@ fn default_members_choose_the_images_as_cargo_build_does() {
     let (plan, _) = plan_json(dir.path(), &["-p", "tls-probe"]);
     assert_eq!(image_names(&plan), ["tls-probe"]);
 }
+
+/// A static binary links with the toolchain's lld, through `CARGO_TARGET_<TRIPLE>_LINKER`; that
+/// variable would override a linker the workspace chose in `.cargo/config.toml`, so then the
+/// builder leaves the link alone.
+#[test]
+fn a_workspace_that_chooses_its_linker_keeps_it() {
+    let dir = support::fixture("single-crate");
+    let native = |plan: &serde_json::Value| plan["groups"][0]["platforms"][0]["native"].clone();
+    let (plan, _) = plan_json(dir.path(), &[]);
+    assert_eq!(
+        native(&plan)["rust_lld_linker"],
+        "CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_LINKER"
+    );
+    std::fs::create_dir_all(dir.path().join(".cargo")).unwrap();
+    std::fs::write(
+        dir.path().join(".cargo/config.toml"),
+        "[target.x86_64-unknown-linux-musl]\nrustflags = [\"-C\", \"link-arg=-fuse-ld=mold\"]\n",
+    )
+    .unwrap();
+    let (plan, _) = plan_json(dir.path(), &[]);
+    assert!(native(&plan)["rust_lld_linker"].is_null(), "{plan}");
+    let dockerfile = support::stdout(&support::run(dir.path(), &["dockerfile"]));
+    assert!(!dockerfile.contains("cc-rust-lld"), "{dockerfile}");
+}
