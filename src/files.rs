@@ -93,6 +93,52 @@ pub fn write_all(files: &[GeneratedFile], force: bool) -> Result<Vec<(Utf8PathBu
 }
 
 /// A report the user asked for (`build --metadata-file`): replaced whole or not at all.
+/// A file of a directory tree the tool writes for a build (not the user's file): contents and
+/// the permission bits it must have, whatever the umask.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TreeFile {
+    /// Relative to the tree's root, with `/` separators.
+    pub path: Utf8PathBuf,
+    pub contents: Vec<u8>,
+    pub mode: u32,
+}
+
+/// Replaces the directory `dest` (under the build directory, ours) with exactly `files`, in
+/// directories of mode 0755. Written beside it and renamed over it, so a failure leaves the old
+/// tree or none, never half of one.
+pub fn write_tree(dest: &Utf8Path, files: &[TreeFile]) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let fail = |path: &Utf8Path, e: std::io::Error| {
+        Error::environment(format!("could not write `{path}`: {e}"))
+    };
+    let dir_mode = || std::fs::Permissions::from_mode(0o755);
+    let tmp = dest.with_file_name(format!(
+        ".{}.cargo-distroless.tmp",
+        dest.file_name().unwrap_or("tree")
+    ));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).map_err(|e| fail(&tmp, e))?;
+    std::fs::set_permissions(&tmp, dir_mode()).map_err(|e| fail(&tmp, e))?;
+    for file in files {
+        let path = tmp.join(&file.path);
+        let mut made = Utf8PathBuf::from(tmp.as_str());
+        for part in file.path.parent().into_iter().flat_map(|p| p.components()) {
+            made.push(part);
+            if !made.is_dir() {
+                std::fs::create_dir(&made).map_err(|e| fail(&made, e))?;
+                std::fs::set_permissions(&made, dir_mode()).map_err(|e| fail(&made, e))?;
+            }
+        }
+        std::fs::write(&path, &file.contents).map_err(|e| fail(&path, e))?;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(file.mode))
+            .map_err(|e| fail(&path, e))?;
+    }
+    if dest.exists() {
+        std::fs::remove_dir_all(dest).map_err(|e| fail(dest, e))?;
+    }
+    std::fs::rename(&tmp, dest).map_err(|e| fail(dest, e))
+}
+
 pub fn write_report(path: &Utf8Path, contents: &str) -> Result<()> {
     write_atomically(path, contents)
 }

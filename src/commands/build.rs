@@ -127,6 +127,13 @@ pub fn run(args: &BuildArgs) -> Result<i32> {
     files::write_all(&build_files, true)?;
     let dockerfile = build_dir.join("Dockerfile");
     shell.verbose_status("Generated", &build_files[0].display);
+    // The dependency skeleton, made here instead of by the Dockerfile's stage: a version bump
+    // then starts no container to remake it (see skeleton_context).
+    let build_contexts = [docker::skeleton_context::write(
+        root,
+        &plan.skeleton,
+        &build_dir.join("skeleton"),
+    )?];
     phases.mark("render");
 
     let commit = workspace::git_commit(root);
@@ -224,6 +231,7 @@ pub fn run(args: &BuildArgs) -> Result<i32> {
                 ssh,
                 extra_args: &args.extra,
                 rewrite_timestamp,
+                build_contexts: &build_contexts,
             });
             (image, inv, metadata_file)
         })

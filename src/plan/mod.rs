@@ -7,6 +7,7 @@
 //! "does this path exist inside the workspace" has no other source of truth.
 
 mod image;
+pub mod mask;
 pub mod runtime;
 mod select;
 pub mod skeleton;

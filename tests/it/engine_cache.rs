@@ -192,3 +192,129 @@ fn source_edit_and_version_bump_keep_the_dependency_layer_cached() {
     );
     assert!(log.contains("[builder-cook-static 2/2] RUN"), "{log}");
 }
+
+/// `cargo distroless build` hands BuildKit the dependency skeleton it made on the host, in place
+/// of the Dockerfile's `builder-skeleton` stage. The two must be the same files, bytes and modes,
+/// or the cook layer a plain `docker build` made would not serve the tool's builds (and the other
+/// way round): compared here on a workspace with every shape of version the masking touches, and
+/// then the cook layer the stage's skeleton made must be the one the tool's build uses.
+#[test]
+#[ignore = "needs a Docker engine with buildx: run tests/run-all.sh"]
+fn the_skeleton_made_on_the_host_is_the_stages_byte_for_byte() {
+    let _guard = engine_lock();
+    let dir = initialised(&[]);
+    let unique = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    // New content on every run (a comment survives the masking), so the cook below is built
+    // here, from the stage's skeleton, and not found from an earlier run.
+    let manifest = dir.path().join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(&manifest, format!("{text}# run {unique}\n")).unwrap();
+    // A path dependency written as a table, with a version line the masking drops.
+    let web = dir.path().join("crates/web/Cargo.toml");
+    support::replace_in(&web, "common.workspace = true\n", "");
+    let text = std::fs::read_to_string(&web).unwrap();
+    std::fs::write(
+        &web,
+        format!("{text}\n[dependencies.common]\npath = \"../common\"\nversion = \"0.3\"\n"),
+    )
+    .unwrap();
+    let init = support::run(dir.path(), &["init", "--force"]);
+    assert!(init.status.success(), "{}", support::stderr(&init));
+
+    // The tool's skeleton (a dry run writes it, with the Dockerfile it would build), and the
+    // stage's, exported from the engine out of that same Dockerfile.
+    let dry = support::run(dir.path(), &["build", "-p", "web", "--dry-run"]);
+    assert!(dry.status.success(), "{}", support::stderr(&dry));
+    let dockerfile =
+        std::fs::read_to_string(dir.path().join("target/distroless/Dockerfile")).unwrap();
+    std::fs::write(
+        dir.path().join("Dockerfile.export"),
+        format!("{dockerfile}\nFROM scratch AS skeleton-export\nCOPY --from=builder-skeleton /skeleton/workspace/ /\n"),
+    )
+    .unwrap();
+    let exported = tempfile::tempdir().unwrap();
+    let output = format!("--output=type=local,dest={}", exported.path().display());
+    buildx(
+        dir.path(),
+        Some("skeleton-export"),
+        "",
+        &["-f", "Dockerfile.export", &output],
+    );
+    let ours = dir
+        .path()
+        .join("target/distroless/skeleton/skeleton/workspace");
+    let (stage_tree, our_tree) = (tree(exported.path()), tree(&ours));
+    assert!(
+        our_tree.iter().any(|(p, _, c)| p == "crates/web/Cargo.toml"
+            && c.ends_with("[dependencies.common]\npath = \"../common\"\n")),
+        "the table's version line is dropped: {our_tree:?}"
+    );
+    assert_eq!(
+        stage_tree, our_tree,
+        "the host's skeleton differs from the stage's"
+    );
+
+    // The stage's skeleton cooked (plain docker build), then the tool's build: cook cached.
+    let log = buildx(
+        dir.path(),
+        Some("web"),
+        "cd-test/web:skeleton",
+        &["-f", "target/distroless/Dockerfile"],
+    );
+    assert!(!cook_cached(&log), "new content must cook:\n{log}");
+    let out = support::run(
+        dir.path(),
+        &[
+            "build",
+            "-p",
+            "web",
+            "--network",
+            "host",
+            "--no-smoke-test",
+            "--",
+            "--progress",
+            "plain",
+        ],
+    );
+    let log = support::stderr(&out);
+    assert!(out.status.success(), "{log}");
+    assert!(
+        log.contains("[context builder-skeleton]"),
+        "the tool hands over its skeleton:\n{log}"
+    );
+    assert!(
+        cook_cached(&log),
+        "the cook layer from the stage's skeleton serves the tool's build:\n{log}"
+    );
+}
+
+/// Every file and directory under `root` (not `root` itself): path, mode in octal, contents.
+fn tree(root: &std::path::Path) -> Vec<(String, String, String)> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let meta = std::fs::symlink_metadata(&path).unwrap();
+            let rel = path
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            let mode = format!("{:o}", meta.permissions().mode() & 0o7777);
+            if meta.is_dir() {
+                out.push((rel, mode, String::new()));
+                stack.push(path);
+            } else {
+                let bytes = std::fs::read(&path).unwrap();
+                out.push((rel, mode, String::from_utf8_lossy(&bytes).into_owned()));
+            }
+        }
+    }
+    out.sort();
+    out
+}

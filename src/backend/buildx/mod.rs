@@ -19,6 +19,7 @@ use crate::process::{self, Captured, Invocation};
 mod engine;
 mod engine_api;
 mod images;
+pub mod skeleton_context;
 
 pub use engine::*;
 pub use images::*;
@@ -122,6 +123,8 @@ pub struct BuildRequest<'a> {
     pub extra_args: &'a [String],
     /// Ask BuildKit to clamp file times in every layer to `SOURCE_DATE_EPOCH` (0.14.1+).
     pub rewrite_timestamp: bool,
+    /// `--build-context` values (`name=dir`): stages made on the host instead.
+    pub build_contexts: &'a [String],
 }
 
 /// The `docker buildx build` invocation for one image.
@@ -136,6 +139,9 @@ pub fn build_invocation(req: &BuildRequest<'_>) -> Invocation {
         .arg(req.dockerfile.as_str())
         .arg("--target")
         .arg(&image.name);
+    for context in req.build_contexts {
+        inv = inv.arg("--build-context").arg(context);
+    }
     inv = inv.arg("--platform").arg(image.platforms.join(","));
     for reference in image.references() {
         inv = inv.arg("--tag").arg(reference);

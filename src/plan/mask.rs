@@ -1,0 +1,210 @@
+//! Owns the masking of the workspace's own versions in the dependency skeleton, as text.
+//!
+//! A version bump must leave the cook stage cached, so the skeleton's manifests carry
+//! `version = "0.0.0"` for the members and no `version` on path dependencies, and its
+//! `Cargo.lock` carries `0.0.0` for every package without a `source` (the members). The
+//! Dockerfile's skeleton stage does this with awk; `cargo distroless build` does it here, to hand
+//! BuildKit the finished skeleton as a build context instead of running that stage (a container
+//! start on every version bump). The two must agree byte for byte, or the cook stage would be
+//! keyed differently by each: each function below says which awk rule it is, and an engine test
+//! compares the stage's output with this module's.
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+fn re(pattern: &str) -> Regex {
+    Regex::new(pattern).expect("a fixed pattern compiles")
+}
+
+static TABLE: LazyLock<Regex> = LazyLock::new(|| re(r"^[ \t]*\["));
+static PATH_KEY: LazyLock<Regex> = LazyLock::new(|| re(r"^[ \t]*path[ \t]*="));
+static PACKAGE_TABLE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^[ \t]*\[(workspace\.)?package\][ \t]*$"));
+static VERSION_STRING_KEY: LazyLock<Regex> =
+    LazyLock::new(|| re(r#"^[ \t]*version[ \t]*=[ \t]*""#));
+static VERSION_KEY: LazyLock<Regex> = LazyLock::new(|| re(r"^[ \t]*version[ \t]*="));
+static PATH_ANYWHERE: LazyLock<Regex> = LazyLock::new(|| re(r"path[ \t]*="));
+static VERSION_STRING_ANYWHERE: LazyLock<Regex> = LazyLock::new(|| re(r#"version[ \t]*=[ \t]*""#));
+static INLINE_VERSION: LazyLock<Regex> =
+    LazyLock::new(|| re(r#"version[ \t]*=[ \t]*"[^"]*"[ \t]*,?[ \t]*"#));
+static TRAILING_COMMA: LazyLock<Regex> = LazyLock::new(|| re(r",[ \t]*\}"));
+
+/// awk's records: lines split at `\n` (a `\r` stays in the line), the last one whether or not
+/// the text ends with a newline.
+fn records(text: &str) -> Vec<&str> {
+    let mut lines: Vec<&str> = text.split('\n').collect();
+    if text.is_empty() || text.ends_with('\n') {
+        lines.pop();
+    }
+    lines
+}
+
+/// A member manifest, as the skeleton stage's first awk program leaves it: the `version` of
+/// `[package]` and `[workspace.package]` becomes `0.0.0`; a table with a `path` key (a path
+/// dependency written as a table) loses its `version` line; an inline path dependency loses its
+/// `version = "..."`.
+pub fn mask_manifest(text: &str) -> String {
+    let lines = records(text);
+    // First pass: the tables (keyed by their header line, as written) that have a `path` key.
+    let mut with_path: HashSet<&str> = HashSet::new();
+    let mut table = "";
+    for line in &lines {
+        if TABLE.is_match(line) {
+            table = line;
+        } else if PATH_KEY.is_match(line) {
+            with_path.insert(table);
+        }
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut table = "";
+    for line in &lines {
+        if TABLE.is_match(line) {
+            table = line;
+            out.push_str(line);
+        } else if PACKAGE_TABLE.is_match(table) && VERSION_STRING_KEY.is_match(line) {
+            out.push_str("version = \"0.0.0\"");
+        } else if with_path.contains(table) && VERSION_KEY.is_match(line) {
+            continue;
+        } else if PATH_ANYWHERE.is_match(line) && VERSION_STRING_ANYWHERE.is_match(line) {
+            let without = INLINE_VERSION.replacen(line, 1, "");
+            out.push_str(&TRAILING_COMMA.replacen(&without, 1, " }"));
+        } else {
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// `Cargo.lock`, as the skeleton stage's second awk program leaves it: in each `[[package]]`
+/// block without a `source` line (a workspace member), `version = "..."` becomes `0.0.0`.
+pub fn mask_lock(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut block: Vec<&str> = Vec::new();
+    let flush = |block: &mut Vec<&str>, out: &mut String| {
+        let has_source = block.iter().any(|l| l.starts_with("source = "));
+        for line in block.drain(..) {
+            if !has_source && line.starts_with("version = \"") {
+                out.push_str("version = \"0.0.0\"");
+            } else {
+                out.push_str(line);
+            }
+            out.push('\n');
+        }
+    };
+    for line in records(text) {
+        if line.starts_with("[[package]]") {
+            flush(&mut block, &mut out);
+        }
+        block.push(line);
+    }
+    flush(&mut block, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn members_versions_and_path_dependency_versions_are_masked() {
+        let manifest = "\
+[workspace.package]
+version = \"1.4.2\"
+edition = \"2021\"
+
+[package]
+name = \"api\"
+version.workspace = true
+
+[dependencies]
+core = { path = \"../core\", version = \"1.4.2\", features = [\"x\"] }
+last = { path = \"../last\", version = \"=1.4.2\" }
+serde = { version = \"1\", features = [\"derive\"] }
+
+[dependencies.model]
+path = \"../model\"
+version = \"1.4\"
+
+[dependencies.tokio]
+version = \"1\"
+";
+        assert_eq!(
+            mask_manifest(manifest),
+            "\
+[workspace.package]
+version = \"0.0.0\"
+edition = \"2021\"
+
+[package]
+name = \"api\"
+version.workspace = true
+
+[dependencies]
+core = { path = \"../core\", features = [\"x\"] }
+last = { path = \"../last\" }
+serde = { version = \"1\", features = [\"derive\"] }
+
+[dependencies.model]
+path = \"../model\"
+
+[dependencies.tokio]
+version = \"1\"
+"
+        );
+    }
+
+    #[test]
+    fn only_lock_entries_without_a_source_are_masked() {
+        let lock = "\
+# This file is automatically @generated by Cargo.
+version = 4
+
+[[package]]
+name = \"api\"
+version = \"1.4.2\"
+dependencies = [
+ \"serde\",
+]
+
+[[package]]
+name = \"serde\"
+version = \"1.0.200\"
+source = \"registry+https://github.com/rust-lang/crates.io-index\"
+checksum = \"abc\"";
+        assert_eq!(
+            mask_lock(lock),
+            "\
+# This file is automatically @generated by Cargo.
+version = 4
+
+[[package]]
+name = \"api\"
+version = \"0.0.0\"
+dependencies = [
+ \"serde\",
+]
+
+[[package]]
+name = \"serde\"
+version = \"1.0.200\"
+source = \"registry+https://github.com/rust-lang/crates.io-index\"
+checksum = \"abc\"
+"
+        );
+    }
+
+    #[test]
+    fn line_ends_are_kept_as_awk_keeps_them() {
+        // awk keeps a `\r` in the line, so `[package]\r` is not `[package]` to it: a manifest
+        // with CRLF line ends keeps its version (and a bump re-cooks); both sides agree on that.
+        assert_eq!(mask_manifest(""), "");
+        assert_eq!(mask_manifest("a = 1"), "a = 1\n");
+        assert_eq!(
+            mask_manifest("[package]\r\nversion = \"1.0.0\"\r\n"),
+            "[package]\r\nversion = \"1.0.0\"\r\n"
+        );
+    }
+}
