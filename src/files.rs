@@ -285,4 +285,51 @@ mod tests {
         )));
         assert!(!is_generated("FROM scratch\n"));
     }
+
+    #[test]
+    fn a_tree_is_replaced_whole_with_the_modes_asked_for() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let dest = Utf8Path::from_path(tmp.path()).unwrap().join("skeleton");
+        let mode = |p: &Utf8Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o7777;
+        let tree = |files: &[(&str, &str, u32)]| -> Vec<TreeFile> {
+            files
+                .iter()
+                .map(|(path, contents, mode)| TreeFile {
+                    path: (*path).into(),
+                    contents: contents.as_bytes().to_vec(),
+                    mode: *mode,
+                })
+                .collect()
+        };
+        write_tree(
+            &dest,
+            &tree(&[("a/b/Cargo.toml", "x", 0o644), ("old.rs", "", 0o644)]),
+        )
+        .unwrap();
+        write_tree(
+            &dest,
+            &tree(&[("a/b/Cargo.toml", "y", 0o600), ("tool.toml", "z", 0o755)]),
+        )
+        .unwrap();
+        assert_eq!(
+            std::fs::read_to_string(dest.join("a/b/Cargo.toml")).unwrap(),
+            "y"
+        );
+        assert_eq!(mode(&dest.join("a/b/Cargo.toml")), 0o600);
+        assert_eq!(mode(&dest.join("tool.toml")), 0o755);
+        assert_eq!(
+            (mode(&dest), mode(&dest.join("a")), mode(&dest.join("a/b"))),
+            (0o755, 0o755, 0o755)
+        );
+        assert!(
+            !dest.join("old.rs").exists(),
+            "a file of the old tree is gone"
+        );
+        assert!(
+            !dest
+                .with_file_name(".skeleton.cargo-distroless.tmp")
+                .exists()
+        );
+    }
 }

@@ -33,7 +33,7 @@ use runtime::native_needs;
 pub use runtime::{NativeCrate, NativeNeeds};
 pub use select::{Candidate, Selected, Selection, select};
 pub use skeleton::Skeleton;
-pub use toolchain::debian_codename;
+pub use toolchain::{Toolchain, debian_codename};
 use toolchain::{
     cargo_args, check_debian_pairing, feature_args, profile_dir, rust_plan, toolchains,
 };
@@ -154,19 +154,6 @@ pub struct GroupPlatform {
     /// `KEY=value` switches that make bundled copies win in a static build (`LIBZ_SYS_STATIC=1`):
     /// in both toolchains' env for the Dockerfile, and set by the oci backend on the host.
     pub static_env: Vec<String>,
-}
-
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Toolchain {
-    /// Debian packages (`name:arch` for target libraries when crossing).
-    pub packages: Vec<String>,
-    /// `dpkg --add-architecture` is needed for target-architecture libraries.
-    pub foreign_arch: bool,
-    /// `KEY=value` lines written to the builder's target environment file.
-    pub env: Vec<String>,
-    /// The linker variable (`CARGO_TARGET_<TRIPLE>_LINKER`) that the builder points at `cc`
-    /// with the toolchain's own lld, when that lld links there (see `toolchains`).
-    pub rust_lld_linker: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -4,11 +4,27 @@
 
 use std::collections::BTreeSet;
 
-use super::{BuildGroup, Candidate, Facts, GroupPlatform, ImagePlan, Runtime, RustPlan, Toolchain};
+use serde::Serialize;
+
+use super::{BuildGroup, Candidate, Facts, GroupPlatform, ImagePlan, Runtime, RustPlan};
 use crate::config::defaults;
 use crate::error::{Error, Result};
 use crate::platform::{Platform, triple_env_lower, triple_env_upper};
 use crate::workspace::{Package, Workspace};
+
+/// What the builder installs and sets to compile for one platform, natively or crossing.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Toolchain {
+    /// Debian packages (`name:arch` for target libraries when crossing).
+    pub packages: Vec<String>,
+    /// `dpkg --add-architecture` is needed for target-architecture libraries.
+    pub foreign_arch: bool,
+    /// `KEY=value` lines written to the builder's target environment file.
+    pub env: Vec<String>,
+    /// The linker variable (`CARGO_TARGET_<TRIPLE>_LINKER`) that the builder points at `cc`
+    /// with the toolchain's own lld, when that lld links there (see `toolchains`).
+    pub rust_lld_linker: Option<String>,
+}
 
 pub(super) fn feature_args(c: &Candidate) -> Vec<String> {
     let mut args = Vec::new();
