@@ -18,6 +18,14 @@ fn compiled(log: &str) -> Vec<String> {
         .collect()
 }
 
+/// A number no earlier run used, to make every state a test builds new content.
+fn unique() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
+}
+
 fn cook_cached(log: &str) -> bool {
     step_cached(log, "[builder-cook-static 2/2] RUN") == Some(true)
 }
@@ -40,10 +48,7 @@ fn source_edit_and_version_bump_keep_the_dependency_layer_cached() {
     // Every state built here must be new content on every run: BuildKit serves content it has
     // built before from its own cache without running cargo (correctly), which would leave the
     // target cache holding some other state and nothing to count.
-    let unique = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
+    let unique = unique();
     let common_lib = dir.path().join("crates/common/src/lib.rs");
     let lib = std::fs::read_to_string(&common_lib).unwrap();
     std::fs::write(&common_lib, format!("{lib}// run {unique}\n")).unwrap();
@@ -203,10 +208,7 @@ fn source_edit_and_version_bump_keep_the_dependency_layer_cached() {
 fn the_skeleton_made_on_the_host_is_the_stages_byte_for_byte() {
     let _guard = engine_lock();
     let dir = initialised(&[]);
-    let unique = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
+    let unique = unique();
     // New content on every run (a comment survives the masking), so the cook below is built
     // here, from the stage's skeleton, and not found from an earlier run.
     let manifest = dir.path().join("Cargo.toml");

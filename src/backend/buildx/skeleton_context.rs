@@ -9,6 +9,7 @@
 //! are those of the plan's [`Skeleton`], masked by [`crate::plan::mask`], with the modes the stage
 //! gives them: 0644 for what it writes, the source's for what it copies as is, 0755 directories.
 
+use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 
 use camino::{Utf8Path, Utf8PathBuf};
@@ -19,7 +20,7 @@ use crate::plan::mask;
 use crate::plan::skeleton::Skeleton;
 
 /// The Dockerfile stage the context replaces, and the path its `COPY --from` reads.
-pub const STAGE: &str = "builder-skeleton";
+const STAGE: &str = "builder-skeleton";
 const INNER: &str = "skeleton/workspace";
 
 /// The skeleton's files, as the stage leaves them in `/skeleton/workspace`.
@@ -37,14 +38,10 @@ pub fn files(root: &Utf8Path, skeleton: &Skeleton) -> Result<Vec<TreeFile>> {
         String::from_utf8(bytes)
             .map_err(|_| Error::input(format!("`{}` is not UTF-8", root.join(path))))
     };
-    let mut out: Vec<TreeFile> = Vec::new();
+    // By path: a later write of the same path replaces the earlier one, as in the stage.
+    let mut out: BTreeMap<Utf8PathBuf, (Vec<u8>, u32)> = BTreeMap::new();
     let mut put = |path: &Utf8PathBuf, contents: Vec<u8>, mode: u32| {
-        out.retain(|f| &f.path != path);
-        out.push(TreeFile {
-            path: path.clone(),
-            contents,
-            mode,
-        });
+        out.insert(path.clone(), (contents, mode));
     };
     // In the stage's order: copied, then stubs (a main stub after a lib stub wins), then masked.
     for path in &skeleton.manifests {
@@ -73,8 +70,14 @@ pub fn files(root: &Utf8Path, skeleton: &Skeleton) -> Result<Vec<TreeFile>> {
     for path in &skeleton.main_stubs {
         put(path, b"fn main() {}\n".to_vec(), 0o644);
     }
-    out.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(out)
+    Ok(out
+        .into_iter()
+        .map(|(path, (contents, mode))| TreeFile {
+            path,
+            contents,
+            mode,
+        })
+        .collect())
 }
 
 /// Writes the context under `dir` and returns the `--build-context` value that names it.
