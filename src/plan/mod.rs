@@ -71,6 +71,9 @@ pub struct Plan {
     /// Hosts of `git+ssh://` dependencies: the fetching steps mount the SSH agent and trust
     /// these hosts' keys.
     pub ssh_git_hosts: Vec<String>,
+    /// Crates are fetched in a stage of their own, while the toolchain installs. Not with SSH
+    /// git dependencies: that stage has no agent's known hosts.
+    pub prefetch: bool,
     /// `--cache-from` / `--cache-to` specs from the workspace table.
     pub cache_from: Vec<String>,
     pub cache_to: Vec<String>,
@@ -541,6 +544,7 @@ pub fn plan(
             })
             .collect(),
         ssh_git_hosts: ws.ssh_git_hosts.clone(),
+        prefetch: ws.ssh_git_hosts.is_empty(),
         cache_from: ws_settings.cache_from.clone(),
         cache_to: ws_settings.cache_to.clone(),
         release: ReleaseSettings {

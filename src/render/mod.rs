@@ -150,6 +150,7 @@ pub fn dockerfile(plan: &Plan) -> Result<String> {
             cache_prefix => plan.cache_prefix.clone(),
             registries => Value::from(Serde(&plan.registries)),
             ssh_git_hosts => plan.ssh_git_hosts.clone(),
+            prefetch => plan.prefetch,
             auditable_version => crate::config::defaults::CARGO_AUDITABLE_VERSION,
             tini_groups => plan
                 .images

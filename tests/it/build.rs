@@ -544,8 +544,8 @@ fn registry_tokens_go_in_as_secrets_on_the_fetching_steps_only() {
         dockerfile
             .matches("--mount=type=secret,id=cargo-registry-acme")
             .count(),
-        2,
-        "cook and build steps, nothing else:\n{dockerfile}"
+        3,
+        "the fetch, cook and build steps, nothing else:\n{dockerfile}"
     );
     assert!(
         dockerfile
@@ -580,8 +580,12 @@ fn ssh_git_hosts_render_an_agent_mount_and_known_hosts() {
         ..Default::default()
     };
     let mut planned = pipeline::plan(&request).unwrap();
+    // What plan::build sets for a lock file with a `git+ssh://` source: its hosts, and no fetch
+    // stage ahead of the toolchain (that stage has no known hosts).
     planned.plan.ssh_git_hosts = vec!["github.com".to_string()];
+    planned.plan.prefetch = false;
     let dockerfile = cargo_distroless::render::dockerfile(&planned.plan).unwrap();
+    assert!(!dockerfile.contains("AS builder-fetch-"), "{dockerfile}");
     assert_eq!(
         dockerfile.matches("--mount=type=ssh").count(),
         2,
@@ -592,4 +596,30 @@ fn ssh_git_hosts_render_an_agent_mount_and_known_hosts() {
     let path = dir.path().join("Dockerfile.ssh");
     std::fs::write(&path, dockerfile).unwrap();
     support::hadolint(&path);
+}
+
+#[test]
+fn crates_are_fetched_in_a_stage_the_cook_step_waits_for() {
+    use cargo_distroless::pipeline;
+    let dir = support::fixture("single-crate");
+    let manifest = camino::Utf8PathBuf::from_path_buf(dir.path().join("Cargo.toml")).unwrap();
+    let request = pipeline::Request {
+        load: cargo_distroless::workspace::LoadOptions {
+            manifest_path: Some(manifest),
+            locked: false,
+        },
+        ..Default::default()
+    };
+    let plan = pipeline::plan(&request).unwrap().plan;
+    assert!(plan.prefetch, "no git source needs ssh here");
+    let dockerfile = cargo_distroless::render::dockerfile(&plan).unwrap();
+    assert!(
+        dockerfile.contains("AS builder-fetch-static"),
+        "{dockerfile}"
+    );
+    assert!(
+        dockerfile.contains("--mount=type=bind,from=builder-fetch-static,source=/fetched"),
+        "the cook step waits for the fetch:\n{dockerfile}"
+    );
+    // The SSH case (no fetch stage) is ssh_git_hosts_render_an_agent_mount_and_known_hosts.
 }

@@ -293,6 +293,85 @@ fn the_skeleton_made_on_the_host_is_the_stages_byte_for_byte() {
     );
 }
 
+#[test]
+#[ignore = "needs a Docker engine with buildx: run tests/run-all.sh"]
+fn the_cook_step_finds_the_crates_and_index_fetched_ahead() {
+    let _guard = engine_lock();
+    let dir = initialised(&[]);
+    // A skeleton no earlier run had, so the fetch and cook steps both run here.
+    let manifest = dir.path().join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(&manifest, format!("{text}# run {}\n", unique())).unwrap();
+    // This project's index cache, emptied: an index the cook step finds there was fetched by
+    // this build's fetch stage. (The crates themselves may be cached by earlier tests.)
+    let dockerfile = std::fs::read_to_string(dir.path().join("Dockerfile")).unwrap();
+    let index_id = dockerfile
+        .split("id=")
+        .map(|rest| rest.split(',').next().unwrap())
+        .find(|id| id.ends_with("-index-$TARGETARCH$TARGETVARIANT"))
+        .expect("an index cache mount")
+        .replace(
+            "$TARGETARCH$TARGETVARIANT",
+            docker_ok(&["version", "--format", "{{.Server.Arch}}"]).trim(),
+        );
+    std::fs::write(
+        dir.path().join("Dockerfile.clear"),
+        format!(
+            "FROM debian:bookworm-slim\nRUN --mount=type=cache,id={index_id},target=/index,sharing=locked \\\n    echo {} && find /index -mindepth 1 -delete\n",
+            unique()
+        ),
+    )
+    .unwrap();
+    buildx(dir.path(), None, "", &["-f", "Dockerfile.clear"]);
+
+    let out = support::run(
+        dir.path(),
+        &[
+            "build",
+            "-p",
+            "web",
+            "--network",
+            "host",
+            "--no-smoke-test",
+            "--",
+            "--progress",
+            "plain",
+        ],
+    );
+    let log = support::stderr(&out);
+    assert!(out.status.success(), "{log}");
+    let fetch = step_lines(&log, "RUN --mount=type=bind,from=builder-skeleton");
+    assert!(
+        fetch.iter().any(|l| l.contains("Updating crates.io index")),
+        "the fetch stage ran and filled the emptied index:\n{log}"
+    );
+    let cook = step_lines(&log, "[builder-cook-static 2/2] RUN");
+    assert!(
+        cook.iter().any(|l| l.contains("Compiling")),
+        "the cook step ran:\n{log}"
+    );
+    assert!(
+        !cook
+            .iter()
+            .any(|l| l.contains("Updating") || l.contains("Download")),
+        "the cook step fetched nothing itself:\n{}",
+        cook.join("\n")
+    );
+}
+
+/// The lines of the step whose `--progress plain` title contains `needle` (`#21 ...`).
+fn step_lines<'a>(log: &'a str, needle: &str) -> Vec<&'a str> {
+    let Some(step) = log
+        .lines()
+        .find(|l| l.contains(needle))
+        .and_then(|l| l.split_whitespace().next())
+    else {
+        return Vec::new();
+    };
+    let prefix = format!("{step} ");
+    log.lines().filter(|l| l.starts_with(&prefix)).collect()
+}
+
 /// Every file and directory under `root` (not `root` itself): path, mode in octal, contents.
 fn tree(root: &std::path::Path) -> Vec<(String, String, String)> {
     use std::os::unix::fs::PermissionsExt;
