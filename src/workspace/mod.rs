@@ -363,7 +363,6 @@ impl Package {
     }
 }
 
-/// `[[example]]`, `[[test]]`, `[[bench]]` entries written in the manifest, as (kind, name).
 /// Whether a cargo config's text chooses how to link: a `linker` key (or `linker-flavor`),
 /// or rustflags with `-C linker=`, `link-arg`/`link-args` or `-fuse-ld`. Read as text, lines
 /// outside comments, so that every place cargo takes them (`[target.<triple>]`, `[target.'cfg(..)']`,
@@ -377,6 +376,7 @@ fn sets_linker(config: &str) -> bool {
     })
 }
 
+/// `[[example]]`, `[[test]]`, `[[bench]]` entries written in the manifest, as (kind, name).
 fn declared_targets(manifest: &Utf8Path) -> Result<BTreeSet<(String, String)>> {
     let text = std::fs::read_to_string(manifest)
         .map_err(|e| Error::input(format!("could not read `{manifest}`: {e}")))?;
