@@ -92,7 +92,6 @@ pub fn write_all(files: &[GeneratedFile], force: bool) -> Result<Vec<(Utf8PathBu
     Ok(done)
 }
 
-/// A report the user asked for (`build --metadata-file`): replaced whole or not at all.
 /// A file of a directory tree the tool writes for a build (not the user's file): contents and
 /// the permission bits it must have, whatever the umask.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,6 +138,7 @@ pub fn write_tree(dest: &Utf8Path, files: &[TreeFile]) -> Result<()> {
     std::fs::rename(&tmp, dest).map_err(|e| fail(dest, e))
 }
 
+/// A report the user asked for (`build --metadata-file`): replaced whole or not at all.
 pub fn write_report(path: &Utf8Path, contents: &str) -> Result<()> {
     write_atomically(path, contents)
 }

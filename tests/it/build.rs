@@ -567,10 +567,11 @@ fn registry_tokens_go_in_as_secrets_on_the_fetching_steps_only() {
     assert!(!support::stdout(&out).contains("--secret"));
 }
 
-#[test]
-fn ssh_git_hosts_render_an_agent_mount_and_known_hosts() {
+/// A fixture planned through the library, as `init` plans it, for tests that change the plan
+/// before rendering.
+fn planned_fixture(name: &str) -> (tempfile::TempDir, cargo_distroless::pipeline::Planned) {
     use cargo_distroless::pipeline;
-    let dir = support::fixture("single-crate");
+    let dir = support::fixture(name);
     let manifest = camino::Utf8PathBuf::from_path_buf(dir.path().join("Cargo.toml")).unwrap();
     let request = pipeline::Request {
         load: cargo_distroless::workspace::LoadOptions {
@@ -579,7 +580,13 @@ fn ssh_git_hosts_render_an_agent_mount_and_known_hosts() {
         },
         ..Default::default()
     };
-    let mut planned = pipeline::plan(&request).unwrap();
+    let planned = pipeline::plan(&request).unwrap();
+    (dir, planned)
+}
+
+#[test]
+fn ssh_git_hosts_render_an_agent_mount_and_known_hosts() {
+    let (dir, mut planned) = planned_fixture("single-crate");
     // What plan::build sets for a lock file with a `git+ssh://` source: its hosts, and no fetch
     // stage ahead of the toolchain (that stage has no known hosts).
     planned.plan.ssh_git_hosts = vec!["github.com".to_string()];
@@ -600,17 +607,8 @@ fn ssh_git_hosts_render_an_agent_mount_and_known_hosts() {
 
 #[test]
 fn crates_are_fetched_in_a_stage_the_cook_step_waits_for() {
-    use cargo_distroless::pipeline;
-    let dir = support::fixture("single-crate");
-    let manifest = camino::Utf8PathBuf::from_path_buf(dir.path().join("Cargo.toml")).unwrap();
-    let request = pipeline::Request {
-        load: cargo_distroless::workspace::LoadOptions {
-            manifest_path: Some(manifest),
-            locked: false,
-        },
-        ..Default::default()
-    };
-    let plan = pipeline::plan(&request).unwrap().plan;
+    let (_dir, planned) = planned_fixture("single-crate");
+    let plan = planned.plan;
     assert!(plan.prefetch, "no git source needs ssh here");
     let dockerfile = cargo_distroless::render::dockerfile(&plan).unwrap();
     assert!(

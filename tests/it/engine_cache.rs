@@ -267,22 +267,7 @@ fn the_skeleton_made_on_the_host_is_the_stages_byte_for_byte() {
         &["-f", "target/distroless/Dockerfile"],
     );
     assert!(!cook_cached(&log), "new content must cook:\n{log}");
-    let out = support::run(
-        dir.path(),
-        &[
-            "build",
-            "-p",
-            "web",
-            "--network",
-            "host",
-            "--no-smoke-test",
-            "--",
-            "--progress",
-            "plain",
-        ],
-    );
-    let log = support::stderr(&out);
-    assert!(out.status.success(), "{log}");
+    let log = tool_build_web(dir.path());
     assert!(
         log.contains("[context builder-skeleton]"),
         "the tool hands over its skeleton:\n{log}"
@@ -324,22 +309,7 @@ fn the_cook_step_finds_the_crates_and_index_fetched_ahead() {
     .unwrap();
     buildx(dir.path(), None, "", &["-f", "Dockerfile.clear"]);
 
-    let out = support::run(
-        dir.path(),
-        &[
-            "build",
-            "-p",
-            "web",
-            "--network",
-            "host",
-            "--no-smoke-test",
-            "--",
-            "--progress",
-            "plain",
-        ],
-    );
-    let log = support::stderr(&out);
-    assert!(out.status.success(), "{log}");
+    let log = tool_build_web(dir.path());
     let fetch = step_lines(&log, "RUN --mount=type=bind,from=builder-skeleton");
     assert!(
         fetch.iter().any(|l| l.contains("Updating crates.io index")),
@@ -357,6 +327,27 @@ fn the_cook_step_finds_the_crates_and_index_fetched_ahead() {
         "the cook step fetched nothing itself:\n{}",
         cook.join("\n")
     );
+}
+
+/// `cargo distroless build -p web` with BuildKit's plain log, which it returns; it must pass.
+fn tool_build_web(dir: &std::path::Path) -> String {
+    let out = support::run(
+        dir,
+        &[
+            "build",
+            "-p",
+            "web",
+            "--network",
+            "host",
+            "--no-smoke-test",
+            "--",
+            "--progress",
+            "plain",
+        ],
+    );
+    let log = support::stderr(&out);
+    assert!(out.status.success(), "{log}");
+    log
 }
 
 /// The lines of the step whose `--progress plain` title contains `needle` (`#21 ...`).
