@@ -160,6 +160,7 @@ pub fn free_port() -> u16 {
 pub struct Registry {
     child: std::process::Child,
     pub port: u16,
+    /// Its storage, config and log.
     _dir: tempfile::TempDir,
 }
 
@@ -194,11 +195,14 @@ impl Registry {
             ));
         }
         std::fs::write(&config, text).unwrap();
+        // Its errors are kept (level: error): a test that fails on a registry's answer (a 500
+        // once, in the release test) prints them when it unwinds.
+        let log = std::fs::File::create(dir.path().join("registry.log")).unwrap();
         let child = Command::new("/usr/bin/docker-registry")
             .arg("serve")
             .arg(&config)
             .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
+            .stderr(log)
             .spawn()
             .expect("docker-registry (tests/engine/install-tools.sh installs it)");
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
@@ -221,6 +225,11 @@ impl Drop for Registry {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if std::thread::panicking() {
+            let log =
+                std::fs::read_to_string(self._dir.path().join("registry.log")).unwrap_or_default();
+            eprintln!("the registry's log (errors):\n{log}");
+        }
     }
 }
 
