@@ -161,7 +161,7 @@ pub struct Registry {
     child: std::process::Child,
     pub port: u16,
     /// Its storage, config and log.
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 impl Registry {
@@ -213,11 +213,7 @@ impl Registry {
             );
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
-        Registry {
-            child,
-            port,
-            _dir: dir,
-        }
+        Registry { child, port, dir }
     }
 }
 
@@ -227,7 +223,7 @@ impl Drop for Registry {
         let _ = self.child.wait();
         if std::thread::panicking() {
             let log =
-                std::fs::read_to_string(self._dir.path().join("registry.log")).unwrap_or_default();
+                std::fs::read_to_string(self.dir.path().join("registry.log")).unwrap_or_default();
             eprintln!("the registry's log (errors):\n{log}");
         }
     }
