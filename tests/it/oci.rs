@@ -74,6 +74,15 @@ pub(crate) fn tool_ok(program: &Path, args: &[&str]) -> String {
     support::stdout(&out)
 }
 
+/// The `.comment` section of an ELF file (compilers and linkers sign it: `Linker: LLD 20.1`).
+pub(crate) fn linker_of(binary: &Path) -> Option<String> {
+    use object::{Object, ObjectSection};
+    let data = std::fs::read(binary).ok()?;
+    let file = object::File::parse(&*data).ok()?;
+    let comment = file.section_by_name(".comment")?.data().ok()?.to_vec();
+    Some(String::from_utf8_lossy(&comment).replace('\0', "\n"))
+}
+
 #[test]
 fn an_oci_layout_is_read_by_skopeo_and_umoci_and_two_builds_share_a_digest() {
     let a = workspace();
@@ -87,6 +96,15 @@ fn an_oci_layout_is_read_by_skopeo_and_umoci_and_two_builds_share_a_digest() {
     );
     assert_eq!(report["runtime"], "static");
     assert_eq!(report["output"], format!("oci:{}/web", out_a.display()));
+    // Linked as the Dockerfile's builder links it: with the toolchain's lld, not GNU ld.
+    let binary = a
+        .path()
+        .join("target/x86_64-unknown-linux-musl/release/web");
+    assert!(
+        linker_of(&binary).is_some_and(|l| l.contains("Linker: LLD")),
+        "{:?}",
+        linker_of(&binary)
+    );
     let digest = report["digest"].as_str().unwrap().to_string();
     assert!(digest.starts_with("sha256:"));
     let layout = out_a.join("web");

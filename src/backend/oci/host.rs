@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 
 use camino::{Utf8Path, Utf8PathBuf};
 
+use super::linker;
 use crate::error::{Error, Result};
 use crate::link_errors;
 use crate::linkage::Linkage;
@@ -41,8 +42,17 @@ fn has_zigbuild(root: &Utf8Path) -> bool {
         .is_ok_and(|o| o.success())
 }
 
-/// Makes sure the toolchain the workspace uses has the target's standard library.
-fn ensure_target(root: &Utf8Path, triple: &str, shell: &Shell) -> Result<()> {
+/// Makes sure the toolchain the workspace uses has the target's standard library. A sysroot
+/// that holds it answers without asking rustup (0.03 s on every build).
+fn ensure_target(
+    root: &Utf8Path,
+    triple: &str,
+    sysroot: Option<&Utf8Path>,
+    shell: &Shell,
+) -> Result<()> {
+    if sysroot.is_some_and(|s| linker::has_target(s, triple)) {
+        return Ok(());
+    }
     let installed = process::capture(
         &Invocation::new("rustup")
             .args(["target", "list", "--installed"])
@@ -127,7 +137,8 @@ pub fn compile(
         return Err(Error::environment(format!("`cargo zigbuild` is needed: {why}"))
             .with_help("install it with `pip install ziglang cargo-zigbuild`, or build with `--backend buildx`"));
     }
-    ensure_target(root, &gp.triple, shell)?;
+    let sysroot = linker::sysroot(root);
+    ensure_target(root, &gp.triple, sysroot.as_deref(), shell)?;
     let glibc = glibc_of(base);
     let use_zig = zig_needed || (group.runtime == Runtime::Cc && zig && glibc.is_some());
     // zig links a glibc binary against the version named after the triple: the base's.
@@ -171,6 +182,27 @@ pub fn compile(
     for kv in &gp.static_env {
         if let Some((k, v)) = kv.split_once('=') {
             inv = inv.env(k, v);
+        }
+    }
+    // The plan's linker for a static build here, as the builder sets it; a variable the user
+    // set already wins, and zig is its own linker.
+    if let (Some(var), Some(sysroot)) = (&gp.native.rust_lld_linker, &sysroot)
+        && group.runtime == Runtime::Static
+        && !use_zig
+        && std::env::var_os(var).is_none()
+    {
+        let dir = target_dir
+            .join(crate::config::defaults::BUILD_DIR)
+            .join("linker");
+        match linker::rust_lld_wrapper(sysroot, &dir) {
+            Some(wrapper) => {
+                shell.verbose_status("Linking", format!("with the toolchain's lld ({var}={wrapper})"));
+                inv = inv.env(var.clone(), wrapper.as_str());
+            }
+            None => shell.verbose_status(
+                "Linking",
+                "with the system linker: `cc -fuse-ld=lld` with the toolchain's lld did not link here",
+            ),
         }
     }
     shell.status(

@@ -11,6 +11,7 @@ pub mod blobs;
 pub mod host;
 pub mod image;
 pub mod layer;
+pub mod linker;
 pub mod output;
 mod prebuilt;
 pub mod publish;
