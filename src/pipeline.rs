@@ -113,7 +113,7 @@ impl<'a> CargoGraphs<'a> {
         };
         if graph.crates().any(unknown) {
             if self.facts.is_none() {
-                self.facts = Some(self.ws.package_facts(&self.load)?);
+                self.facts = Some(workspace::tree_cache::package_facts(self.ws, &self.load)?);
             }
             let facts = self.facts.as_ref().expect("just read");
             for (key, c) in graph.linked.iter_mut() {

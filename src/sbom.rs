@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::error::{Error, Result};
 use crate::pipeline::Planned;
-use crate::workspace::resolve::{self, BuildGraph, BuildQuery};
+use crate::workspace::resolve::{BuildGraph, BuildQuery};
 use crate::workspace::{LoadOptions, PackageFacts};
 
 /// What `Cargo.lock` says of one package.
@@ -151,7 +151,7 @@ pub fn for_plan(
     let lock = read_lock(&ws.root.join("Cargo.lock"))?;
     let mut load = load.clone();
     load.manifest_path = Some(ws.root_manifest.clone());
-    let facts = ws.package_facts(&load)?;
+    let facts = crate::workspace::tree_cache::package_facts(ws, &load)?;
     let mut graphs: BTreeMap<BuildQuery, BuildGraph> = BTreeMap::new();
     for image in plan.images.iter().filter(|i| i.sbom) {
         let group = plan
@@ -169,7 +169,7 @@ pub fn for_plan(
                 triple: gp.triple.clone(),
             };
             if !graphs.contains_key(&query) {
-                let graph = resolve::build_graph(&load, &query)?;
+                let graph = crate::workspace::tree_cache::build_graph(ws, &load, &query)?;
                 graphs.insert(query.clone(), graph);
             }
             out.insert(

@@ -134,7 +134,7 @@ impl ToolchainFile {
 }
 
 /// What `cargo metadata` knows of a dependency that `cargo tree` does not print.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct PackageFacts {
     pub links: Option<String>,
     /// Where its sources are (the registry's unpacked copy, a git checkout, a path).

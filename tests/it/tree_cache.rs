@@ -133,3 +133,121 @@ fn a_bump_the_lock_file_has_not_seen_yet_asks_cargo_which_refreshes_it() {
         "cargo refreshed the lock file"
     );
 }
+
+/// `build --backend oci` of `web` into an OCI layout, with `$CARGO` logging each cargo command
+/// line: the SBOM the build attached, and the cargo commands it ran (`build` aside).
+fn oci_build_sbom(dir: &Path) -> (serde_json::Value, Vec<String>) {
+    let log = dir.join("cargo-calls.log");
+    let _ = std::fs::remove_file(&log);
+    let wrapper = dir.join("cargo-wrapper.sh");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\necho \"$*\" >> '{}'\nexec cargo \"$@\"\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let layout = dir.join("out");
+    let _ = std::fs::remove_dir_all(&layout);
+    let out = support::command(dir)
+        .args(["build", "--backend", "oci", "-p", "web", "--output"])
+        .arg(format!("type=oci,dest={},tar=false", layout.display()))
+        .env("CARGO", &wrapper)
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", support::stderr(&out));
+    let blob = |digest: &str| -> serde_json::Value {
+        let hex = digest.strip_prefix("sha256:").unwrap();
+        serde_json::from_slice(&std::fs::read(layout.join("blobs/sha256").join(hex)).unwrap())
+            .unwrap()
+    };
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(layout.join("index.json")).unwrap()).unwrap();
+    let attestation = index["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["annotations"]["vnd.docker.reference.type"] == "attestation-manifest")
+        .expect("an attestation manifest");
+    let manifest = blob(attestation["digest"].as_str().unwrap());
+    let statement = blob(manifest["layers"][0]["digest"].as_str().unwrap());
+    let calls = std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| !l.starts_with("build "))
+        .map(str::to_string)
+        .collect();
+    (statement["predicate"].clone(), calls)
+}
+
+/// The SBOM's component for `name`: its version and license.
+fn component(bom: &serde_json::Value, name: &str) -> (String, String) {
+    let c = bom["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no `{name}` in {bom:#}"));
+    (
+        c["version"].as_str().unwrap().to_string(),
+        c["licenses"][0]["expression"]
+            .as_str()
+            .unwrap_or("")
+            .to_string(),
+    )
+}
+
+#[test]
+fn an_oci_builds_sbom_is_made_from_the_cache_after_an_edit_and_a_bump() {
+    let dir = crate::oci::workspace();
+    let (first, calls) = oci_build_sbom(dir.path());
+    let asks = |calls: &[String], what: &str| calls.iter().any(|c| c.starts_with(what));
+    assert!(asks(&calls, "tree "), "{calls:?}");
+    assert!(
+        calls
+            .iter()
+            .any(|c| c.starts_with("metadata ") && !c.contains("--no-deps")),
+        "the first SBOM reads the licenses from cargo metadata: {calls:?}"
+    );
+    assert_eq!(
+        component(&first, "common"),
+        ("0.3.1".into(), "MIT OR Apache-2.0".into())
+    );
+    // A source edit: the SBOM asks cargo neither for the graph nor for the licenses.
+    let main_rs = dir.path().join("crates/web/src/main.rs");
+    let text = std::fs::read_to_string(&main_rs).unwrap();
+    std::fs::write(&main_rs, text + "\n// an edit\n").unwrap();
+    let (edited, calls) = oci_build_sbom(dir.path());
+    assert!(
+        calls
+            .iter()
+            .all(|c| c.starts_with("metadata ") && c.contains("--no-deps")),
+        "only the workspace's own metadata: {calls:?}"
+    );
+    assert_eq!(edited, first);
+    // A bump with the lock refreshed: still from the cache, and the members at their new version,
+    // with their license.
+    bump(dir.path(), 2);
+    let status = std::process::Command::new("cargo")
+        .args(["update", "--workspace", "--offline", "-q"])
+        .current_dir(dir.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let (bumped, calls) = oci_build_sbom(dir.path());
+    assert!(
+        calls
+            .iter()
+            .all(|c| c.starts_with("metadata ") && c.contains("--no-deps")),
+        "a bump changes nothing cargo links: {calls:?}"
+    );
+    assert_eq!(
+        component(&bumped, "common"),
+        ("0.3.2".into(), "MIT OR Apache-2.0".into())
+    );
+    assert_eq!(bumped["metadata"]["component"]["version"], "0.3.2");
+}
