@@ -139,7 +139,9 @@ impl LayerBuilder {
         }
         let tar = tar.into_inner().map_err(io)?;
         let diff_id = sha256(&tar);
-        // Level and header pinned: the compressed digest depends on both (the diff id does not).
+        // Level, header and deflate implementation pinned: the compressed digest depends on all
+        // three (the diff id does not). zlib-rs at level 6 took 44 ms on service's 2.9 MB binary
+        // where miniz_oxide took 120 ms, for 2.6% more bytes; level 1 would be 16 ms and 28% more.
         let mut gz = flate2::GzBuilder::new()
             .mtime(0)
             .operating_system(255)
