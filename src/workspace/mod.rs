@@ -376,6 +376,48 @@ fn sets_linker(config: &str) -> bool {
     })
 }
 
+/// The configuration files cargo reads for a workspace at `root`, whether they exist or not:
+/// `.cargo/config.toml` (and the older `.cargo/config`) in the root and every directory above
+/// it, then in CARGO_HOME.
+pub fn cargo_config_files(root: &Utf8Path) -> Vec<Utf8PathBuf> {
+    let mut files = Vec::new();
+    for dir in root.ancestors() {
+        files.push(dir.join(".cargo/config.toml"));
+        files.push(dir.join(".cargo/config"));
+    }
+    let cargo_home = std::env::var("CARGO_HOME")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .map(Utf8PathBuf::from)
+        .or_else(|| {
+            std::env::var("HOME")
+                .ok()
+                .map(|h| Utf8PathBuf::from(h).join(".cargo"))
+        });
+    if let Some(home) = cargo_home {
+        files.push(home.join("config.toml"));
+        files.push(home.join("config"));
+    }
+    files
+}
+
+/// Whether cargo on this machine links the workspace at `root` with a linker someone chose: in
+/// any configuration file cargo reads there (not only the workspace's own, which is all the
+/// Dockerfile's builder sees), or in the rustflags variables. A build on this machine keeps it.
+pub fn host_configures_linker(root: &Utf8Path) -> bool {
+    let in_files = cargo_config_files(root)
+        .iter()
+        .filter_map(|f| std::fs::read_to_string(f).ok())
+        .any(|text| sets_linker(&text));
+    let in_env = std::env::vars().any(|(key, value)| {
+        let flags = key == "RUSTFLAGS"
+            || key == "CARGO_ENCODED_RUSTFLAGS"
+            || (key.starts_with("CARGO_") && key.ends_with("_RUSTFLAGS"));
+        flags && sets_linker(&value)
+    });
+    in_files || in_env
+}
+
 /// `[[example]]`, `[[test]]`, `[[bench]]` entries written in the manifest, as (kind, name).
 fn declared_targets(manifest: &Utf8Path) -> Result<BTreeSet<(String, String)>> {
     let text = std::fs::read_to_string(manifest)

@@ -247,25 +247,7 @@ fn inputs(ws: &Workspace) -> Vec<Utf8PathBuf> {
     for name in ["rust-toolchain.toml", "rust-toolchain"] {
         files.push(ws.root.join(name));
     }
-    // Cargo reads `.cargo/config.toml` in the workspace and every directory above it, then in
-    // CARGO_HOME.
-    for dir in ws.root.ancestors() {
-        files.push(dir.join(".cargo/config.toml"));
-        files.push(dir.join(".cargo/config"));
-    }
-    let cargo_home = std::env::var("CARGO_HOME")
-        .ok()
-        .filter(|h| !h.is_empty())
-        .map(Utf8PathBuf::from)
-        .or_else(|| {
-            std::env::var("HOME")
-                .ok()
-                .map(|h| Utf8PathBuf::from(h).join(".cargo"))
-        });
-    if let Some(home) = cargo_home {
-        files.push(home.join("config.toml"));
-        files.push(home.join("config"));
-    }
+    files.extend(super::cargo_config_files(&ws.root));
     // Members, and the path dependencies they name (a path dependency outside the workspace is
     // not a member, but its manifest still shapes the graph).
     for p in &ws.packages {

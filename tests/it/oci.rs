@@ -210,6 +210,52 @@ fn an_oci_layout_is_read_by_skopeo_and_umoci_and_two_builds_share_a_digest() {
 }
 
 #[test]
+fn a_linker_chosen_in_a_cargo_config_above_the_workspace_wins_over_the_toolchains_lld() {
+    // The workspace one level down, under a directory whose `.cargo/config.toml` names a linker
+    // for the musl target: cargo reads it on this machine, though the workspace's own config
+    // (all the plan and the Dockerfile's builder see) has none.
+    let outer = tempfile::tempdir().unwrap();
+    let ws = outer.path().join("ws");
+    support::copy_dir(workspace().path(), &ws);
+    let log = outer.path().join("linker.log");
+    let linker = outer.path().join("my-linker");
+    std::fs::write(
+        &linker,
+        format!(
+            "#!/bin/sh\necho linked >> '{}'\nexec cc \"$@\"\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&linker, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::create_dir_all(outer.path().join(".cargo")).unwrap();
+    std::fs::write(
+        outer.path().join(".cargo/config.toml"),
+        format!(
+            "[target.x86_64-unknown-linux-musl]\nlinker = \"{}\"\n",
+            linker.display()
+        ),
+    )
+    .unwrap();
+    let out = ws.join("out");
+    build(
+        &ws,
+        &[
+            "--output",
+            &format!("type=oci,dest={}/{{image}},tar=false", out.display()),
+        ],
+    );
+    assert!(
+        std::fs::read_to_string(&log).is_ok_and(|l| l.contains("linked")),
+        "the configured linker linked the binary"
+    );
+    let binary = ws.join("target/x86_64-unknown-linux-musl/release/web");
+    let comment = linker_of(&binary).unwrap_or_default();
+    assert!(!comment.contains("Linker: LLD"), "{comment}");
+}
+
+#[test]
 fn outputs_the_oci_backend_cannot_write_and_cc_on_the_static_base_are_refused_before_compiling() {
     let dir = workspace();
     let out = support::command(dir.path())

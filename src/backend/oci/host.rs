@@ -184,12 +184,14 @@ pub fn compile(
             inv = inv.env(k, v);
         }
     }
-    // The plan's linker for a static build here, as the builder sets it; a variable the user
-    // set already wins, and zig is its own linker.
+    // The plan's linker for a static build here, as the builder sets it. A linker the user
+    // chose wins: the variable itself, or one in a cargo config or rustflags on this machine
+    // (the plan saw only the workspace's own config). zig is its own linker.
     if let (Some(var), Some(sysroot)) = (&gp.native.rust_lld_linker, &sysroot)
         && group.runtime == Runtime::Static
         && !use_zig
         && std::env::var_os(var).is_none()
+        && !crate::workspace::host_configures_linker(root)
     {
         let dir = target_dir
             .join(crate::config::defaults::BUILD_DIR)
