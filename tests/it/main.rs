@@ -18,6 +18,7 @@ mod hostile;
 mod init;
 mod inspect;
 mod oci;
+mod oci_host;
 mod oci_load;
 mod oci_registry;
 mod pin;

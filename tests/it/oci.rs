@@ -74,15 +74,6 @@ pub(crate) fn tool_ok(program: &Path, args: &[&str]) -> String {
     support::stdout(&out)
 }
 
-/// The `.comment` section of an ELF file (compilers and linkers sign it: `Linker: LLD 20.1`).
-pub(crate) fn linker_of(binary: &Path) -> Option<String> {
-    use object::{Object, ObjectSection};
-    let data = std::fs::read(binary).ok()?;
-    let file = object::File::parse(&*data).ok()?;
-    let comment = file.section_by_name(".comment")?.data().ok()?.to_vec();
-    Some(String::from_utf8_lossy(&comment).replace('\0', "\n"))
-}
-
 #[test]
 fn an_oci_layout_is_read_by_skopeo_and_umoci_and_two_builds_share_a_digest() {
     let a = workspace();
@@ -101,9 +92,9 @@ fn an_oci_layout_is_read_by_skopeo_and_umoci_and_two_builds_share_a_digest() {
         .path()
         .join("target/x86_64-unknown-linux-musl/release/web");
     assert!(
-        linker_of(&binary).is_some_and(|l| l.contains("Linker: LLD")),
+        crate::oci_host::linker_of(&binary).is_some_and(|l| l.contains("Linker: LLD")),
         "{:?}",
-        linker_of(&binary)
+        crate::oci_host::linker_of(&binary)
     );
     let digest = report["digest"].as_str().unwrap().to_string();
     assert!(digest.starts_with("sha256:"));
@@ -207,52 +198,6 @@ fn an_oci_layout_is_read_by_skopeo_and_umoci_and_two_builds_share_a_digest() {
         ],
     );
     assert_ne!(changed["digest"], digest.as_str());
-}
-
-#[test]
-fn a_linker_chosen_in_a_cargo_config_above_the_workspace_wins_over_the_toolchains_lld() {
-    // The workspace one level down, under a directory whose `.cargo/config.toml` names a linker
-    // for the musl target: cargo reads it on this machine, though the workspace's own config
-    // (all the plan and the Dockerfile's builder see) has none.
-    let outer = tempfile::tempdir().unwrap();
-    let ws = outer.path().join("ws");
-    support::copy_dir(workspace().path(), &ws);
-    let log = outer.path().join("linker.log");
-    let linker = outer.path().join("my-linker");
-    std::fs::write(
-        &linker,
-        format!(
-            "#!/bin/sh\necho linked >> '{}'\nexec cc \"$@\"\n",
-            log.display()
-        ),
-    )
-    .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&linker, std::fs::Permissions::from_mode(0o755)).unwrap();
-    std::fs::create_dir_all(outer.path().join(".cargo")).unwrap();
-    std::fs::write(
-        outer.path().join(".cargo/config.toml"),
-        format!(
-            "[target.x86_64-unknown-linux-musl]\nlinker = \"{}\"\n",
-            linker.display()
-        ),
-    )
-    .unwrap();
-    let out = ws.join("out");
-    build(
-        &ws,
-        &[
-            "--output",
-            &format!("type=oci,dest={}/{{image}},tar=false", out.display()),
-        ],
-    );
-    assert!(
-        std::fs::read_to_string(&log).is_ok_and(|l| l.contains("linked")),
-        "the configured linker linked the binary"
-    );
-    let binary = ws.join("target/x86_64-unknown-linux-musl/release/web");
-    let comment = linker_of(&binary).unwrap_or_default();
-    assert!(!comment.contains("Linker: LLD"), "{comment}");
 }
 
 #[test]

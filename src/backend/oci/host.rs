@@ -42,6 +42,37 @@ fn has_zigbuild(root: &Utf8Path) -> bool {
         .is_ok_and(|o| o.success())
 }
 
+/// Whether a failed `cargo zigbuild` failed for want of the subcommand: cargo's `no such
+/// command`, or a pyenv shim of a Python version that does not have it.
+fn zigbuild_missing(output: &str) -> bool {
+    output.contains("no such command: `zigbuild`")
+        || output.contains("cargo-zigbuild: command not found")
+}
+
+/// Why this build needs `cargo zigbuild`, and how to get it.
+fn zigbuild_needed(gp: &GroupPlatform, cross: bool) -> Error {
+    let why = if cross {
+        format!(
+            "building for {} on {} is a cross build",
+            gp.platform,
+            host_arch()
+        )
+    } else {
+        format!(
+            "{} compile{} C, and a static build needs a C compiler and libc for musl",
+            gp.compiles_c
+                .iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            if gp.compiles_c.len() == 1 { "s" } else { "" }
+        )
+    };
+    Error::environment(format!("`cargo zigbuild` is needed: {why}")).with_help(
+        "install it with `pip install ziglang cargo-zigbuild`, or build with `--backend buildx`",
+    )
+}
+
 /// Makes sure the toolchain the workspace uses has the target's standard library. A sysroot
 /// that holds it answers without asking rustup (0.03 s on every build).
 fn ensure_target(
@@ -114,29 +145,10 @@ pub fn compile(
 ) -> Result<BTreeMap<String, Utf8PathBuf>> {
     let cross = gp.arch != host_arch();
     let zig_needed = cross || (group.runtime == Runtime::Static && !gp.compiles_c.is_empty());
-    // Asked only when it matters: the check runs a Python entry point (~0.1 s) per build.
-    let zig = (zig_needed || group.runtime == Runtime::Cc) && has_zigbuild(root);
-    if zig_needed && !zig {
-        let why = if cross {
-            format!(
-                "building for {} on {} is a cross build",
-                gp.platform,
-                host_arch()
-            )
-        } else {
-            format!(
-                "{} compile{} C, and a static build needs a C compiler and libc for musl",
-                gp.compiles_c
-                    .iter()
-                    .map(|c| format!("`{c}`"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                if gp.compiles_c.len() == 1 { "s" } else { "" }
-            )
-        };
-        return Err(Error::environment(format!("`cargo zigbuild` is needed: {why}"))
-            .with_help("install it with `pip install ziglang cargo-zigbuild`, or build with `--backend buildx`"));
-    }
+    // Asked only where it chooses between two ways (a cc build): the check runs a Python entry
+    // point, 0.05-0.1 s on every build. Where zig is needed anyway, cargo's own failure to find
+    // the subcommand says it is missing, before anything compiles.
+    let zig = zig_needed || (group.runtime == Runtime::Cc && has_zigbuild(root));
     let sysroot = linker::sysroot(root);
     ensure_target(root, &gp.triple, sysroot.as_deref(), shell)?;
     let glibc = glibc_of(base);
@@ -223,6 +235,9 @@ pub fn compile(
     let (code, tail) = process::stream(&inv)
         .map_err(|e| Error::environment(format!("could not run `{}`: {e}", inv.shell_quoted())))?;
     if code != Some(0) {
+        if use_zig && zigbuild_missing(&tail) {
+            return Err(zigbuild_needed(gp, cross));
+        }
         let missing = link_errors::missing_libraries(&tail);
         if !missing.is_empty() {
             let bins: Vec<String> = group.bins.iter().map(|b| format!("`{b}`")).collect();

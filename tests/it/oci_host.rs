@@ -1,0 +1,102 @@
+//! The daemonless backend's compile on this machine: the linker a static build uses (the
+//! toolchain's lld, as the Dockerfile's builder; a linker the user chose wins), and what a build
+//! that needs `cargo zigbuild` says without it.
+
+use std::path::Path;
+
+use crate::oci::{build, workspace};
+use crate::support;
+
+/// The `.comment` section of an ELF file (compilers and linkers sign it: `Linker: LLD 20.1`).
+pub(crate) fn linker_of(binary: &Path) -> Option<String> {
+    use object::{Object, ObjectSection};
+    let data = std::fs::read(binary).ok()?;
+    let file = object::File::parse(&*data).ok()?;
+    let comment = file.section_by_name(".comment")?.data().ok()?.to_vec();
+    Some(String::from_utf8_lossy(&comment).replace('\0', "\n"))
+}
+
+#[test]
+fn a_linker_chosen_in_a_cargo_config_above_the_workspace_wins_over_the_toolchains_lld() {
+    // The workspace one level down, under a directory whose `.cargo/config.toml` names a linker
+    // for the musl target: cargo reads it on this machine, though the workspace's own config
+    // (all the plan and the Dockerfile's builder see) has none.
+    let outer = tempfile::tempdir().unwrap();
+    let ws = outer.path().join("ws");
+    support::copy_dir(workspace().path(), &ws);
+    let log = outer.path().join("linker.log");
+    let linker = outer.path().join("my-linker");
+    std::fs::write(
+        &linker,
+        format!(
+            "#!/bin/sh\necho linked >> '{}'\nexec cc \"$@\"\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&linker, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::create_dir_all(outer.path().join(".cargo")).unwrap();
+    std::fs::write(
+        outer.path().join(".cargo/config.toml"),
+        format!(
+            "[target.x86_64-unknown-linux-musl]\nlinker = \"{}\"\n",
+            linker.display()
+        ),
+    )
+    .unwrap();
+    let out = ws.join("out");
+    build(
+        &ws,
+        &[
+            "--output",
+            &format!("type=oci,dest={}/{{image}},tar=false", out.display()),
+        ],
+    );
+    assert!(
+        std::fs::read_to_string(&log).is_ok_and(|l| l.contains("linked")),
+        "the configured linker linked the binary"
+    );
+    let binary = ws.join("target/x86_64-unknown-linux-musl/release/web");
+    let comment = linker_of(&binary).unwrap_or_default();
+    assert!(!comment.contains("Linker: LLD"), "{comment}");
+}
+
+#[test]
+fn a_cross_build_without_cargo_zigbuild_says_what_to_install() {
+    let dir = workspace();
+    // cargo and rustup, the C compiler, and nothing of Python's: no `cargo-zigbuild`.
+    let cargo = support::tool("cargo").expect("cargo is on PATH");
+    let path = format!("{}:/usr/bin:/bin", cargo.parent().unwrap().display());
+    let out = support::command(dir.path())
+        .args([
+            "build",
+            "--backend",
+            "oci",
+            "-p",
+            "web",
+            "--platform",
+            "linux/arm64",
+        ])
+        .arg("--output")
+        .arg(format!(
+            "type=oci,dest={}/out/{{image}},tar=false",
+            dir.path().display()
+        ))
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    let stderr = support::stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "an environment error: {stderr}");
+    assert!(
+        stderr.contains(
+            "error: `cargo zigbuild` is needed: building for linux/arm64 on amd64 is a cross build"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("help: install it with `pip install ziglang cargo-zigbuild`"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("out").exists(), "nothing written");
+}
