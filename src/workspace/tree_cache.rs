@@ -1,8 +1,8 @@
-//! Owns remembering cargo's answers between runs: `cargo tree`'s, and the one `cargo metadata`
-//! whose package facts (licenses, `links`) the SBOM and the plan read. Planning asks cargo what each build
-//! links (one `cargo tree` per build group and target), and on a rebuild after a source edit that
-//! answer cannot have changed: on the 89-crate service workload it was 0.3-0.6 s of a 5-7 s
-//! rebuild. The answer is kept under `target/distroless/cache/tree/`, named by a SHA-256 of
+//! Owns remembering cargo's answers between runs: `cargo tree`'s, and the package facts of the
+//! one `cargo metadata` (licenses, `links`) that the SBOM and the plan read. Planning asks cargo
+//! what each build links (one `cargo tree` per build group and target), and on a rebuild after a
+//! source edit that answer cannot have changed: on the 89-crate service workload it was 0.3-0.6 s
+//! of a 5-7 s rebuild; the oci backend's SBOM asked both again, 0.11 s. The answer is kept under `target/distroless/cache/tree/`, named by a SHA-256 of
 //! everything cargo's resolution reads: the lock file, every workspace and path-dependency
 //! manifest, the cargo configuration files cargo would find, the toolchain file, the environment
 //! that changes resolution or `cfg`, the query itself and this tool's version. Anything else
