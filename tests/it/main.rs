@@ -3,6 +3,7 @@
 
 mod bake;
 mod build;
+mod build_errors;
 mod canary;
 mod cli;
 mod doctor;
