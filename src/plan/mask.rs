@@ -21,7 +21,7 @@ fn re(pattern: &str) -> Regex {
 static TABLE: LazyLock<Regex> = LazyLock::new(|| re(r"^[ \t]*\["));
 static PATH_KEY: LazyLock<Regex> = LazyLock::new(|| re(r"^[ \t]*path[ \t]*="));
 static PACKAGE_TABLE: LazyLock<Regex> =
-    LazyLock::new(|| re(r"^[ \t]*\[(workspace\.)?package\][ \t]*$"));
+    LazyLock::new(|| re(r"^[ \t]*\[(workspace\.)?package\][ \t\r]*$"));
 static VERSION_STRING_KEY: LazyLock<Regex> =
     LazyLock::new(|| re(r#"^[ \t]*version[ \t]*=[ \t]*""#));
 static VERSION_KEY: LazyLock<Regex> = LazyLock::new(|| re(r"^[ \t]*version[ \t]*="));
@@ -197,14 +197,19 @@ checksum = \"abc\"
     }
 
     #[test]
-    fn line_ends_are_kept_as_awk_keeps_them() {
-        // awk keeps a `\r` in the line, so `[package]\r` is not `[package]` to it: a manifest
-        // with CRLF line ends keeps its version (and a bump re-cooks); both sides agree on that.
+    fn a_crlf_manifest_is_masked_and_its_line_ends_kept() {
+        // awk keeps a `\r` in the line, so the table rule allows one before the end: a manifest
+        // checked out with CRLF line ends (git's autocrlf on Windows) is masked too, and a bump
+        // does not re-cook. The masked line itself ends in `\n`, on both sides.
         assert_eq!(mask_manifest(""), "");
         assert_eq!(mask_manifest("a = 1"), "a = 1\n");
         assert_eq!(
-            mask_manifest("[package]\r\nversion = \"1.0.0\"\r\n"),
-            "[package]\r\nversion = \"1.0.0\"\r\n"
+            mask_manifest("[workspace.package]\r\nversion = \"1.0.0\"\r\nedition = \"2021\"\r\n"),
+            "[workspace.package]\r\nversion = \"0.0.0\"\nedition = \"2021\"\r\n"
+        );
+        assert_eq!(
+            mask_manifest("[package]\r\nname = \"web\"\r\nversion = \"1.0.0\"\r\n"),
+            "[package]\r\nname = \"web\"\r\nversion = \"0.0.0\"\n"
         );
     }
 }

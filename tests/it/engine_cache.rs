@@ -211,9 +211,12 @@ fn the_skeleton_made_on_the_host_is_the_stages_byte_for_byte() {
     let unique = unique();
     // New content on every run (a comment survives the masking), so the cook below is built
     // here, from the stage's skeleton, and not found from an earlier run.
+    // The root manifest with CRLF line ends, as git's autocrlf checks it out on Windows: its
+    // `[workspace.package]` version is masked all the same.
     let manifest = dir.path().join("Cargo.toml");
     let text = std::fs::read_to_string(&manifest).unwrap();
-    std::fs::write(&manifest, format!("{text}# run {unique}\n")).unwrap();
+    let text = format!("{text}# run {unique}\n").replace('\n', "\r\n");
+    std::fs::write(&manifest, text).unwrap();
     // A path dependency written as a table, with a version line the masking drops.
     let web = dir.path().join("crates/web/Cargo.toml");
     support::replace_in(&web, "common.workspace = true\n", "");
@@ -253,6 +256,11 @@ fn the_skeleton_made_on_the_host_is_the_stages_byte_for_byte() {
         our_tree.iter().any(|(p, _, c)| p == "crates/web/Cargo.toml"
             && c.ends_with("[dependencies.common]\npath = \"../common\"\n")),
         "the table's version line is dropped: {our_tree:?}"
+    );
+    assert!(
+        our_tree.iter().any(|(p, _, c)| p == "Cargo.toml"
+            && c.contains("[workspace.package]\r\nversion = \"0.0.0\"\n")),
+        "the CRLF manifest's version is masked: {our_tree:?}"
     );
     assert_eq!(
         stage_tree, our_tree,
