@@ -6,22 +6,29 @@ use std::path::Path;
 
 use crate::support;
 
-/// `plan --format json` with `$CARGO` a wrapper that logs each cargo subcommand: the plan, and
-/// how many `cargo tree` runs it took.
-fn plan(dir: &Path, extra: &[&str]) -> (serde_json::Value, usize) {
+/// A `$CARGO` for the tool that logs each cargo command line (an empty log to start with), and
+/// that log.
+fn logging_cargo(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
     let log = dir.join("cargo-calls.log");
     let _ = std::fs::remove_file(&log);
     let wrapper = dir.join("cargo-wrapper.sh");
     std::fs::write(
         &wrapper,
         format!(
-            "#!/bin/sh\necho \"$1\" >> '{}'\nexec cargo \"$@\"\n",
+            "#!/bin/sh\necho \"$*\" >> '{}'\nexec cargo \"$@\"\n",
             log.display()
         ),
     )
     .unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    (wrapper, log)
+}
+
+/// `plan --format json` with `$CARGO` logging each cargo command: the plan, and how many
+/// `cargo tree` runs it took.
+fn plan(dir: &Path, extra: &[&str]) -> (serde_json::Value, usize) {
+    let (wrapper, log) = logging_cargo(dir);
     let out = support::command(dir)
         .args([&["plan", "--format", "json", "--backend", "buildx"], extra].concat())
         .env("CARGO", &wrapper)
@@ -30,7 +37,7 @@ fn plan(dir: &Path, extra: &[&str]) -> (serde_json::Value, usize) {
         .unwrap();
     assert!(out.status.success(), "{}", support::stderr(&out));
     let calls = std::fs::read_to_string(&log).unwrap_or_default();
-    let trees = calls.lines().filter(|l| *l == "tree").count();
+    let trees = calls.lines().filter(|l| l.starts_with("tree ")).count();
     (serde_json::from_str(&support::stdout(&out)).unwrap(), trees)
 }
 
@@ -86,6 +93,17 @@ fn bump(dir: &Path, patch: u32) {
     std::fs::write(&manifest, bumped).unwrap();
 }
 
+/// [`bump`], then the lock refreshed (`cargo update --workspace`, as cargo-release does it).
+fn bump_refreshed(dir: &Path, patch: u32) {
+    bump(dir, patch);
+    let status = std::process::Command::new("cargo")
+        .args(["update", "--workspace", "--offline", "-q"])
+        .current_dir(dir)
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
 fn lock_names(dir: &Path, version: &str) -> bool {
     std::fs::read_to_string(dir.join("Cargo.lock"))
         .unwrap()
@@ -98,13 +116,7 @@ fn a_version_bump_made_as_cargo_makes_it_is_planned_from_the_cache_with_the_new_
     let (first, trees) = plan(dir.path(), &[]);
     assert!(trees >= 1);
     // A bump with the lock refreshed (`cargo update --workspace`, as cargo-release does it).
-    bump(dir.path(), 2);
-    let status = std::process::Command::new("cargo")
-        .args(["update", "--workspace", "--offline", "-q"])
-        .current_dir(dir.path())
-        .status()
-        .unwrap();
-    assert!(status.success());
+    bump_refreshed(dir.path(), 2);
     assert!(lock_names(dir.path(), "0.3.2"));
     let (bumped, trees) = plan(dir.path(), &[]);
     assert_eq!(trees, 0, "a version bump changes nothing cargo links");
@@ -137,19 +149,7 @@ fn a_bump_the_lock_file_has_not_seen_yet_asks_cargo_which_refreshes_it() {
 /// `build --backend oci` of `web` into an OCI layout, with `$CARGO` logging each cargo command
 /// line: the SBOM the build attached, and the cargo commands it ran (`build` aside).
 fn oci_build_sbom(dir: &Path) -> (serde_json::Value, Vec<String>) {
-    let log = dir.join("cargo-calls.log");
-    let _ = std::fs::remove_file(&log);
-    let wrapper = dir.join("cargo-wrapper.sh");
-    std::fs::write(
-        &wrapper,
-        format!(
-            "#!/bin/sh\necho \"$*\" >> '{}'\nexec cargo \"$@\"\n",
-            log.display()
-        ),
-    )
-    .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let (wrapper, log) = logging_cargo(dir);
     let layout = dir.join("out");
     let _ = std::fs::remove_dir_all(&layout);
     let out = support::command(dir)
@@ -182,6 +182,14 @@ fn oci_build_sbom(dir: &Path) -> (serde_json::Value, Vec<String>) {
         .map(str::to_string)
         .collect();
     (statement["predicate"].clone(), calls)
+}
+
+/// Whether cargo was asked only for the workspace's own metadata (`--no-deps`): no graph, no
+/// dependency's facts.
+fn only_workspace_metadata(calls: &[String]) -> bool {
+    calls
+        .iter()
+        .all(|c| c.starts_with("metadata ") && c.contains("--no-deps"))
 }
 
 /// The SBOM's component for `name`: its version and license.
@@ -223,26 +231,16 @@ fn an_oci_builds_sbom_is_made_from_the_cache_after_an_edit_and_a_bump() {
     std::fs::write(&main_rs, text + "\n// an edit\n").unwrap();
     let (edited, calls) = oci_build_sbom(dir.path());
     assert!(
-        calls
-            .iter()
-            .all(|c| c.starts_with("metadata ") && c.contains("--no-deps")),
+        only_workspace_metadata(&calls),
         "only the workspace's own metadata: {calls:?}"
     );
     assert_eq!(edited, first);
     // A bump with the lock refreshed: still from the cache, and the members at their new version,
     // with their license.
-    bump(dir.path(), 2);
-    let status = std::process::Command::new("cargo")
-        .args(["update", "--workspace", "--offline", "-q"])
-        .current_dir(dir.path())
-        .status()
-        .unwrap();
-    assert!(status.success());
+    bump_refreshed(dir.path(), 2);
     let (bumped, calls) = oci_build_sbom(dir.path());
     assert!(
-        calls
-            .iter()
-            .all(|c| c.starts_with("metadata ") && c.contains("--no-deps")),
+        only_workspace_metadata(&calls),
         "a bump changes nothing cargo links: {calls:?}"
     );
     assert_eq!(
