@@ -65,9 +65,14 @@ fn a_linker_chosen_in_a_cargo_config_above_the_workspace_wins_over_the_toolchain
 #[test]
 fn a_cross_build_without_cargo_zigbuild_says_what_to_install() {
     let dir = workspace();
-    // cargo and rustup, the C compiler, and nothing of Python's: no `cargo-zigbuild`.
-    let cargo = support::tool("cargo").expect("cargo is on PATH");
-    let path = format!("{}:/usr/bin:/bin", cargo.parent().unwrap().display());
+    // A PATH of cargo, rustc and rustup alone: wherever pip put `cargo-zigbuild` on this machine
+    // (pyenv's shims, /usr/local/bin, ~/.local/bin), it is not found.
+    let bin = tempfile::tempdir().unwrap();
+    for tool in ["cargo", "rustc", "rustup"] {
+        let found = support::tool(tool).unwrap_or_else(|| panic!("`{tool}` is on PATH"));
+        std::os::unix::fs::symlink(found, bin.path().join(tool)).unwrap();
+    }
+    let path = bin.path().display().to_string();
     let out = support::command(dir.path())
         .args([
             "build",
