@@ -42,6 +42,28 @@ fn has_zigbuild(root: &Utf8Path) -> bool {
         .is_ok_and(|o| o.success())
 }
 
+/// The toolchain's sysroot, as the workspace's toolchain (its `rust-toolchain.toml`) sees it.
+fn toolchain_sysroot(root: &Utf8Path) -> Option<Utf8PathBuf> {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_string());
+    let out = process::capture(
+        &Invocation::new(rustc)
+            .args(["--print", "sysroot"])
+            .cwd(root),
+    )
+    .ok()?;
+    let path = out.stdout.trim();
+    (out.success() && !path.is_empty()).then(|| Utf8PathBuf::from(path))
+}
+
+/// Whether the sysroot holds `triple`'s standard library (what `rustup target add` installs).
+fn has_target(sysroot: &Utf8Path, triple: &str) -> bool {
+    sysroot
+        .join("lib/rustlib")
+        .join(triple)
+        .join("lib")
+        .is_dir()
+}
+
 /// Whether a failed `cargo zigbuild` failed for want of the subcommand: cargo's `no such
 /// command`, or a pyenv shim of a Python version that does not have it.
 fn zigbuild_missing(output: &str) -> bool {
@@ -81,7 +103,7 @@ fn ensure_target(
     sysroot: Option<&Utf8Path>,
     shell: &Shell,
 ) -> Result<()> {
-    if sysroot.is_some_and(|s| linker::has_target(s, triple)) {
+    if sysroot.is_some_and(|s| has_target(s, triple)) {
         return Ok(());
     }
     let installed = process::capture(
@@ -149,7 +171,7 @@ pub fn compile(
     // point, 0.05-0.1 s on every build. Where zig is needed anyway, cargo's own failure to find
     // the subcommand says it is missing, before anything compiles.
     let zig = zig_needed || (group.runtime == Runtime::Cc && has_zigbuild(root));
-    let sysroot = linker::sysroot(root);
+    let sysroot = toolchain_sysroot(root);
     ensure_target(root, &gp.triple, sysroot.as_deref(), shell)?;
     let glibc = glibc_of(base);
     let use_zig = zig_needed || (group.runtime == Runtime::Cc && zig && glibc.is_some());

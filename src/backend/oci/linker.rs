@@ -13,28 +13,6 @@ use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::process::{self, Invocation};
 
-/// The toolchain's sysroot, as the workspace's toolchain (its `rust-toolchain.toml`) sees it.
-pub fn sysroot(root: &Utf8Path) -> Option<Utf8PathBuf> {
-    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_string());
-    let out = process::capture(
-        &Invocation::new(rustc)
-            .args(["--print", "sysroot"])
-            .cwd(root),
-    )
-    .ok()?;
-    let path = out.stdout.trim();
-    (out.success() && !path.is_empty()).then(|| Utf8PathBuf::from(path))
-}
-
-/// Whether the sysroot holds `triple`'s standard library (what `rustup target add` installs).
-pub fn has_target(sysroot: &Utf8Path, triple: &str) -> bool {
-    sysroot
-        .join("lib/rustlib")
-        .join(triple)
-        .join("lib")
-        .is_dir()
-}
-
 /// The toolchain's `gcc-ld` directory (its host's; the only one a toolchain ships).
 fn gcc_ld_dir(sysroot: &Utf8Path) -> Option<Utf8PathBuf> {
     let rustlib = sysroot.join("lib/rustlib");
