@@ -10,6 +10,8 @@
 //!   known to ask pkg-config only where a library is, to `dlopen` it at run time (`x11-dl`,
 //!   `wayland-sys` without its linking features), are in [`sys_crates::RUN_TIME_LOADED`].
 //! - it compiles C (`cc`, `cmake`) and searches nothing: *bundled*, static with a C compiler.
+//!   Crates known to use their `cc` only for another OS or behind a feature (`backtrace` before
+//!   0.3.69: Android only) are in [`sys_crates::COMPILES_C_ONLY`].
 //! - a `*-sys` crate that does neither but declares `links`: it links a library by name, so
 //!   *system only*. Other crates use `links` only to stay unique in a graph or to pass metadata
 //!   to dependants (`rayon-core`, `aws-lc-rs`): no native code of their own.
@@ -193,7 +195,7 @@ fn feature_list(features: &[&str]) -> String {
 
 /// The documented rule for crates the table does not know; `None` when it brings no native code.
 fn judge_unknown(c: &Crate) -> Option<NativeCrate> {
-    let compiles_c = has_any(&c.build_deps, C_BUILD_DEPS);
+    let compiles_c = compiles_c(c);
     let cxx = has_any(&c.build_deps, CXX_BUILD_DEPS) || (compiles_c && c.compiles_cxx);
     let probes = SYSTEM_PROBES
         .iter()
@@ -258,6 +260,13 @@ fn judge_unknown(c: &Crate) -> Option<NativeCrate> {
     })
 }
 
+/// Whether its build script compiles C: it gets a C compiler, and is not known to leave it
+/// unused on Linux ([`sys_crates::COMPILES_C_ONLY`]).
+fn compiles_c(c: &Crate) -> bool {
+    has_any(&c.build_deps, C_BUILD_DEPS)
+        && !sys_crates::compiles_no_c_on_linux(&c.name, &c.features)
+}
+
 /// Looks at every crate linked into one build.
 pub fn native_needs(graph: &BuildGraph) -> NativeNeeds {
     let mut needs = NativeNeeds::default();
@@ -288,8 +297,7 @@ pub fn native_needs(graph: &BuildGraph) -> NativeNeeds {
                 v
             }
         };
-        let compiles =
-            verdict.as_ref().is_some_and(|v| !v.dynamic) || has_any(&c.build_deps, C_BUILD_DEPS);
+        let compiles = verdict.as_ref().is_some_and(|v| !v.dynamic) || compiles_c(c);
         if compiles && !c.local {
             needs.compiles_c.push(c.name.clone());
             if c.build_deps.contains("cmake") && verdict.as_ref().is_none_or(|v| !v.known) {

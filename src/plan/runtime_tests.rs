@@ -199,3 +199,25 @@ fn libsodium_builds_its_own_unless_told_to_ask_pkg_config() {
         "{reason}"
     );
 }
+
+#[test]
+fn a_cc_build_dependency_used_only_for_another_os_or_feature_compiles_nothing() {
+    // bore-cli 0.6.0: anyhow's `backtrace` feature on its lockfile pulls backtrace 0.3.67, whose
+    // build script runs `cc` for Android only.
+    let bore = needs(
+        "bore-cli v0.6.0 (/w)|\n`-- anyhow v1.0.70|backtrace,default,std\n    `-- backtrace v0.3.67|default,std\n        [build-dependencies]\n        `-- cc v1.0.79|\n",
+    );
+    let (runtime, reason) = auto_reason(&bore);
+    assert_eq!(runtime, Runtime::Static);
+    assert!(bore.compiles_c.is_empty(), "{:?}", bore.compiles_c);
+    assert!(bore.unknown.is_empty() && bore.crates.is_empty());
+    assert_eq!(reason, "static: no linked crate needs a system library");
+    // wayland-backend compiles its log shims only with the optional `log` dependency on.
+    let tree = |features: &str| {
+        format!(
+            "app v0.1.0 (/w)|\n`-- wayland-backend v0.3.14|{features}\n    [build-dependencies]\n    `-- cc v1.2.0|\n"
+        )
+    };
+    assert!(needs(&tree("default")).compiles_c.is_empty());
+    assert_eq!(needs(&tree("default,log")).compiles_c, ["wayland-backend"]);
+}

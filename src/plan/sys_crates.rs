@@ -435,6 +435,50 @@ pub fn links_nothing(
         })
 }
 
+/// A crate with a C compiler among its build dependencies whose build script, read, compiles
+/// nothing for a Linux target unless a feature asks for it. Without the entry the `cc` edge
+/// alone would give the Dockerfile's builder a musl C compiler, and make the oci backend need
+/// zig, for a binary with no C in it: `anyhow`'s `backtrace` feature on a lockfile from before
+/// 2023 pulls such a `backtrace` into plain services.
+pub struct CompilesCOnly {
+    pub krate: &'static str,
+    /// The version whose build script the entry was checked against.
+    pub read: &'static str,
+    /// Target OSes its build script compiles C for, whatever the features.
+    pub on_os: &'static [&'static str],
+    /// Features (optional dependencies among them) that make it compile C on any OS.
+    pub with_any: &'static [&'static str],
+}
+
+pub const COMPILES_C_ONLY: &[CompilesCOnly] = &[
+    // build.rs: `cc` runs only in `build_android`, called when CARGO_CFG_TARGET_OS is
+    // "android" (0.3.69 dropped the build dependency).
+    CompilesCOnly {
+        krate: "backtrace",
+        read: "0.3.67",
+        on_os: &["android"],
+        with_any: NONE,
+    },
+    // build.rs: the client and server log shims are compiled only with CARGO_FEATURE_LOG, the
+    // optional `log` dependency.
+    CompilesCOnly {
+        krate: "wayland-backend",
+        read: "0.3.14",
+        on_os: NONE,
+        with_any: &["log"],
+    },
+];
+
+/// Whether `name`, with these features on, compiles no C for a Linux target although its build
+/// script gets a C compiler: every image is a Linux one.
+pub fn compiles_no_c_on_linux(name: &str, features: &std::collections::BTreeSet<String>) -> bool {
+    COMPILES_C_ONLY.iter().any(|c| {
+        c.krate == name
+            && !c.on_os.contains(&"linux")
+            && !c.with_any.iter().any(|f| features.contains(*f))
+    })
+}
+
 /// Build dependencies that show a crate compiles C or C++.
 pub const C_BUILD_DEPS: &[&str] = &["cc", "cmake", "autotools"];
 /// Build dependencies that show it compiles C++ through a bridge.
@@ -461,6 +505,10 @@ mod tests {
         }
         // A crate is either linked (the table above) or loaded at run time, never both.
         for c in RUN_TIME_LOADED {
+            assert!(find(c.krate).is_none(), "{} is in both tables", c.krate);
+            assert!(!c.read.is_empty(), "{} names no version read", c.krate);
+        }
+        for c in COMPILES_C_ONLY {
             assert!(find(c.krate).is_none(), "{} is in both tables", c.krate);
             assert!(!c.read.is_empty(), "{} names no version read", c.krate);
         }
