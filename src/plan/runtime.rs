@@ -10,8 +10,8 @@
 //!   known to ask pkg-config only where a library is, to `dlopen` it at run time (`x11-dl`,
 //!   `wayland-sys` without its linking features), are in [`sys_crates::RUN_TIME_LOADED`].
 //! - it compiles C (`cc`, `cmake`) and searches nothing: *bundled*, static with a C compiler.
-//!   Crates known to use their `cc` only for another OS or behind a feature (`backtrace` before
-//!   0.3.69: Android only) are in [`sys_crates::COMPILES_C_ONLY`].
+//!   Crates known to use their `cc` (or `bindgen`) only on another OS or behind a feature
+//!   (`backtrace` before 0.3.69: Android only) are in [`sys_crates::IDLE_BUILD_DEPS`].
 //! - a `*-sys` crate that does neither but declares `links`: it links a library by name, so
 //!   *system only*. Other crates use `links` only to stay unique in a graph or to pass metadata
 //!   to dependants (`rayon-core`, `aws-lc-rs`): no native code of their own.
@@ -195,7 +195,7 @@ fn feature_list(features: &[&str]) -> String {
 
 /// The documented rule for crates the table does not know; `None` when it brings no native code.
 fn judge_unknown(c: &Crate) -> Option<NativeCrate> {
-    let compiles_c = compiles_c(c);
+    let compiles_c = has_any(&c.build_deps, C_BUILD_DEPS);
     let cxx = has_any(&c.build_deps, CXX_BUILD_DEPS) || (compiles_c && c.compiles_cxx);
     let probes = SYSTEM_PROBES
         .iter()
@@ -260,13 +260,6 @@ fn judge_unknown(c: &Crate) -> Option<NativeCrate> {
     })
 }
 
-/// Whether its build script compiles C: it gets a C compiler, and is not known to leave it
-/// unused on Linux ([`sys_crates::COMPILES_C_ONLY`]).
-fn compiles_c(c: &Crate) -> bool {
-    has_any(&c.build_deps, C_BUILD_DEPS)
-        && !sys_crates::compiles_no_c_on_linux(&c.name, &c.features)
-}
-
 /// Looks at every crate linked into one build.
 pub fn native_needs(graph: &BuildGraph) -> NativeNeeds {
     let mut needs = NativeNeeds::default();
@@ -274,6 +267,7 @@ pub fn native_needs(graph: &BuildGraph) -> NativeNeeds {
         if sys_crates::links_nothing(&c.name, &c.features).is_some() {
             continue; // it loads its library at run time, or has no part of it on
         }
+        let c = &*sys_crates::used_build_deps(c);
         let verdict = match sys_crates::find(&c.name) {
             Some(entry) => {
                 let v = judge_known(c, entry);
@@ -297,7 +291,8 @@ pub fn native_needs(graph: &BuildGraph) -> NativeNeeds {
                 v
             }
         };
-        let compiles = verdict.as_ref().is_some_and(|v| !v.dynamic) || compiles_c(c);
+        let compiles =
+            verdict.as_ref().is_some_and(|v| !v.dynamic) || has_any(&c.build_deps, C_BUILD_DEPS);
         if compiles && !c.local {
             needs.compiles_c.push(c.name.clone());
             if c.build_deps.contains("cmake") && verdict.as_ref().is_none_or(|v| !v.known) {

@@ -201,7 +201,7 @@ fn libsodium_builds_its_own_unless_told_to_ask_pkg_config() {
 }
 
 #[test]
-fn a_cc_build_dependency_used_only_for_another_os_or_feature_compiles_nothing() {
+fn build_dependencies_used_only_on_another_os_or_with_a_feature_count_for_nothing() {
     // bore-cli 0.6.0: anyhow's `backtrace` feature on its lockfile pulls backtrace 0.3.67, whose
     // build script runs `cc` for Android only.
     let bore = needs(
@@ -220,4 +220,9 @@ fn a_cc_build_dependency_used_only_for_another_os_or_feature_compiles_nothing() 
     };
     assert!(needs(&tree("default")).compiles_c.is_empty());
     assert_eq!(needs(&tree("default,log")).compiles_c, ["wayland-backend"]);
+    // pueue 4.0.4: libproc runs bindgen only when its build script is built on macOS.
+    let pueue = needs(
+        "pueue v4.0.4 (/w)|\n`-- libproc v0.14.11|\n    [build-dependencies]\n    `-- bindgen v0.72.1|runtime\n",
+    );
+    assert!(pueue.build_tools.is_empty(), "{:?}", pueue.build_tools);
 }

@@ -15,6 +15,7 @@
 //! files on crates.io). A newer version that changes its behaviour needs a new entry; the binary
 //! check after the build catches what a stale entry gets wrong.
 
+use crate::workspace::resolve::Crate;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -435,48 +436,63 @@ pub fn links_nothing(
         })
 }
 
-/// A crate with a C compiler among its build dependencies whose build script, read, compiles
-/// nothing for a Linux target unless a feature asks for it. Without the entry the `cc` edge
-/// alone would give the Dockerfile's builder a musl C compiler, and make the oci backend need
-/// zig, for a binary with no C in it: `anyhow`'s `backtrace` feature on a lockfile from before
-/// 2023 pulls such a `backtrace` into plain services.
-pub struct CompilesCOnly {
+/// A crate whose build script gets build dependencies it leaves unused when it builds on and
+/// for Linux, unless a feature asks for them: read, the script gates them on another OS. Without
+/// the entry the edge alone counts: a `cc` gives the Dockerfile's builder a musl C compiler and
+/// makes the oci backend need zig, a `bindgen` installs libclang, for a binary with neither in
+/// it. `anyhow`'s `backtrace` feature on a lockfile from before 2023 pulls such a `backtrace`
+/// into plain services.
+pub struct IdleBuildDeps {
     pub krate: &'static str,
     /// The version whose build script the entry was checked against.
     pub read: &'static str,
-    /// Target OSes its build script compiles C for, whatever the features.
-    pub on_os: &'static [&'static str],
-    /// Features (optional dependencies among them) that make it compile C on any OS.
-    pub with_any: &'static [&'static str],
+    /// The build dependencies it leaves unused on Linux.
+    pub idle: &'static [&'static str],
+    /// Features (optional dependencies among them) that make it use them after all.
+    pub unless_any: &'static [&'static str],
 }
 
-pub const COMPILES_C_ONLY: &[CompilesCOnly] = &[
+pub const IDLE_BUILD_DEPS: &[IdleBuildDeps] = &[
     // build.rs: `cc` runs only in `build_android`, called when CARGO_CFG_TARGET_OS is
     // "android" (0.3.69 dropped the build dependency).
-    CompilesCOnly {
+    IdleBuildDeps {
         krate: "backtrace",
         read: "0.3.67",
-        on_os: &["android"],
-        with_any: NONE,
+        idle: &["cc"],
+        unless_any: NONE,
     },
     // build.rs: the client and server log shims are compiled only with CARGO_FEATURE_LOG, the
     // optional `log` dependency.
-    CompilesCOnly {
+    IdleBuildDeps {
         krate: "wayland-backend",
         read: "0.3.14",
-        on_os: NONE,
-        with_any: &["log"],
+        idle: &["cc"],
+        unless_any: &["log"],
+    },
+    // build.rs: the `main` that runs bindgen is `#[cfg(target_os = "macos")]` (the build host);
+    // on Linux it is empty. pueue 4 depends on it for Linux and macOS.
+    IdleBuildDeps {
+        krate: "libproc",
+        read: "0.14.11",
+        idle: &["bindgen"],
+        unless_any: NONE,
     },
 ];
 
-/// Whether `name`, with these features on, compiles no C for a Linux target although its build
-/// script gets a C compiler: every image is a Linux one.
-pub fn compiles_no_c_on_linux(name: &str, features: &std::collections::BTreeSet<String>) -> bool {
-    COMPILES_C_ONLY.iter().any(|c| {
-        c.krate == name
-            && !c.on_os.contains(&"linux")
-            && !c.with_any.iter().any(|f| features.contains(*f))
-    })
+/// The build dependencies of `crate_` its build script uses on Linux: all of them, less those
+/// [`IDLE_BUILD_DEPS`] knows it leaves unused with these features.
+pub fn used_build_deps(crate_: &Crate) -> std::borrow::Cow<'_, Crate> {
+    let idle = IDLE_BUILD_DEPS.iter().find(|e| {
+        e.krate == crate_.name && !e.unless_any.iter().any(|f| crate_.features.contains(*f))
+    });
+    match idle {
+        Some(e) if e.idle.iter().any(|d| crate_.build_deps.contains(*d)) => {
+            let mut used = crate_.clone();
+            used.build_deps.retain(|d| !e.idle.contains(&d.as_str()));
+            std::borrow::Cow::Owned(used)
+        }
+        _ => std::borrow::Cow::Borrowed(crate_),
+    }
 }
 
 /// Build dependencies that show a crate compiles C or C++.
@@ -508,7 +524,7 @@ mod tests {
             assert!(find(c.krate).is_none(), "{} is in both tables", c.krate);
             assert!(!c.read.is_empty(), "{} names no version read", c.krate);
         }
-        for c in COMPILES_C_ONLY {
+        for c in IDLE_BUILD_DEPS {
             assert!(find(c.krate).is_none(), "{} is in both tables", c.krate);
             assert!(!c.read.is_empty(), "{} names no version read", c.krate);
         }
