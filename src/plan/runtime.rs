@@ -272,9 +272,16 @@ pub fn native_needs(graph: &BuildGraph) -> NativeNeeds {
             Some(entry) => {
                 let v = judge_known(c, entry);
                 if !v.dynamic {
-                    needs
-                        .build_tools
-                        .extend(entry.tools.iter().map(|t| t.to_string()));
+                    // A table crate building its own copy may do it through a build dependency
+                    // that is in the table too, with the tools it needs: `openssl-sys` with
+                    // `vendored` runs `openssl-src`, which needs perl and make. Build
+                    // dependencies are never linked, so the loop below never meets them.
+                    let helpers = c.build_deps.iter().filter_map(|d| sys_crates::find(d));
+                    needs.build_tools.extend(
+                        std::iter::once(entry)
+                            .chain(helpers)
+                            .flat_map(|e| e.tools.iter().map(|t| t.to_string())),
+                    );
                     if v.kind == SysKind::SystemFirst {
                         needs
                             .static_env

@@ -26,7 +26,8 @@ fn openssl_without_vendored_is_cc_with_advice() {
 #[test]
 fn vendored_openssl_is_bundled_and_needs_perl() {
     let n = needs(
-        "app v0.1.0 (/w)|\n`-- openssl-sys v0.9.109|vendored\n    [build-dependencies]\n    |-- cc v1.2.0|\n    `-- openssl-src v300.0.0|\n        `-- cc v1.2.0|\n`-- openssl-src v300.0.0|\n",
+        // As cargo prints it (gitui 0.28.1): openssl-src is a build dependency, never linked.
+        "app v0.1.0 (/w)|\n`-- openssl-sys v0.9.111|openssl-src,vendored\n    |-- libc v0.2.180|default,std\n    [build-dependencies]\n    |-- cc v1.2.7|parallel\n    |-- openssl-src v300.4.1+3.4.0|default,legacy\n    |   `-- cc v1.2.7|parallel (*)\n    `-- pkg-config v0.3.31|\n",
     );
     assert_eq!(auto_reason(&n).0, Runtime::Static);
     assert!(n.build_tools.contains("perl"));

@@ -1,5 +1,5 @@
 //! Real-engine proof of the static-or-cc decision and of the binary check in the Dockerfile:
-//! the libgit2 fixture builds static and runs; the SQLite fixture builds cc and carries its
+//! the libgit2 fixture builds static and runs, and so does a vendored OpenSSL; the SQLite fixture builds cc and carries its
 //! library; a static build that comes out dynamic fails the build with the check's message; a
 //! library linked from source (`#[link]`, which no plan sees) fails a static build by name, and
 //! the cc build the message asks for carries it.
@@ -62,6 +62,27 @@ fn libgit2_via_git2_builds_a_static_image_that_runs() {
     let printed = docker_ok(&["run", "--rm", "--network", "none", "git-stamp:0.1.0"]);
     assert!(
         printed.starts_with("git-stamp 0.1.0 (libgit2 1.9.") && printed.contains("vendored: true"),
+        "{printed}"
+    );
+}
+
+/// openssl-src, the build dependency `vendored` gives openssl-sys, runs OpenSSL's Configure
+/// (perl with modules perl-base lacks) and make: neither is in a `rust:*-slim` builder, and a
+/// plan that looked only at linked crates installed neither.
+#[test]
+#[ignore = "needs a Docker engine with buildx: run tests/run-all.sh"]
+fn vendored_openssl_builds_a_static_image_that_runs() {
+    let _guard = engine_lock();
+    let dir = fixture("openssl-vendored");
+    let out = build(dir.path(), "ossl-version");
+    assert!(out.status.success(), "{}", support::stderr(&out));
+    let report: serde_json::Value = serde_json::from_str(support::stdout(&out).trim()).unwrap();
+    assert_eq!(report["runtime"], "static");
+    let linkage = inspect("ossl-version:0.1.0");
+    assert_eq!(linkage["is_static"], true, "{linkage:#}");
+    let printed = docker_ok(&["run", "--rm", "--network", "none", "ossl-version:0.1.0"]);
+    assert!(
+        printed.starts_with("ossl-version 0.1.0 (OpenSSL 3."),
         "{printed}"
     );
 }

@@ -20,6 +20,7 @@ pub const FIXTURES: &[&str] = &[
     "git2-static",
     "feature-split",
     "cfg-target",
+    "openssl-vendored",
 ];
 
 /// `plan --format json` of a directory, parsed.
