@@ -272,16 +272,9 @@ pub fn native_needs(graph: &BuildGraph) -> NativeNeeds {
             Some(entry) => {
                 let v = judge_known(c, entry);
                 if !v.dynamic {
-                    // A table crate building its own copy may do it through a build dependency
-                    // that is in the table too, with the tools it needs: `openssl-sys` with
-                    // `vendored` runs `openssl-src`, which needs perl and make. Build
-                    // dependencies are never linked, so the loop below never meets them.
-                    let helpers = c.build_deps.iter().filter_map(|d| sys_crates::find(d));
-                    needs.build_tools.extend(
-                        std::iter::once(entry)
-                            .chain(helpers)
-                            .flat_map(|e| e.tools.iter().map(|t| t.to_string())),
-                    );
+                    needs
+                        .build_tools
+                        .extend(entry.tools.iter().map(|t| t.to_string()));
                     if v.kind == SysKind::SystemFirst {
                         needs
                             .static_env
@@ -314,12 +307,52 @@ pub fn native_needs(graph: &BuildGraph) -> NativeNeeds {
             needs.crates.push(v);
         }
     }
+    needs.build_tools.extend(build_time_tools(graph));
     needs.crates.sort();
     needs.compiles_c.sort();
     needs.compiles_c.dedup();
     needs.unknown.sort();
     needs.unknown.dedup();
     needs
+}
+
+/// What the crates compiled only to run build scripts need in the builder. None of them is in
+/// the binary, so the static-or-cc judgement never meets them, but their build fails without
+/// it: `openssl-src` (under openssl-sys's `vendored`) runs OpenSSL's Configure with perl and
+/// make, prost-build runs protoc, a crate built with the `cmake` crate needs cmake.
+fn build_time_tools(graph: &BuildGraph) -> BTreeSet<String> {
+    let mut tools = BTreeSet::new();
+    let crates = || graph.build_time.values();
+    for c in crates() {
+        if let Some(entry) = sys_crates::find(&c.name) {
+            tools.extend(entry.tools.iter().map(|t| t.to_string()));
+        } else if c.build_deps.contains("cmake") && !c.local {
+            tools.insert("cmake".to_string());
+        }
+    }
+    let runs_protoc = crates().any(|c| {
+        sys_crates::PROTOC_USERS
+            .iter()
+            .any(|(name, from)| c.name == *name && version_at_least(&c.version, from))
+    });
+    let brings_protoc = crates().any(|c| sys_crates::PROTOC_PROVIDERS.contains(&c.name.as_str()));
+    if runs_protoc && !brings_protoc {
+        tools.insert("protobuf-compiler".to_string());
+    }
+    tools
+}
+
+/// `version >= min`, on the numeric `major.minor.patch` (pre-release and build parts ignored).
+fn version_at_least(version: &str, min: &str) -> bool {
+    let parts = |v: &str| -> Vec<u64> {
+        v.split(['-', '+'])
+            .next()
+            .unwrap_or_default()
+            .split('.')
+            .map(|n| n.parse().unwrap_or(0))
+            .collect()
+    };
+    parts(version) >= parts(min)
 }
 
 /// One sentence on why the runtime is what it is, naming the crates and the way out.

@@ -227,3 +227,38 @@ fn build_dependencies_used_only_on_another_os_or_with_a_feature_count_for_nothin
     );
     assert!(pueue.build_tools.is_empty(), "{:?}", pueue.build_tools);
 }
+
+#[test]
+fn a_build_script_running_protoc_gets_protobuf_compiler() {
+    let tools = |tree: &str| needs(tree).build_tools;
+    // A tonic service: the member's build script runs tonic-build, which runs prost-build.
+    let tonic = "svc v0.1.0 (/w)|\n`-- prost v0.13.5|default,std\n[build-dependencies]\n`-- tonic-build v0.12.3|default,prost,transport\n    |-- prost-build v0.13.5|format\n    |   `-- prost v0.13.5|default,std\n    `-- quote v1.0.40|proc-macro\n";
+    assert!(tools(tonic).contains("protobuf-compiler"), "{tonic}");
+    // The same through a build-helper crate of the workspace: only its build edge is seen.
+    let helper = "svc v0.1.0 (/w)|\n[build-dependencies]\n`-- svc-codegen v0.1.0 (/w/codegen)|\n    `-- prost-build v0.14.1|\n";
+    assert!(tools(helper).contains("protobuf-compiler"));
+    // protoc-bin-vendored brings its own; prost-build before 0.11 carried one.
+    let vendored = "svc v0.1.0 (/w)|\n[build-dependencies]\n|-- prost-build v0.13.5|format\n`-- protoc-bin-vendored v3.1.0|\n";
+    assert!(!tools(vendored).contains("protobuf-compiler"));
+    let old = "svc v0.1.0 (/w)|\n[build-dependencies]\n`-- prost-build v0.10.4|\n";
+    assert!(!tools(old).contains("protobuf-compiler"));
+    // Linked, not run by a build script: no protoc (prost-build is a library like any other).
+    let linked = "gen v0.1.0 (/w)|\n`-- prost-build v0.13.5|format\n";
+    assert!(!tools(linked).contains("protobuf-compiler"));
+}
+
+#[test]
+fn a_crate_built_with_cmake_for_a_build_script_gets_cmake() {
+    // protobuf-src compiles protoc from source with cmake, for the host.
+    let n = needs(
+        "svc v0.1.0 (/w)|\n[build-dependencies]\n|-- prost-build v0.13.5|\n`-- protobuf-src v2.1.1+27.1|\n    [build-dependencies]\n    `-- cmake v0.1.54|\n",
+    );
+    assert!(n.build_tools.contains("cmake"), "{:?}", n.build_tools);
+    assert!(n.build_tools.contains("g++"), "{:?}", n.build_tools);
+    assert!(!n.build_tools.contains("protobuf-compiler"));
+    // A crate the table does not know, built with cmake for a build script.
+    let n = needs(
+        "svc v0.1.0 (/w)|\n[build-dependencies]\n`-- idl-compiler v0.3.0|\n    [build-dependencies]\n    `-- cmake v0.1.54|\n",
+    );
+    assert_eq!(n.build_tools, BTreeSet::from(["cmake".to_string()]));
+}

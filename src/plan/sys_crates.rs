@@ -341,6 +341,8 @@ pub const SYS_CRATES: &[SysCrate] = &[
     bundled("snmalloc-sys", "0.7.6", &["cmake"], true),
     bundled("link-cplusplus", "1.0.12", NONE, true),
     bundled("cxx", "1.0.205", NONE, true),
+    // build.rs: cmake builds protobuf (C++14) for the host, where a build script runs its protoc.
+    bundled("protobuf-src", "2.1.1+27.1", &["cmake", "g++"], true),
 ];
 
 const fn bundled(
@@ -494,6 +496,19 @@ pub fn used_build_deps(crate_: &Crate) -> std::borrow::Cow<'_, Crate> {
         _ => std::borrow::Cow::Borrowed(crate_),
     }
 }
+
+/// Build-time crates that run `protoc` from the `PATH` (or `$PROTOC`), each from the version on
+/// which it does: prost-build carried protoc binaries before 0.11; protoc-rust always runs it;
+/// protobuf-codegen 3 does unless a build script asks for `.pure()`, which no plan can see, so
+/// it is taken to (protobuf-compiler is 3 MB in the builder; a missing protoc fails the build).
+pub const PROTOC_USERS: &[(&str, &str)] = &[
+    ("prost-build", "0.11.0"),
+    ("protoc-rust", "0.0.0"),
+    ("protobuf-codegen", "3.0.0"),
+];
+/// Build-time crates that bring their own protoc; a build script using one points `PROTOC` or
+/// its code generator at it.
+pub const PROTOC_PROVIDERS: &[&str] = &["protoc-bin-vendored", "protobuf-src", "protoc-prebuilt"];
 
 /// Build dependencies that show a crate compiles C or C++.
 pub const C_BUILD_DEPS: &[&str] = &["cc", "cmake", "autotools"];

@@ -60,6 +60,10 @@ pub struct Crate {
 pub struct BuildGraph {
     /// Linked crates by name; when two versions of one crate link, both are kept (`name@v`).
     pub linked: BTreeMap<String, Crate>,
+    /// Crates compiled for the host to run a build script (reached through a build edge), by
+    /// `name@v`: what they need (`protoc`, `cmake`, `perl`) must be in the builder, though
+    /// nothing of them is in the binary.
+    pub build_time: BTreeMap<String, Crate>,
 }
 
 impl Crate {
@@ -134,6 +138,7 @@ pub fn parse_tree(text: &str) -> Result<BuildGraph> {
     let mut section_is_build: Vec<bool> = Vec::new();
     let mut graph = BuildGraph::default();
     let mut all: BTreeMap<String, Crate> = BTreeMap::new();
+    let mut build_time: BTreeSet<String> = BTreeSet::new();
     for raw in text.lines() {
         if raw.trim().is_empty() {
             stack.clear();
@@ -223,6 +228,9 @@ pub fn parse_tree(text: &str) -> Result<BuildGraph> {
                 }
             }
         }
+        if !linked {
+            build_time.insert(key.clone());
+        }
         stack.push((key, linked));
         section_is_build.truncate(depth + 1);
     }
@@ -233,6 +241,10 @@ pub fn parse_tree(text: &str) -> Result<BuildGraph> {
             c.build_deps.extend(full.build_deps.iter().cloned());
         }
     }
+    graph.build_time = build_time
+        .into_iter()
+        .filter_map(|key| all.remove(&key).map(|c| (key, c)))
+        .collect();
     Ok(graph)
 }
 

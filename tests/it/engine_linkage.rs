@@ -1,5 +1,6 @@
 //! Real-engine proof of the static-or-cc decision and of the binary check in the Dockerfile:
-//! the libgit2 fixture builds static and runs, and so does a vendored OpenSSL; the SQLite fixture builds cc and carries its
+//! the libgit2 fixture builds static and runs, and so do a vendored OpenSSL and a build script
+//! that runs protoc; the SQLite fixture builds cc and carries its
 //! library; a static build that comes out dynamic fails the build with the check's message; a
 //! library linked from source (`#[link]`, which no plan sees) fails a static build by name, and
 //! the cc build the message asks for carries it.
@@ -85,6 +86,18 @@ fn vendored_openssl_builds_a_static_image_that_runs() {
         printed.starts_with("ossl-version 0.1.0 (OpenSSL 3."),
         "{printed}"
     );
+}
+
+/// prost-build runs protoc in the member's build script; a `rust:*-slim` builder has none.
+#[test]
+#[ignore = "needs a Docker engine with buildx: run tests/run-all.sh"]
+fn a_build_script_running_protoc_builds_and_runs() {
+    let _guard = engine_lock();
+    let dir = fixture("prost-protoc");
+    let out = build(dir.path(), "greeter");
+    assert!(out.status.success(), "{}", support::stderr(&out));
+    let printed = docker_ok(&["run", "--rm", "--network", "none", "greeter:0.1.0"]);
+    assert_eq!(printed.trim(), "greeter 0.1.0 (hello x3, 9 bytes)");
 }
 
 #[test]

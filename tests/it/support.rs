@@ -21,6 +21,7 @@ pub const FIXTURES: &[&str] = &[
     "feature-split",
     "cfg-target",
     "openssl-vendored",
+    "prost-protoc",
 ];
 
 /// `plan --format json` of a directory, parsed.
