@@ -104,12 +104,13 @@ impl<'a> CargoGraphs<'a> {
         }
         let mut graph = workspace::tree_cache::build_graph(self.ws, &self.load, query)?;
         // Only crates the table does not know are judged by the rule that reads these facts:
-        // `-sys` crates (their `links`) and crates that compile C (C++ sources or not).
+        // `-sys` crates (their `links`) and crates that compile C (C++ sources or not), the
+        // workspace's own included.
         let unknown = |c: &resolve::Crate| {
             let compiles = plan::sys_crates::C_BUILD_DEPS
                 .iter()
                 .any(|d| c.build_deps.contains(*d));
-            !c.local && (c.is_sys_named() || compiles) && plan::sys_crates::find(&c.name).is_none()
+            (c.is_sys_named() || compiles) && plan::sys_crates::find(&c.name).is_none()
         };
         if graph.crates().any(unknown) {
             if self.facts.is_none() {

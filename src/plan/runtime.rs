@@ -3,7 +3,8 @@
 //! binary or needs glibc and shared libraries at run time. Every verdict keeps its evidence.
 //!
 //! The rule for crates the table does not know (documented in the README, and warned about by
-//! name): a linked crate is judged by the build dependencies cargo gives its build script:
+//! name; the workspace's own crates are judged by it too, without the warning): a linked crate is
+//! judged by the build dependencies cargo gives its build script:
 //! - it can search for a system library (`pkg-config`, `system-deps`): taken as *system only*,
 //!   so cc, whatever its name (`pcap`, `libxml`). The conservative side: a cc image of a crate
 //!   that could have been static still runs, a static build of one that cannot fails. Crates
@@ -193,7 +194,8 @@ fn feature_list(features: &[&str]) -> String {
     }
 }
 
-/// The documented rule for crates the table does not know; `None` when it brings no native code.
+/// The documented rule for crates the table does not know, the workspace's own among them; `None`
+/// when it brings no native code.
 fn judge_unknown(c: &Crate) -> Option<NativeCrate> {
     let compiles_c = has_any(&c.build_deps, C_BUILD_DEPS);
     let cxx = has_any(&c.build_deps, CXX_BUILD_DEPS) || (compiles_c && c.compiles_cxx);
@@ -204,9 +206,16 @@ fn judge_unknown(c: &Crate) -> Option<NativeCrate> {
     let is_sys = c.links.is_some() || c.is_sys_named();
     // A search for a system library counts on any crate, not only on `-sys` ones: `pcap` and
     // `libxml` link libpcap and libxml2 found with pkg-config, with no `links` key.
-    if c.local || !(is_sys || compiles_c || cxx || probes.is_some()) {
+    if !(is_sys || compiles_c || cxx || probes.is_some()) {
         return None;
     }
+    // A member's build script is judged by the same rule: one compiling C++ or finding a
+    // system library makes the image cc just the same. Only the words differ.
+    let whose = if c.local {
+        "a crate of this workspace"
+    } else {
+        "not in cargo-distroless's table"
+    };
     let stem = c
         .links
         .as_deref()
@@ -220,24 +229,25 @@ fn judge_unknown(c: &Crate) -> Option<NativeCrate> {
         (
             SysKind::SystemOnly,
             format!(
-                "not in cargo-distroless's table; its build script can search for a system library with `{p}`, so it is taken to link one"
+                "{whose}; its build script can search for a system library with `{p}`, so it is taken to link one"
             ),
         )
     } else if compiles_c || cxx {
         (
             SysKind::Bundled,
             if cxx {
-                "not in cargo-distroless's table; it compiles its bundled sources, C++ among them, and searches for no system library"
+                format!(
+                    "{whose}; it compiles its bundled sources, C++ among them, and searches for no system library"
+                )
             } else {
-                "not in cargo-distroless's table; it compiles C and searches for no system library"
-            }
-            .to_string(),
+                format!("{whose}; it compiles C and searches for no system library")
+            },
         )
     } else if c.links.is_some() && c.is_sys_named() {
         (
             SysKind::SystemOnly,
             format!(
-                "not in cargo-distroless's table; it declares `links = \"{}\"` and compiles nothing, so it is taken to link a system library",
+                "{whose}; it declares `links = \"{}\"` and compiles nothing, so it is taken to link a system library",
                 c.links.as_deref().unwrap_or_default()
             ),
         )
@@ -254,7 +264,11 @@ fn judge_unknown(c: &Crate) -> Option<NativeCrate> {
         library: dynamic.then_some(library),
         known: false,
         evidence,
-        advice: dynamic.then(|| format!("check whether `{}` has a feature that builds its library from source; if so, enable it (or set `runtime = \"static\"` to try: the build checks the binary)", c.name)),
+        advice: dynamic.then(|| if c.local {
+            format!("build the library from source in `{}`'s build script (or set `runtime = \"static\"` to try: the build checks the binary)", c.name)
+        } else {
+            format!("check whether `{}` has a feature that builds its library from source; if so, enable it (or set `runtime = \"static\"` to try: the build checks the binary)", c.name)
+        }),
         dev_package: None,
         via: c.via.clone(),
     })
@@ -285,7 +299,7 @@ pub fn native_needs(graph: &BuildGraph) -> NativeNeeds {
             }
             None => {
                 let v = judge_unknown(c);
-                if v.is_some() {
+                if v.is_some() && !c.local {
                     needs.unknown.push(c.name.clone());
                 }
                 v
@@ -293,14 +307,14 @@ pub fn native_needs(graph: &BuildGraph) -> NativeNeeds {
         };
         let compiles =
             verdict.as_ref().is_some_and(|v| !v.dynamic) || has_any(&c.build_deps, C_BUILD_DEPS);
-        if compiles && !c.local {
+        if compiles {
             needs.compiles_c.push(c.name.clone());
             if c.build_deps.contains("cmake") && verdict.as_ref().is_none_or(|v| !v.known) {
                 needs.build_tools.insert("cmake".to_string());
             }
         }
         // bindgen in a build script loads libclang at build time.
-        if c.build_deps.contains("bindgen") && !c.local {
+        if c.build_deps.contains("bindgen") {
             needs.build_tools.insert("libclang-dev".to_string());
         }
         if let Some(v) = verdict {

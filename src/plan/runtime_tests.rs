@@ -262,3 +262,33 @@ fn a_crate_built_with_cmake_for_a_build_script_gets_cmake() {
     );
     assert_eq!(n.build_tools, BTreeSet::from(["cmake".to_string()]));
 }
+
+#[test]
+fn a_members_own_build_script_is_judged_by_the_same_rule_without_a_warning() {
+    // A member compiling a C file with `cc`: static, and the builder needs a musl C compiler.
+    let c = needs("cadd v0.1.0 (/w)|\n[build-dependencies]\n`-- cc v1.2.0|\n");
+    assert_eq!(auto_reason(&c).0, Runtime::Static);
+    assert_eq!(c.compiles_c, ["cadd"]);
+    assert!(
+        c.unknown.is_empty(),
+        "no table warning for the workspace's own crate"
+    );
+    // One finding a system library with pkg-config: cc, with advice for its own build script.
+    let probe = needs("pcapd v0.1.0 (/w)|\n[build-dependencies]\n`-- pkg-config v0.3.0|\n");
+    let (runtime, reason) = auto_reason(&probe);
+    assert_eq!(runtime, Runtime::Cc);
+    assert!(
+        reason.contains("`pcapd` is taken to link libpcapd"),
+        "{reason}"
+    );
+    assert!(reason.contains("in `pcapd`'s build script"), "{reason}");
+    assert!(probe.unknown.is_empty());
+    // One compiling C++ (what `workspace::cxx` finds in its sources): cc.
+    let mut graph =
+        parse_tree("shim v0.1.0 (/w)|\n[build-dependencies]\n`-- cc v1.2.0|\n").unwrap();
+    graph
+        .linked
+        .values_mut()
+        .for_each(|c| c.compiles_cxx = true);
+    assert_eq!(auto_reason(&native_needs(&graph)).0, Runtime::Cc);
+}

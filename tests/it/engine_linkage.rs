@@ -1,6 +1,6 @@
 //! Real-engine proof of the static-or-cc decision and of the binary check in the Dockerfile:
-//! the libgit2 fixture builds static and runs, and so do a vendored OpenSSL and a build script
-//! that runs protoc; the SQLite fixture builds cc and carries its
+//! the libgit2 fixture builds static and runs, and so do a vendored OpenSSL, a build script
+//! that runs protoc and a member that compiles C; the SQLite fixture builds cc and carries its
 //! library; a static build that comes out dynamic fails the build with the check's message; a
 //! library linked from source (`#[link]`, which no plan sees) fails a static build by name, and
 //! the cc build the message asks for carries it.
@@ -98,6 +98,20 @@ fn a_build_script_running_protoc_builds_and_runs() {
     assert!(out.status.success(), "{}", support::stderr(&out));
     let printed = docker_ok(&["run", "--rm", "--network", "none", "greeter:0.1.0"]);
     assert_eq!(printed.trim(), "greeter 0.1.0 (hello x3, 9 bytes)");
+}
+
+/// The workspace's own build script compiles C: the builder needs a musl C compiler for it, as
+/// for any crate (cc-rs finds no `x86_64-linux-musl-gcc` in a `rust:*-slim` image).
+#[test]
+#[ignore = "needs a Docker engine with buildx: run tests/run-all.sh"]
+fn a_member_compiling_c_builds_a_static_image_that_runs() {
+    let _guard = engine_lock();
+    let dir = fixture("member-c");
+    let out = build(dir.path(), "cadd");
+    assert!(out.status.success(), "{}", support::stderr(&out));
+    assert_eq!(inspect("cadd:0.1.0")["is_static"], true);
+    let printed = docker_ok(&["run", "--rm", "--network", "none", "cadd:0.1.0"]);
+    assert_eq!(printed.trim(), "cadd 0.1.0 (5)");
 }
 
 #[test]

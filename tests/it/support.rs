@@ -22,6 +22,7 @@ pub const FIXTURES: &[&str] = &[
     "cfg-target",
     "openssl-vendored",
     "prost-protoc",
+    "member-c",
 ];
 
 /// `plan --format json` of a directory, parsed.
