@@ -135,6 +135,14 @@ def check(project, bin_, rust, build, cold=False):
     if runtimes != [project["expect"]]:
         result["verdict"] = f"planned {result['runtime']}, expected {project['expect']}"
         return result
+    # What the builder installs for the build platform: what build scripts need, nothing more.
+    groups = {i["group"] for i in images}
+    builder = sorted({pkg for g in plan["groups"] if g["name"] in groups
+                      for pl in g["platforms"] for pkg in pl["native"]["packages"]})
+    result["builder"] = builder
+    if "builder" in project and builder != sorted(project["builder"]):
+        result["verdict"] = f"builder packages {builder}, expected {sorted(project['builder'])}"
+        return result
     if not build or not project.get("build", True):
         if not project.get("build", True):
             result["notes"].append(project.get("build_why", "not built"))
@@ -203,6 +211,8 @@ def markdown(results, args, commit):
         lines.append("")
         if r.get("reason"):
             lines.append(f'Plan: {r["reason"]}')
+        if "builder" in r:
+            lines += ["", f'Builder packages: {", ".join(r["builder"]) or "none"}']
             lines.append("")
         for e in r.get("evidence", []):
             lines.append(f"- {e}")
