@@ -138,6 +138,36 @@ impl<'a> CargoGraphs<'a> {
     }
 }
 
+/// What a Dockerfile cannot build that the oci backend can: crates outside its build context,
+/// bases that are not image references.
+pub fn check_dockerfile_can_build(planned: &Planned) -> Result<()> {
+    check_dockerfile_context(&planned.workspace)?;
+    check_dockerfile_bases(&planned.plan)
+}
+
+/// The build context is the workspace root: cargo in the builder cannot load a member whose path
+/// dependency (or `[patch]`) lies outside it, and fails with a bare "failed to load manifest".
+fn check_dockerfile_context(ws: &workspace::Workspace) -> Result<()> {
+    let outside = workspace::paths_outside_root(ws);
+    let Some((who, dir)) = outside.first() else {
+        return Ok(());
+    };
+    let mut err = crate::error::Error::input(format!(
+        "{who} builds the crate at `{dir}`, outside the workspace root `{}`, which is the Dockerfile's build context",
+        ws.root
+    ));
+    if outside.len() > 1 {
+        let rest: Vec<String> = outside[1..]
+            .iter()
+            .map(|(who, dir)| format!("  {who}: `{dir}`"))
+            .collect();
+        err = err.with_detail(format!("also outside:\n{}", rest.join("\n")));
+    }
+    Err(err.with_help(
+        "move it under the workspace root (or depend on it by git or registry), or build on this machine with `--backend oci`, which needs no build context",
+    ))
+}
+
 /// A Dockerfile can only start `FROM` an image reference: bases on disk or built in are for the
 /// oci backend.
 fn check_dockerfile_bases(plan: &Plan) -> Result<()> {
@@ -157,7 +187,7 @@ fn check_dockerfile_bases(plan: &Plan) -> Result<()> {
 /// The files `init` owns: the Dockerfile, `.dockerignore` (merged with the user's), and with
 /// `with_config` the starter table in the root manifest.
 pub fn generated_files(planned: &Planned, with_config: bool) -> Result<Vec<GeneratedFile>> {
-    check_dockerfile_bases(&planned.plan)?;
+    check_dockerfile_can_build(planned)?;
     let root = &planned.workspace.root;
     let plan = &planned.plan;
     let mut files = vec![GeneratedFile {
@@ -219,7 +249,7 @@ fn ci_files(planned: &Planned) -> Result<Vec<GeneratedFile>> {
 /// builds with (what the plan says now, whatever is committed) and its own ignore file, which
 /// BuildKit prefers over the root `.dockerignore` for a Dockerfile of that name.
 pub fn build_files(planned: &Planned) -> Result<(Utf8PathBuf, Vec<GeneratedFile>)> {
-    check_dockerfile_bases(&planned.plan)?;
+    check_dockerfile_can_build(planned)?;
     let ws = &planned.workspace;
     let target = if ws.target_dir.is_absolute() {
         ws.target_dir.clone()

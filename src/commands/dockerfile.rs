@@ -8,6 +8,7 @@ pub fn run(args: &DockerfileArgs) -> Result<i32> {
     let shell = super::shell(&args.output);
     let planned = pipeline::plan(&super::request(&args.selection))?;
     super::show_warnings(&shell, &planned.plan.warnings);
+    pipeline::check_dockerfile_can_build(&planned)?;
     shell.stdout(render::dockerfile(&planned.plan)?);
     Ok(0)
 }

@@ -14,7 +14,7 @@ pub mod tree_cache;
 use cargo::run_metadata;
 pub use cargo::toolchain_fallback;
 pub(crate) use cargo::{cargo_program, quoted_stderr, run_cargo};
-pub use sources::PrivateRegistry;
+pub use sources::{PrivateRegistry, paths_outside_root};
 use sources::{read_lock_sources, read_registries, ssh_host};
 
 use std::collections::{BTreeMap, BTreeSet};

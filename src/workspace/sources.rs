@@ -1,10 +1,11 @@
 //! Owns what the workspace fetches from besides crates.io: the registries `.cargo/config.toml`
 //! names (and whether `Cargo.lock` uses them, so a build must authenticate) and the hosts of
-//! `git+ssh://` sources (so the builder knows their keys).
+//! `git+ssh://` sources (so the builder knows their keys), and the local crates it builds from
+//! outside its root (which a Dockerfile's build context cannot reach).
 
 use std::collections::BTreeSet;
 
-use camino::Utf8Path;
+use camino::{Utf8Path, Utf8PathBuf};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -97,6 +98,51 @@ pub(super) fn ssh_host(source: &str) -> Option<String> {
     let host = authority.rsplit('@').next()?;
     let host = host.split(':').next()?;
     (!host.is_empty()).then(|| host.to_string())
+}
+
+/// Local crates the workspace builds from outside its root: a member's `path` dependency, or a
+/// `[patch]` entry with a `path` in the root manifest. A Dockerfile's build context is the root,
+/// so a builder cannot see them; a host build can. Each as (who names it, its directory).
+pub fn paths_outside_root(ws: &super::Workspace) -> Vec<(String, Utf8PathBuf)> {
+    let mut outside = Vec::new();
+    for pkg in &ws.packages {
+        for dir in &pkg.path_dependencies {
+            if !dir.starts_with(&ws.root) {
+                outside.push((format!("package `{}`", pkg.name), dir.clone()));
+            }
+        }
+    }
+    let patches = std::fs::read_to_string(&ws.root_manifest)
+        .ok()
+        .and_then(|text| toml::from_str::<toml::Table>(&text).ok())
+        .and_then(|t| t.get("patch").and_then(|p| p.as_table()).cloned())
+        .unwrap_or_default();
+    for (source, crates) in &patches {
+        for (name, spec) in crates.as_table().into_iter().flatten() {
+            if let Some(path) = spec.get("path").and_then(|p| p.as_str()) {
+                let dir = normalize(&ws.root.join(path));
+                if !dir.starts_with(&ws.root) {
+                    outside.push((format!("`[patch.{source}]` entry `{name}`"), dir));
+                }
+            }
+        }
+    }
+    outside
+}
+
+/// `a/b/../c` as `a/c`, without touching the file system (the directory may not exist).
+fn normalize(path: &Utf8Path) -> Utf8PathBuf {
+    let mut out = Utf8PathBuf::new();
+    for c in path.components() {
+        match c {
+            camino::Utf8Component::ParentDir => {
+                out.pop();
+            }
+            camino::Utf8Component::CurDir => {}
+            other => out.push(other.as_str()),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

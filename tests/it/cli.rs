@@ -487,3 +487,55 @@ fn without_an_engine_auto_plans_the_daemonless_backend_and_says_why() {
         .unwrap();
     assert!(support::stdout(&out).contains("Backend: buildx: `--backend buildx` asks for it"));
 }
+
+/// A crate built from outside the workspace root is outside a Dockerfile's build context: cargo
+/// in the builder would fail with a bare "failed to load manifest". The oci backend builds on
+/// this machine and needs no context.
+#[test]
+fn a_crate_outside_the_workspace_root_is_refused_for_a_dockerfile_but_not_for_the_oci_backend() {
+    let outer = tempfile::tempdir().unwrap();
+    let ws = outer.path().join("ws");
+    support::copy_dir(
+        &support::repo_root().join("tests/fixtures/single-crate"),
+        &ws,
+    );
+    for name in ["shared", "patched"] {
+        let dir = outer.path().join(name);
+        std::fs::create_dir_all(dir.join("src")).unwrap();
+        std::fs::write(
+            dir.join("Cargo.toml"),
+            format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+        )
+        .unwrap();
+        std::fs::write(dir.join("src/lib.rs"), "").unwrap();
+    }
+    edit(&ws, "Cargo.toml", |t| {
+        t.replace(
+            "[dependencies]\n",
+            "[dependencies]\nshared = { path = \"../shared\" }\n",
+        ) + "\n[patch.crates-io]\npatched = { path = \"../patched\" }\n"
+    });
+    let lock = std::process::Command::new(env!("CARGO"))
+        .args(["generate-lockfile", "--offline"])
+        .current_dir(&ws)
+        .output()
+        .unwrap();
+    assert!(lock.status.success(), "{}", support::stderr(&lock));
+    let err = rejects(
+        &ws,
+        &[],
+        &[
+            "error: package `hello-svc` builds the crate at `",
+            "/shared`, outside the workspace root `",
+            "`[patch.crates-io]` entry `patched`: `",
+            "help: move it under the workspace root",
+            "`--backend oci`",
+        ],
+    );
+    assert!(!err.contains("failed to load manifest"), "{err}");
+    let out = support::run(&ws, &["dockerfile"]);
+    assert_eq!(out.status.code(), Some(2), "{}", support::stderr(&out));
+    assert!(support::stdout(&out).is_empty());
+    let plan = support::plan_json(&ws, &["--backend", "oci"]);
+    assert_eq!(plan["backend"]["backend"], "oci", "{plan:#}");
+}
