@@ -292,3 +292,30 @@ fn a_members_own_build_script_is_judged_by_the_same_rule_without_a_warning() {
         .for_each(|c| c.compiles_cxx = true);
     assert_eq!(auto_reason(&native_needs(&graph)).0, Runtime::Cc);
 }
+
+#[test]
+fn rdkafka_builds_its_bundled_librdkafka_with_make_and_a_cpp_compiler() {
+    // As cargo prints it for `rdkafka = { default-features = false, features = ["libz"] }`:
+    // pkg-config is always a build dependency, used only with `dynamic-linking`.
+    let tree = |features: &str| {
+        needs(&format!(
+            "kc v0.1.0 (/w)|\n`-- rdkafka v0.38.0|libz\n    `-- rdkafka-sys v4.10.0+2.12.1|{features}\n        |-- libc v0.2.180|default,std\n        [build-dependencies]\n        `-- pkg-config v0.3.32|\n"
+        ))
+    };
+    let bundled = tree("libz,libz-sys");
+    assert_eq!(auto_reason(&bundled).0, Runtime::Static);
+    assert!(bundled.unknown.is_empty());
+    for tool in ["make", "g++"] {
+        assert!(
+            bundled.build_tools.contains(tool),
+            "{:?}",
+            bundled.build_tools
+        );
+    }
+    let dynamic = tree("dynamic-linking,libz,libz-sys");
+    assert_eq!(auto_reason(&dynamic).0, Runtime::Cc);
+    assert_eq!(
+        dynamic.dev_packages(),
+        BTreeSet::from(["librdkafka-dev".to_string()])
+    );
+}

@@ -259,6 +259,24 @@ pub const SYS_CRATES: &[SysCrate] = &[
         cxx: false,
         advice: "enable the `static-curl` feature of `curl`",
     },
+    // build.rs: with `dynamic-linking`, pkg-config `rdkafka` (and exit without it); otherwise
+    // it copies its bundled librdkafka and runs `./configure` and `make libs`, which also build
+    // the C++ wrapper library (configure stops at "c++: command not found"). Only the C library
+    // is linked. With `cmake-build` it uses cmake instead: add it with `apt-packages`.
+    SysCrate {
+        krate: "rdkafka-sys",
+        read: "4.10.0+2.12.1",
+        library: "librdkafka",
+        default: SysKind::Bundled,
+        bundled_features: NONE,
+        bundled_build_deps: NONE,
+        system_features: &["dynamic-linking", "dynamic_linking"],
+        dev_package: Some("librdkafka-dev"),
+        static_env: NONE,
+        tools: &["make", "g++"],
+        cxx: false,
+        advice: "turn off the `dynamic-linking` feature of `rdkafka`",
+    },
     // build.rs: compiles zstd with cc (or cmake); pkg-config only with the `pkg-config`
     // feature, and then it panics without a system libzstd.
     SysCrate {

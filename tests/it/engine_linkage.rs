@@ -1,6 +1,6 @@
 //! Real-engine proof of the static-or-cc decision and of the binary check in the Dockerfile:
 //! the libgit2 fixture builds static and runs, and so do a vendored OpenSSL, a build script
-//! that runs protoc and a member that compiles C; the SQLite fixture builds cc and carries its
+//! that runs protoc, a member that compiles C and a bundled librdkafka; the SQLite fixture builds cc and carries its
 //! library; a static build that comes out dynamic fails the build with the check's message; a
 //! library linked from source (`#[link]`, which no plan sees) fails a static build by name, and
 //! the cc build the message asks for carries it.
@@ -112,6 +112,23 @@ fn a_member_compiling_c_builds_a_static_image_that_runs() {
     assert_eq!(inspect("cadd:0.1.0")["is_static"], true);
     let printed = docker_ok(&["run", "--rm", "--network", "none", "cadd:0.1.0"]);
     assert_eq!(printed.trim(), "cadd 0.1.0 (5)");
+}
+
+/// rdkafka-sys builds librdkafka with `./configure` and `make`, and configure stops without a
+/// C++ compiler; a `rust:*-slim` builder has neither make nor g++.
+#[test]
+#[ignore = "needs a Docker engine with buildx: run tests/run-all.sh"]
+fn bundled_librdkafka_builds_a_static_image_that_runs() {
+    let _guard = engine_lock();
+    let dir = fixture("rdkafka-bundled");
+    let out = build(dir.path(), "kconsumer");
+    assert!(out.status.success(), "{}", support::stderr(&out));
+    assert_eq!(inspect("kconsumer:0.1.0")["is_static"], true);
+    let printed = docker_ok(&["run", "--rm", "--network", "none", "kconsumer:0.1.0"]);
+    assert!(
+        printed.starts_with("kconsumer 0.1.0 (librdkafka 2."),
+        "{printed}"
+    );
 }
 
 #[test]

@@ -23,6 +23,7 @@ pub const FIXTURES: &[&str] = &[
     "openssl-vendored",
     "prost-protoc",
     "member-c",
+    "rdkafka-bundled",
 ];
 
 /// `plan --format json` of a directory, parsed.
