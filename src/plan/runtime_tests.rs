@@ -240,6 +240,9 @@ fn a_build_script_running_protoc_gets_protobuf_compiler() {
     // protoc-bin-vendored brings its own; prost-build before 0.11 carried one.
     let vendored = "svc v0.1.0 (/w)|\n[build-dependencies]\n|-- prost-build v0.13.5|format\n`-- protoc-bin-vendored v3.1.0|\n";
     assert!(!tools(vendored).contains("protobuf-compiler"));
+    // protox compiles the .proto files in Rust and hands prost-build the descriptors.
+    let protox = "svc v0.1.0 (/w)|\n[build-dependencies]\n|-- protox v0.9.1|\n`-- tonic-prost-build v0.14.3|\n    `-- prost-build v0.14.3|format\n";
+    assert!(!tools(protox).contains("protobuf-compiler"));
     let old = "svc v0.1.0 (/w)|\n[build-dependencies]\n`-- prost-build v0.10.4|\n";
     assert!(!tools(old).contains("protobuf-compiler"));
     // Linked, not run by a build script: no protoc (prost-build is a library like any other).

@@ -524,9 +524,15 @@ pub const PROTOC_USERS: &[(&str, &str)] = &[
     ("protoc-rust", "0.0.0"),
     ("protobuf-codegen", "3.0.0"),
 ];
-/// Build-time crates that bring their own protoc; a build script using one points `PROTOC` or
-/// its code generator at it.
-pub const PROTOC_PROVIDERS: &[&str] = &["protoc-bin-vendored", "protobuf-src", "protoc-prebuilt"];
+/// Build-time crates that bring their own protoc, or stand in for it: a build script using one
+/// points `PROTOC` at it, or (protox, a protobuf compiler in Rust; atuin 18) hands prost-build
+/// the compiled file descriptors, so protoc never runs.
+pub const PROTOC_PROVIDERS: &[&str] = &[
+    "protoc-bin-vendored",
+    "protobuf-src",
+    "protoc-prebuilt",
+    "protox",
+];
 
 /// Build dependencies that show a crate compiles C or C++.
 pub const C_BUILD_DEPS: &[&str] = &["cc", "cmake", "autotools"];
