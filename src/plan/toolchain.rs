@@ -181,6 +181,12 @@ pub(super) fn rust_plan(
     {
         warnings.push(format!("`{}` names channel `{channel}`, not a version: the builder installs it with rustup at build time", file.path));
     }
+    if ws.native_cpu {
+        warnings.push(format!(
+            "`{}` sets `target-cpu=native`: the binary gets the instructions of whichever machine builds it (a CI runner's AVX-512), and a node without them kills it with SIGILL; name a baseline such as `target-cpu=x86-64-v3` instead",
+            ws.cargo_config.as_deref().map(|p| p.as_str()).unwrap_or(".cargo/config.toml")
+        ));
+    }
     let (version, reason) = if let Some((image, origin)) = &settings.builder_image {
         return Ok(RustPlan {
             version: None,

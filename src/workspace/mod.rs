@@ -53,6 +53,8 @@ pub struct Workspace {
     /// `.cargo/config.toml` chooses a linker (a `linker` key, or `-C linker`, `link-arg` or
     /// `-fuse-ld` in rustflags): the builder then leaves the link as the workspace set it.
     pub configures_linker: bool,
+    /// `.cargo/config.toml` asks rustc for `target-cpu=native`: code for whatever CPU builds it.
+    pub native_cpu: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -215,12 +217,17 @@ impl Workspace {
             Some(path) => read_registries(&root.join(path), &lock_sources)?,
             None => Vec::new(),
         };
-        let configures_linker = match &cargo_config {
-            Some(path) => std::fs::read_to_string(root.join(path))
-                .map(|text| sets_linker(&text))
-                .unwrap_or(false),
-            None => false,
-        };
+        let config_text = cargo_config
+            .as_ref()
+            .and_then(|path| std::fs::read_to_string(root.join(path)).ok())
+            .unwrap_or_default();
+        let configures_linker = sets_linker(&config_text);
+        let native_cpu = config_text.lines().any(|line| {
+            line.split('#')
+                .next()
+                .unwrap_or_default()
+                .contains("target-cpu=native")
+        });
         let mut ssh_git_hosts: Vec<String> =
             lock_sources.iter().filter_map(|s| ssh_host(s)).collect();
         ssh_git_hosts.sort();
@@ -229,6 +236,7 @@ impl Workspace {
             registries,
             ssh_git_hosts,
             configures_linker,
+            native_cpu,
             has_lockfile: root.join("Cargo.lock").is_file(),
             target_dir: relative(&root, &meta.target_directory),
             metadata: meta.workspace_metadata.clone(),

@@ -363,3 +363,40 @@ fn a_workspace_that_chooses_its_linker_keeps_it() {
     let dockerfile = support::stdout(&support::run(dir.path(), &["dockerfile"]));
     assert!(!dockerfile.contains("cc-rust-lld"), "{dockerfile}");
 }
+
+/// `target-cpu=native` compiles for whichever machine runs the build: an image made on a CI
+/// runner can die with SIGILL on an older node. A commented-out line is no setting.
+#[test]
+fn a_config_building_for_the_native_cpu_is_warned_about() {
+    let dir = support::fixture("single-crate");
+    let config = dir.path().join(".cargo/config.toml");
+    std::fs::create_dir_all(config.parent().unwrap()).unwrap();
+    std::fs::write(
+        &config,
+        "[build]\n# rustflags = [\"-C\", \"target-cpu=native\"]\n",
+    )
+    .unwrap();
+    let warned = |plan: &serde_json::Value| {
+        plan["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("target-cpu=native"))
+    };
+    assert!(!warned(&support::plan_json(dir.path(), &[])));
+    std::fs::write(
+        &config,
+        "[build]\nrustflags = [\"-C\", \"target-cpu=native\"]\n",
+    )
+    .unwrap();
+    let plan = support::plan_json(dir.path(), &[]);
+    assert!(warned(&plan), "{plan:#}");
+    let out = support::run(dir.path(), &["init"]);
+    assert!(
+        support::stderr(&out).contains(
+            "warning: `.cargo/config.toml` sets `target-cpu=native`: the binary gets the instructions of whichever machine builds it"
+        ),
+        "{}",
+        support::stderr(&out)
+    );
+}
