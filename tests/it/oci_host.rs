@@ -1,6 +1,6 @@
 //! The daemonless backend's compile on this machine: the linker a static build uses (the
 //! toolchain's lld, as the Dockerfile's builder; a linker the user chose wins), and what a build
-//! that needs `cargo zigbuild` says without it.
+//! that needs `cargo zigbuild`, or a command its build scripts run, says without it.
 
 use std::path::Path;
 
@@ -104,4 +104,41 @@ fn a_cross_build_without_cargo_zigbuild_says_what_to_install() {
         "{stderr}"
     );
     assert!(!dir.path().join("out").exists(), "nothing written");
+}
+
+/// A build script that runs protoc, on a machine without it: the host build stops before it
+/// compiles anything, naming the command and the package, instead of failing minutes later in
+/// prost-build. `PROTOC` naming one is enough.
+#[test]
+fn a_host_build_whose_build_scripts_need_a_missing_command_says_so_before_compiling() {
+    let dir = support::fixture("prost-protoc");
+    // The `[package.metadata.distroless]` table is the manifest's last: a base on no registry.
+    let manifest = dir.path().join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(&manifest, text + "runtime-image = \"builtin:static\"\n").unwrap();
+    let bin = tempfile::tempdir().unwrap();
+    for tool in ["cargo", "rustc", "rustup"] {
+        let found = support::tool(tool).unwrap_or_else(|| panic!("`{tool}` is on PATH"));
+        std::os::unix::fs::symlink(found, bin.path().join(tool)).unwrap();
+    }
+    let out = support::command(dir.path())
+        .args(["build", "--backend", "oci"])
+        .env("PATH", bin.path())
+        .env_remove("PROTOC")
+        .output()
+        .unwrap();
+    let stderr = support::stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "an environment error: {stderr}");
+    assert!(
+        stderr
+            .contains("error: this build runs `protoc` in build scripts, and it is not on `PATH`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr
+            .contains("help: install it (Debian and Ubuntu: `apt-get install protobuf-compiler`)"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("Compiling"), "nothing compiled: {stderr}");
+    assert!(!dir.path().join("target/distroless/oci").exists());
 }

@@ -95,6 +95,48 @@ fn zigbuild_needed(gp: &GroupPlatform, cross: bool) -> Error {
     )
 }
 
+/// The commands the plan's builder packages give build scripts, which a host build takes from
+/// this machine: (Debian package, commands any one of which will do, a variable that replaces
+/// them). Packages without one here (`musl-tools`: zig stands in; `-dev` libraries) are not
+/// checked.
+const BUILD_TOOLS: &[(&str, &[&str], Option<&str>)] = &[
+    ("protobuf-compiler", &["protoc"], Some("PROTOC")),
+    ("make", &["make"], None),
+    ("perl", &["perl"], None),
+    ("g++", &["c++", "g++"], None),
+    ("cmake", &["cmake"], None),
+];
+
+/// Fails before anything compiles when a build script will want a command this machine lacks:
+/// otherwise cargo compiles for minutes and stops at the first build script that runs it.
+fn check_build_tools(packages: &[String]) -> Result<()> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let on_path = |cmd: &str| std::env::split_paths(&path).any(|dir| dir.join(cmd).is_file());
+    let missing: Vec<(&str, &str)> = BUILD_TOOLS
+        .iter()
+        .filter(|(package, _, _)| packages.iter().any(|p| p == package))
+        .filter(|(_, _, var)| var.is_none_or(|v| std::env::var_os(v).is_none()))
+        .filter(|(_, commands, _)| !commands.iter().any(|c| on_path(c)))
+        .map(|(package, commands, _)| (*package, commands[0]))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let commands: Vec<String> = missing.iter().map(|(_, c)| format!("`{c}`")).collect();
+    let packages: Vec<&str> = missing.iter().map(|(p, _)| *p).collect();
+    Err(Error::environment(format!(
+        "this build runs {} in build scripts, and {} not on `PATH`",
+        commands.join(", "),
+        if missing.len() == 1 { "it is" } else { "they are" }
+    ))
+    .with_help(format!(
+        "install {} (Debian and Ubuntu: `apt-get install {}`), or build with `--backend buildx`, whose builder installs {}",
+        if missing.len() == 1 { "it" } else { "them" },
+        packages.join(" "),
+        if missing.len() == 1 { "it" } else { "them" },
+    )))
+}
+
 /// Makes sure the toolchain the workspace uses has the target's standard library. A sysroot
 /// that holds it answers without asking rustup (0.03 s on every build).
 fn ensure_target(
@@ -171,6 +213,7 @@ pub fn compile(
     // point, 0.05-0.1 s on every build. Where zig is needed anyway, cargo's own failure to find
     // the subcommand says it is missing, before anything compiles.
     let zig = zig_needed || (group.runtime == Runtime::Cc && has_zigbuild(root));
+    check_build_tools(&gp.native.packages)?;
     let sysroot = toolchain_sysroot(root);
     ensure_target(root, &gp.triple, sysroot.as_deref(), shell)?;
     let glibc = glibc_of(base);
