@@ -47,20 +47,26 @@ fn inspect(image: &str) -> serde_json::Value {
     serde_json::from_str(support::stdout(&out).trim()).unwrap()
 }
 
+/// Builds `package` of a fixture on the engine, checks that its image is static, and returns
+/// what the image prints when run without a network.
+fn static_image_prints(fixture_name: &str, package: &str, image: &str) -> String {
+    let dir = fixture(fixture_name);
+    let out = build(dir.path(), package);
+    assert!(out.status.success(), "{}", support::stderr(&out));
+    let report: serde_json::Value = serde_json::from_str(support::stdout(&out).trim()).unwrap();
+    assert_eq!(report["runtime"], "static");
+    let linkage = inspect(image);
+    assert_eq!(linkage["is_static"], true, "{linkage:#}");
+    assert_eq!(linkage["needed"], serde_json::json!([]));
+    assert_eq!(linkage["fits"], true);
+    docker_ok(&["run", "--rm", "--network", "none", image])
+}
+
 #[test]
 #[ignore = "needs a Docker engine with buildx: run tests/run-all.sh"]
 fn libgit2_via_git2_builds_a_static_image_that_runs() {
     let _guard = engine_lock();
-    let dir = fixture("git2-static");
-    let out = build(dir.path(), "git-stamp");
-    assert!(out.status.success(), "{}", support::stderr(&out));
-    let report: serde_json::Value = serde_json::from_str(support::stdout(&out).trim()).unwrap();
-    assert_eq!(report["runtime"], "static");
-    let linkage = inspect("git-stamp:0.1.0");
-    assert_eq!(linkage["is_static"], true, "{linkage:#}");
-    assert_eq!(linkage["needed"], serde_json::json!([]));
-    assert_eq!(linkage["fits"], true);
-    let printed = docker_ok(&["run", "--rm", "--network", "none", "git-stamp:0.1.0"]);
+    let printed = static_image_prints("git2-static", "git-stamp", "git-stamp:0.1.0");
     assert!(
         printed.starts_with("git-stamp 0.1.0 (libgit2 1.9.") && printed.contains("vendored: true"),
         "{printed}"
@@ -74,14 +80,7 @@ fn libgit2_via_git2_builds_a_static_image_that_runs() {
 #[ignore = "needs a Docker engine with buildx: run tests/run-all.sh"]
 fn vendored_openssl_builds_a_static_image_that_runs() {
     let _guard = engine_lock();
-    let dir = fixture("openssl-vendored");
-    let out = build(dir.path(), "ossl-version");
-    assert!(out.status.success(), "{}", support::stderr(&out));
-    let report: serde_json::Value = serde_json::from_str(support::stdout(&out).trim()).unwrap();
-    assert_eq!(report["runtime"], "static");
-    let linkage = inspect("ossl-version:0.1.0");
-    assert_eq!(linkage["is_static"], true, "{linkage:#}");
-    let printed = docker_ok(&["run", "--rm", "--network", "none", "ossl-version:0.1.0"]);
+    let printed = static_image_prints("openssl-vendored", "ossl-version", "ossl-version:0.1.0");
     assert!(
         printed.starts_with("ossl-version 0.1.0 (OpenSSL 3."),
         "{printed}"
@@ -93,10 +92,7 @@ fn vendored_openssl_builds_a_static_image_that_runs() {
 #[ignore = "needs a Docker engine with buildx: run tests/run-all.sh"]
 fn a_build_script_running_protoc_builds_and_runs() {
     let _guard = engine_lock();
-    let dir = fixture("prost-protoc");
-    let out = build(dir.path(), "greeter");
-    assert!(out.status.success(), "{}", support::stderr(&out));
-    let printed = docker_ok(&["run", "--rm", "--network", "none", "greeter:0.1.0"]);
+    let printed = static_image_prints("prost-protoc", "greeter", "greeter:0.1.0");
     assert_eq!(printed.trim(), "greeter 0.1.0 (hello x3, 9 bytes)");
 }
 
@@ -106,11 +102,7 @@ fn a_build_script_running_protoc_builds_and_runs() {
 #[ignore = "needs a Docker engine with buildx: run tests/run-all.sh"]
 fn a_member_compiling_c_builds_a_static_image_that_runs() {
     let _guard = engine_lock();
-    let dir = fixture("member-c");
-    let out = build(dir.path(), "cadd");
-    assert!(out.status.success(), "{}", support::stderr(&out));
-    assert_eq!(inspect("cadd:0.1.0")["is_static"], true);
-    let printed = docker_ok(&["run", "--rm", "--network", "none", "cadd:0.1.0"]);
+    let printed = static_image_prints("member-c", "cadd", "cadd:0.1.0");
     assert_eq!(printed.trim(), "cadd 0.1.0 (5)");
 }
 
@@ -120,11 +112,7 @@ fn a_member_compiling_c_builds_a_static_image_that_runs() {
 #[ignore = "needs a Docker engine with buildx: run tests/run-all.sh"]
 fn bundled_librdkafka_builds_a_static_image_that_runs() {
     let _guard = engine_lock();
-    let dir = fixture("rdkafka-bundled");
-    let out = build(dir.path(), "kconsumer");
-    assert!(out.status.success(), "{}", support::stderr(&out));
-    assert_eq!(inspect("kconsumer:0.1.0")["is_static"], true);
-    let printed = docker_ok(&["run", "--rm", "--network", "none", "kconsumer:0.1.0"]);
+    let printed = static_image_prints("rdkafka-bundled", "kconsumer", "kconsumer:0.1.0");
     assert!(
         printed.starts_with("kconsumer 0.1.0 (librdkafka 2."),
         "{printed}"

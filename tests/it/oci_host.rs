@@ -62,16 +62,23 @@ fn a_linker_chosen_in_a_cargo_config_above_the_workspace_wins_over_the_toolchain
     assert!(!comment.contains("Linker: LLD"), "{comment}");
 }
 
-#[test]
-fn a_cross_build_without_cargo_zigbuild_says_what_to_install() {
-    let dir = workspace();
-    // A PATH of cargo, rustc and rustup alone: wherever pip put `cargo-zigbuild` on this machine
-    // (pyenv's shims, /usr/local/bin, ~/.local/bin), it is not found.
+/// A directory holding cargo, rustc and rustup alone, to be a test's whole `PATH`: whatever else
+/// this machine has (pip's `cargo-zigbuild`, protoc) is not found.
+fn rust_only_path() -> tempfile::TempDir {
     let bin = tempfile::tempdir().unwrap();
     for tool in ["cargo", "rustc", "rustup"] {
         let found = support::tool(tool).unwrap_or_else(|| panic!("`{tool}` is on PATH"));
         std::os::unix::fs::symlink(found, bin.path().join(tool)).unwrap();
     }
+    bin
+}
+
+#[test]
+fn a_cross_build_without_cargo_zigbuild_says_what_to_install() {
+    let dir = workspace();
+    // A PATH of cargo, rustc and rustup alone: wherever pip put `cargo-zigbuild` on this machine
+    // (pyenv's shims, /usr/local/bin, ~/.local/bin), it is not found.
+    let bin = rust_only_path();
     let path = bin.path().display().to_string();
     let out = support::command(dir.path())
         .args([
@@ -116,11 +123,7 @@ fn a_host_build_whose_build_scripts_need_a_missing_command_says_so_before_compil
     let manifest = dir.path().join("Cargo.toml");
     let text = std::fs::read_to_string(&manifest).unwrap();
     std::fs::write(&manifest, text + "runtime-image = \"builtin:static\"\n").unwrap();
-    let bin = tempfile::tempdir().unwrap();
-    for tool in ["cargo", "rustc", "rustup"] {
-        let found = support::tool(tool).unwrap_or_else(|| panic!("`{tool}` is on PATH"));
-        std::os::unix::fs::symlink(found, bin.path().join(tool)).unwrap();
-    }
+    let bin = rust_only_path();
     let out = support::command(dir.path())
         .args(["build", "--backend", "oci"])
         .env("PATH", bin.path())
