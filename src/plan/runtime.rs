@@ -345,28 +345,15 @@ fn build_time_tools(graph: &BuildGraph) -> BTreeSet<String> {
         }
     }
     let runs_protoc = crates().any(|c| {
-        sys_crates::PROTOC_USERS
-            .iter()
-            .any(|(name, from)| c.name == *name && version_at_least(&c.version, from))
+        sys_crates::PROTOC_USERS.iter().any(|(name, from)| {
+            c.name == *name && semver::Version::parse(&c.version).is_ok_and(|v| v >= *from)
+        })
     });
     let brings_protoc = crates().any(|c| sys_crates::PROTOC_PROVIDERS.contains(&c.name.as_str()));
     if runs_protoc && !brings_protoc {
         tools.insert("protobuf-compiler".to_string());
     }
     tools
-}
-
-/// `version >= min`, on the numeric `major.minor.patch` (pre-release and build parts ignored).
-fn version_at_least(version: &str, min: &str) -> bool {
-    let parts = |v: &str| -> Vec<u64> {
-        v.split(['-', '+'])
-            .next()
-            .unwrap_or_default()
-            .split('.')
-            .map(|n| n.parse().unwrap_or(0))
-            .collect()
-    };
-    parts(version) >= parts(min)
 }
 
 /// One sentence on why the runtime is what it is, naming the crates and the way out.

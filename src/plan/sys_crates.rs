@@ -519,10 +519,10 @@ pub fn used_build_deps(crate_: &Crate) -> std::borrow::Cow<'_, Crate> {
 /// which it does: prost-build carried protoc binaries before 0.11; protoc-rust always runs it;
 /// protobuf-codegen 3 does unless a build script asks for `.pure()`, which no plan can see, so
 /// it is taken to (protobuf-compiler is 3 MB in the builder; a missing protoc fails the build).
-pub const PROTOC_USERS: &[(&str, &str)] = &[
-    ("prost-build", "0.11.0"),
-    ("protoc-rust", "0.0.0"),
-    ("protobuf-codegen", "3.0.0"),
+pub const PROTOC_USERS: &[(&str, semver::Version)] = &[
+    ("prost-build", semver::Version::new(0, 11, 0)),
+    ("protoc-rust", semver::Version::new(0, 0, 0)),
+    ("protobuf-codegen", semver::Version::new(3, 0, 0)),
 ];
 /// Build-time crates that bring their own protoc, or stand in for it: a build script using one
 /// points `PROTOC` at it, or (protox, a protobuf compiler in Rust; atuin 18) hands prost-build
