@@ -340,7 +340,7 @@ fn build_time_tools(graph: &BuildGraph) -> BTreeSet<String> {
     for c in crates() {
         if let Some(entry) = sys_crates::find(&c.name) {
             tools.extend(entry.tools.iter().map(|t| t.to_string()));
-        } else if c.build_deps.contains("cmake") && !c.local {
+        } else if c.build_deps.contains("cmake") {
             tools.insert("cmake".to_string());
         }
     }

@@ -264,6 +264,11 @@ fn a_crate_built_with_cmake_for_a_build_script_gets_cmake() {
         "svc v0.1.0 (/w)|\n[build-dependencies]\n`-- idl-compiler v0.3.0|\n    [build-dependencies]\n    `-- cmake v0.1.54|\n",
     );
     assert_eq!(n.build_tools, BTreeSet::from(["cmake".to_string()]));
+    // The workspace's own build helper, built with cmake, the same.
+    let n = needs(
+        "svc v0.1.0 (/w)|\n[build-dependencies]\n`-- svc-native v0.1.0 (/w/native)|\n    [build-dependencies]\n    `-- cmake v0.1.54|\n",
+    );
+    assert_eq!(n.build_tools, BTreeSet::from(["cmake".to_string()]));
 }
 
 #[test]
