@@ -133,8 +133,34 @@ impl<'a> CargoGraphs<'a> {
                 }
             }
         }
+        read_build_scripts(self.ws, &mut graph);
         self.seen.insert(query.clone(), graph.clone());
         Ok(graph)
+    }
+}
+
+/// The programs the build scripts of the workspace's own crates in this graph run by name, read
+/// from the members' `build.rs` (a few small files; not cached).
+fn read_build_scripts(ws: &workspace::Workspace, graph: &mut BuildGraph) {
+    for c in graph
+        .linked
+        .values_mut()
+        .chain(graph.build_time.values_mut())
+    {
+        if !c.local {
+            continue;
+        }
+        let script = ws
+            .packages
+            .iter()
+            .filter(|p| p.name == c.name)
+            .flat_map(|p| &p.targets)
+            .find(|t| t.kind == workspace::TargetKind::CustomBuild);
+        if let Some(text) =
+            script.and_then(|t| std::fs::read_to_string(ws.root.join(&t.src_path)).ok())
+        {
+            c.runs_programs = workspace::build_script::programs_run(&text);
+        }
     }
 }
 

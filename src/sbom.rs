@@ -223,6 +223,7 @@ mod tests {
             local,
             links: None,
             compiles_cxx: false,
+            runs_programs: Default::default(),
         }
     }
 

@@ -6,6 +6,7 @@
 //! a few facts gathered beforehand ([`Facts`]). Only asset checks look at the filesystem, because
 //! "does this path exist inside the workspace" has no other source of truth.
 
+pub mod build_programs;
 mod image;
 pub mod mask;
 pub mod runtime;
@@ -274,16 +275,7 @@ pub fn plan(
     }
     for c in &candidates {
         let needs = image_needs(c, graphs)?;
-        for name in &needs.unknown {
-            if let Some(n) = needs.crates.iter().find(|n| &n.name == name) {
-                warnings.push(format!(
-                    "`{}` (pulled in by {}) is not in cargo-distroless's table of native crates: {}; the build checks the binary",
-                    n.name,
-                    n.via.join(" -> "),
-                    n.evidence
-                ));
-            }
-        }
+        warnings.extend(runtime::warnings(&needs, &c.settings.apt_packages));
         needs_by_image.push(needs);
     }
 

@@ -25,6 +25,7 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
+use super::build_programs::{self, Need};
 use super::sys_crates::{self, C_BUILD_DEPS, CXX_BUILD_DEPS, SYSTEM_PROBES, SysKind};
 use crate::config::{PackageSettings, RuntimeChoice};
 use crate::error::{Error, Result};
@@ -86,6 +87,10 @@ pub struct NativeNeeds {
     pub static_env: BTreeSet<String>,
     /// Crates the table does not know, judged by the documented rule.
     pub unknown: Vec<String>,
+    /// `(crate, program)`: a build script of the workspace runs a program that the builder may
+    /// lack and that [`build_programs`] cannot map to a package.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unknown_programs: Vec<(String, String)>,
 }
 
 impl NativeNeeds {
@@ -120,6 +125,9 @@ impl NativeNeeds {
         self.unknown.extend(other.unknown);
         self.unknown.sort();
         self.unknown.dedup();
+        self.unknown_programs.extend(other.unknown_programs);
+        self.unknown_programs.sort();
+        self.unknown_programs.dedup();
     }
 }
 
@@ -322,6 +330,21 @@ pub fn native_needs(graph: &BuildGraph) -> NativeNeeds {
         }
     }
     needs.build_tools.extend(build_time_tools(graph));
+    for c in graph.linked.values().chain(graph.build_time.values()) {
+        for program in &c.runs_programs {
+            match build_programs::need(program) {
+                Need::Present => {}
+                Need::Package(package) => {
+                    needs.build_tools.insert(package.to_string());
+                }
+                Need::Unknown => needs
+                    .unknown_programs
+                    .push((c.name.clone(), program.clone())),
+            }
+        }
+    }
+    needs.unknown_programs.sort();
+    needs.unknown_programs.dedup();
     needs.crates.sort();
     needs.compiles_c.sort();
     needs.compiles_c.dedup();
@@ -473,3 +496,28 @@ pub(super) fn where_set(settings: &PackageSettings) -> String {
 #[cfg(test)]
 #[path = "runtime_tests.rs"]
 mod tests;
+
+/// The plan's warnings about one image's needs: crates the table does not know, and programs a
+/// build script of the workspace runs that no package is known for (unless the image names
+/// packages of its own in `apt-packages`, which is where such a program goes).
+pub fn warnings(needs: &NativeNeeds, apt_packages: &[String]) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for name in &needs.unknown {
+        if let Some(n) = needs.crates.iter().find(|n| &n.name == name) {
+            warnings.push(format!(
+                "`{}` (pulled in by {}) is not in cargo-distroless's table of native crates: {}; the build checks the binary",
+                n.name,
+                n.via.join(" -> "),
+                n.evidence
+            ));
+        }
+    }
+    if apt_packages.is_empty() {
+        for (krate, program) in &needs.unknown_programs {
+            warnings.push(format!(
+                "the build script of `{krate}` runs `{program}`, which cargo-distroless cannot map to a Debian package for the builder; if the build fails there for want of it, name its package in `apt-packages`"
+            ));
+        }
+    }
+    warnings
+}

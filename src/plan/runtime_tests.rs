@@ -327,3 +327,33 @@ fn rdkafka_builds_its_bundled_librdkafka_with_make_and_a_cpp_compiler() {
         BTreeSet::from(["librdkafka-dev".to_string()])
     );
 }
+
+#[test]
+fn programs_a_members_build_script_runs_come_into_the_builder() {
+    // gitui's shape: the member's build.rs runs `git`; a build helper of the workspace (a
+    // build-time crate) runs `protoc` and a program no table knows.
+    let mut graph = parse_tree(
+        "app v0.1.0 (/w)|\n|-- chrono v0.4.0|\n[build-dependencies]\n`-- helper v0.1.0 (/w/helper)|\n",
+    )
+    .unwrap();
+    graph.linked.get_mut("app@0.1.0").unwrap().runs_programs =
+        BTreeSet::from(["git".to_string(), "sh".to_string()]);
+    graph
+        .build_time
+        .get_mut("helper@0.1.0")
+        .unwrap()
+        .runs_programs = BTreeSet::from(["protoc".to_string(), "bazel".to_string()]);
+    let n = native_needs(&graph);
+    assert_eq!(
+        n.build_tools,
+        BTreeSet::from(["git".to_string(), "protobuf-compiler".to_string()])
+    );
+    assert_eq!(
+        n.unknown_programs,
+        [("helper".to_string(), "bazel".to_string())]
+    );
+    let warned = warnings(&n, &[]);
+    assert_eq!(warned.len(), 1);
+    assert!(warned[0].contains("`helper` runs `bazel`"), "{warned:?}");
+    assert!(warnings(&n, &["bazel".to_string()]).is_empty());
+}

@@ -39,7 +39,7 @@ pub fn compiles_cxx(dir: &Utf8Path, build_script: Option<&Utf8Path>, uses_cmake:
 /// The script without its comments: tree-sitter's grammar template carries its C++ block
 /// (`.cpp(true)`, `scanner.cc`) commented out, and every grammar made from it keeps it so.
 /// String literals are kept whole, so a `//` in a URL does not end the line's code.
-fn code_only(script: &str) -> String {
+pub(super) fn code_only(script: &str) -> String {
     let mut code = String::with_capacity(script.len());
     let mut chars = script.chars().peekable();
     let mut block_depth = 0u32;

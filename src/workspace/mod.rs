@@ -5,6 +5,7 @@
 //! (`links`, source directories). What one `cargo build` compiles (packages x features x target) is
 //! [`resolve`]'s job. All honour `$CARGO` and `--manifest-path`.
 
+pub mod build_script;
 mod cargo;
 pub mod cxx;
 pub mod resolve;

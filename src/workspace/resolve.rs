@@ -53,6 +53,10 @@ pub struct Crate {
     /// Its build compiles C++ (see `workspace::cxx`): filled in for crates the table does not
     /// know that compile C, since their build script's `cc` may be compiling C++.
     pub compiles_cxx: bool,
+    /// Programs its build script runs by name (see `workspace::build_script`): read for the
+    /// workspace's own crates only.
+    #[serde(skip_serializing_if = "BTreeSet::is_empty")]
+    pub runs_programs: BTreeSet<String>,
 }
 
 /// What one build links into its binaries.
@@ -199,6 +203,7 @@ pub fn parse_tree(text: &str) -> Result<BuildGraph> {
             local,
             links: None,
             compiles_cxx: false,
+            runs_programs: BTreeSet::new(),
         });
         if linked {
             let via: Vec<String> = stack.iter().map(|(k, _)| display_key(k)).collect();

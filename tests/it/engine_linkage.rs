@@ -106,6 +106,23 @@ fn a_member_compiling_c_builds_a_static_image_that_runs() {
     assert_eq!(printed.trim(), "cadd 0.1.0 (5)");
 }
 
+/// A build script of the workspace's own that runs `git` (gitui's way of stamping a build):
+/// `rust:*-slim` has no git, and the script's `Command::new("git")` fails in the final step.
+#[test]
+#[ignore = "needs a Docker engine with buildx: run tests/run-all.sh"]
+fn a_build_script_running_git_builds_a_static_image_that_runs() {
+    let _guard = engine_lock();
+    let printed = static_image_prints("build-script-git", "stamp", "stamp:0.1.0");
+    // No repository in the build context (.dockerignore leaves .git out): git runs and finds
+    // none, as in a build from a source tarball.
+    assert!(
+        printed
+            .trim()
+            .starts_with("stamp 0.1.0 (unknown, built with git version 2."),
+        "{printed}"
+    );
+}
+
 /// rdkafka-sys builds librdkafka with `./configure` and `make`, and configure stops without a
 /// C++ compiler; a `rust:*-slim` builder has neither make nor g++.
 #[test]

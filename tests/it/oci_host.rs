@@ -145,3 +145,30 @@ fn a_host_build_whose_build_scripts_need_a_missing_command_says_so_before_compil
     assert!(!stderr.contains("Compiling"), "nothing compiled: {stderr}");
     assert!(!dir.path().join("target/distroless/oci").exists());
 }
+
+/// A build script of the workspace's own that runs `git` needs git on this machine too: the
+/// host build says so first, as for the tools of build-time crates.
+#[test]
+fn a_host_build_whose_own_build_script_runs_a_missing_git_says_so_before_compiling() {
+    let dir = support::fixture("build-script-git");
+    let manifest = dir.path().join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(&manifest, text + "runtime-image = \"builtin:static\"\n").unwrap();
+    let bin = rust_only_path();
+    let out = support::command(dir.path())
+        .args(["build", "--backend", "oci"])
+        .env("PATH", bin.path())
+        .output()
+        .unwrap();
+    let stderr = support::stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "an environment error: {stderr}");
+    assert!(
+        stderr.contains("error: this build runs `git` in build scripts, and it is not on `PATH`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("help: install it (Debian and Ubuntu: `apt-get install git`)"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("Compiling"), "nothing compiled: {stderr}");
+}

@@ -24,6 +24,7 @@ pub const FIXTURES: &[&str] = &[
     "prost-protoc",
     "member-c",
     "rdkafka-bundled",
+    "build-script-git",
 ];
 
 /// `plan --format json` of a directory, parsed.

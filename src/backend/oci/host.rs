@@ -17,6 +17,7 @@ use super::linker;
 use crate::error::{Error, Result};
 use crate::link_errors;
 use crate::linkage::Linkage;
+use crate::plan::build_programs;
 use crate::plan::verify::glibc_of;
 use crate::plan::{BuildGroup, GroupPlatform, Runtime};
 use crate::process::{self, Invocation};
@@ -112,12 +113,28 @@ const BUILD_TOOLS: &[(&str, &[&str], Option<&str>)] = &[
 fn check_build_tools(packages: &[String]) -> Result<()> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     let on_path = |cmd: &str| std::env::split_paths(&path).any(|dir| dir.join(cmd).is_file());
+    // The packages a build script of the workspace needs for a program it runs (git), beside
+    // those the build-time crates need.
+    let programs: Vec<(&str, Vec<&str>, Option<&str>)> = packages
+        .iter()
+        .filter(|p| !BUILD_TOOLS.iter().any(|(package, _, _)| package == p))
+        .map(|p| {
+            (
+                p.as_str(),
+                build_programs::programs_of(p).collect::<Vec<_>>(),
+                None,
+            )
+        })
+        .filter(|(_, commands, _)| !commands.is_empty())
+        .collect();
     let missing: Vec<(&str, &str)> = BUILD_TOOLS
         .iter()
+        .map(|(package, commands, var)| (*package, commands.to_vec(), *var))
+        .chain(programs)
         .filter(|(package, _, _)| packages.iter().any(|p| p == package))
         .filter(|(_, _, var)| var.is_none_or(|v| std::env::var_os(v).is_none()))
         .filter(|(_, commands, _)| !commands.iter().any(|c| on_path(c)))
-        .map(|(package, commands, _)| (*package, commands[0]))
+        .map(|(package, commands, _)| (package, commands[0]))
         .collect();
     if missing.is_empty() {
         return Ok(());

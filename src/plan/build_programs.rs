@@ -1,0 +1,134 @@
+//! Owns what the builder must have for the programs the workspace's own build scripts run
+//! (`Command::new("git")`, read by `workspace::build_script`): the Debian package that provides
+//! each program a `rust:*-slim` builder lacks, and which programs it already has.
+
+/// Program → the Debian (bookworm) package that provides it. The oci backend looks for the same
+/// programs on `PATH` before compiling.
+pub const PACKAGES: &[(&str, &str)] = &[
+    ("git", "git"),
+    ("protoc", "protobuf-compiler"),
+    ("make", "make"),
+    ("cmake", "cmake"),
+    ("ninja", "ninja-build"),
+    ("perl", "perl"),
+    ("python3", "python3"),
+    ("python", "python-is-python3"),
+    ("node", "nodejs"),
+    ("npm", "npm"),
+    ("c++", "g++"),
+    ("g++", "g++"),
+    ("clang", "clang"),
+    ("pkg-config", "pkg-config"),
+    ("flatc", "flatbuffers-compiler"),
+    ("capnp", "capnproto"),
+    ("m4", "m4"),
+    ("curl", "curl"),
+    ("wget", "wget"),
+    ("unzip", "unzip"),
+    ("zip", "zip"),
+    ("xxd", "xxd"),
+];
+
+/// Programs every `rust:*-slim` builder has: the toolchain, its C compiler and binutils, and
+/// what Debian's minimal system carries. A build script that runs one needs nothing installed.
+const IN_BUILDER: &[&str] = &[
+    "cargo",
+    "rustc",
+    "rustup",
+    "rustdoc",
+    "cc",
+    "gcc",
+    "cpp",
+    "ld",
+    "ar",
+    "as",
+    "nm",
+    "objcopy",
+    "strip",
+    "ranlib",
+    "sh",
+    "bash",
+    "env",
+    "echo",
+    "cat",
+    "cp",
+    "mv",
+    "rm",
+    "mkdir",
+    "ln",
+    "ls",
+    "touch",
+    "chmod",
+    "sed",
+    "grep",
+    "find",
+    "xargs",
+    "tar",
+    "gzip",
+    "uname",
+    "date",
+    "test",
+    "true",
+    "false",
+    "readlink",
+    "realpath",
+    "sort",
+    "head",
+    "tail",
+    "tr",
+    "cut",
+    "wc",
+    "install",
+    "id",
+    "hostname",
+    "whoami",
+    "dirname",
+    "basename",
+    "pwd",
+    "sha256sum",
+    "md5sum",
+];
+
+/// What the builder needs for one program a build script runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Need {
+    /// Nothing: the builder image has it.
+    Present,
+    /// This Debian package.
+    Package(&'static str),
+    /// A program this table does not know: the user names its package in `apt-packages`.
+    Unknown,
+}
+
+pub fn need(program: &str) -> Need {
+    if IN_BUILDER.contains(&program) {
+        return Need::Present;
+    }
+    match PACKAGES.iter().find(|(p, _)| *p == program) {
+        Some((_, package)) => Need::Package(package),
+        None => Need::Unknown,
+    }
+}
+
+/// The programs that provide a package, for the oci backend's look on `PATH`.
+pub fn programs_of(package: &str) -> impl Iterator<Item = &'static str> + '_ {
+    PACKAGES
+        .iter()
+        .filter(move |(_, p)| *p == package)
+        .map(|(program, _)| *program)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn programs_map_to_packages_or_to_the_builder() {
+        assert_eq!(need("git"), Need::Package("git"));
+        assert_eq!(need("protoc"), Need::Package("protobuf-compiler"));
+        assert_eq!(need("cc"), Need::Present);
+        assert_eq!(need("bash"), Need::Present);
+        assert_eq!(need("bazel"), Need::Unknown);
+        assert_eq!(programs_of("g++").collect::<Vec<_>>(), ["c++", "g++"]);
+    }
+}
