@@ -12,6 +12,7 @@ pub mod mask;
 pub mod runtime;
 mod select;
 pub mod skeleton;
+mod sqlx;
 pub mod sys_crates;
 mod toolchain;
 pub mod verify;
@@ -276,6 +277,9 @@ pub fn plan(
     for c in &candidates {
         let needs = image_needs(c, graphs)?;
         warnings.extend(runtime::warnings(&needs, &c.settings.apt_packages));
+        if needs.sqlx_macros && !needs_by_image.iter().any(|n| n.sqlx_macros) {
+            warnings.extend(sqlx::offline_warning(ws));
+        }
         needs_by_image.push(needs);
     }
 

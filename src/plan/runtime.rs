@@ -91,6 +91,10 @@ pub struct NativeNeeds {
     /// lack and that [`build_programs`] cannot map to a package.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unknown_programs: Vec<(String, String)>,
+    /// sqlx links with its `macros` feature: its query macros may want a database while
+    /// compiling (see [`super::sqlx`]).
+    #[serde(skip)]
+    pub sqlx_macros: bool,
 }
 
 impl NativeNeeds {
@@ -128,6 +132,7 @@ impl NativeNeeds {
         self.unknown_programs.extend(other.unknown_programs);
         self.unknown_programs.sort();
         self.unknown_programs.dedup();
+        self.sqlx_macros |= other.sqlx_macros;
     }
 }
 
@@ -345,6 +350,10 @@ pub fn native_needs(graph: &BuildGraph) -> NativeNeeds {
     }
     needs.unknown_programs.sort();
     needs.unknown_programs.dedup();
+    needs.sqlx_macros = graph
+        .linked
+        .values()
+        .any(|c| c.name == "sqlx" && c.features.contains("macros"));
     needs.crates.sort();
     needs.compiles_c.sort();
     needs.compiles_c.dedup();

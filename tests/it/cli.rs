@@ -539,3 +539,32 @@ fn a_crate_outside_the_workspace_root_is_refused_for_a_dockerfile_but_not_for_th
     let plan = support::plan_json(&ws, &["--backend", "oci"]);
     assert_eq!(plan["backend"]["backend"], "oci", "{plan:#}");
 }
+
+/// sqlx's query macros need a database or the query cache while compiling, and the Dockerfile's
+/// builder has no database: the plan says so when the cache is missing, and is quiet once
+/// `cargo sqlx prepare` has written it.
+#[test]
+fn sqlx_query_macros_without_a_query_cache_are_warned_about() {
+    let dir = support::fixture("sqlx-queries");
+    let warned = "warning: `src/main.rs` uses sqlx's query macros, which check SQL against a database while compiling, and this workspace has no query cache (`.sqlx/`)";
+    let out = support::run(dir.path(), &["plan"]);
+    assert!(out.status.success(), "{}", support::stderr(&out));
+    assert!(
+        support::stderr(&out).contains(warned),
+        "{}",
+        support::stderr(&out)
+    );
+    assert!(
+        support::stderr(&out).contains("run `cargo sqlx prepare --workspace` and commit `.sqlx/`"),
+        "{}",
+        support::stderr(&out)
+    );
+    std::fs::create_dir(dir.path().join(".sqlx")).unwrap();
+    let out = support::run(dir.path(), &["plan"]);
+    assert!(out.status.success(), "{}", support::stderr(&out));
+    assert!(
+        !support::stderr(&out).contains("sqlx"),
+        "{}",
+        support::stderr(&out)
+    );
+}
