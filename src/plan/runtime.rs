@@ -21,7 +21,7 @@
 //! makes the image cc (libstdc++ is in the cc base). An unknown crate compiles C++ when its
 //! build script gets `cxx-build`/`cpp_build`, or gets `cc`/`cmake` and ships C++ sources.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
@@ -207,6 +207,20 @@ fn feature_list(features: &[&str]) -> String {
     }
 }
 
+/// A reason said of one crate (`it compiles C`), said of each of several.
+fn each(reason: &str) -> String {
+    if let Some(rest) = reason.strip_prefix("its ") {
+        format!("each one's {rest}")
+    } else if let Some(rest) = reason.strip_prefix("it ") {
+        format!("each {rest}")
+    } else {
+        format!("each: {reason}")
+    }
+}
+
+/// How the evidence about a crate the table does not know begins.
+const UNKNOWN_PREFIX: &str = "not in cargo-distroless's table; ";
+
 /// The documented rule for crates the table does not know, the workspace's own among them; `None`
 /// when it brings no native code.
 fn judge_unknown(c: &Crate) -> Option<NativeCrate> {
@@ -227,7 +241,7 @@ fn judge_unknown(c: &Crate) -> Option<NativeCrate> {
     let whose = if c.local {
         "a crate of this workspace"
     } else {
-        "not in cargo-distroless's table"
+        UNKNOWN_PREFIX.trim_end_matches("; ")
     };
     let stem = c
         .links
@@ -511,15 +525,43 @@ mod tests;
 /// packages of its own in `apt-packages`, which is where such a program goes).
 pub fn warnings(needs: &NativeNeeds, apt_packages: &[String]) -> Vec<String> {
     let mut warnings = Vec::new();
+    // One warning per verdict, not per crate: difftastic's forty tree-sitter grammars all
+    // compile C and search for nothing, and forty lines saying so hide the one that matters.
+    let mut by_reason: BTreeMap<String, Vec<&NativeCrate>> = BTreeMap::new();
     for name in &needs.unknown {
         if let Some(n) = needs.crates.iter().find(|n| &n.name == name) {
-            warnings.push(format!(
-                "`{}` (pulled in by {}) is not in cargo-distroless's table of native crates: {}; the build checks the binary",
-                n.name,
-                n.via.join(" -> "),
-                n.evidence
-            ));
+            let reason = n.evidence.trim_start_matches(UNKNOWN_PREFIX);
+            by_reason.entry(reason.to_string()).or_default().push(n);
         }
+    }
+    for (reason, crates) in by_reason {
+        let via = |n: &NativeCrate| n.via.join(" -> ");
+        warnings.push(match crates.as_slice() {
+            [one] => format!(
+                "`{}` (pulled in by {}) is not in cargo-distroless's table of native crates: {reason}; the build checks the binary",
+                one.name,
+                via(one)
+            ),
+            many => {
+                const SHOWN: usize = 6;
+                let mut names: Vec<String> =
+                    many.iter().take(SHOWN).map(|n| format!("`{}`", n.name)).collect();
+                if many.len() > SHOWN {
+                    names.push(format!("and {} more", many.len() - SHOWN));
+                }
+                let pulled = if many.iter().all(|n| n.via == many[0].via) {
+                    format!(" (pulled in by {})", via(many[0]))
+                } else {
+                    String::new()
+                };
+                format!(
+                    "{} crates are not in cargo-distroless's table of native crates: {}{pulled}; {}; the build checks the binary",
+                    many.len(),
+                    names.join(", "),
+                    each(&reason)
+                )
+            }
+        });
     }
     if apt_packages.is_empty() {
         for (krate, program) in &needs.unknown_programs {

@@ -357,3 +357,25 @@ fn programs_a_members_build_script_runs_come_into_the_builder() {
     assert!(warned[0].contains("`helper` runs `bazel`"), "{warned:?}");
     assert!(warnings(&n, &["bazel".to_string()]).is_empty());
 }
+
+#[test]
+fn crates_the_table_does_not_know_are_warned_about_once_per_verdict() {
+    // difftastic's shape: many grammars compiling C, beside one crate searching for a library.
+    let grammar =
+        |name: &str| format!("|-- {name} v0.1.0|\n|   [build-dependencies]\n|   `-- cc v1.2.0|\n");
+    let tree = format!(
+        "app v0.1.0 (/w)|\n{}{}{}`-- pcap v2.0.0|\n    [build-dependencies]\n    `-- pkg-config v0.3.0|\n",
+        grammar("tree-sitter-c"),
+        grammar("tree-sitter-go"),
+        grammar("tree-sitter-rust")
+    );
+    let n = needs(&tree);
+    let warned = warnings(&n, &[]);
+    assert_eq!(
+        warned,
+        [
+            "3 crates are not in cargo-distroless's table of native crates: `tree-sitter-c`, `tree-sitter-go`, `tree-sitter-rust` (pulled in by app); each compiles C and searches for no system library; the build checks the binary",
+            "`pcap` (pulled in by app) is not in cargo-distroless's table of native crates: its build script can search for a system library with `pkg-config`, so it is taken to link one; the build checks the binary",
+        ]
+    );
+}
