@@ -104,13 +104,14 @@ impl<'a> CargoGraphs<'a> {
         }
         let mut graph = workspace::tree_cache::build_graph(self.ws, &self.load, query)?;
         // Only crates the table does not know are judged by the rule that reads these facts:
-        // `-sys` crates (their `links`) and crates that compile C (C++ sources or not), the
-        // workspace's own included.
+        // `-sys` crates (their `links`), crates that compile C (C++ sources or not) and crates
+        // that search for a library (the pkg-config modules), the workspace's own included.
         let unknown = |c: &resolve::Crate| {
-            let compiles = plan::sys_crates::C_BUILD_DEPS
-                .iter()
-                .any(|d| c.build_deps.contains(*d));
-            (c.is_sys_named() || compiles) && plan::sys_crates::find(&c.name).is_none()
+            let reads = |deps: &[&str]| deps.iter().any(|d| c.build_deps.contains(*d));
+            (c.is_sys_named()
+                || reads(plan::sys_crates::C_BUILD_DEPS)
+                || reads(plan::sys_crates::SYSTEM_PROBES))
+                && plan::sys_crates::find(&c.name).is_none()
         };
         if graph.crates().any(unknown) {
             if self.facts.is_none() {
@@ -123,6 +124,13 @@ impl<'a> CargoGraphs<'a> {
                 }
                 if let Some(f) = facts.get(key) {
                     c.links = f.links.clone();
+                    let read = |path: Option<Utf8PathBuf>| {
+                        path.and_then(|p| std::fs::read_to_string(p).ok())
+                    };
+                    c.pkg_config_modules = workspace::build_script::pkg_config_modules(
+                        read(f.build_script.clone()).as_deref(),
+                        read(f.dir.as_ref().map(|d| d.join("Cargo.toml"))).as_deref(),
+                    );
                     c.compiles_cxx = f.dir.as_deref().is_some_and(|dir| {
                         workspace::cxx::compiles_cxx(
                             dir,

@@ -224,6 +224,7 @@ mod tests {
             links: None,
             compiles_cxx: false,
             runs_programs: Default::default(),
+            pkg_config_modules: Default::default(),
         }
     }
 

@@ -9,6 +9,7 @@
 pub mod build_programs;
 mod image;
 pub mod mask;
+mod pkg_config;
 pub mod runtime;
 mod select;
 pub mod skeleton;

@@ -26,6 +26,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::build_programs::{self, Need};
+use super::pkg_config;
 use super::sys_crates::{self, C_BUILD_DEPS, CXX_BUILD_DEPS, SYSTEM_PROBES, SysKind};
 use crate::config::{PackageSettings, RuntimeChoice};
 use crate::error::{Error, Result};
@@ -67,9 +68,9 @@ pub struct NativeCrate {
     /// How to make it static, when it is not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub advice: Option<String>,
-    /// Debian `-dev` package a cc builder installs to link it.
+    /// Debian `-dev` packages a cc builder installs to link it.
     #[serde(skip)]
-    pub dev_package: Option<String>,
+    pub dev_packages: Vec<String>,
     /// The crates that pulled it in, from the image's package down.
     pub via: Vec<String>,
 }
@@ -107,7 +108,7 @@ impl NativeNeeds {
     /// `-dev` packages a cc build of this graph links against.
     pub fn dev_packages(&self) -> BTreeSet<String> {
         self.dynamic()
-            .filter_map(|c| c.dev_package.clone())
+            .flat_map(|c| c.dev_packages.iter().cloned())
             .collect()
     }
     pub fn merge(&mut self, other: NativeNeeds) {
@@ -188,7 +189,7 @@ fn judge_known(c: &Crate, entry: &sys_crates::SysCrate) -> NativeCrate {
         known: true,
         evidence: format!("{evidence} (build script of {} read)", entry.read),
         advice: dynamic.then(|| entry.advice.to_string()),
-        dev_package: entry.dev_package.map(str::to_string),
+        dev_packages: entry.dev_package.map(str::to_string).into_iter().collect(),
         via: c.via.clone(),
     }
 }
@@ -252,11 +253,32 @@ fn judge_unknown(c: &Crate) -> Option<NativeCrate> {
     } else {
         format!("lib{stem}")
     };
+    // The modules it searches for name the library, and the Debian package a cc builder needs
+    // for its headers and `.pc` file.
+    let modules: Vec<String> = c
+        .pkg_config_modules
+        .iter()
+        .map(|m| match pkg_config::dev_package(m) {
+            Some(package) => format!("`{m}`, Debian's `{package}`"),
+            None => format!("`{m}`, whose Debian package goes in `apt-packages`"),
+        })
+        .collect();
+    let dev_packages: Vec<String> = c
+        .pkg_config_modules
+        .iter()
+        .filter_map(|m| pkg_config::dev_package(m))
+        .map(str::to_string)
+        .collect();
     let (kind, evidence) = if let Some(p) = probes {
         (
             SysKind::SystemOnly,
             format!(
-                "{whose}; its build script can search for a system library with `{p}`, so it is taken to link one"
+                "{whose}; its build script can search for a system library with `{p}`{}, so it is taken to link one",
+                if modules.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", modules.join("; "))
+                }
             ),
         )
     } else if compiles_c || cxx {
@@ -296,7 +318,7 @@ fn judge_unknown(c: &Crate) -> Option<NativeCrate> {
         } else {
             format!("check whether `{}` has a feature that builds its library from source; if so, enable it (or set `runtime = \"static\"` to try: the build checks the binary)", c.name)
         }),
-        dev_package: None,
+        dev_packages,
         via: c.via.clone(),
     })
 }

@@ -379,3 +379,25 @@ fn crates_the_table_does_not_know_are_warned_about_once_per_verdict() {
         ]
     );
 }
+
+#[test]
+fn an_unknown_crate_searching_with_pkg_config_gets_the_dev_package_of_its_module() {
+    // hurl 8.1.0's libxml 0.3.22: `probe("libxml-2.0")`, no `-sys` name, no table entry.
+    let mut graph = parse_tree(
+        "app v0.1.0 (/w)|\n`-- libxml v0.3.22|\n    [build-dependencies]\n    |-- bindgen v0.72.0|\n    `-- pkg-config v0.3.32|\n",
+    )
+    .unwrap();
+    let libxml = graph.linked.get_mut("libxml@0.3.22").unwrap();
+    libxml.pkg_config_modules = BTreeSet::from(["libxml-2.0".to_string(), "libfoo".to_string()]);
+    let n = native_needs(&graph);
+    assert_eq!(auto_reason(&n).0, Runtime::Cc);
+    assert_eq!(
+        n.dev_packages(),
+        BTreeSet::from(["libxml2-dev".to_string()])
+    );
+    assert!(
+        n.crates[0].evidence.ends_with("with `pkg-config` (`libfoo`, whose Debian package goes in `apt-packages`; `libxml-2.0`, Debian's `libxml2-dev`), so it is taken to link one"),
+        "{}",
+        n.crates[0].evidence
+    );
+}

@@ -59,3 +59,73 @@ mod tests {
         );
     }
 }
+
+/// The pkg-config modules a crate's build can search for: the literal names its build script
+/// probes (`pkg_config::probe_library("libpcap")`, `Config::new().probe("libxml-2.0")`), and the
+/// libraries a `system-deps` manifest declares (`[package.metadata.system-deps]`, a table's
+/// `name` where it renames one). Sorted.
+pub fn pkg_config_modules(script: Option<&str>, manifest: Option<&str>) -> BTreeSet<String> {
+    let mut modules = BTreeSet::new();
+    if let Some(script) = script {
+        let code: String = code_only(script)
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        for needle in ["probe(\"", "probe_library(\""] {
+            for (at, _) in code.match_indices(needle) {
+                let rest = &code[at + needle.len()..];
+                if let Some(end) = rest.find('"')
+                    && !rest[..end].is_empty()
+                {
+                    modules.insert(rest[..end].to_string());
+                }
+            }
+        }
+    }
+    let declared = manifest
+        .and_then(|text| text.parse::<toml::Table>().ok())
+        .and_then(|t| {
+            t.get("package")?
+                .get("metadata")?
+                .get("system-deps")?
+                .as_table()
+                .cloned()
+        });
+    for (key, value) in declared.iter().flatten() {
+        let name = value.get("name").and_then(|n| n.as_str()).unwrap_or(key);
+        modules.insert(name.to_string());
+    }
+    modules
+}
+
+#[cfg(test)]
+mod pkg_config_tests {
+    use super::*;
+
+    #[test]
+    fn probed_and_declared_modules_are_read() {
+        // libxml 0.3.22's build.rs, abridged.
+        let libxml = "let mut cfg = pkg_config::Config::new();\nlet lib = cfg\n  .probe(\"libxml-2.0\")\n  .expect(\"Couldn't find libxml2 via pkg-config\");";
+        assert_eq!(
+            pkg_config_modules(Some(libxml), None),
+            BTreeSet::from(["libxml-2.0".to_string()])
+        );
+        let pcap = "// pkg_config::probe_library(\"old\")\nif let Ok(l) = pkg_config::probe_library(\"libpcap\") {}";
+        assert_eq!(
+            pkg_config_modules(Some(pcap), None),
+            BTreeSet::from(["libpcap".to_string()])
+        );
+        let manifest = "[package]\nname = \"gtk-sys\"\n[package.metadata.system-deps.gtk_3]\nname = \"gtk+-3.0\"\nversion = \"3.22\"\n[package.metadata.system-deps]\nglib = \"2.56\"\n";
+        let manifest = manifest.replace("[package.metadata.system-deps]\nglib = \"2.56\"\n", "")
+            + "[package.metadata.system-deps.glib]\nversion = \"2.56\"\n";
+        assert_eq!(
+            pkg_config_modules(
+                Some("fn main() { system_deps::Config::new().probe().unwrap(); }"),
+                Some(&manifest)
+            )
+            .into_iter()
+            .collect::<Vec<_>>(),
+            ["glib", "gtk+-3.0"]
+        );
+    }
+}

@@ -57,6 +57,10 @@ pub struct Crate {
     /// workspace's own crates only.
     #[serde(skip_serializing_if = "BTreeSet::is_empty")]
     pub runs_programs: BTreeSet<String>,
+    /// pkg-config modules its build can search for (see `workspace::build_script`): read for
+    /// crates the native-crate table does not know.
+    #[serde(skip_serializing_if = "BTreeSet::is_empty")]
+    pub pkg_config_modules: BTreeSet<String>,
 }
 
 /// What one build links into its binaries.
@@ -204,6 +208,7 @@ pub fn parse_tree(text: &str) -> Result<BuildGraph> {
             links: None,
             compiles_cxx: false,
             runs_programs: BTreeSet::new(),
+            pkg_config_modules: BTreeSet::new(),
         });
         if linked {
             let via: Vec<String> = stack.iter().map(|(k, _)| display_key(k)).collect();

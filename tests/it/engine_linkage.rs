@@ -136,6 +136,32 @@ fn bundled_librdkafka_builds_a_static_image_that_runs() {
     );
 }
 
+/// A crate the table does not know that finds its library with pkg-config (`pcap`): the
+/// builder gets the Debian package read off its build script's `probe("libpcap")`, and the cc
+/// image carries the library.
+#[test]
+#[ignore = "needs a Docker engine with buildx: run tests/run-all.sh"]
+fn an_unknown_pkg_config_crate_gets_its_dev_package_and_a_cc_image_that_runs() {
+    let _guard = engine_lock();
+    let dir = fixture("pcap-system");
+    let out = build(dir.path(), "netdevs");
+    let err = support::stderr(&out);
+    assert!(out.status.success(), "{err}");
+    let report: serde_json::Value = serde_json::from_str(support::stdout(&out).trim()).unwrap();
+    assert_eq!(report["runtime"], "cc");
+    let linkage = inspect("netdevs:0.1.0");
+    assert!(
+        linkage["needed"]
+            .as_array()
+            .unwrap()
+            .contains(&"libpcap.so.0.8".into()),
+        "{linkage:#}"
+    );
+    let printed = docker_ok(&["run", "--rm", "--network", "none", "netdevs:0.1.0"]);
+    assert!(printed.starts_with("netdevs 0.1.0: "), "{printed}");
+    assert!(printed.split_whitespace().any(|d| d == "lo"), "{printed}");
+}
+
 #[test]
 #[ignore = "needs a Docker engine with buildx: run tests/run-all.sh"]
 fn system_sqlite_builds_a_cc_image_that_carries_libsqlite3() {

@@ -25,6 +25,7 @@ pub const FIXTURES: &[&str] = &[
     "member-c",
     "rdkafka-bundled",
     "build-script-git",
+    "pcap-system",
 ];
 
 /// `plan --format json` of a directory, parsed.

@@ -79,7 +79,7 @@ fn sqlite() -> NativeCrate {
         known: true,
         evidence: String::new(),
         advice: None,
-        dev_package: None,
+        dev_packages: Vec::new(),
         via: vec!["sqlcli".into()],
     }
 }
