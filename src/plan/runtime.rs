@@ -171,7 +171,7 @@ fn judge_known(c: &Crate, entry: &sys_crates::SysCrate) -> NativeCrate {
                 entry.library
             ),
             SysKind::SystemFirst => format!(
-                "looks for a system {} with pkg-config, which answers nothing for a musl target, so it compiles its bundled copy",
+                "looks for a system {} with pkg-config first and compiles its bundled copy where none is found: on a musl target, or in a builder without its `-dev` package",
                 entry.library
             ),
             SysKind::Bundled => "its build script always compiles what it carries".to_string(),
