@@ -128,7 +128,7 @@ impl Linkage {
                     if !CC_BASE_LIBRARIES.iter().any(|p| glob(p, lib)) && !present.contains(lib) {
                         misfits.push(Misfit {
                             problem: format!("it needs {lib}, which a distroless cc base does not have"),
-                            help: "carry the library into the image (cargo-distroless's builder does), or link it statically".to_string(),
+                            help: "install the Debian package that has it where the binary is built (both backends carry such a library into the image from there), or link it statically".to_string(),
                         });
                     }
                 }
@@ -207,6 +207,11 @@ fn read_elf<H: FileHeader<Endian = Endianness>>(
 }
 
 /// Shell-style `*` matching, for the base library patterns (`libnss_*`).
+/// Whether every distroless cc base has the library (glibc's, libgcc's, libstdc++, OpenSSL 3).
+pub fn in_cc_base(lib: &str) -> bool {
+    CC_BASE_LIBRARIES.iter().any(|p| glob(p, lib))
+}
+
 fn glob(pattern: &str, name: &str) -> bool {
     match pattern.split_once('*') {
         None => pattern == name,

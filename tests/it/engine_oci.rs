@@ -143,3 +143,40 @@ fn oci_backend_images_load_run_as_nonroot_without_a_shell_and_serve() {
         "{labels}"
     );
 }
+
+/// A cc binary that needs a library no cc base has (`pcap` links libpcap.so.0.8): the oci
+/// backend carries it from this machine, as the Dockerfile's builder carries it from its own,
+/// and the image runs.
+#[test]
+#[ignore = "needs a Docker engine with buildx: run tests/run-all.sh"]
+fn oci_backend_carries_the_libraries_a_cc_binary_needs_and_the_image_runs() {
+    let _guard = engine_lock();
+    let dir = support::fixture("pcap-system");
+    let bases = tempfile::tempdir().unwrap();
+    layout_of(
+        "gcr.io/distroless/cc-debian12:nonroot",
+        &bases.path().join("cc"),
+    );
+    // The `[package.metadata.distroless]` table is the manifest's last.
+    let manifest = dir.path().join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        format!(
+            "{text}runtime-image = \"oci-layout:{}\"\n",
+            bases.path().join("cc").display()
+        ),
+    )
+    .unwrap();
+    let report = build(dir.path(), "netdevs");
+    assert_eq!(report["runtime"], "cc");
+    assert_eq!(report["smoke_test"], "passed");
+    let files = image_files("netdevs:0.1.0");
+    assert!(
+        has_path(&files, "usr/lib/x86_64-linux-gnu/libpcap.so.0.8"),
+        "{files:?}"
+    );
+    let out = docker_ok(&["run", "--rm", "--network", "none", "netdevs:0.1.0"]);
+    assert!(out.starts_with("netdevs 0.1.0: "), "{out}");
+    assert!(out.split_whitespace().any(|d| d == "lo"), "{out}");
+}

@@ -200,13 +200,17 @@ fn check_libclang(packages: &[String]) -> Result<()> {
 /// library, which has no C API for bindgen.
 fn has_libclang(dirs: &[std::path::PathBuf]) -> bool {
     dirs.iter().any(|dir| {
-        std::fs::read_dir(dir).into_iter().flatten().flatten().any(|e| {
-            let name = e.file_name().to_string_lossy().into_owned();
-            let versioned = name
-                .strip_prefix("libclang-")
-                .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()));
-            (name.starts_with("libclang.so") || versioned) && name.contains(".so")
-        })
+        std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let versioned = name
+                    .strip_prefix("libclang-")
+                    .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()));
+                (name.starts_with("libclang.so") || versioned) && name.contains(".so")
+            })
     })
 }
 

@@ -8,6 +8,7 @@
 pub mod attest;
 pub mod base;
 pub mod blobs;
+mod carry;
 pub mod host;
 pub mod image;
 pub mod layer;
@@ -223,9 +224,37 @@ pub fn build(
                 Runtime::Static => BTreeSet::new(),
             };
             let mut layer = LayerBuilder::default();
+            // The shared libraries a cc binary needs and the base lacks come from this machine,
+            // where the Dockerfile's builder takes them from its own.
+            let carried = match image.runtime {
+                Runtime::Cc => {
+                    let paths: Vec<&Utf8Path> =
+                        image.bins.iter().map(|b| bins[b].as_path()).collect();
+                    carry::libraries(
+                        &paths,
+                        &image.runtime_image,
+                        &base_libraries,
+                        &carry::search_dirs(platform.gnu_prefix),
+                        &format!("usr/lib/{}", platform.gnu_prefix),
+                    )?
+                }
+                Runtime::Static => Vec::new(),
+            };
+            let mut present = base_libraries.clone();
+            for lib in carried {
+                shell.status(
+                    "Carrying",
+                    format!(
+                        "{} into `{}` (needed by {})",
+                        lib.name, image.name, lib.needed_by
+                    ),
+                );
+                present.insert(lib.name);
+                layer.file(&lib.path_in_image, lib.data, 0o644, (0, 0));
+            }
             for bin in &image.bins {
                 let path = &bins[bin];
-                host::check(path, image.runtime, &image.runtime_image, &base_libraries)?;
+                host::check(path, image.runtime, &image.runtime_image, &present)?;
                 let data = std::fs::read(path)
                     .map_err(|e| Error::environment(format!("could not read `{path}`: {e}")))?;
                 binary_size = binary_size.max(data.len() as u64);
