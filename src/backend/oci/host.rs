@@ -13,11 +13,10 @@ use std::collections::BTreeMap;
 
 use camino::{Utf8Path, Utf8PathBuf};
 
-use super::linker;
+use super::{linker, preflight};
 use crate::error::{Error, Result};
 use crate::link_errors;
 use crate::linkage::Linkage;
-use crate::plan::build_programs;
 use crate::plan::verify::glibc_of;
 use crate::plan::{BuildGroup, GroupPlatform, Runtime};
 use crate::process::{self, Invocation};
@@ -96,124 +95,6 @@ fn zigbuild_needed(gp: &GroupPlatform, cross: bool) -> Error {
     )
 }
 
-/// The commands the plan's builder packages give build scripts, which a host build takes from
-/// this machine: (Debian package, commands any one of which will do, a variable that replaces
-/// them). Packages without one here (`musl-tools`: zig stands in; `-dev` libraries) are not
-/// checked.
-const BUILD_TOOLS: &[(&str, &[&str], Option<&str>)] = &[
-    ("protobuf-compiler", &["protoc"], Some("PROTOC")),
-    ("make", &["make"], None),
-    ("perl", &["perl"], None),
-    ("g++", &["c++", "g++"], None),
-    ("cmake", &["cmake"], None),
-];
-
-/// Fails before anything compiles when a build script will want a command this machine lacks:
-/// otherwise cargo compiles for minutes and stops at the first build script that runs it.
-fn check_build_tools(packages: &[String]) -> Result<()> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let on_path = |cmd: &str| std::env::split_paths(&path).any(|dir| dir.join(cmd).is_file());
-    // The packages a build script of the workspace needs for a program it runs (git), beside
-    // those the build-time crates need.
-    let programs: Vec<(&str, Vec<&str>, Option<&str>)> = packages
-        .iter()
-        .filter(|p| !BUILD_TOOLS.iter().any(|(package, _, _)| package == p))
-        .map(|p| {
-            (
-                p.as_str(),
-                build_programs::programs_of(p).collect::<Vec<_>>(),
-                None,
-            )
-        })
-        .filter(|(_, commands, _)| !commands.is_empty())
-        .collect();
-    let missing: Vec<(&str, &str)> = BUILD_TOOLS
-        .iter()
-        .map(|(package, commands, var)| (*package, commands.to_vec(), *var))
-        .chain(programs)
-        .filter(|(package, _, _)| packages.iter().any(|p| p == package))
-        .filter(|(_, _, var)| var.is_none_or(|v| std::env::var_os(v).is_none()))
-        .filter(|(_, commands, _)| !commands.iter().any(|c| on_path(c)))
-        .map(|(package, commands, _)| (package, commands[0]))
-        .collect();
-    if missing.is_empty() {
-        return Ok(());
-    }
-    let commands: Vec<String> = missing.iter().map(|(_, c)| format!("`{c}`")).collect();
-    let packages: Vec<&str> = missing.iter().map(|(p, _)| *p).collect();
-    Err(Error::environment(format!(
-        "this build runs {} in build scripts, and {} not on `PATH`",
-        commands.join(", "),
-        if missing.len() == 1 { "it is" } else { "they are" }
-    ))
-    .with_help(format!(
-        "install {} (Debian and Ubuntu: `apt-get install {}`), or build with `--backend buildx`, whose builder installs {}",
-        if missing.len() == 1 { "it" } else { "them" },
-        packages.join(" "),
-        if missing.len() == 1 { "it" } else { "them" },
-    )))
-}
-
-/// Where bindgen (through clang-sys) looks for libclang when neither `LIBCLANG_PATH` nor
-/// `llvm-config` says: the system library directories and Debian's per-version LLVM trees.
-const LIBCLANG_DIRS: &[&str] = &[
-    "/usr/lib",
-    "/usr/lib64",
-    "/usr/local/lib",
-    "/usr/lib/x86_64-linux-gnu",
-    "/usr/lib/aarch64-linux-gnu",
-];
-
-/// A build script running bindgen loads libclang: without one, cargo compiles for a while and
-/// stops at bindgen's panic. `LIBCLANG_PATH` is taken as an answer. An `llvm-config` is not: a
-/// Debian machine with LLVM's development files but no libclang has one (and libclang-cpp,
-/// which bindgen cannot use), and bindgen fails there.
-fn check_libclang(packages: &[String]) -> Result<()> {
-    if !packages.iter().any(|p| p == "libclang-dev") || std::env::var_os("LIBCLANG_PATH").is_some()
-    {
-        return Ok(());
-    }
-    let llvm_dirs = std::fs::read_dir("/usr/lib")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter(|e| e.file_name().to_string_lossy().starts_with("llvm-"))
-        .map(|e| e.path().join("lib"));
-    let dirs: Vec<std::path::PathBuf> = LIBCLANG_DIRS
-        .iter()
-        .map(std::path::PathBuf::from)
-        .chain(llvm_dirs)
-        .collect();
-    if has_libclang(&dirs) {
-        return Ok(());
-    }
-    Err(Error::environment(
-        "this build runs bindgen in build scripts, which loads libclang, and none was found (`LIBCLANG_PATH` is not set)",
-    )
-    .with_help(
-        "install it (Debian and Ubuntu: `apt-get install libclang-dev`) or set `LIBCLANG_PATH` to the directory that has it, or build with `--backend buildx`, whose builder installs it",
-    ))
-}
-
-/// Whether one of the directories has a libclang shared library, named as clang-sys looks for
-/// it (`libclang.so`, `libclang-14.so.1`, `libclang.so.16`); not `libclang-cpp.so.14`, LLVM's C++
-/// library, which has no C API for bindgen.
-fn has_libclang(dirs: &[std::path::PathBuf]) -> bool {
-    dirs.iter().any(|dir| {
-        std::fs::read_dir(dir)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .any(|e| {
-                let name = e.file_name().to_string_lossy().into_owned();
-                let versioned = name
-                    .strip_prefix("libclang-")
-                    .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()));
-                (name.starts_with("libclang.so") || versioned) && name.contains(".so")
-            })
-    })
-}
-
 /// Makes sure the toolchain the workspace uses has the target's standard library. A sysroot
 /// that holds it answers without asking rustup (0.03 s on every build).
 fn ensure_target(
@@ -290,8 +171,7 @@ pub fn compile(
     // point, 0.05-0.1 s on every build. Where zig is needed anyway, cargo's own failure to find
     // the subcommand says it is missing, before anything compiles.
     let zig = zig_needed || (group.runtime == Runtime::Cc && has_zigbuild(root));
-    check_build_tools(&gp.native.packages)?;
-    check_libclang(&gp.native.packages)?;
+    preflight::check(&gp.native.packages)?;
     let sysroot = toolchain_sysroot(root);
     ensure_target(root, &gp.triple, sysroot.as_deref(), shell)?;
     let glibc = glibc_of(base);
@@ -445,25 +325,4 @@ pub fn check(
         return Err(err.with_help(help));
     }
     Ok(linkage)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn libclang_is_found_by_the_names_clang_sys_loads() {
-        let dir = tempfile::tempdir().unwrap();
-        let dirs = [dir.path().to_path_buf()];
-        std::fs::write(dir.path().join("libclang-14.a"), "").unwrap();
-        std::fs::write(dir.path().join("libclangBasic.so"), "").unwrap();
-        // Debian's llvm-14 has it beside no libclang (this machine's case).
-        std::fs::write(dir.path().join("libclang-cpp.so.14"), "").unwrap();
-        assert!(!has_libclang(&dirs));
-        std::fs::write(dir.path().join("libclang-14.so.1"), "").unwrap();
-        assert!(has_libclang(&dirs));
-        let other = tempfile::tempdir().unwrap();
-        std::fs::write(other.path().join("libclang.so.16"), "").unwrap();
-        assert!(has_libclang(&[other.path().to_path_buf()]));
-    }
 }

@@ -14,6 +14,7 @@ pub mod image;
 pub mod layer;
 pub mod linker;
 pub mod output;
+mod preflight;
 mod prebuilt;
 pub mod publish;
 pub mod registry;
