@@ -172,3 +172,46 @@ fn a_host_build_whose_own_build_script_runs_a_missing_git_says_so_before_compili
     );
     assert!(!stderr.contains("Compiling"), "nothing compiled: {stderr}");
 }
+
+/// A cc build links against `-dev` packages the Dockerfile's builder installs; on a Debian
+/// machine without one, the host build says so before asking the network for the base or
+/// compiling anything. dpkg is played by a script that knows no package, as dpkg-query answers
+/// for one never installed.
+#[test]
+fn a_host_cc_build_missing_a_dev_package_says_so_before_anything_else() {
+    let dir = support::fixture("pcap-system");
+    let bin = rust_only_path();
+    let dpkg = bin.path().join("dpkg-query");
+    std::fs::write(
+        &dpkg,
+        "#!/bin/sh\nfor p in \"$@\"; do case \"$p\" in -*|*'$'*) ;; *) echo \"dpkg-query: no packages found matching $p\" >&2 ;; esac; done\nexit 1\n",
+    )
+    .unwrap();
+    // pkg-config itself is there (its own check is the build-tools one).
+    let pkg_config = bin.path().join("pkg-config");
+    std::fs::write(&pkg_config, "#!/bin/sh\nexit 1\n").unwrap();
+    for script in [&dpkg, &pkg_config] {
+        let mut perms = std::fs::metadata(script).unwrap().permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+        std::fs::set_permissions(script, perms).unwrap();
+    }
+    let out = support::command(dir.path())
+        .args(["build", "--backend", "oci"])
+        .env("PATH", bin.path())
+        .output()
+        .unwrap();
+    let stderr = support::stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "an environment error: {stderr}");
+    assert!(
+        stderr.contains(
+            "error: this build links against `libpcap-dev`, and dpkg says it is not installed"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("help: install it (`apt-get install libpcap-dev`)"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("Resolving"), "no base asked for: {stderr}");
+    assert!(!stderr.contains("Compiling"), "nothing compiled: {stderr}");
+}

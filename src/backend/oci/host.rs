@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use camino::{Utf8Path, Utf8PathBuf};
 
-use super::{linker, preflight};
+use super::linker;
 use crate::error::{Error, Result};
 use crate::link_errors;
 use crate::linkage::Linkage;
@@ -171,7 +171,6 @@ pub fn compile(
     // point, 0.05-0.1 s on every build. Where zig is needed anyway, cargo's own failure to find
     // the subcommand says it is missing, before anything compiles.
     let zig = zig_needed || (group.runtime == Runtime::Cc && has_zigbuild(root));
-    preflight::check(&gp.native.packages)?;
     let sysroot = toolchain_sysroot(root);
     ensure_target(root, &gp.triple, sysroot.as_deref(), shell)?;
     let glibc = glibc_of(base);

@@ -14,8 +14,8 @@ pub mod image;
 pub mod layer;
 pub mod linker;
 pub mod output;
-mod preflight;
 mod prebuilt;
+mod preflight;
 pub mod publish;
 pub mod registry;
 mod tini;
@@ -100,6 +100,12 @@ pub fn build(
                 base::BUILTIN_STATIC
             ))
             .with_help("name a cc base (a registry reference or `oci-layout:PATH`)"));
+        }
+    }
+    // What build scripts need from this machine, before the network is asked for anything.
+    if let Binaries::Compile { .. } = binaries_from {
+        for gp in plan.groups.iter().flat_map(|g| &g.platforms) {
+            preflight::check(&gp.native.packages)?;
         }
     }
     // 1. Every base, before compiling: a wrong tag or an unreachable registry fails fast.

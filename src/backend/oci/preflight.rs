@@ -193,7 +193,12 @@ mod tests {
         // dpkg-query -W on this machine's kind: a multiarch package, one removed with its
         // configuration left (`rc`), one it has never heard of (no line at all).
         let answer = "libpq-dev ii \nlibsqlite3-dev:amd64 ii \nlibssl-dev rc \n";
-        let wanted = ["libpq-dev", "libsqlite3-dev", "libssl-dev", "default-libmysqlclient-dev"];
+        let wanted = [
+            "libpq-dev",
+            "libsqlite3-dev",
+            "libssl-dev",
+            "default-libmysqlclient-dev",
+        ];
         assert_eq!(
             missing_packages(&wanted, answer),
             ["libssl-dev", "default-libmysqlclient-dev"]
