@@ -89,10 +89,38 @@ const IN_BUILDER: &[&str] = &[
     "md5sum",
 ];
 
+/// Programs only another OS has (macOS's `xcrun`, Windows's `cmd`): a build script can run one
+/// only behind a `cfg` or a target check, so on a Linux builder it never does.
+const OTHER_OS: &[&str] = &[
+    "xcrun",
+    "sw_vers",
+    "lipo",
+    "codesign",
+    "security",
+    "install_name_tool",
+    "otool",
+    "cmd",
+    "cmd.exe",
+    "powershell",
+    "powershell.exe",
+    "pwsh",
+    "reg",
+    "where",
+    "vswhere",
+    "vswhere.exe",
+    "cl",
+    "cl.exe",
+    "lib.exe",
+    "link.exe",
+    "msbuild",
+    "rc.exe",
+    "windres",
+];
+
 /// What the builder needs for one program a build script runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Need {
-    /// Nothing: the builder image has it.
+    /// Nothing: the builder image has it, or only another OS does (never run on Linux).
     Present,
     /// This Debian package.
     Package(&'static str),
@@ -101,7 +129,7 @@ pub enum Need {
 }
 
 pub fn need(program: &str) -> Need {
-    if IN_BUILDER.contains(&program) {
+    if IN_BUILDER.contains(&program) || OTHER_OS.contains(&program) {
         return Need::Present;
     }
     match PACKAGES.iter().find(|(p, _)| *p == program) {
@@ -129,6 +157,9 @@ mod tests {
         assert_eq!(need("cc"), Need::Present);
         assert_eq!(need("bash"), Need::Present);
         assert_eq!(need("bazel"), Need::Unknown);
+        // winres-style scripts run `rc.exe` only when targeting Windows.
+        assert_eq!(need("xcrun"), Need::Present);
+        assert_eq!(need("rc.exe"), Need::Present);
         assert_eq!(programs_of("g++").collect::<Vec<_>>(), ["c++", "g++"]);
     }
 }
