@@ -148,8 +148,18 @@ impl<'a> CargoGraphs<'a> {
 }
 
 /// The programs the build scripts of the workspace's own crates in this graph run by name, read
-/// from the members' `build.rs` (a few small files; not cached).
+/// from the members' `build.rs` (a few small files; not cached). A program named like one of the
+/// workspace's own binaries is left out: jj-cli's build script asks an installed `jj` for the
+/// commit it is built from, and no builder can have the binary it is about to build, so such a
+/// script must already do without it.
 fn read_build_scripts(ws: &workspace::Workspace, graph: &mut BuildGraph) {
+    let own_bins: std::collections::BTreeSet<&str> = ws
+        .packages
+        .iter()
+        .flat_map(|p| &p.targets)
+        .filter(|t| t.kind == workspace::TargetKind::Bin)
+        .map(|t| t.name.as_str())
+        .collect();
     for c in graph
         .linked
         .values_mut()
@@ -167,7 +177,10 @@ fn read_build_scripts(ws: &workspace::Workspace, graph: &mut BuildGraph) {
         if let Some(text) =
             script.and_then(|t| std::fs::read_to_string(ws.root.join(&t.src_path)).ok())
         {
-            c.runs_programs = workspace::build_script::programs_run(&text);
+            c.runs_programs = workspace::build_script::programs_run(&text)
+                .into_iter()
+                .filter(|program| !own_bins.contains(program.as_str()))
+                .collect();
         }
     }
 }

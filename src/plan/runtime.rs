@@ -194,6 +194,30 @@ fn judge_known(c: &Crate, entry: &sys_crates::SysCrate) -> NativeCrate {
     }
 }
 
+/// The system library an unknown crate is taken to link, for the plan's reason: what its
+/// `links` key declares; else what the first (by name) pkg-config module it searches for names (the
+/// Debian `-dev` package's stem, `libxml-2.0` → libxml2, as the binary's NEEDED entry will);
+/// else the crate's own name (syscallz searches for `libseccomp`, not a "libsyscallz").
+fn library_name(c: &Crate) -> String {
+    let stem = match (&c.links, c.pkg_config_modules.first()) {
+        (Some(links), _) => links.clone(),
+        (None, Some(module)) => match pkg_config::dev_package(module) {
+            Some(package) => package.trim_end_matches("-dev").to_string(),
+            None => module.clone(),
+        },
+        (None, None) => c
+            .name
+            .trim_end_matches("-sys")
+            .trim_end_matches("_sys")
+            .to_string(),
+    };
+    if stem.starts_with("lib") {
+        stem
+    } else {
+        format!("lib{stem}")
+    }
+}
+
 fn feature_list(features: &[&str]) -> String {
     match features {
         [] => "a bundled build (it has none)".to_string(),
@@ -244,15 +268,7 @@ fn judge_unknown(c: &Crate) -> Option<NativeCrate> {
     } else {
         UNKNOWN_PREFIX.trim_end_matches("; ")
     };
-    let stem = c
-        .links
-        .as_deref()
-        .unwrap_or_else(|| c.name.trim_end_matches("-sys").trim_end_matches("_sys"));
-    let library = if stem.starts_with("lib") {
-        stem.to_string()
-    } else {
-        format!("lib{stem}")
-    };
+    let library = library_name(c);
     // The modules it searches for name the library, and the Debian package a cc builder needs
     // for its headers and `.pc` file.
     let modules: Vec<String> = c

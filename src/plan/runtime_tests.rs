@@ -401,3 +401,37 @@ fn an_unknown_crate_searching_with_pkg_config_gets_the_dev_package_of_its_module
         n.crates[0].evidence
     );
 }
+
+#[test]
+fn the_library_an_unknown_crate_is_taken_to_link_is_named_by_what_it_searches_for() {
+    // sniffglue 0.16.2's syscallz 0.17: `probe_library("libseccomp")`; hurl's libxml:
+    // `probe("libxml-2.0")`, whose binary needs libxml2.so.2.
+    let mut graph = parse_tree(
+        "app v0.1.0 (/w)|\n|-- syscallz v0.17.0|\n|   [build-dependencies]\n|   `-- pkg-config v0.3.32|\n`-- libxml v0.3.22|\n    [build-dependencies]\n    `-- pkg-config v0.3.32|\n",
+    )
+    .unwrap();
+    graph
+        .linked
+        .get_mut("syscallz@0.17.0")
+        .unwrap()
+        .pkg_config_modules = BTreeSet::from(["libseccomp".to_string()]);
+    graph
+        .linked
+        .get_mut("libxml@0.3.22")
+        .unwrap()
+        .pkg_config_modules = BTreeSet::from(["libxml-2.0".to_string()]);
+    let n = native_needs(&graph);
+    let library = |name: &str| {
+        n.crates
+            .iter()
+            .find(|c| c.name == name)
+            .and_then(|c| c.library.clone())
+    };
+    assert_eq!(library("syscallz").as_deref(), Some("libseccomp"));
+    assert_eq!(library("libxml").as_deref(), Some("libxml2"));
+    let reason = auto_reason(&n).1;
+    assert!(
+        reason.contains("`syscallz` is taken to link libseccomp dynamically"),
+        "{reason}"
+    );
+}

@@ -107,3 +107,22 @@ fn forcing_static_against_a_system_only_crate_is_an_error_with_the_way_out() {
     let out = support::run(dir.path(), &["plan", "--runtime", "cc", "-p", "sqlcli"]);
     assert!(out.status.success(), "{}", support::stderr(&out));
 }
+
+#[test]
+fn a_build_script_running_git_gets_git_and_one_asking_for_its_own_binary_gets_no_warning() {
+    // Its build.rs runs `git` (gitui's way) and `stamp`, the binary it builds (jj-cli's way).
+    let dir = support::fixture("build-script-git");
+    let plan = support::plan_json(dir.path(), &[]);
+    let packages = &plan["groups"][0]["platforms"][0]["native"]["packages"];
+    assert!(
+        packages.as_array().unwrap().contains(&"git".into()),
+        "{packages:#}"
+    );
+    let warnings = plan["warnings"].as_array().unwrap();
+    assert!(
+        warnings
+            .iter()
+            .all(|w| !w.as_str().unwrap().contains("runs `stamp`")),
+        "{warnings:#?}"
+    );
+}
