@@ -75,8 +75,9 @@ pub(super) fn inspect_and_check(
     } else if image.platforms.len() != 1 || image.platforms[0] != engine.platform {
         "skipped (not the engine's platform)".to_string()
     } else {
-        report.stop = run_checks(shell, image, &reference, &inspected)?;
-        "passed".to_string()
+        let (smoke_test, stop) = run_checks(shell, image, &reference, &inspected)?;
+        report.stop = stop;
+        smoke_test
     };
 
     if let (Some(budget), Some(size)) = (image.size_budget, report.size)
@@ -119,12 +120,13 @@ const SLOW_STOP: Duration = Duration::from_secs(2);
 /// another they were 6.4 s of every build of the example's `web`. The results are judged in a
 /// fixed order (smoke, user, shell, stop), so what is reported never depends on which container
 /// finished first, and a broken binary is reported as such rather than as a stop problem.
+/// Returns the smoke test's report and the stop check's.
 fn run_checks(
     shell: &Shell,
     image: &ImagePlan,
     reference: &str,
     inspected: &serde_json::Value,
-) -> Result<String> {
+) -> Result<(String, String)> {
     let args = image.smoke_test.clone().unwrap_or_default();
     let entrypoint = format!("/usr/local/bin/{}", image.entrypoint);
     shell.status(
@@ -151,7 +153,32 @@ fn run_checks(
         let probes: Vec<_> = probes.into_iter().map(|p| p.join()).collect();
         (smoke, probes, stop.join())
     });
-    judge_smoke(image, reference, &args, smoke?)?;
+    let mut smoke = smoke?;
+    let mut args = args;
+    let mut smoke_report = "passed".to_string();
+    if let Some(first) = smoke
+        .as_ref()
+        .filter(|out| rejected_the_version_flag(&args, out))
+    {
+        // The binary started (no loader error, no signal) and refused `--version`, as a clap
+        // program without `#[command(version)]` does (sniffglue: "unexpected argument
+        // '--version' found", exit 2): `--help` is the other flag nearly every CLI answers.
+        let help = vec!["--help".to_string()];
+        let second = docker::run_in_image(reference, &entrypoint, &help, SMOKE_TIMEOUT)?;
+        if second.as_ref().is_some_and(|out| out.success()) {
+            shell.warn(format!(
+                "`{} --version` exited with {} in image `{}`, and `{} --help` ran: the smoke test passed with `--help`\nhelp: set `smoke-test = [\"--help\"]` in its `[package.metadata.distroless]` to ask that first",
+                image.entrypoint,
+                first.code.map(|c| c.to_string()).unwrap_or_default(),
+                image.name,
+                image.entrypoint,
+            ));
+            smoke_report = "passed (with `--help`: it takes no `--version`)".to_string();
+            smoke = second;
+            args = help;
+        }
+    }
+    judge_smoke(image, reference, &args, smoke)?;
     let fail = |what: String| smoke_failed(image, what);
     let user = inspected["Config"]["User"].as_str().unwrap_or_default();
     if image.variant.is_nonroot() && user != image.user {
@@ -167,7 +194,26 @@ fn run_checks(
         }
     }
     let stopped = stopped.map_err(|_| panicked("the stop check"))??;
-    Ok(stop_report(shell, image, stopped))
+    Ok((smoke_report, stop_report(shell, image, stopped)))
+}
+
+/// Whether the default probe, `--version`, failed the way a binary that started and does not
+/// take that flag fails: an exit code (not a signal), and none of the codes and messages of a
+/// binary that could not start (126/127: not executable, not found, a library missing;
+/// 125: docker's own failure).
+fn rejected_the_version_flag(args: &[String], out: &crate::process::Captured) -> bool {
+    const CANNOT_START: &[&str] = &[
+        "error while loading shared libraries",
+        "exec format error",
+        "no such file or directory",
+        "not found",
+        "GLIBC_",
+    ];
+    args == ["--version"]
+        && matches!(out.code, Some(code) if code != 0 && !(125..=127).contains(&code))
+        && !CANNOT_START
+            .iter()
+            .any(|m| out.stderr.contains(m) || out.stdout.contains(m))
 }
 
 /// How the image stopped, as `docker stop` and Kubernetes stop it (SIGTERM): a program that

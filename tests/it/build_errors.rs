@@ -252,3 +252,42 @@ fn smoke_test_failures_fail_the_build() {
     );
     assert!(out.status.success(), "{}", support::stderr(&out));
 }
+
+#[test]
+fn a_binary_that_takes_no_version_flag_passes_the_smoke_test_with_help_and_is_told_so() {
+    // sniffglue 0.16.2 in the corpus: clap without `version`, so `--version` exits 2.
+    let dir = support::fixture("example-workspace");
+    let fake = Fake::new();
+    let out = fake.run(
+        dir.path(),
+        "no-version-flag",
+        &["build", "-p", "web", "--message-format", "json"],
+    );
+    let err = support::stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("`web --version` exited with 2") && err.contains("smoke-test = [\"--help\"]"),
+        "{err}"
+    );
+    let report: serde_json::Value = serde_json::from_str(support::stdout(&out).trim()).unwrap();
+    let smoke = report["smoke_test"].as_str().unwrap();
+    assert!(smoke.starts_with("passed (with `--help`"), "{smoke}");
+    let calls = fake.calls(dir.path());
+    assert!(
+        calls.contains("--entrypoint /usr/local/bin/web web:0.3.1 --help"),
+        "{calls}"
+    );
+    // A binary refusing both still fails, on the probe it was given.
+    fails(
+        "rejects-flags",
+        &["build", "-p", "web"],
+        4,
+        &[
+            "`web --version` exited with 2",
+            "unexpected argument '--version'",
+        ],
+    );
+    // and one that cannot start is not given a second try.
+    let (dir, fake) = fails("probe-fails", &["build", "-p", "web"], 4, &["libssl.so.3"]);
+    assert!(!fake.calls(dir.path()).contains("--help"));
+}
