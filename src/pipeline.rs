@@ -1,7 +1,7 @@
 //! Owns the order of the pipeline: workspace -> config -> plan -> rendered files. Commands call
 //! these functions; each step is a plain value the next one reads.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use camino::Utf8PathBuf;
 
@@ -77,8 +77,10 @@ pub fn plan_workspace(ws: Workspace, request: &Request) -> Result<Planned> {
 }
 
 /// Asks cargo what each build links, once per distinct build: `cargo tree` per query, and one
-/// `cargo metadata` for what the tree does not print (`links`, source directories), read only
-/// when a crate the table does not know needs it.
+/// `cargo metadata` for what the tree does not print (`links`, source directories, each package's
+/// `rust-version` and edition), and a second, flat `cargo tree` per query for every package the
+/// build compiles, proc-macros included: the oldest Rust that builds it (see
+/// `workspace::rust_floor`). All of it is remembered between runs (`workspace::tree_cache`).
 struct CargoGraphs<'a> {
     ws: &'a Workspace,
     load: LoadOptions,
@@ -113,11 +115,20 @@ impl<'a> CargoGraphs<'a> {
                 || reads(plan::sys_crates::SYSTEM_PROBES))
                 && plan::sys_crates::find(&c.name).is_none()
         };
+        if self.facts.is_none() {
+            self.facts = Some(workspace::tree_cache::package_facts(self.ws, &self.load)?);
+        }
+        let facts = self.facts.as_ref().expect("just read");
+        let compiled = workspace::tree_cache::compiled_packages(self.ws, &self.load, query)?;
+        let members: BTreeSet<&str> = self.ws.packages.iter().map(|p| p.name.as_str()).collect();
+        let lock = std::fs::read_to_string(self.ws.root.join("Cargo.lock")).unwrap_or_default();
+        graph.rust_floor = workspace::rust_floor::floor(
+            &compiled,
+            facts,
+            &members,
+            workspace::rust_floor::lock_version(&lock),
+        );
         if graph.crates().any(unknown) {
-            if self.facts.is_none() {
-                self.facts = Some(workspace::tree_cache::package_facts(self.ws, &self.load)?);
-            }
-            let facts = self.facts.as_ref().expect("just read");
             for (key, c) in graph.linked.iter_mut() {
                 if !unknown(c) {
                     continue;

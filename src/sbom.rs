@@ -274,6 +274,7 @@ mod tests {
                 dir: None,
                 build_script: None,
                 license: Some("MIT OR Apache-2.0".into()),
+                ..PackageFacts::default()
             },
         )]);
         let doc = bom(

@@ -38,7 +38,7 @@ pub use select::{Candidate, Selected, Selection, select};
 pub use skeleton::Skeleton;
 pub use toolchain::{Toolchain, debian_codename};
 use toolchain::{
-    cargo_args, check_debian_pairing, feature_args, profile_dir, rust_plan, toolchains,
+    cargo_args, check_debian_pairing, feature_args, profile_dir, rust_floor, rust_plan, toolchains,
 };
 
 /// Facts from outside the workspace files, gathered by the caller (processes live elsewhere).
@@ -291,7 +291,15 @@ pub fn plan(
             .filter(|p| names.contains(p.name.as_str()))
             .collect()
     };
-    let mut rust = rust_plan(ws, &ws_settings, &selected_packages, facts, &mut warnings)?;
+    let floor = rust_floor(&candidates, graphs)?;
+    let mut rust = rust_plan(
+        ws,
+        &ws_settings,
+        &selected_packages,
+        facts,
+        floor.as_ref(),
+        &mut warnings,
+    )?;
     rust.builder_image = pinned(&rust.builder_image, &ws_settings.pins);
 
     let mut images = Vec::new();

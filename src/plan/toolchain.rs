@@ -1,15 +1,20 @@
-//! Owns the builder: which Rust version and image, paired with the runtime's Debian release,
-//! the `cargo build` arguments of a group, and the Debian packages and environment that compile
-//! for each platform natively and across architectures.
+//! Owns the builder: which Rust version (no older than the compiled crates need) and image,
+//! paired with the runtime's Debian release, the `cargo build` arguments of a group, and the
+//! Debian packages and environment that compile for each platform natively and across
+//! architectures.
 
 use std::collections::BTreeSet;
 
 use serde::Serialize;
 
-use super::{BuildGroup, Candidate, Facts, GroupPlatform, ImagePlan, Runtime, RustPlan};
+use super::{
+    BuildGroup, Candidate, Facts, GraphSource, GroupPlatform, ImagePlan, Runtime, RustPlan,
+};
 use crate::config::defaults;
 use crate::error::{Error, Result};
 use crate::platform::{Platform, triple_env_lower, triple_env_upper};
+use crate::workspace::resolve::BuildQuery;
+use crate::workspace::rust_floor::{self, RustFloor};
 use crate::workspace::{Package, Workspace};
 
 /// What the builder installs and sets to compile for one platform, natively or crossing.
@@ -167,11 +172,36 @@ pub(super) fn toolchains(
     (native, cross)
 }
 
+/// The oldest Rust that builds every image, on every platform: the highest of their builds'
+/// floors (read by the caller into each graph; a graph without one adds nothing).
+pub(super) fn rust_floor(
+    candidates: &[Candidate],
+    graphs: &mut GraphSource,
+) -> Result<Option<RustFloor>> {
+    let mut best: Option<RustFloor> = None;
+    for c in candidates {
+        for p in &c.settings.platforms {
+            let graph = graphs(&BuildQuery {
+                packages: vec![c.package.clone()],
+                feature_args: feature_args(c),
+                triple: p.musl_triple.unwrap_or(p.gnu_triple).to_string(),
+            })?;
+            if let Some(f) = graph.rust_floor
+                && best.as_ref().is_none_or(|b| f.version > b.version)
+            {
+                best = Some(f);
+            }
+        }
+    }
+    Ok(best)
+}
+
 pub(super) fn rust_plan(
     ws: &Workspace,
     settings: &crate::config::WorkspaceSettings,
     packages: &[&Package],
     facts: &Facts,
+    floor: Option<&RustFloor>,
     warnings: &mut Vec<String>,
 ) -> Result<RustPlan> {
     let toolchain_file = ws.toolchain_file.as_ref().map(|t| t.path.clone());
@@ -196,20 +226,47 @@ pub(super) fn rust_plan(
             auditable: settings.auditable,
         });
     } else if let Some((v, _)) = &settings.rust_version {
-        (
-            v.clone(),
-            "`rust-version` in `[workspace.metadata.distroless]` of `Cargo.toml`".to_string(),
-        )
+        let origin = "`rust-version` in `[workspace.metadata.distroless]` of `Cargo.toml`";
+        check_pin(
+            v,
+            origin,
+            floor,
+            "set `rust-version` in `[workspace.metadata.distroless]` to",
+        )?;
+        (v.clone(), origin.to_string())
     } else if let Some(v) = ws.toolchain_file.as_ref().and_then(|t| t.pinned_version()) {
+        let path = ws
+            .toolchain_file
+            .as_ref()
+            .map(|t| t.path.as_str())
+            .unwrap_or_default();
+        check_pin(
+            v,
+            &format!("the channel pinned in `{path}`"),
+            floor,
+            &format!("pin `channel` in `{path}` to"),
+        )?;
+        (v.to_string(), format!("the channel pinned in `{path}`"))
+    } else if let Some(f) = floor.filter(|f| {
+        // Nothing pins a version: the builder gets the oldest Rust that builds everything, when
+        // that is newer than what the members declare (their `rust-version` is a floor the lock
+        // file may have moved past) or than the cargo running here.
+        let declared = packages
+            .iter()
+            .filter_map(|p| p.rust_version.as_ref())
+            .max()
+            .map(|v| semver::Version::new(v.major, v.minor, u64::MAX))
+            .or_else(|| {
+                facts
+                    .cargo_version
+                    .as_deref()
+                    .and_then(|v| semver::Version::parse(v).ok())
+            });
+        declared.is_none_or(|d| d < f.version)
+    }) {
         (
-            v.to_string(),
-            format!(
-                "the channel pinned in `{}`",
-                ws.toolchain_file
-                    .as_ref()
-                    .map(|t| t.path.as_str())
-                    .unwrap_or_default()
-            ),
+            format!("{}.{}", f.version.major, f.version.minor),
+            format!("the oldest that builds every crate it compiles: {}", f.why),
         )
     } else if let Some(pkg) = packages
         .iter()
@@ -238,6 +295,32 @@ pub(super) fn rust_plan(
         toolchain_file,
         auditable: settings.auditable,
     })
+}
+
+/// A pinned Rust older than a compiled crate needs fails in the builder minutes in, with cargo's
+/// "rustc 1.80.1 is not supported by the following packages": say so before anything is built.
+fn check_pin(pin: &str, origin: &str, floor: Option<&RustFloor>, fix: &str) -> Result<()> {
+    let Some(f) = floor else {
+        return Ok(());
+    };
+    if rust_floor::pin_satisfies(pin, &f.version) != Some(false) {
+        return Ok(());
+    }
+    let needed = rust_floor::short(&f.version);
+    let mut help = format!("{fix} `{needed}` or newer");
+    if let Some(dependency) = &f.dependency {
+        help.push_str(&format!(
+            ", or hold `{dependency}` back to a release that builds with {pin} (`cargo update -p {dependency} --precise <version>`)"
+        ));
+    }
+    Err(Error::input(format!(
+        "Rust {pin} ({origin}) cannot build this workspace: {}",
+        f.why
+    ))
+    .with_detail(format!(
+        "  the image build would fail in the builder with cargo's \"rustc {pin} is not supported\""
+    ))
+    .with_help(help))
 }
 
 /// Debian releases a builder tag can name: (codename, distroless's name for it), in the order a

@@ -9,6 +9,7 @@ pub mod build_script;
 mod cargo;
 pub mod cxx;
 pub mod resolve;
+pub mod rust_floor;
 mod sources;
 pub mod tree_cache;
 
@@ -146,6 +147,10 @@ pub struct PackageFacts {
     pub build_script: Option<Utf8PathBuf>,
     /// The SPDX expression its manifest declares (`license`), for the SBOM.
     pub license: Option<String>,
+    /// Its `rust-version`, as cargo metadata normalises it (`1.71.0`), for [`rust_floor`].
+    pub rust_version: Option<String>,
+    /// Its edition (`2021`): the edition, too, sets a floor on the Rust that compiles it.
+    pub edition: String,
 }
 
 /// Where to find the workspace and which cargo to ask.
@@ -277,6 +282,8 @@ impl Workspace {
                             .find(|t| t.is_custom_build())
                             .map(|t| t.src_path.clone()),
                         license: p.license.clone(),
+                        rust_version: p.rust_version.as_ref().map(ToString::to_string),
+                        edition: p.edition.as_str().to_string(),
                     },
                 )
             })

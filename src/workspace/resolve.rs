@@ -72,6 +72,9 @@ pub struct BuildGraph {
     /// `name@v`: what they need (`protoc`, `cmake`, `perl`) must be in the builder, though
     /// nothing of them is in the binary.
     pub build_time: BTreeMap<String, Crate>,
+    /// The oldest Rust that compiles this build, when the caller read it (see
+    /// [`super::rust_floor`]); not part of what `cargo tree` prints.
+    pub rust_floor: Option<super::rust_floor::RustFloor>,
 }
 
 impl Crate {
@@ -97,6 +100,39 @@ pub fn build_graph(opts: &LoadOptions, query: &BuildQuery) -> Result<BuildGraph>
 
 /// `cargo tree`'s output for one build, as [`parse_tree`] reads it.
 pub fn tree_text(opts: &LoadOptions, query: &BuildQuery) -> Result<String> {
+    run_tree(
+        opts,
+        query,
+        &[
+            "--edges",
+            "normal,build,no-proc-macro",
+            "--charset",
+            "ascii",
+            "--format",
+            "{p}|{f}",
+        ],
+    )
+}
+
+/// Every package one build compiles, proc-macros included, one per line without the tree's
+/// prefix, as [`super::rust_floor::parse_compiled`] reads it.
+pub fn compiled_text(opts: &LoadOptions, query: &BuildQuery) -> Result<String> {
+    run_tree(
+        opts,
+        query,
+        &[
+            "--edges",
+            "normal,build",
+            "--prefix",
+            "none",
+            "--format",
+            "{p}",
+        ],
+    )
+}
+
+/// `cargo tree` with the build's own flags (`-p`, features, `--target`) and `shape`'s.
+fn run_tree(opts: &LoadOptions, query: &BuildQuery, shape: &[&str]) -> Result<String> {
     let mut inv = Invocation::new(cargo_program()).arg("tree");
     if let Some(path) = &opts.manifest_path {
         inv = inv.arg("--manifest-path").arg(path.as_str());
@@ -109,16 +145,8 @@ pub fn tree_text(opts: &LoadOptions, query: &BuildQuery) -> Result<String> {
     }
     inv = inv
         .args(query.feature_args.iter().cloned())
-        .args([
-            "--target",
-            query.triple.as_str(),
-            "--edges",
-            "normal,build,no-proc-macro",
-            "--charset",
-            "ascii",
-            "--format",
-            "{p}|{f}",
-        ])
+        .args(["--target", query.triple.as_str()])
+        .args(shape.iter().copied())
         .env("CARGO_TERM_COLOR", "never");
     let out = run_cargo(&inv)?;
     if !out.success() {

@@ -17,13 +17,14 @@
 //! that cargo has not refreshed after a bump still hashes its old version and asks cargo (which
 //! refreshes it). The graph read from the cache then gets the members' versions of now.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use camino::{Utf8Path, Utf8PathBuf};
 use sha2::{Digest, Sha256};
 use toml_edit::DocumentMut;
 
 use super::resolve::{self, BuildGraph, BuildQuery};
+use super::rust_floor;
 use super::{LoadOptions, PackageFacts, Workspace};
 use crate::error::Result;
 
@@ -53,13 +54,47 @@ pub fn build_graph(ws: &Workspace, load: &LoadOptions, query: &BuildQuery) -> Re
     Ok(graph)
 }
 
+/// Every package one build compiles (see [`super::rust_floor`]), from the cache on the same terms
+/// as [`build_graph`]: a member's version bump does not change which packages compile, and the
+/// members' versions are not what the floor is read from.
+pub fn compiled_packages(
+    ws: &Workspace,
+    load: &LoadOptions,
+    query: &BuildQuery,
+) -> Result<BTreeSet<(String, String)>> {
+    let mut question = query_parts(query).to_vec();
+    question.push(("compiled", String::new()));
+    let path = cache_dir(ws).join(format!("compiled-{}.txt", key(ws, load, &question)));
+    let versions = member_versions(ws);
+    let now = |packages: BTreeSet<(String, String)>| {
+        packages
+            .into_iter()
+            .map(|(name, version)| {
+                let version = versions.get(&name).cloned().unwrap_or(version);
+                (name, version)
+            })
+            .collect()
+    };
+    if let Ok(text) = std::fs::read_to_string(&path)
+        && let Ok(packages) = rust_floor::parse_compiled(&text)
+    {
+        return Ok(now(packages));
+    }
+    let text = resolve::compiled_text(load, query)?;
+    let packages = rust_floor::parse_compiled(&text)?;
+    remember(&path, &text);
+    Ok(now(packages))
+}
+
 /// Every package's facts (`cargo metadata`'s, 0.05 s on the service workload, which the SBOM of
 /// every oci build reads), from the cache when every input of the resolution is unchanged. A
 /// member's entry takes its version of now, as a cached graph does.
 pub fn package_facts(ws: &Workspace, load: &LoadOptions) -> Result<BTreeMap<String, PackageFacts>> {
     let path = cache_dir(ws).join(format!(
         "facts-{}.json",
-        key(ws, load, &[("facts", String::new())])
+        // `-v2`: the facts gained `rust_version` and `edition`; an older file must not be read
+        // as having neither.
+        key(ws, load, &[("facts-v2", String::new())])
     ));
     if let Ok(text) = std::fs::read_to_string(&path)
         && let Ok(facts) = serde_json::from_str::<BTreeMap<String, PackageFacts>>(&text)

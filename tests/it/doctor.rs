@@ -142,9 +142,10 @@ fn an_old_toolchain_on_musl_and_a_loopback_server_are_found_and_fixed() {
 #[test]
 fn a_pinned_toolchain_that_is_not_installed_is_read_around_and_reported() {
     let dir = support::fixture("single-crate");
+    // Newer than the fixture's `rust-version` (1.85): an older pin is an error of its own.
     std::fs::write(
         dir.path().join("rust-toolchain.toml"),
-        "[toolchain]\nchannel = \"1.80.1\"\n",
+        "[toolchain]\nchannel = \"1.90.0\"\n",
     )
     .unwrap();
     // rustup installs nothing on its own here: the case is a machine without that toolchain.
@@ -155,7 +156,7 @@ fn a_pinned_toolchain_that_is_not_installed_is_read_around_and_reported() {
         .output()
         .unwrap();
     let stderr = support::stderr(&out);
-    if !stderr.contains("1.80.1") {
+    if !stderr.contains("1.90.0") {
         // This machine has 1.80.1 after all: nothing to read around.
         return;
     }

@@ -27,6 +27,7 @@ mod release;
 mod reproducible;
 mod resolve;
 mod runtime;
+mod rust_floor;
 mod sbom;
 mod snapshots;
 mod support;

@@ -1,0 +1,179 @@
+//! The builder's Rust against what the compiled crates ask for (`rust-version`, edition, lock
+//! format), read by real cargo on a small workspace made here: a member `app` that declares an
+//! older `rust-version` than the library it depends on, as tokei 15.0.0 (1.71, with `clap-cargo`
+//! at 1.86 in its lock) and diesel_cli 2.3.14 (1.86, `time` at 1.88) are published.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::support;
+
+/// `app` (a binary, `rust-version = app_rust`, edition `app_edition`) depending on the member
+/// `core` (a library, `rust-version = "1.88"`) and the proc-macro member `derive` (1.60), with a
+/// lock file cargo wrote.
+fn workspace(app_rust: Option<&str>, app_edition: &str) -> tempfile::TempDir {
+    let dir = tempfile::Builder::new()
+        .prefix("cd-floor-")
+        .tempdir()
+        .unwrap();
+    let root = dir.path();
+    let write = |path: &str, text: &str| {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"app\", \"core\", \"derive\"]\nresolver = \"2\"\n",
+    );
+    let rust_version = app_rust
+        .map(|v| format!("rust-version = \"{v}\"\n"))
+        .unwrap_or_default();
+    write(
+        "app/Cargo.toml",
+        &format!(
+            "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"{app_edition}\"\n{rust_version}\n[dependencies]\ncore = {{ path = \"../core\", package = \"floor-core\" }}\nderive = {{ path = \"../derive\", package = \"floor-derive\" }}\n"
+        ),
+    );
+    write("app/src/main.rs", "fn main() { core::hello(); }\n");
+    write(
+        "core/Cargo.toml",
+        "[package]\nname = \"floor-core\"\nversion = \"0.2.0\"\nedition = \"2021\"\nrust-version = \"1.88\"\n",
+    );
+    write("core/src/lib.rs", "pub fn hello() {}\n");
+    write(
+        "derive/Cargo.toml",
+        "[package]\nname = \"floor-derive\"\nversion = \"0.3.0\"\nedition = \"2021\"\nrust-version = \"1.60\"\n\n[lib]\nproc-macro = true\n",
+    );
+    write("derive/src/lib.rs", "");
+    let lock = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["generate-lockfile", "--offline"])
+        .current_dir(root)
+        .output()
+        .unwrap();
+    assert!(lock.status.success(), "{}", support::stderr(&lock));
+    dir
+}
+
+fn pin(dir: &Path, channel: &str) {
+    std::fs::write(
+        dir.join("rust-toolchain.toml"),
+        format!("[toolchain]\nchannel = \"{channel}\"\n"),
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_dependency_newer_than_the_member_sets_the_builder_s_rust() {
+    let dir = workspace(Some("1.70"), "2021");
+    let plan = support::plan_json(dir.path(), &[]);
+    assert_eq!(plan["rust"]["version"], "1.88", "{:#}", plan["rust"]);
+    assert_eq!(plan["rust"]["builder_image"], "rust:1.88-slim-bookworm");
+    assert_eq!(
+        plan["rust"]["reason"],
+        "the oldest that builds every crate it compiles: `floor-core` 0.2.0 declares `rust-version = \"1.88\"`"
+    );
+    // The member's own `rust-version`, when it is the highest, is still the answer (and said so).
+    let dir = workspace(Some("1.90"), "2021");
+    let plan = support::plan_json(dir.path(), &[]);
+    assert_eq!(plan["rust"]["version"], "1.90");
+    assert_eq!(plan["rust"]["reason"], "`rust-version` of package `app`");
+}
+
+#[test]
+fn a_proc_macro_counts_though_nothing_of_it_is_linked() {
+    let dir = workspace(Some("1.70"), "2021");
+    let manifest = dir.path().join("derive/Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(&manifest, text.replace("\"1.60\"", "\"1.91\"")).unwrap();
+    let plan = support::plan_json(dir.path(), &[]);
+    assert_eq!(plan["rust"]["version"], "1.91", "{:#}", plan["rust"]);
+    assert!(
+        plan["rust"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("`floor-derive` 0.3.0 declares"),
+        "{:#}",
+        plan["rust"]
+    );
+}
+
+#[test]
+fn a_pin_older_than_a_compiled_crate_needs_is_an_error_before_anything_is_written() {
+    let dir = workspace(Some("1.70"), "2021");
+    pin(dir.path(), "1.80");
+    let out = support::command(dir.path())
+        .args(["init"])
+        .env("RUSTUP_AUTO_INSTALL", "0")
+        .output()
+        .unwrap();
+    let err = support::stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("error: Rust 1.80 (the channel pinned in `rust-toolchain.toml`) cannot build this workspace: `floor-core` 0.2.0 declares `rust-version = \"1.88\"`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("help: pin `channel` in `rust-toolchain.toml` to `1.88` or newer"),
+        "{err}"
+    );
+    assert!(
+        !dir.path().join("Dockerfile").exists(),
+        "nothing half-written"
+    );
+
+    // A pin without a patch is that release's newest: 1.88 builds what asks for 1.88.
+    pin(dir.path(), "1.88");
+    let plan = support::plan_json(dir.path(), &[]);
+    assert_eq!(plan["rust"]["version"], "1.88");
+
+    // The same check for the version set in the workspace's own table.
+    std::fs::remove_file(dir.path().join("rust-toolchain.toml")).unwrap();
+    let manifest = dir.path().join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        format!("{text}\n[workspace.metadata.distroless]\nrust-version = \"1.87\"\n"),
+    )
+    .unwrap();
+    let out = support::run(dir.path(), &["plan"]);
+    let err = support::stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(
+            "help: set `rust-version` in `[workspace.metadata.distroless]` to `1.88` or newer"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_edition_counts_where_no_rust_version_is_declared() {
+    let dir = workspace(None, "2024");
+    pin(dir.path(), "1.84");
+    let out = support::command(dir.path())
+        .args(["plan"])
+        .env("RUSTUP_AUTO_INSTALL", "0")
+        .output()
+        .unwrap();
+    let err = support::stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    // floor-core's 1.88 is the highest; an edition 2024 member alone would ask for 1.85.
+    assert!(err.contains("`floor-core` 0.2.0 declares"), "{err}");
+    let core = dir.path().join("core/Cargo.toml");
+    let text = std::fs::read_to_string(&core).unwrap();
+    std::fs::write(&core, text.replace("rust-version = \"1.88\"\n", "")).unwrap();
+    let out = support::command(dir.path())
+        .args(["plan"])
+        .env("RUSTUP_AUTO_INSTALL", "0")
+        .output()
+        .unwrap();
+    let err = support::stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("`app` 0.1.0 is edition 2024, which Rust 1.85 introduced"),
+        "{err}"
+    );
+    // A member's own edition has no dependency to hold back.
+    assert!(!err.contains("cargo update -p"), "{err}");
+}
