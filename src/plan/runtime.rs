@@ -187,7 +187,16 @@ fn judge_known(c: &Crate, entry: &sys_crates::SysCrate) -> NativeCrate {
         cxx: !dynamic && entry.cxx,
         library: (!entry.library.is_empty()).then(|| entry.library.to_string()),
         known: true,
-        evidence: format!("{evidence} (build script of {} read)", entry.read),
+        // The table was written from one version's build script; say which when this build
+        // locks another, so that the two numbers side by side do not read as a mismatch.
+        evidence: if c.version == entry.read {
+            format!("{evidence} (build script of {} read)", entry.read)
+        } else {
+            format!(
+                "{evidence} (build script of {} read; taken to hold for the locked {})",
+                entry.read, c.version
+            )
+        },
         advice: dynamic.then(|| entry.advice.to_string()),
         dev_packages: entry.dev_package.map(str::to_string).into_iter().collect(),
         via: c.via.clone(),

@@ -435,3 +435,30 @@ fn the_library_an_unknown_crate_is_taken_to_link_is_named_by_what_it_searches_fo
         "{reason}"
     );
 }
+
+#[test]
+fn evidence_says_which_version_the_table_read_when_another_is_locked() {
+    // atuin 18.24.4 locks libsqlite3-sys 0.30.1; the table was written from 0.40.0's script.
+    let older = needs(
+        "app v0.1.0 (/w)|\n`-- libsqlite3-sys v0.30.1|min_sqlite_version_3_14_0\n    [build-dependencies]\n    `-- pkg-config v0.3.0|\n",
+    );
+    let read = sys_crates::find("libsqlite3-sys").unwrap().read;
+    assert_ne!(read, "0.30.1");
+    assert!(
+        older.crates[0].evidence.ends_with(&format!(
+            "(build script of {read} read; taken to hold for the locked 0.30.1)"
+        )),
+        "{}",
+        older.crates[0].evidence
+    );
+    let same = needs(&format!(
+        "app v0.1.0 (/w)|\n`-- libsqlite3-sys v{read}|min_sqlite_version_3_14_0\n    [build-dependencies]\n    `-- pkg-config v0.3.0|\n"
+    ));
+    assert!(
+        same.crates[0]
+            .evidence
+            .ends_with(&format!("(build script of {read} read)")),
+        "{}",
+        same.crates[0].evidence
+    );
+}
