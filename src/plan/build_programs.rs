@@ -93,6 +93,13 @@ const IN_BUILDER: &[&str] = &[
 /// only behind a `cfg` or a target check, so on a Linux builder it never does.
 const OTHER_OS: &[&str] = &[
     "xcrun",
+    "xcodebuild",
+    // Swift has Linux builds, but a Rust build script runs it for Apple frameworks (mise 2026.10
+    // compiles a Secure Enclave helper with it when the target is macOS).
+    "swiftc",
+    "plutil",
+    "actool",
+    "ibtool",
     "sw_vers",
     "lipo",
     "codesign",
@@ -159,6 +166,7 @@ mod tests {
         assert_eq!(need("bazel"), Need::Unknown);
         // winres-style scripts run `rc.exe` only when targeting Windows.
         assert_eq!(need("xcrun"), Need::Present);
+        assert_eq!(need("swiftc"), Need::Present);
         assert_eq!(need("rc.exe"), Need::Present);
         assert_eq!(programs_of("g++").collect::<Vec<_>>(), ["c++", "g++"]);
     }

@@ -294,7 +294,33 @@ fn judge_unknown(c: &Crate) -> Option<NativeCrate> {
         .filter_map(|m| pkg_config::dev_package(m))
         .map(str::to_string)
         .collect();
-    let (kind, evidence) = if let Some(p) = probes {
+    // The C library's sources packaged as a crate (`lua-src`, `luajit-src`: the `*-src`
+    // convention openssl-src started) among the build dependencies it actually gets, or its own
+    // `vendored`/`bundled` feature on: it compiles the library it would otherwise search for.
+    // mlua-sys 0.13 with `vendored` (mise 2026.10) builds Lua and calls pkg-config never.
+    let sources: Vec<String> = c
+        .build_deps
+        .iter()
+        .filter(|d| d.ends_with("-src") && !sys_crates::PROTOC_PROVIDERS.contains(&d.as_str()))
+        .map(|d| format!("`{d}`"))
+        .collect();
+    let vendoring = ["vendored", "bundled"]
+        .into_iter()
+        .find(|f| c.features.contains(*f));
+    let (kind, evidence) = if vendoring.is_some() || !sources.is_empty() {
+        let how = match (vendoring, sources.is_empty()) {
+            (Some(f), true) => format!("feature `{f}` is on"),
+            (Some(f), false) => format!(
+                "feature `{f}` is on and its build script gets {}",
+                sources.join(", ")
+            ),
+            (None, _) => format!("its build script gets {}", sources.join(", ")),
+        };
+        (
+            SysKind::Bundled,
+            format!("{whose}; {how}, so it is taken to compile its own copy of the library"),
+        )
+    } else if let Some(p) = probes {
         (
             SysKind::SystemOnly,
             format!(

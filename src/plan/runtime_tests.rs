@@ -462,3 +462,30 @@ fn evidence_says_which_version_the_table_read_when_another_is_locked() {
         same.crates[0].evidence
     );
 }
+
+#[test]
+fn an_unknown_crate_that_gets_its_library_s_sources_compiles_them() {
+    // mise 2026.10.25: mlua-sys 0.13.0 with `vendored`, as cargo prints it (pkg-config is a
+    // build dependency all the same; the vendored build never calls it).
+    let n = needs(
+        "mise v2026.10.25 (/w)|\n`-- mlua-sys v0.13.0|default,lua-src,lua51,luajit-src,vendored\n    [build-dependencies]\n    |-- cc v1.2.0|\n    |-- lua-src v551.0.2|\n    |   `-- cc v1.2.0|\n    |-- luajit-src v210.7.4+c6ffc14|\n    |   `-- cc v1.2.0|\n    `-- pkg-config v0.3.0|\n",
+    );
+    let (runtime, reason) = auto_reason(&n);
+    assert_eq!(runtime, Runtime::Static, "{reason}");
+    let lua = &n.crates[0];
+    assert_eq!(lua.kind, SysKind::Bundled);
+    assert!(
+        lua.evidence.ends_with("feature `vendored` is on and its build script gets `lua-src`, `luajit-src`, so it is taken to compile its own copy of the library"),
+        "{}",
+        lua.evidence
+    );
+    assert_eq!(n.compiles_c, ["mlua-sys"]);
+    // luajit-src runs LuaJIT's makefile.
+    assert!(n.build_tools.contains("make"), "{:?}", n.build_tools);
+    // Without `vendored` the same crate searches for a system Lua.
+    let system = needs(
+        "app v0.1.0 (/w)|\n`-- mlua-sys v0.13.0|default,lua54\n    [build-dependencies]\n    |-- cc v1.2.0|\n    `-- pkg-config v0.3.0|\n",
+    );
+    assert_eq!(auto_reason(&system).0, Runtime::Cc);
+    assert!(system.crates[0].dynamic);
+}

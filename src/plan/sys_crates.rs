@@ -349,6 +349,8 @@ pub const SYS_CRATES: &[SysCrate] = &[
     bundled("aws-lc-sys", "0.47.0", NONE, false),
     bundled("aws-lc-fips-sys", "0.14.4", &["cmake", "golang"], false),
     bundled("openssl-src", "400.0.2+4.0.3", &["perl", "make"], false),
+    // src/lib.rs: LuaJIT's own makefile builds it (mlua-sys's `vendored` with `luajit`).
+    bundled("luajit-src", "210.7.4+c6ffc14", &["make"], false),
     bundled("tikv-jemalloc-sys", "0.7.1+5.3.1", &["make"], false),
     bundled("jemalloc-sys", "0.5.4+5.3.0-patched", &["make"], false),
     bundled("libmimalloc-sys", "0.1.49", NONE, false),
