@@ -138,10 +138,21 @@ impl<'a> CargoGraphs<'a> {
                     let read = |path: Option<Utf8PathBuf>| {
                         path.and_then(|p| std::fs::read_to_string(p).ok())
                     };
+                    let script = read(f.build_script.clone());
                     c.pkg_config_modules = workspace::build_script::pkg_config_modules(
-                        read(f.build_script.clone()).as_deref(),
+                        script.as_deref(),
                         read(f.dir.as_ref().map(|d| d.join("Cargo.toml"))).as_deref(),
                     );
+                    c.config_programs = script
+                        .as_deref()
+                        .map(workspace::build_script::library_config_programs)
+                        .unwrap_or_default();
+                    // Build dependencies go to a build script only: a crate without one
+                    // (`build = false`, as ssh-libsodium 0.4.0 is published with pkg-config
+                    // still listed) does nothing with them.
+                    if f.build_script.is_none() && f.dir.is_some() {
+                        c.build_deps.clear();
+                    }
                     c.compiles_cxx = f.dir.as_deref().is_some_and(|dir| {
                         workspace::cxx::compiles_cxx(
                             dir,

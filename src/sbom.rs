@@ -225,6 +225,7 @@ mod tests {
             compiles_cxx: false,
             runs_programs: Default::default(),
             pkg_config_modules: Default::default(),
+            config_programs: Default::default(),
         }
     }
 

@@ -252,6 +252,14 @@ fn each(reason: &str) -> String {
     }
 }
 
+/// The Debian package of a library-finding program such as `llvm-config`.
+fn config_program_package(program: &str) -> Option<&'static str> {
+    crate::workspace::build_script::LIBRARY_CONFIG_PROGRAMS
+        .iter()
+        .find(|(p, _)| *p == program)
+        .map(|(_, package)| *package)
+}
+
 /// How the evidence about a crate the table does not know begins.
 const UNKNOWN_PREFIX: &str = "not in cargo-distroless's table; ";
 
@@ -264,7 +272,8 @@ fn judge_unknown(c: &Crate) -> Option<NativeCrate> {
         .iter()
         .find(|p| c.build_deps.contains(**p))
         .copied();
-    let is_sys = c.links.is_some() || c.is_sys_named();
+    let config_program = c.config_programs.iter().next();
+    let is_sys = c.links.is_some() || c.is_sys_named() || config_program.is_some();
     // A search for a system library counts on any crate, not only on `-sys` ones: `pcap` and
     // `libxml` link libpcap and libxml2 found with pkg-config, with no `links` key.
     if !(is_sys || compiles_c || cxx || probes.is_some()) {
@@ -292,6 +301,11 @@ fn judge_unknown(c: &Crate) -> Option<NativeCrate> {
         .pkg_config_modules
         .iter()
         .filter_map(|m| pkg_config::dev_package(m))
+        .chain(
+            c.config_programs
+                .iter()
+                .filter_map(|p| config_program_package(p)),
+        )
         .map(str::to_string)
         .collect();
     // The C library's sources packaged as a crate (`lua-src`, `luajit-src`: the `*-src`
@@ -330,6 +344,16 @@ fn judge_unknown(c: &Crate) -> Option<NativeCrate> {
                 } else {
                     format!(" ({})", modules.join("; "))
                 }
+            ),
+        )
+    } else if let Some(program) = config_program {
+        (
+            SysKind::SystemOnly,
+            format!(
+                "{whose}; its build script runs `{program}` to find a system library{}, so it is taken to link one",
+                config_program_package(program)
+                    .map(|p| format!(" (Debian's `{p}`)"))
+                    .unwrap_or_default()
             ),
         )
     } else if compiles_c || cxx {

@@ -489,3 +489,32 @@ fn an_unknown_crate_that_gets_its_library_s_sources_compiles_them() {
     assert_eq!(auto_reason(&system).0, Runtime::Cc);
     assert!(system.crates[0].dynamic);
 }
+
+#[test]
+fn a_build_script_that_runs_a_library_config_program_links_that_library() {
+    // bpf-linker 0.13.0: llvm-sys 231.0.0-rc2 compiles a C wrapper with `cc` (which alone reads
+    // as bundled) and finds LLVM with `llvm-config`.
+    let mut graph = parse_tree(
+        "bpf-linker v0.13.0 (/w)|\n`-- llvm-sys v231.0.0-rc2|\n    [build-dependencies]\n    |-- anyhow v1.0.0|\n    `-- cc v1.2.0|\n",
+    )
+    .unwrap();
+    let llvm = graph.linked.get_mut("llvm-sys@231.0.0-rc2").unwrap();
+    llvm.links = Some("llvm-23".into());
+    llvm.config_programs = BTreeSet::from(["llvm-config".to_string()]);
+    let n = native_needs(&graph);
+    let (runtime, reason) = auto_reason(&n);
+    assert_eq!(runtime, Runtime::Cc, "{reason}");
+    assert!(n.crates[0].dynamic);
+    assert!(
+        n.crates[0].evidence.ends_with(
+            "its build script runs `llvm-config` to find a system library (Debian's `llvm-dev`), so it is taken to link one"
+        ),
+        "{}",
+        n.crates[0].evidence
+    );
+    assert!(
+        n.dev_packages().contains("llvm-dev"),
+        "{:?}",
+        n.dev_packages()
+    );
+}

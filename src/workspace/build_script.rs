@@ -129,3 +129,62 @@ mod pkg_config_tests {
         );
     }
 }
+
+/// Programs that tell a build where a system library is, as pkg-config does, each with the
+/// Debian package that ships it (and the library's headers). A crate's build script that names
+/// one finds and links that library: llvm-sys runs `llvm-config` (it compiles a small C wrapper
+/// with `cc` too, which alone would read as bundled), pq-sys's old scripts ran `pg_config`.
+pub const LIBRARY_CONFIG_PROGRAMS: &[(&str, &str)] = &[
+    ("llvm-config", "llvm-dev"),
+    ("pg_config", "libpq-dev"),
+    ("mysql_config", "default-libmysqlclient-dev"),
+    ("mariadb_config", "libmariadb-dev"),
+    ("curl-config", "libcurl4-openssl-dev"),
+    ("sdl2-config", "libsdl2-dev"),
+    ("pcap-config", "libpcap-dev"),
+    ("xml2-config", "libxml2-dev"),
+    ("krb5-config", "libkrb5-dev"),
+    ("gpgme-config", "libgpgme-dev"),
+    ("gdal-config", "libgdal-dev"),
+    ("geos-config", "libgeos-dev"),
+    ("net-snmp-config", "libsnmp-dev"),
+];
+
+/// The library-finding programs of [`LIBRARY_CONFIG_PROGRAMS`] a build script names in a string
+/// literal: `"llvm-config"`, or the start of one (`"llvm-config-{}"` for a versioned name).
+/// Comments do not count. Sorted.
+pub fn library_config_programs(script: &str) -> BTreeSet<String> {
+    let code = code_only(script);
+    LIBRARY_CONFIG_PROGRAMS
+        .iter()
+        .filter(|(program, _)| {
+            code.match_indices(&format!("\"{program}")).any(|(at, _)| {
+                // The literal must end with the name or go on with a version (`-`, a digit, a
+                // format `{`), not be a longer word (`"pg_configure"`).
+                let next = code[at + 1 + program.len()..].chars().next();
+                matches!(next, Some('"' | '-' | '{' | '0'..='9'))
+            })
+        })
+        .map(|(program, _)| program.to_string())
+        .collect()
+}
+
+#[cfg(test)]
+mod config_program_tests {
+    use super::*;
+
+    #[test]
+    fn programs_that_find_a_library_are_read_from_literals() {
+        // llvm-sys 231.0.0-rc2's build.rs, abridged.
+        let llvm = "// look for llvm-config in $PATH\nlet names = vec![\n    \"llvm-config\".into(),\n    format!(\"llvm-config-{}\", CRATE_VERSION.major),\n];";
+        assert_eq!(
+            library_config_programs(llvm),
+            BTreeSet::from(["llvm-config".to_string()])
+        );
+        assert!(library_config_programs("// runs pg_config\nlet x = \"pg_configure\";").is_empty());
+        assert_eq!(
+            library_config_programs("Command::new(\"pg_config\").arg(\"--libdir\")"),
+            BTreeSet::from(["pg_config".to_string()])
+        );
+    }
+}

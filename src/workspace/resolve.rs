@@ -61,6 +61,10 @@ pub struct Crate {
     /// crates the native-crate table does not know.
     #[serde(skip_serializing_if = "BTreeSet::is_empty")]
     pub pkg_config_modules: BTreeSet<String>,
+    /// Programs that find a system library (`llvm-config`) its build script names (see
+    /// `workspace::build_script::library_config_programs`): read where the modules are.
+    #[serde(skip_serializing_if = "BTreeSet::is_empty")]
+    pub config_programs: BTreeSet<String>,
 }
 
 /// What one build links into its binaries.
@@ -237,6 +241,7 @@ pub fn parse_tree(text: &str) -> Result<BuildGraph> {
             compiles_cxx: false,
             runs_programs: BTreeSet::new(),
             pkg_config_modules: BTreeSet::new(),
+            config_programs: BTreeSet::new(),
         });
         if linked {
             let via: Vec<String> = stack.iter().map(|(k, _)| display_key(k)).collect();

@@ -126,3 +126,51 @@ fn a_build_script_running_git_gets_git_and_one_asking_for_its_own_binary_gets_no
         "{warnings:#?}"
     );
 }
+
+/// A crate published with `build = false` and build dependencies still listed (ssh-libsodium
+/// 0.4.0 lists pkg-config): cargo gives build dependencies to a build script only, so it has
+/// none to search with, and it is no native code. Made here: `app` and a path crate `shim-sys`.
+#[test]
+fn build_dependencies_of_a_crate_without_a_build_script_count_for_nothing() {
+    let dir = tempfile::Builder::new()
+        .prefix("cd-nobuild-")
+        .tempdir()
+        .unwrap();
+    let write = |path: &str, text: &str| {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    let shim = |build: &str| {
+        format!(
+            "[package]\nname = \"shim-sys\"\nversion = \"0.1.0\"\nedition = \"2021\"\n{build}\n[build-dependencies]\npkg-config = \"0.3\"\n"
+        )
+    };
+    write(
+        "Cargo.toml",
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nshim-sys = { path = \"shim\" }\n\n[workspace]\n",
+    );
+    write("src/main.rs", "fn main() {}\n");
+    write("shim/Cargo.toml", &shim("build = false\n"));
+    write("shim/src/lib.rs", "");
+    write(
+        "shim/build.rs",
+        "fn main() { pkg_config::probe_library(\"libshim\").unwrap(); }\n",
+    );
+    let lock =
+        std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .arg("generate-lockfile")
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+    assert!(lock.status.success(), "{}", support::stderr(&lock));
+    let plan = support::plan_json(dir.path(), &[]);
+    let image = find_image(&plan, "app");
+    assert_eq!(image["runtime"], "static", "{:#}", image["runtime_reason"]);
+    // With its build script on, the same crate searches for `libshim` and is taken to link it.
+    write("shim/Cargo.toml", &shim(""));
+    let plan = support::plan_json(dir.path(), &[]);
+    let image = find_image(&plan, "app");
+    assert_eq!(image["runtime"], "cc", "{:#}", image["runtime_reason"]);
+    assert_eq!(native(image, "shim-sys")["dynamic"], true);
+}
