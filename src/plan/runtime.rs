@@ -486,6 +486,9 @@ fn build_time_tools(graph: &BuildGraph) -> BTreeSet<String> {
         } else if c.build_deps.contains("cmake") {
             tools.insert("cmake".to_string());
         }
+        if let Some((_, packages)) = sys_crates::TOOL_CRATES.iter().find(|(n, _)| *n == c.name) {
+            tools.extend(packages.iter().map(|p| p.to_string()));
+        }
     }
     let runs_protoc = crates().any(|c| {
         sys_crates::PROTOC_USERS.iter().any(|(name, from)| {

@@ -518,3 +518,20 @@ fn a_build_script_that_runs_a_library_config_program_links_that_library() {
         n.dev_packages()
     );
 }
+
+#[test]
+fn a_build_dependency_that_drives_a_program_brings_its_package() {
+    // rav1e 0.8.1 with its default `asm` feature: nasm-rs assembles its x86 kernels with `nasm`.
+    let n = needs(
+        "rav1e v0.8.1 (/w)|default,asm\n|-- libc v0.2.180|\n[build-dependencies]\n|-- cc v1.2.0|\n`-- nasm-rs v0.3.0|\n",
+    );
+    assert!(n.build_tools.contains("nasm"), "{:?}", n.build_tools);
+    let capnp = needs("app v0.1.0 (/w)|\n[build-dependencies]\n`-- capnpc v0.21.0|\n");
+    assert!(
+        capnp.build_tools.contains("capnproto"),
+        "{:?}",
+        capnp.build_tools
+    );
+    let plain = needs("app v0.1.0 (/w)|\n[build-dependencies]\n`-- cc v1.2.0|\n");
+    assert!(!plain.build_tools.contains("nasm"));
+}

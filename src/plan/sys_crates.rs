@@ -526,6 +526,17 @@ pub const PROTOC_USERS: &[(&str, semver::Version)] = &[
     ("protoc-rust", semver::Version::new(0, 0, 0)),
     ("protobuf-codegen", semver::Version::new(3, 0, 0)),
 ];
+/// Build-time crates that drive a program from the `PATH`, with the Debian packages that ship it.
+/// A build script that uses one fails in a builder without it, and nothing in the script's own
+/// text names the program: nasm-rs runs `nasm` (rav1e 0.8.1's `asm` feature, on by default, for
+/// its x86 assembly), capnpc runs `capnp compile`, flatc-rust runs `flatc`, the autotools crate
+/// runs `autoreconf` where no `configure` ships, then `configure` and `make`.
+pub const TOOL_CRATES: &[(&str, &[&str])] = &[
+    ("nasm-rs", &["nasm"]),
+    ("capnpc", &["capnproto"]),
+    ("flatc-rust", &["flatbuffers-compiler"]),
+    ("autotools", &["autoconf", "automake", "libtool", "make"]),
+];
 /// Build-time crates that bring their own protoc, or stand in for it: a build script using one
 /// points `PROTOC` at it, or (protox, a protobuf compiler in Rust; atuin 18) hands prost-build
 /// the compiled file descriptors, so protoc never runs.
