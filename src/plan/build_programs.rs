@@ -1,5 +1,6 @@
 //! Owns what the builder must have for the programs the workspace's own build scripts run
-//! (`Command::new("git")`, read by `workspace::build_script`): the Debian package that provides
+//! (`Command::new("git")`, read by `workspace::build_script`) and the linkers its
+//! `.cargo/config.toml` names (`workspace::link_config`): the Debian package that provides
 //! each program a `rust:*-slim` builder lacks, and which programs it already has.
 
 /// Program → the Debian (bookworm) package that provides it. The oci backend looks for the same
@@ -18,6 +19,11 @@ pub const PACKAGES: &[(&str, &str)] = &[
     ("c++", "g++"),
     ("g++", "g++"),
     ("clang", "clang"),
+    // Linkers a `.cargo/config.toml` chooses (`-fuse-ld=lld`, `-fuse-ld=mold`).
+    ("ld.lld", "lld"),
+    ("lld", "lld"),
+    ("mold", "mold"),
+    ("ld.mold", "mold"),
     ("pkg-config", "pkg-config"),
     ("flatc", "flatbuffers-compiler"),
     ("capnp", "capnproto"),
@@ -40,6 +46,8 @@ const IN_BUILDER: &[&str] = &[
     "gcc",
     "cpp",
     "ld",
+    "ld.bfd",
+    "ld.gold",
     "ar",
     "as",
     "nm",
@@ -143,6 +151,33 @@ pub fn need(program: &str) -> Need {
         Some((_, package)) => Need::Package(package),
         None => Need::Unknown,
     }
+}
+
+/// The Debian packages for the linkers `.cargo/config.toml` names for `triple`, with a warning for
+/// each program no package is known for (a path to a private linker, a versioned `clang-17`).
+pub fn link_packages(
+    ws: &crate::workspace::Workspace,
+    triple: &str,
+    packages: &[String],
+    warnings: &mut Vec<String>,
+) -> Vec<String> {
+    let config = ws
+        .cargo_config
+        .as_ref()
+        .map(|p| p.as_str())
+        .unwrap_or(".cargo/config.toml");
+    let mut found = Vec::new();
+    for program in crate::workspace::link_config::for_triple(&ws.link_programs, triple) {
+        match need(&program) {
+            Need::Present => {}
+            Need::Package(package) => found.push(package.to_string()),
+            Need::Unknown => warnings.push(format!(
+                "`{config}` links {} for `{triple}` with `{program}`, which cargo-distroless cannot map to a Debian package for the builder; if the build fails there for want of it, name its package in `apt-packages`",
+                packages.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ")
+            )),
+        }
+    }
+    found
 }
 
 /// The programs that provide a package, for the oci backend's look on `PATH`.

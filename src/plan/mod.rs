@@ -448,6 +448,12 @@ pub fn plan(
             }
             let mut host_tools = apt_packages.clone();
             host_tools.extend(needs.build_tools.iter().cloned());
+            host_tools.extend(build_programs::link_packages(
+                ws,
+                &gp.triple,
+                &group.packages,
+                &mut warnings,
+            ));
             let target_libs = match group.runtime {
                 Runtime::Cc => needs.dev_packages(),
                 Runtime::Static => BTreeSet::new(),

@@ -8,6 +8,7 @@
 pub mod build_script;
 mod cargo;
 pub mod cxx;
+pub mod link_config;
 pub mod resolve;
 pub mod rust_floor;
 mod sources;
@@ -55,6 +56,9 @@ pub struct Workspace {
     /// `.cargo/config.toml` chooses a linker (a `linker` key, or `-C linker`, `link-arg` or
     /// `-fuse-ld` in rustflags): the builder then leaves the link as the workspace set it.
     pub configures_linker: bool,
+    /// The programs that `.cargo/config.toml` links with, by target (see [`link_config`]): the
+    /// builder needs each one.
+    pub link_programs: link_config::LinkPrograms,
     /// `.cargo/config.toml` asks rustc for `target-cpu=native`: code for whatever CPU builds it.
     pub native_cpu: bool,
 }
@@ -242,6 +246,7 @@ impl Workspace {
             registries,
             ssh_git_hosts,
             configures_linker,
+            link_programs: link_config::link_programs(&config_text),
             native_cpu,
             has_lockfile: root.join("Cargo.lock").is_file(),
             target_dir: relative(&root, &meta.target_directory),

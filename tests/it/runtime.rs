@@ -174,3 +174,56 @@ fn build_dependencies_of_a_crate_without_a_build_script_count_for_nothing() {
     assert_eq!(image["runtime"], "cc", "{:#}", image["runtime_reason"]);
     assert_eq!(native(image, "shim-sys")["dynamic"], true);
 }
+
+/// The builder's packages for the group's one platform, natively.
+fn builder_packages(plan: &serde_json::Value) -> Vec<String> {
+    plan["groups"][0]["platforms"][0]["native"]["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// *Zero To Production*'s `.cargo/config.toml` (clang driving lld) is in the build context, so
+/// cargo in the builder links with it: without clang and lld there, a cc image's build failed
+/// at its first link with "linker `clang` not found" (measured on the engine).
+#[test]
+fn the_linkers_cargo_config_names_are_installed_in_the_builder() {
+    let dir = support::fixture("cc-openssl");
+    std::fs::create_dir_all(dir.path().join(".cargo")).unwrap();
+    let config = dir.path().join(".cargo/config.toml");
+    std::fs::write(
+        &config,
+        "[target.x86_64-unknown-linux-gnu]\nrustflags = [\"-C\", \"linker=clang\", \"-C\", \"link-arg=-fuse-ld=lld\"]\n",
+    )
+    .unwrap();
+    let packages = builder_packages(&support::plan_json(dir.path(), &[]));
+    assert!(
+        packages.contains(&"clang".to_string()) && packages.contains(&"lld".to_string()),
+        "{packages:?}"
+    );
+    // A linker no package is known for is named in a warning, with the way out.
+    std::fs::write(
+        &config,
+        "[target.x86_64-unknown-linux-gnu]\nlinker = \"/opt/toolchains/bin/my-ld\"\n",
+    )
+    .unwrap();
+    let out = support::run(dir.path(), &["plan"]);
+    let err = support::stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("warning: `.cargo/config.toml` links `tls-client` for `x86_64-unknown-linux-gnu` with `my-ld`, which cargo-distroless cannot map to a Debian package for the builder"),
+        "{err}"
+    );
+    // The gnu target's table does not reach a static image's musl build.
+    let dir = support::fixture("single-crate");
+    std::fs::create_dir_all(dir.path().join(".cargo")).unwrap();
+    std::fs::write(
+        dir.path().join(".cargo/config.toml"),
+        "[target.x86_64-unknown-linux-gnu]\nlinker = \"clang\"\n",
+    )
+    .unwrap();
+    let packages = builder_packages(&support::plan_json(dir.path(), &[]));
+    assert!(!packages.contains(&"clang".to_string()), "{packages:?}");
+}
