@@ -128,12 +128,18 @@ pub fn run(args: &BuildArgs) -> Result<i32> {
     let dockerfile = build_dir.join("Dockerfile");
     shell.verbose_status("Generated", &build_files[0].display);
     // The dependency skeleton, made here instead of by the Dockerfile's stage: a version bump
-    // then starts no container to remake it (see skeleton_context).
-    let build_contexts = [docker::skeleton_context::write(
-        root,
-        &plan.skeleton,
-        &build_dir.join("skeleton"),
-    )?];
+    // then starts no container to remake it (see skeleton_context). Not with directory sources
+    // (`cargo vendor`'s tree, hundreds of megabytes, in the skeleton): copying them on every
+    // build would cost more than the stage, which binds them from the context BuildKit syncs.
+    let build_contexts: Vec<String> = if plan.skeleton.source_dirs.is_empty() {
+        vec![docker::skeleton_context::write(
+            root,
+            &plan.skeleton,
+            &build_dir.join("skeleton"),
+        )?]
+    } else {
+        Vec::new()
+    };
     phases.mark("render");
 
     let commit = workspace::git_commit(root);

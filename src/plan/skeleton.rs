@@ -21,8 +21,13 @@ use crate::workspace::{Package, TargetKind, Workspace};
 pub struct Skeleton {
     /// Every member manifest, root first. Relative to the workspace root.
     pub manifests: Vec<Utf8PathBuf>,
-    /// `Cargo.lock`, the toolchain file and `.cargo/config.toml`, when present.
+    /// `Cargo.lock`, the toolchain file and `.cargo/config.toml`, when present, and the
+    /// directories that config replaces a source with (`vendor/`).
     pub files: Vec<Utf8PathBuf>,
+    /// Those directory sources alone: dependencies' sources, which the build stage neither hashes
+    /// nor re-dates (cargo fingerprints them by version, not by modification time, and a
+    /// `cargo vendor` tree is hundreds of megabytes), since a change to them changes the lock.
+    pub source_dirs: Vec<Utf8PathBuf>,
     /// Directories the stubs live in.
     pub dirs: Vec<Utf8PathBuf>,
     /// Stubs compiled as libraries (empty files).
@@ -56,6 +61,14 @@ pub fn build(ws: &Workspace, rust: &RustPlan) -> Result<Skeleton> {
     if let Some(c) = &ws.cargo_config {
         files.push(c.clone());
     }
+    // Inside the root only: one outside it is refused before a Dockerfile is written.
+    let source_dirs: Vec<Utf8PathBuf> = ws
+        .source_dirs
+        .iter()
+        .filter_map(|d| d.strip_prefix(&ws.root).ok())
+        .map(|d| d.to_path_buf())
+        .collect();
+    files.extend(source_dirs.iter().cloned());
 
     let mut lib_stubs = BTreeSet::new();
     let mut main_stubs = BTreeSet::new();
@@ -110,6 +123,7 @@ pub fn build(ws: &Workspace, rust: &RustPlan) -> Result<Skeleton> {
     Ok(Skeleton {
         manifests,
         files,
+        source_dirs,
         dirs: dirs.into_iter().collect(),
         lib_stubs: lib_stubs.into_iter().collect(),
         main_stubs: main_stubs.into_iter().collect(),

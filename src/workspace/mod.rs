@@ -59,6 +59,9 @@ pub struct Workspace {
     /// The programs that `.cargo/config.toml` links with, by target (see [`link_config`]): the
     /// builder needs each one.
     pub link_programs: link_config::LinkPrograms,
+    /// Directories `.cargo/config.toml` replaces a source with (`cargo vendor`'s `vendor/`),
+    /// absolute: the dependency skeleton carries those inside the root.
+    pub source_dirs: Vec<Utf8PathBuf>,
     /// `.cargo/config.toml` asks rustc for `target-cpu=native`: code for whatever CPU builds it.
     pub native_cpu: bool,
 }
@@ -247,6 +250,7 @@ impl Workspace {
             ssh_git_hosts,
             configures_linker,
             link_programs: link_config::link_programs(&config_text),
+            source_dirs: sources::directory_sources(&config_text, &root),
             native_cpu,
             has_lockfile: root.join("Cargo.lock").is_file(),
             target_dir: relative(&root, &meta.target_directory),

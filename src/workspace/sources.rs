@@ -127,7 +127,41 @@ pub fn paths_outside_root(ws: &super::Workspace) -> Vec<(String, Utf8PathBuf)> {
             }
         }
     }
+    for dir in &ws.source_dirs {
+        if !dir.starts_with(&ws.root) {
+            outside.push((
+                "`.cargo/config.toml`'s source replacement".to_string(),
+                dir.clone(),
+            ));
+        }
+    }
     outside
+}
+
+/// The directories a cargo configuration replaces a source with (`[source.<name>]` with
+/// `directory = "vendor"`, as `cargo vendor` prints it, or `local-registry = "…"`), absolute:
+/// a relative one is relative to the directory holding `.cargo/` (`root`). Cargo reads every
+/// dependency from there, so the cook stage, which builds only the dependencies, must have them.
+pub fn directory_sources(config: &str, root: &Utf8Path) -> Vec<Utf8PathBuf> {
+    let Ok(table) = config.parse::<toml::Table>() else {
+        return Vec::new();
+    };
+    let mut dirs: Vec<Utf8PathBuf> = table
+        .get("source")
+        .and_then(|s| s.as_table())
+        .into_iter()
+        .flatten()
+        .filter_map(|(_, source)| {
+            source
+                .get("directory")
+                .or_else(|| source.get("local-registry"))
+                .and_then(|d| d.as_str())
+        })
+        .map(|d| normalize(&root.join(d)))
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    dirs
 }
 
 /// `a/b/../c` as `a/c`, without touching the file system (the directory may not exist).

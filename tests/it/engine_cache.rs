@@ -398,3 +398,71 @@ fn tree(root: &std::path::Path) -> Vec<(String, String, String)> {
     out.sort();
     out
 }
+
+/// A workspace whose `.cargo/config.toml` replaces crates.io with `cargo vendor`'s directory:
+/// the cook stage builds the dependencies from `vendor/`, which the skeleton must carry. Before
+/// it did, the cook step failed with "failed to read root of directory source: /src/vendor".
+/// An edit afterwards keeps the cook layer and recompiles only the package.
+#[test]
+#[ignore = "needs a Docker engine with buildx: run tests/run-all.sh"]
+fn a_vendored_workspace_cooks_from_its_vendor_directory() {
+    let _guard = engine_lock();
+    let dir = tempfile::Builder::new()
+        .prefix("cd-vendored-")
+        .tempdir()
+        .unwrap();
+    let root = dir.path();
+    std::fs::write(
+        root.join("Cargo.toml"),
+        "[package]\nname = \"vendored\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nitoa = \"=1.0.15\"\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    let main = root.join("src/main.rs");
+    std::fs::write(
+        &main,
+        "fn main() { println!(\"vendored {}\", itoa::Buffer::new().format(42u8)); }\n",
+    )
+    .unwrap();
+    // The builder's Rust: the channel the example workspace pins (the one the base images have).
+    std::fs::copy(
+        support::repo_root().join("example-workspace/rust-toolchain.toml"),
+        root.join("rust-toolchain.toml"),
+    )
+    .unwrap();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let vendor = Command::new(&cargo)
+        .args(["vendor", "--versioned-dirs", "vendor"])
+        .current_dir(root)
+        .output()
+        .unwrap();
+    assert!(vendor.status.success(), "{}", support::stderr(&vendor));
+    std::fs::create_dir_all(root.join(".cargo")).unwrap();
+    std::fs::write(root.join(".cargo/config.toml"), &vendor.stdout).unwrap();
+
+    let out = support::run(root, &["build", "--network", "host", "-v"]);
+    let log = support::stderr(&out);
+    assert!(out.status.success(), "{log}");
+    assert_eq!(
+        docker_ok(&["run", "--rm", "--network", "none", "vendored:latest"]).trim(),
+        "vendored 42"
+    );
+    let text = std::fs::read_to_string(&main).unwrap();
+    std::fs::write(&main, format!("{text}// edit {}\n", unique())).unwrap();
+    let out = support::run(
+        root,
+        &[
+            "build",
+            "--network",
+            "host",
+            "--no-smoke-test",
+            "--",
+            "--progress",
+            "plain",
+        ],
+    );
+    let log = support::stderr(&out);
+    assert!(out.status.success(), "{log}");
+    assert!(cook_cached(&log), "{log}");
+    assert_eq!(compiled(&log), ["vendored v0.1.0"], "{log}");
+}

@@ -400,3 +400,54 @@ fn a_config_building_for_the_native_cpu_is_warned_about() {
         support::stderr(&out)
     );
 }
+
+/// `cargo vendor`'s source replacement: the skeleton carries `vendor/` (bound in, then copied
+/// into the cook stage's tree), and the build stage neither hashes nor re-dates it. A directory
+/// outside the root is not in the build context: refused, with nothing written.
+#[test]
+fn a_vendor_directory_is_in_the_skeleton_and_one_outside_the_root_is_refused() {
+    let dir = support::fixture("single-crate");
+    std::fs::create_dir_all(dir.path().join(".cargo")).unwrap();
+    std::fs::create_dir_all(dir.path().join("vendor")).unwrap();
+    let config = dir.path().join(".cargo/config.toml");
+    std::fs::write(
+        &config,
+        "[source.crates-io]\nreplace-with = \"vendored-sources\"\n\n[source.vendored-sources]\ndirectory = \"vendor\"\n",
+    )
+    .unwrap();
+    let out = support::run(dir.path(), &["init"]);
+    assert!(out.status.success(), "{}", support::stderr(&out));
+    let dockerfile = std::fs::read_to_string(dir.path().join("Dockerfile")).unwrap();
+    assert!(
+        dockerfile.contains("--mount=type=bind,source=vendor,target=/context/vendor \\"),
+        "{dockerfile}"
+    );
+    assert!(
+        dockerfile.contains(" .cargo/config.toml vendor | tar -x"),
+        "{dockerfile}"
+    );
+    assert_eq!(
+        dockerfile
+            .matches("find . -path ./target -prune -o -path ./vendor -prune -o ")
+            .count(),
+        2,
+        "{dockerfile}"
+    );
+
+    let dir = support::fixture("single-crate");
+    std::fs::create_dir_all(dir.path().join(".cargo")).unwrap();
+    std::fs::write(
+        dir.path().join(".cargo/config.toml"),
+        "[source.crates-io]\nreplace-with = \"vendored-sources\"\n\n[source.vendored-sources]\ndirectory = \"../elsewhere/vendor\"\n",
+    )
+    .unwrap();
+    let out = support::run(dir.path(), &["init"]);
+    let err = support::stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("`.cargo/config.toml`'s source replacement builds the crate at `")
+            && err.contains("elsewhere/vendor`, outside the workspace root"),
+        "{err}"
+    );
+    assert!(!dir.path().join("Dockerfile").exists());
+}
