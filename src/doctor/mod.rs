@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use camino::Utf8Path;
 use serde::Serialize;
 
+mod programs;
 mod tls;
 
 use crate::error::Result;
@@ -151,6 +152,31 @@ pub fn check(planned: &Planned, load: &LoadOptions) -> Result<Vec<Finding>> {
                 fix: "handle `--version` (clap: `#[command(version)]`), or set `smoke-test = [\"<args that make it exit 0>\"]` (or `false`) in its `[package.metadata.distroless]`".into(),
             });
         }
+        if let Some(package) = ws.package(&image.package) {
+            let mut own = image.bins.clone();
+            own.extend(image.entrypoint.rsplit('/').next().map(str::to_string));
+            let missing =
+                programs::missing(programs::programs_run(&ws.root.join(&package.dir)), &own);
+            if let Some((file, line, program)) = missing.first() {
+                let mut names: Vec<String> = missing.iter().map(|c| format!("`{}`", c.2)).collect();
+                names.dedup();
+                let shell = missing
+                    .iter()
+                    .any(|c| matches!(c.2.as_str(), "sh" | "bash" | "/bin/sh" | "/bin/bash"));
+                findings.push(Finding {
+                    code: "runtime-program",
+                    severity: Severity::Warning,
+                    image: image.name.clone(),
+                    message: format!("the code runs {}, which the image does not have", names.join(", ")),
+                    evidence: format!("{file}:{line}: `Command::new(\"{program}\")`; a distroless base holds no program but the image's own binaries (no shell, no coreutils), so the call fails at run time with \"No such file or directory\""),
+                    fix: if shell {
+                        "run the program directly instead of through a shell, or do the work in Rust; a `-debug` variant has busybox's `sh`, for debugging only".into()
+                    } else {
+                        "do the work in Rust, copy the program (and what it links) into the image with `assets`, or set a `runtime-image` that has it".into()
+                    },
+                });
+            }
+        }
         if !image.expose.is_empty()
             && let Some(package) = ws.package(&image.package)
             && let Some((file, line)) = loopback_bind(&ws.root.join(&package.dir))
@@ -220,7 +246,7 @@ fn handles_version(dir: &Utf8Path) -> bool {
 }
 
 /// The package's Rust sources under `src/`, sorted.
-fn rust_sources(dir: &Utf8Path) -> Vec<camino::Utf8PathBuf> {
+pub(super) fn rust_sources(dir: &Utf8Path) -> Vec<camino::Utf8PathBuf> {
     let mut stack = vec![dir.join("src")];
     let mut files = Vec::new();
     while let Some(d) = stack.pop() {

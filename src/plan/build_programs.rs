@@ -143,6 +143,11 @@ pub enum Need {
     Unknown,
 }
 
+/// Whether only another OS has the program (a build script or a binary runs it behind a `cfg`).
+pub fn only_on_another_os(program: &str) -> bool {
+    OTHER_OS.contains(&program)
+}
+
 pub fn need(program: &str) -> Need {
     if IN_BUILDER.contains(&program) || OTHER_OS.contains(&program) {
         return Need::Present;

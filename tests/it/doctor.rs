@@ -250,3 +250,53 @@ fn openssl_on_a_static_image_and_ca_paths_the_image_lacks_are_found_and_fixed() 
     assert_eq!(code, Some(0));
     assert!(findings.is_empty(), "{findings:?}");
 }
+
+/// A service that shells out (`sh -c`) or runs a tool by name: the distroless image has neither,
+/// and the call fails only when production reaches it. The image's own binary does not count.
+#[test]
+fn programs_the_code_runs_that_the_image_lacks_are_found() {
+    let dir = support::fixture("single-crate");
+    // Past musl's old resolver, so that this is the only finding.
+    support::replace_in(
+        &dir.path().join("Cargo.toml"),
+        "rust-version = \"1.85\"",
+        "rust-version = \"1.95\"",
+    );
+    std::fs::write(
+        dir.path().join("src/main.rs"),
+        "use std::process::Command;\n\nfn main() {\n    if std::env::args().any(|a| a == \"--version\") { return; }\n    // Command::new(\"git\") in a comment is not a call\n    let _ = Command::new(\"hello-svc\").arg(\"--child\").status();\n    let _ = Command::new(\"sh\").args([\"-c\", \"convert in.png out.jpg\"]).status();\n}\n",
+    )
+    .unwrap();
+    let (_, findings, json) = doctor(dir.path(), &[]);
+    assert_eq!(
+        findings,
+        pairs(&[("runtime-program", "hello-svc")]),
+        "{json:#}"
+    );
+    let finding = &json["findings"][0];
+    assert_eq!(
+        finding["message"],
+        "the code runs `sh`, which the image does not have"
+    );
+    assert!(
+        finding["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("src/main.rs:7: `Command::new(\"sh\")`"),
+        "{finding:#}"
+    );
+    assert!(
+        finding["fix"]
+            .as_str()
+            .unwrap()
+            .starts_with("run the program directly"),
+        "{finding:#}"
+    );
+    std::fs::write(
+        dir.path().join("src/main.rs"),
+        "fn main() { if std::env::args().any(|a| a == \"--version\") { return; } }\n",
+    )
+    .unwrap();
+    let (_, findings, _) = doctor(dir.path(), &[]);
+    assert!(findings.is_empty(), "{findings:?}");
+}
