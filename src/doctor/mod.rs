@@ -158,8 +158,13 @@ pub fn check(planned: &Planned, load: &LoadOptions) -> Result<Vec<Finding>> {
             let missing =
                 programs::missing(programs::programs_run(&ws.root.join(&package.dir)), &own);
             if let Some((file, line, program)) = missing.first() {
-                let mut names: Vec<String> = missing.iter().map(|c| format!("`{}`", c.2)).collect();
-                names.dedup();
+                let mut names: Vec<String> = Vec::new();
+                for c in &missing {
+                    let name = format!("`{}`", c.2);
+                    if !names.contains(&name) {
+                        names.push(name);
+                    }
+                }
                 let shell = missing
                     .iter()
                     .any(|c| matches!(c.2.as_str(), "sh" | "bash" | "/bin/sh" | "/bin/bash"));

@@ -11,6 +11,25 @@ use camino::Utf8Path;
 
 use crate::plan::build_programs;
 
+/// Module names that hold another OS's code (bottom 0.15's `freebsd.rs` runs `df`).
+const OTHER_OS_MODULES: &[&str] = &[
+    "windows",
+    "win",
+    "win32",
+    "macos",
+    "darwin",
+    "apple",
+    "ios",
+    "freebsd",
+    "openbsd",
+    "netbsd",
+    "dragonfly",
+    "bsd",
+    "android",
+    "illumos",
+    "solaris",
+];
+
 /// One `Command::new("…")` with a literal name: `(file, line, program)`.
 pub(super) type ProgramCall = (String, usize, String);
 
@@ -18,9 +37,28 @@ pub(super) type ProgramCall = (String, usize, String);
 pub(super) fn programs_run(dir: &Utf8Path) -> Vec<ProgramCall> {
     let mut calls = Vec::new();
     for file in super::rust_sources(dir) {
+        // A module for another OS (`freebsd.rs`, `windows/mod.rs`) is compiled out on Linux.
+        let other_os = file
+            .strip_prefix(dir)
+            .unwrap_or(&file)
+            .components()
+            .any(|c| OTHER_OS_MODULES.contains(&c.as_str().trim_end_matches(".rs")));
+        if other_os {
+            continue;
+        }
         let Ok(text) = std::fs::read_to_string(&file) else {
             continue;
         };
+        // `Command::new("cache")` is as often clap's builder (a subcommand; bat 0.26.1) as a
+        // process: a bare `Command` counts only in a file that imports a process `Command`
+        // (std's, tokio's) and not clap's; `process::Command::new` always counts.
+        let uses = |what: &str| {
+            text.lines().any(|l| {
+                let l = l.trim_start();
+                l.starts_with("use ") && l.contains(what) && l.contains("Command")
+            })
+        };
+        let bare_is_process = uses("process::") && !uses("clap") && !text.contains("clap::Command");
         for (i, line) in text.lines().enumerate() {
             if line.trim() == "#[cfg(test)]" {
                 break;
@@ -28,6 +66,9 @@ pub(super) fn programs_run(dir: &Utf8Path) -> Vec<ProgramCall> {
             let code = line.split("//").next().unwrap_or_default();
             let needle = "Command::new(\"";
             for (at, _) in code.match_indices(needle) {
+                if !(bare_is_process || code[..at].ends_with("process::")) {
+                    continue;
+                }
                 let rest = &code[at + needle.len()..];
                 if let Some(end) = rest.find('"')
                     && !rest[..end].is_empty()
@@ -69,6 +110,17 @@ mod tests {
         std::fs::write(
             root.join("src/main.rs"),
             "fn main() { let _ = std::process::Command::new(\"web\").spawn(); let _ = std::process::Command::new(\"sh\").args([\"-c\", \"x\"]).spawn(); }\n",
+        )
+        .unwrap();
+        std::fs::write(
+            root.join("src/media/freebsd.rs"),
+            "use std::process::Command;\nfn df() { let _ = Command::new(\"df\"); }\n",
+        )
+        .unwrap();
+        // clap's builder: not a process.
+        std::fs::write(
+            root.join("src/cli.rs"),
+            "use clap::{Arg, Command};\npub fn app() -> Command { Command::new(\"cache\").arg(Arg::new(\"x\")) }\n",
         )
         .unwrap();
         let calls = programs_run(root);
