@@ -535,3 +535,25 @@ fn a_build_dependency_that_drives_a_program_brings_its_package() {
     let plain = needs("app v0.1.0 (/w)|\n[build-dependencies]\n`-- cc v1.2.0|\n");
     assert!(!plain.build_tools.contains("nasm"));
 }
+
+#[test]
+fn odbc_links_the_system_unixodbc_unless_vendored() {
+    // sqlpage 0.47.0: odbc-api -> odbc-sys with its default features.
+    let system = needs(
+        "sqlpage v0.47.0 (/w)|\n`-- odbc-api v28.2.0|\n    `-- odbc-sys v0.31.0|odbc_version_3_50,odbc_version_3_80\n",
+    );
+    let (runtime, reason) = auto_reason(&system);
+    assert_eq!(runtime, Runtime::Cc, "{reason}");
+    assert!(
+        reason.contains("`odbc-sys` links libodbc dynamically"),
+        "{reason}"
+    );
+    assert_eq!(
+        system.dev_packages(),
+        BTreeSet::from(["unixodbc-dev".to_string()])
+    );
+    let vendored = needs(
+        "sqlpage v0.47.0 (/w)|odbc-static\n`-- odbc-sys v0.31.0|odbc_version_3_80,static,unix-odbc,vendored-unix-odbc\n    `-- unix-odbc v0.1.4|\n        [build-dependencies]\n        `-- cc v1.2.0|\n",
+    );
+    assert_eq!(auto_reason(&vendored).0, Runtime::Static);
+}

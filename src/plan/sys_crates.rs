@@ -147,6 +147,23 @@ pub const SYS_CRATES: &[SysCrate] = &[
         cxx: false,
         advice: "enable the `vendored` feature of `dbus`",
     },
+    // src/functions.rs: `#[link(name = "odbc")]` on the extern block, no build script link, no
+    // pkg-config: the system unixODBC unless `vendored-unix-odbc` (which turns on `static` and
+    // builds it in the unix-odbc crate). sqlpage 0.47 links it through odbc-api.
+    SysCrate {
+        krate: "odbc-sys",
+        read: "0.31.0",
+        library: "libodbc",
+        default: SysKind::SystemOnly,
+        bundled_features: &["vendored-unix-odbc"],
+        bundled_build_deps: NONE,
+        system_features: NONE,
+        dev_package: Some("unixodbc-dev"),
+        static_env: NONE,
+        tools: NONE,
+        cxx: false,
+        advice: "enable the `vendored-unix-odbc` feature of `odbc-sys`, which builds unixODBC from source",
+    },
     // build.rs: pkg-config `libudev`, no bundled copy.
     SysCrate {
         krate: "libudev-sys",
