@@ -339,20 +339,23 @@ fn the_cook_step_finds_the_crates_and_index_fetched_ahead() {
 
 /// `cargo distroless build -p web` with BuildKit's plain log, which it returns; it must pass.
 fn tool_build_web(dir: &std::path::Path) -> String {
-    let out = support::run(
-        dir,
-        &[
-            "build",
-            "-p",
-            "web",
-            "--network",
-            "host",
-            "--no-smoke-test",
-            "--",
-            "--progress",
-            "plain",
-        ],
-    );
+    tool_build(dir, &["-p", "web"])
+}
+
+/// `cargo distroless build <args>` without the smoke test, with BuildKit's plain log, which it
+/// returns; it must pass.
+fn tool_build(dir: &std::path::Path, args: &[&str]) -> String {
+    let mut all = vec!["build"];
+    all.extend_from_slice(args);
+    all.extend([
+        "--network",
+        "host",
+        "--no-smoke-test",
+        "--",
+        "--progress",
+        "plain",
+    ]);
+    let out = support::run(dir, &all);
     let log = support::stderr(&out);
     assert!(out.status.success(), "{log}");
     log
@@ -449,20 +452,7 @@ fn a_vendored_workspace_cooks_from_its_vendor_directory() {
     );
     let text = std::fs::read_to_string(&main).unwrap();
     std::fs::write(&main, format!("{text}// edit {}\n", unique())).unwrap();
-    let out = support::run(
-        root,
-        &[
-            "build",
-            "--network",
-            "host",
-            "--no-smoke-test",
-            "--",
-            "--progress",
-            "plain",
-        ],
-    );
-    let log = support::stderr(&out);
-    assert!(out.status.success(), "{log}");
+    let log = tool_build(root, &[]);
     assert!(cook_cached(&log), "{log}");
     assert_eq!(compiled(&log), ["vendored v0.1.0"], "{log}");
 }

@@ -55,6 +55,19 @@ fn workspace(app_rust: Option<&str>, app_edition: &str) -> tempfile::TempDir {
     dir
 }
 
+/// `cargo distroless <command>` where the pinned toolchain is not installed (rustup must not
+/// fetch it), which must fail with an input error: its stderr.
+fn input_error(dir: &Path, command: &str) -> String {
+    let out = support::command(dir)
+        .arg(command)
+        .env("RUSTUP_AUTO_INSTALL", "0")
+        .output()
+        .unwrap();
+    let err = support::stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    err
+}
+
 fn pin(dir: &Path, channel: &str) {
     std::fs::write(
         dir.join("rust-toolchain.toml"),
@@ -102,13 +115,7 @@ fn a_proc_macro_counts_though_nothing_of_it_is_linked() {
 fn a_pin_older_than_a_compiled_crate_needs_is_an_error_before_anything_is_written() {
     let dir = workspace(Some("1.70"), "2021");
     pin(dir.path(), "1.80");
-    let out = support::command(dir.path())
-        .args(["init"])
-        .env("RUSTUP_AUTO_INSTALL", "0")
-        .output()
-        .unwrap();
-    let err = support::stderr(&out);
-    assert_eq!(out.status.code(), Some(2), "{err}");
+    let err = input_error(dir.path(), "init");
     assert!(
         err.contains("error: Rust 1.80 (the channel pinned in `rust-toolchain.toml`) cannot build this workspace: `floor-core` 0.2.0 declares `rust-version = \"1.88\"`"),
         "{err}"
@@ -151,25 +158,13 @@ fn a_pin_older_than_a_compiled_crate_needs_is_an_error_before_anything_is_writte
 fn an_edition_counts_where_no_rust_version_is_declared() {
     let dir = workspace(None, "2024");
     pin(dir.path(), "1.84");
-    let out = support::command(dir.path())
-        .args(["plan"])
-        .env("RUSTUP_AUTO_INSTALL", "0")
-        .output()
-        .unwrap();
-    let err = support::stderr(&out);
-    assert_eq!(out.status.code(), Some(2), "{err}");
+    let err = input_error(dir.path(), "plan");
     // floor-core's 1.88 is the highest; an edition 2024 member alone would ask for 1.85.
     assert!(err.contains("`floor-core` 0.2.0 declares"), "{err}");
     let core = dir.path().join("core/Cargo.toml");
     let text = std::fs::read_to_string(&core).unwrap();
     std::fs::write(&core, text.replace("rust-version = \"1.88\"\n", "")).unwrap();
-    let out = support::command(dir.path())
-        .args(["plan"])
-        .env("RUSTUP_AUTO_INSTALL", "0")
-        .output()
-        .unwrap();
-    let err = support::stderr(&out);
-    assert_eq!(out.status.code(), Some(2), "{err}");
+    let err = input_error(dir.path(), "plan");
     assert!(
         err.contains("`app` 0.1.0 is edition 2024, which Rust 1.85 introduced"),
         "{err}"
