@@ -8,6 +8,7 @@
 
 pub mod build_programs;
 mod image;
+mod judge;
 pub mod mask;
 mod pkg_config;
 pub mod runtime;
