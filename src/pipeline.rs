@@ -147,6 +147,23 @@ impl<'a> CargoGraphs<'a> {
                         .as_deref()
                         .map(workspace::build_script::library_config_programs)
                         .unwrap_or_default();
+                    // Only a `-sys` crate is read for a library of its own name, and its sources
+                    // only where its build script compiles and searches nothing.
+                    if c.is_sys_named() {
+                        let quiet = c.pkg_config_modules.is_empty()
+                            && !plan::sys_crates::C_BUILD_DEPS
+                                .iter()
+                                .any(|d| c.build_deps.contains(*d));
+                        let sources = match (&f.dir, quiet) {
+                            (Some(dir), true) => workspace::build_script::crate_sources(dir),
+                            _ => Vec::new(),
+                        };
+                        c.own_libraries = workspace::build_script::own_library_links(
+                            &c.name,
+                            script.as_deref(),
+                            &sources,
+                        );
+                    }
                     // Build dependencies go to a build script only: a crate without one
                     // (`build = false`, as ssh-libsodium 0.4.0 is published with pkg-config
                     // still listed) does nothing with them.

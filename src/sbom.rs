@@ -226,6 +226,7 @@ mod tests {
             runs_programs: Default::default(),
             pkg_config_modules: Default::default(),
             config_programs: Default::default(),
+            own_libraries: Default::default(),
         }
     }
 

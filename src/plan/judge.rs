@@ -79,7 +79,8 @@ pub(super) fn judge_known(c: &Crate, entry: &sys_crates::SysCrate) -> NativeCrat
 /// The system library an unknown crate is taken to link, for the plan's reason: what its
 /// `links` key declares; else what the first (by name) pkg-config module it searches for names (the
 /// Debian `-dev` package's stem, `libxml-2.0` → libxml2, as the binary's NEEDED entry will);
-/// else the crate's own name (syscallz searches for `libseccomp`, not a "libsyscallz").
+/// else the library of its own name it links (`vapoursynth`); else the crate's own name (syscallz
+/// searches for `libseccomp`, not a "libsyscallz").
 fn library_name(c: &Crate) -> String {
     let stem = match (&c.links, c.pkg_config_modules.first()) {
         (Some(links), _) => links.clone(),
@@ -87,11 +88,14 @@ fn library_name(c: &Crate) -> String {
             Some(package) => package.trim_end_matches("-dev").to_string(),
             None => module.clone(),
         },
-        (None, None) => c
-            .name
-            .trim_end_matches("-sys")
-            .trim_end_matches("_sys")
-            .to_string(),
+        (None, None) => match c.own_libraries.iter().next() {
+            Some(own) => own.clone(),
+            None => c
+                .name
+                .trim_end_matches("-sys")
+                .trim_end_matches("_sys")
+                .to_string(),
+        },
     };
     if stem.starts_with("lib") {
         stem
@@ -246,6 +250,13 @@ pub(super) fn judge_unknown(c: &Crate) -> Option<NativeCrate> {
             format!(
                 "{whose}; it declares `links = \"{}\"` and compiles nothing, so it is taken to link a system library",
                 c.links.as_deref().unwrap_or_default()
+            ),
+        )
+    } else if let Some(own) = c.own_libraries.iter().next() {
+        (
+            SysKind::SystemOnly,
+            format!(
+                "{whose}; it links `{own}` by name and compiles nothing, so it is taken to link a system library"
             ),
         )
     } else {

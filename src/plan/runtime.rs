@@ -13,9 +13,11 @@
 //! - it compiles C (`cc`, `cmake`) and searches nothing: *bundled*, static with a C compiler.
 //!   Crates known to use their `cc` (or `bindgen`) only on another OS or behind a feature
 //!   (`backtrace` before 0.3.69: Android only) are in [`sys_crates::IDLE_BUILD_DEPS`].
-//! - a `*-sys` crate that does neither but declares `links`: it links a library by name, so
-//!   *system only*. Other crates use `links` only to stay unique in a graph or to pass metadata
-//!   to dependants (`rayon-core`, `aws-lc-rs`): no native code of their own.
+//! - a `*-sys` crate that does neither but declares `links`, or links a library of its own name
+//!   by a literal (`#[link(name = "seccomp")]`; see `workspace::build_script::own_library_links`):
+//!   it links a library by name, so *system only*. Other crates use `links` only to stay unique
+//!   in a graph or to pass metadata to dependants (`rayon-core`, `aws-lc-rs`): no native code of
+//!   their own.
 //!
 //! C++ never goes static: Debian has no C++ compiler for musl targets, so a crate compiling C++
 //! makes the image cc (libstdc++ is in the cc base). An unknown crate compiles C++ when its

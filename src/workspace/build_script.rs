@@ -188,3 +188,200 @@ mod config_program_tests {
         );
     }
 }
+
+/// Where a `-sys` crate's sources are read for `#[link]` attributes, at most: bindings files
+/// run to megabytes, and a crate that big is read no further (its build script still is).
+const SOURCE_READ_LIMIT: u64 = 16 << 20;
+
+/// The libraries a `-sys` crate links by a literal name that is its own (the crate's name
+/// without `-sys`, `lib` and separators, either one a prefix of the other): a
+/// `cargo:rustc-link-lib=vapoursynth` in a build script that tells no targets apart, or a
+/// `#[link(name = "seccomp")]` in its sources not gated on another OS (seccomp-sys 0.1.3 and
+/// odbc-sys link that way, with no pkg-config, no C compiler and no `links` key). Static libraries and frameworks do not count, nor do names built at
+/// run time (`{}`), nor libraries named otherwise: those are most often another OS's
+/// (`ws2_32`, `advapi32`) behind a `cfg` this reading cannot see. Sorted.
+pub fn own_library_links(
+    crate_name: &str,
+    script: Option<&str>,
+    sources: &[String],
+) -> BTreeSet<String> {
+    let stem = library_key(crate_name.trim_end_matches("-sys").trim_end_matches("_sys"));
+    let mut names = BTreeSet::new();
+    // A script that tells targets apart may link only for another one: inotify-sys 0.1.8 prints
+    // `rustc-link-lib=inotify` for NetBSD and OpenBSD alone. Which branch a line is in takes
+    // more than a reading of the text, so such a script's links do not count.
+    if let Some(script) = script.filter(|s| !names_another_os(&code_only(s))) {
+        let code: String = code_only(script)
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        for (at, needle) in code.match_indices("rustc-link-lib=") {
+            let rest = &code[at + needle.len()..];
+            let Some(end) = rest.find('"') else { continue };
+            let spec = &rest[..end];
+            let name = match spec.split_once('=') {
+                Some(("dylib", name)) => name,
+                Some(_) => continue, // static=, framework=, or a modifier list
+                None => spec,
+            };
+            names.insert(name.to_string());
+        }
+    }
+    for text in sources {
+        let code: String = code_only(text)
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        for (at, needle) in code.match_indices("#[link(name=\"") {
+            // `#[cfg(target_os = "macos")] #[link(name = "…")]`: for another target.
+            let before = &code[..at];
+            if before.ends_with(")]")
+                && let Some(cfg) = before.rfind("#[cfg(")
+                && names_another_os(&before[cfg..])
+            {
+                continue;
+            }
+            let rest = &code[at + needle.len()..];
+            let Some(end) = rest.find('"') else { continue };
+            let attribute = &rest[..rest.find(")]").unwrap_or(rest.len())];
+            if attribute.contains("kind=\"static\"") || attribute.contains("kind=\"framework\"") {
+                continue;
+            }
+            names.insert(rest[..end].to_string());
+        }
+    }
+    names.retain(|name| {
+        let key = library_key(name);
+        let (short, long) = if key.len() <= stem.len() {
+            (&key, &stem)
+        } else {
+            (&stem, &key)
+        };
+        !name.contains('{') && short.len() >= 3 && long.starts_with(short.as_str())
+    });
+    names
+}
+
+/// Whether `code` names a target other than Linux: a word such as `windows`, `macos`, `netbsd`
+/// (`target.contains("apple-darwin")`, `#[cfg(target_os = "freebsd")]`), or a `not(…)` of one.
+fn names_another_os(code: &str) -> bool {
+    const OTHER_OS: &[&str] = &[
+        "windows",
+        "macos",
+        "apple",
+        "darwin",
+        "ios",
+        "android",
+        "freebsd",
+        "netbsd",
+        "openbsd",
+        "dragonfly",
+        "illumos",
+        "solaris",
+        "haiku",
+        "redox",
+        "emscripten",
+        "msvc",
+        "not",
+    ];
+    code.split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|word| OTHER_OS.contains(&word))
+}
+
+/// A library or crate name as [`own_library_links`] compares them: lowercase, without a `lib`
+/// prefix, `-` or `_` (`libmpv-sys` and `mpv`, `sdl2-sys` and `SDL2`).
+fn library_key(name: &str) -> String {
+    let lower = name.to_ascii_lowercase();
+    lower
+        .strip_prefix("lib")
+        .unwrap_or(&lower)
+        .chars()
+        .filter(|c| !matches!(c, '-' | '_'))
+        .collect()
+}
+
+/// The Rust sources under `dir/src`, for [`own_library_links`]; empty when there are more than
+/// [`SOURCE_READ_LIMIT`] bytes of them, or none.
+pub fn crate_sources(dir: &camino::Utf8Path) -> Vec<String> {
+    let mut texts = Vec::new();
+    let mut total = 0u64;
+    let mut pending = vec![dir.join("src")];
+    while let Some(d) = pending.pop() {
+        let Ok(entries) = d.read_dir_utf8() else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Ok(meta) = entry.metadata() else { continue };
+            if meta.is_dir() {
+                pending.push(path.to_path_buf());
+            } else if path.extension() == Some("rs") {
+                total += meta.len();
+                if total > SOURCE_READ_LIMIT {
+                    return Vec::new();
+                }
+                if let Ok(text) = std::fs::read_to_string(path) {
+                    texts.push(text);
+                }
+            }
+        }
+    }
+    texts
+}
+
+#[cfg(test)]
+mod own_library_tests {
+    use super::*;
+
+    #[test]
+    fn a_sys_crate_linking_its_own_library_by_name_is_read() {
+        // A build script that links its library and tells no targets apart.
+        let plain = "fn main() {\n    // the library's own name, and a computed one\n    println!(\"cargo:rustc-link-lib=vapoursynth\");\n    println!(\"cargo:rustc-link-lib={}\", other);\n}";
+        assert_eq!(
+            own_library_links("vapoursynth-sys", Some(plain), &[]),
+            BTreeSet::from(["vapoursynth".to_string()])
+        );
+        // vapoursynth-sys 0.5.0's own build.rs, abridged, links the same library after asking
+        // whether the target is Windows or macOS: not read (see `names_another_os`).
+        let vapoursynth = "let targets_windows = target.contains(\"windows\");\nlet targets_macos = target.contains(\"apple-darwin\");\nprintln!(\"cargo:rustc-link-lib=vapoursynth\");";
+        assert!(own_library_links("vapoursynth-sys", Some(vapoursynth), &[]).is_empty());
+        // odbc-sys 0.29.0's src/lib.rs, abridged; and the new `cargo::` prefix with a kind.
+        let odbc = "#[cfg_attr(windows, link(name = \"odbc32\"))]\n#[cfg_attr(not(windows), link(name = \"odbc\"))]\nextern \"system\" {}\n#[link(name = \"odbc\")]\nunsafe extern \"C\" {}".to_string();
+        assert_eq!(
+            own_library_links("odbc-sys", None, &[odbc]),
+            BTreeSet::from(["odbc".to_string()])
+        );
+        assert_eq!(
+            own_library_links(
+                "libmpv-sys",
+                Some("println!(\"cargo::rustc-link-lib=dylib=mpv\");"),
+                &[]
+            ),
+            BTreeSet::from(["mpv".to_string()])
+        );
+    }
+
+    #[test]
+    fn static_framework_computed_commented_and_foreign_links_do_not_count() {
+        let script = "println!(\"cargo:rustc-link-lib=static=foo\");\n// println!(\"cargo:rustc-link-lib=foo\");\nprintln!(\"cargo:rustc-link-lib=framework=Foo\");\nprintln!(\"cargo:rustc-link-lib={}\", name);\nprintln!(\"cargo:rustc-link-lib=ws2_32\");\nprintln!(\"cargo:rustc-link-lib=fo\");";
+        let sources = vec!["#[link(name = \"foo\", kind = \"static\")]\nextern {}\n#[link(name = \"Foundation\", kind = \"framework\")]\nextern {}".to_string()];
+        assert!(own_library_links("foo-sys", Some(script), &sources).is_empty());
+        // inotify-sys 0.1.8's build.rs, abridged: the link is for NetBSD and OpenBSD only.
+        let inotify = "let target_os = std::env::var(\"CARGO_CFG_TARGET_OS\").unwrap();\nlet needs_libinotify = match target_os.as_str() { \"netbsd\" | \"openbsd\" => true, _ => false };\nif needs_libinotify {\n    println!(\"cargo:rustc-link-lib=inotify\");\n}";
+        assert!(own_library_links("inotify-sys", Some(inotify), &[]).is_empty());
+        let gated = "#[cfg(target_os = \"macos\")]\n#[link(name = \"foo\")]\nextern {}\n#[cfg(not(unix))]\n#[link(name = \"foo\")]\nextern {}".to_string();
+        assert!(own_library_links("foo-sys", None, &[gated]).is_empty());
+        let linux = "#[cfg(target_os = \"linux\")]\n#[link(name = \"foo\")]\nextern {}".to_string();
+        assert_eq!(own_library_links("foo-sys", None, &[linux]).len(), 1);
+        // `fo` shares the stem's first letters but is under three characters, and `ws2_32` is
+        // not the crate's library.
+        assert!(
+            own_library_links(
+                "fo-sys",
+                Some("println!(\"cargo:rustc-link-lib=fo\");"),
+                &[]
+            )
+            .is_empty()
+        );
+    }
+}

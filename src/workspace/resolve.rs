@@ -65,6 +65,10 @@ pub struct Crate {
     /// `workspace::build_script::library_config_programs`): read where the modules are.
     #[serde(skip_serializing_if = "BTreeSet::is_empty")]
     pub config_programs: BTreeSet<String>,
+    /// Libraries named like the crate itself that it links by a literal name (see
+    /// `workspace::build_script::own_library_links`): read where the modules are.
+    #[serde(skip_serializing_if = "BTreeSet::is_empty")]
+    pub own_libraries: BTreeSet<String>,
 }
 
 /// What one build links into its binaries.
@@ -242,6 +246,7 @@ pub fn parse_tree(text: &str) -> Result<BuildGraph> {
             runs_programs: BTreeSet::new(),
             pkg_config_modules: BTreeSet::new(),
             config_programs: BTreeSet::new(),
+            own_libraries: BTreeSet::new(),
         });
         if linked {
             let via: Vec<String> = stack.iter().map(|(k, _)| display_key(k)).collect();

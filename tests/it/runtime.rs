@@ -175,6 +175,64 @@ fn build_dependencies_of_a_crate_without_a_build_script_count_for_nothing() {
     assert_eq!(native(image, "shim-sys")["dynamic"], true);
 }
 
+#[test]
+fn a_sys_crate_linking_its_own_library_by_name_is_cc_unless_the_link_is_for_another_os() {
+    // seccomp-sys 0.1.3 and odbc-sys link their library with a `#[link]` in their sources: no
+    // build script, no pkg-config, no `links` key.
+    let dir = tempfile::Builder::new()
+        .prefix("cd-linkattr-")
+        .tempdir()
+        .unwrap();
+    let write = |path: &str, text: &str| {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "Cargo.toml",
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\ntinyfoo-sys = { path = \"tinyfoo\" }\n\n[workspace]\n",
+    );
+    write("src/main.rs", "fn main() {}\n");
+    write(
+        "tinyfoo/Cargo.toml",
+        "[package]\nname = \"tinyfoo-sys\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    let lib = |cfg: &str| {
+        format!(
+            "{cfg}#[link(name = \"tinyfoo\")]\nunsafe extern \"C\" {{\n    pub fn tinyfoo_version() -> i32;\n}}\n"
+        )
+    };
+    write("tinyfoo/src/lib.rs", &lib(""));
+    let lock =
+        std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args(["generate-lockfile", "--offline"])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+    assert!(lock.status.success(), "{}", support::stderr(&lock));
+    let plan = support::plan_json(dir.path(), &[]);
+    let image = find_image(&plan, "app");
+    assert_eq!(image["runtime"], "cc", "{:#}", image["runtime_reason"]);
+    let tinyfoo = native(image, "tinyfoo-sys");
+    assert_eq!(tinyfoo["dynamic"], true);
+    assert_eq!(tinyfoo["library"], "libtinyfoo");
+    assert!(
+        tinyfoo["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("it links `tinyfoo` by name and compiles nothing"),
+        "{tinyfoo:#}"
+    );
+    // The same link for macOS only links nothing here.
+    write(
+        "tinyfoo/src/lib.rs",
+        &lib("#[cfg(target_os = \"macos\")]\n"),
+    );
+    let plan = support::plan_json(dir.path(), &[]);
+    let image = find_image(&plan, "app");
+    assert_eq!(image["runtime"], "static", "{:#}", image["runtime_reason"]);
+}
+
 /// The builder's packages for the group's one platform, natively.
 fn builder_packages(plan: &serde_json::Value) -> Vec<String> {
     plan["groups"][0]["platforms"][0]["native"]["packages"]
