@@ -10,6 +10,7 @@ pub mod build_programs;
 mod image;
 mod judge;
 pub mod mask;
+pub mod not_linked;
 mod pkg_config;
 pub mod runtime;
 mod select;

@@ -9,10 +9,10 @@
 //!   so cc, whatever its name (`pcap`, `libxml`). The conservative side: a cc image of a crate
 //!   that could have been static still runs, a static build of one that cannot fails. Crates
 //!   known to ask pkg-config only where a library is, to `dlopen` it at run time (`x11-dl`,
-//!   `wayland-sys` without its linking features), are in [`sys_crates::RUN_TIME_LOADED`].
+//!   `wayland-sys` without its linking features), are in [`super::not_linked::RUN_TIME_LOADED`].
 //! - it compiles C (`cc`, `cmake`) and searches nothing: *bundled*, static with a C compiler.
 //!   Crates known to use their `cc` (or `bindgen`) only on another OS or behind a feature
-//!   (`backtrace` before 0.3.69: Android only) are in [`sys_crates::IDLE_BUILD_DEPS`].
+//!   (`backtrace` before 0.3.69: Android only) are in [`super::not_linked::IDLE_BUILD_DEPS`].
 //! - a `*-sys` crate that does neither but declares `links`, or links a library of its own name
 //!   by a literal (`#[link(name = "seccomp")]`; see `workspace::build_script::own_library_links`):
 //!   it links a library by name, so *system only*. Other crates use `links` only to stay unique
@@ -29,6 +29,7 @@ use serde::Serialize;
 
 use super::build_programs::{self, Need};
 use super::judge::{UNKNOWN_PREFIX, each, has_any, judge_known, judge_unknown};
+use super::not_linked;
 use super::sys_crates::{self, C_BUILD_DEPS, SysKind};
 use crate::config::{PackageSettings, RuntimeChoice};
 use crate::error::{Error, Result};
@@ -143,10 +144,10 @@ impl NativeNeeds {
 pub fn native_needs(graph: &BuildGraph) -> NativeNeeds {
     let mut needs = NativeNeeds::default();
     for c in graph.crates() {
-        if sys_crates::links_nothing(&c.name, &c.features).is_some() {
+        if not_linked::links_nothing(&c.name, &c.features).is_some() {
             continue; // it loads its library at run time, or has no part of it on
         }
-        let c = &*sys_crates::used_build_deps(c);
+        let c = &*not_linked::used_build_deps(c);
         let verdict = match sys_crates::find(&c.name) {
             Some(entry) => {
                 let v = judge_known(c, entry);

@@ -15,7 +15,6 @@
 //! files on crates.io). A newer version that changes its behaviour needs a new entry; the binary
 //! check after the build catches what a stale entry gets wrong.
 
-use crate::workspace::resolve::Crate;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -408,132 +407,6 @@ pub fn find(name: &str) -> Option<&'static SysCrate> {
     SYS_CRATES.iter().find(|c| c.krate == name)
 }
 
-/// A crate whose build script may ask pkg-config only where a library lives, to load it with
-/// `dlopen` at run time: then it links nothing, and
-/// the rule for unknown crates, which takes a pkg-config search for a link, would make the image
-/// cc for nothing.
-pub struct RunTimeLoaded {
-    pub krate: &'static str,
-    /// The version whose build script the entry was checked against.
-    pub read: &'static str,
-    /// When it links the library at build time (none of `dlopen` on).
-    pub links: LinksWhen,
-    /// Features that make it load the library at run time instead.
-    pub dlopen: &'static [&'static str],
-}
-
-pub enum LinksWhen {
-    Never,
-    Always,
-    /// With any of these features on.
-    WithAny(&'static [&'static str]),
-}
-
-pub const RUN_TIME_LOADED: &[RunTimeLoaded] = &[
-    // build.rs: pkg-config `get_variable(.., "libdir")` for each X library, to find it for
-    // dlopen; links only libdl.
-    RunTimeLoaded {
-        krate: "x11-dl",
-        read: "2.21.0",
-        links: LinksWhen::Never,
-        dlopen: NONE,
-    },
-    // build.rs: with `dlopen` only the library's directory; otherwise `probe("x11")`, a link.
-    RunTimeLoaded {
-        krate: "tiny-xlib",
-        read: "0.2.5",
-        links: LinksWhen::Always,
-        dlopen: &["dlopen"],
-    },
-    // build.rs: returns at once with `dlopen`; else probes (links) wayland-client, -cursor,
-    // -egl or -server for the features of those names. wayland-backend's pure-Rust default
-    // turns on none of them.
-    RunTimeLoaded {
-        krate: "wayland-sys",
-        read: "0.31.11",
-        links: LinksWhen::WithAny(&["client", "cursor", "egl", "server"]),
-        dlopen: &["dlopen"],
-    },
-];
-
-/// The entry for `name` when, with these features on, it links nothing.
-pub fn links_nothing(
-    name: &str,
-    features: &std::collections::BTreeSet<String>,
-) -> Option<&'static RunTimeLoaded> {
-    let on = |fs: &[&str]| fs.iter().any(|f| features.contains(*f));
-    RUN_TIME_LOADED
-        .iter()
-        .find(|c| c.krate == name)
-        .filter(|c| {
-            on(c.dlopen)
-                || match c.links {
-                    LinksWhen::Never => true,
-                    LinksWhen::Always => false,
-                    LinksWhen::WithAny(features) => !on(features),
-                }
-        })
-}
-
-/// A crate whose build script gets build dependencies it leaves unused when it builds on and
-/// for Linux, unless a feature asks for them: read, the script gates them on another OS. Without
-/// the entry the edge alone counts: a `cc` gives the Dockerfile's builder a musl C compiler and
-/// makes the oci backend need zig, a `bindgen` installs libclang, for a binary with neither in
-/// it. `anyhow`'s `backtrace` feature on a lockfile from before 2023 pulls such a `backtrace`
-/// into plain services.
-pub struct IdleBuildDeps {
-    pub krate: &'static str,
-    /// The version whose build script the entry was checked against.
-    pub read: &'static str,
-    /// The build dependencies it leaves unused on Linux.
-    pub idle: &'static [&'static str],
-    /// Features (optional dependencies among them) that make it use them after all.
-    pub unless_any: &'static [&'static str],
-}
-
-pub const IDLE_BUILD_DEPS: &[IdleBuildDeps] = &[
-    // build.rs: `cc` runs only in `build_android`, called when CARGO_CFG_TARGET_OS is
-    // "android" (0.3.69 dropped the build dependency).
-    IdleBuildDeps {
-        krate: "backtrace",
-        read: "0.3.67",
-        idle: &["cc"],
-        unless_any: NONE,
-    },
-    // build.rs: the client and server log shims are compiled only with CARGO_FEATURE_LOG, the
-    // optional `log` dependency.
-    IdleBuildDeps {
-        krate: "wayland-backend",
-        read: "0.3.14",
-        idle: &["cc"],
-        unless_any: &["log"],
-    },
-    // build.rs: the `main` that runs bindgen is `#[cfg(target_os = "macos")]` (the build host);
-    // on Linux it is empty. pueue 4 depends on it for Linux and macOS.
-    IdleBuildDeps {
-        krate: "libproc",
-        read: "0.14.11",
-        idle: &["bindgen"],
-        unless_any: NONE,
-    },
-];
-
-/// The build dependencies of `crate_` its build script uses on Linux: all of them, less those
-/// [`IDLE_BUILD_DEPS`] knows it leaves unused with these features.
-pub fn used_build_deps(crate_: &Crate) -> std::borrow::Cow<'_, Crate> {
-    let idle = IDLE_BUILD_DEPS.iter().find(|e| {
-        e.krate == crate_.name && !e.unless_any.iter().any(|f| crate_.features.contains(*f))
-    });
-    match idle {
-        Some(e) if e.idle.iter().any(|d| crate_.build_deps.contains(*d)) => {
-            let mut used = crate_.clone();
-            used.build_deps.retain(|d| !e.idle.contains(&d.as_str()));
-            std::borrow::Cow::Owned(used)
-        }
-        _ => std::borrow::Cow::Borrowed(crate_),
-    }
-}
-
 /// Build-time crates that run `protoc` from the `PATH` (or `$PROTOC`), each from the version on
 /// which it does: prost-build carried protoc binaries before 0.11; protoc-rust always runs it;
 /// protobuf-codegen 3 does unless a build script asks for `.pure()`, which no plan can see, so
@@ -573,6 +446,7 @@ pub const SYSTEM_PROBES: &[&str] = &["pkg-config", "system-deps", "metadeps"];
 
 #[cfg(test)]
 mod tests {
+    use super::super::not_linked::{IDLE_BUILD_DEPS, RUN_TIME_LOADED};
     use super::*;
 
     #[test]
