@@ -44,6 +44,19 @@ pub const RUN_TIME_LOADED: &[RunTimeLoaded] = &[
         links: LinksWhen::Always,
         dlopen: &["dlopen"],
     },
+    // build.rs: links only with one of its four C backends on (the default has
+    // `linux-static-hidraw`); `linux-native` and `linux-native-basic-udev` are Rust.
+    RunTimeLoaded {
+        krate: "hidapi",
+        read: "2.6.6",
+        links: LinksWhen::WithAny(&[
+            "linux-static-hidraw",
+            "linux-static-libusb",
+            "linux-shared-hidraw",
+            "linux-shared-libusb",
+        ]),
+        dlopen: NONE,
+    },
     // build.rs: returns at once with `dlopen`; else probes (links) wayland-client, -cursor,
     // -egl or -server for the features of those names. wayland-backend's pure-Rust default
     // turns on none of them.

@@ -163,6 +163,39 @@ pub const SYS_CRATES: &[SysCrate] = &[
         cxx: false,
         advice: "enable the `vendored-unix-odbc` feature of `odbc-sys`, which builds unixODBC from source",
     },
+    // build.rs: pkg-config `alsa` or panic; `links = "alsa"`, but the library is libasound.
+    SysCrate {
+        krate: "alsa-sys",
+        read: "0.3.1",
+        library: "libasound",
+        default: SysKind::SystemOnly,
+        bundled_features: NONE,
+        bundled_build_deps: NONE,
+        system_features: NONE,
+        dev_package: Some("libasound2-dev"),
+        static_env: NONE,
+        tools: NONE,
+        cxx: false,
+        advice: "turn off the dependency that brings ALSA in (it has no static build here; a server rarely plays sound)",
+    },
+    // build.rs, on Linux: the default `linux-static-hidraw` compiles hidapi's hid.c with cc and
+    // links libudev found with pkg-config (`linux-static-libusb`: libusb-1.0; the shared ones:
+    // Debian's libhidapi). `linux-native` compiles nothing and links nothing itself (see
+    // not_linked.rs); its `udev` dependency links libudev through libudev-sys.
+    SysCrate {
+        krate: "hidapi",
+        read: "2.6.6",
+        library: "libudev",
+        default: SysKind::SystemOnly,
+        bundled_features: NONE,
+        bundled_build_deps: NONE,
+        system_features: NONE,
+        dev_package: Some("libudev-dev"),
+        static_env: NONE,
+        tools: NONE,
+        cxx: false,
+        advice: "use hidapi's Rust-only `linux-native-basic-udev` backend (its default features off), as probe-rs does,",
+    },
     // build.rs: pkg-config `libudev`, no bundled copy.
     SysCrate {
         krate: "libudev-sys",
@@ -176,7 +209,7 @@ pub const SYS_CRATES: &[SysCrate] = &[
         static_env: NONE,
         tools: NONE,
         cxx: false,
-        advice: "libudev has no static build; keep the cc runtime",
+        advice: "turn off the dependency that brings libudev in (it has no static build; serialport: its `libudev` feature)",
     },
     // build.rs: unless `vendored`/`zlib-ng-compat` (or LIBGIT2_NO_VENDOR=1), try pkg-config
     // `libgit2` in a version range, else build the bundled libgit2 with cc.
@@ -446,7 +479,7 @@ pub const SYSTEM_PROBES: &[&str] = &["pkg-config", "system-deps", "metadeps"];
 
 #[cfg(test)]
 mod tests {
-    use super::super::not_linked::{IDLE_BUILD_DEPS, RUN_TIME_LOADED};
+    use super::super::not_linked::{IDLE_BUILD_DEPS, LinksWhen, RUN_TIME_LOADED};
     use super::*;
 
     #[test]
@@ -462,9 +495,15 @@ mod tests {
                 assert!(!c.library.is_empty() && !c.advice.is_empty(), "{}", c.krate);
             }
         }
-        // A crate is either linked (the table above) or loaded at run time, never both.
+        // A crate is either linked (the table above) or loaded at run time, never both, unless
+        // it links only with some features on (hidapi's C backends): the table then says how.
         for c in RUN_TIME_LOADED {
-            assert!(find(c.krate).is_none(), "{} is in both tables", c.krate);
+            let conditional = matches!(c.links, LinksWhen::WithAny(_)) && c.dlopen.is_empty();
+            assert!(
+                find(c.krate).is_none() || conditional,
+                "{} is in both tables",
+                c.krate
+            );
             assert!(!c.read.is_empty(), "{} names no version read", c.krate);
         }
         for c in IDLE_BUILD_DEPS {
