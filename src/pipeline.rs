@@ -139,10 +139,23 @@ impl<'a> CargoGraphs<'a> {
                         path.and_then(|p| std::fs::read_to_string(p).ok())
                     };
                     let script = read(f.build_script.clone());
+                    let manifest = read(f.dir.as_ref().map(|d| d.join("Cargo.toml")));
                     c.pkg_config_modules = workspace::build_script::pkg_config_modules(
                         script.as_deref(),
-                        read(f.dir.as_ref().map(|d| d.join("Cargo.toml"))).as_deref(),
+                        manifest.as_deref(),
                     );
+                    // A C build dependency the script never names compiles nothing: no musl C
+                    // compiler in the builder, and no zig for the oci backend, for it.
+                    if let Some(script) = script.as_deref() {
+                        c.build_deps.retain(|d| {
+                            !plan::sys_crates::C_BUILD_DEPS.contains(&d.as_str())
+                                || workspace::build_script::uses_build_dependency(
+                                    script,
+                                    manifest.as_deref(),
+                                    d,
+                                ) != Some(false)
+                        });
+                    }
                     c.config_programs = script
                         .as_deref()
                         .map(workspace::build_script::library_config_programs)

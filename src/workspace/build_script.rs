@@ -385,3 +385,87 @@ mod own_library_tests {
         );
     }
 }
+
+/// Whether a build script whose whole text is `script` uses the build dependency `krate` (`cc`,
+/// `cmake`): `Some(false)` when no path or identifier in its code is that name, as termusic-lib
+/// 0.13.2 lists `cc` and compiles only protobuf files. `None` when the script cannot be read
+/// whole (a `mod` in another file, an `include!`, a `#[path]`), or when the manifest renames a
+/// dependency to `krate` (`cc_rs = { package = "cc" }`), since the script then uses another name.
+pub fn uses_build_dependency(script: &str, manifest: Option<&str>, krate: &str) -> Option<bool> {
+    let code = code_only(script);
+    let squashed: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    let spread = squashed.contains("include!(") || squashed.contains("#[path=");
+    let has_file_module = code
+        .split(';')
+        .any(|item| item.split_whitespace().rev().nth(1) == Some("mod"));
+    let renamed = manifest.is_some_and(|m| {
+        let m: String = m.chars().filter(|c| !c.is_whitespace()).collect();
+        m.contains(&format!("package=\"{krate}\""))
+    });
+    if spread || has_file_module || renamed {
+        return None;
+    }
+    let ident = krate.replace('-', "_");
+    Some(
+        code.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .any(|word| word == ident),
+    )
+}
+
+#[cfg(test)]
+mod build_dependency_tests {
+    use super::*;
+
+    #[test]
+    fn a_c_build_dependency_the_script_never_names_is_unused() {
+        // termusic-lib 0.13.2's build.rs, whole; `cc` is among its build dependencies.
+        let termusic = "fn main() -> Result<(), Box<dyn std::error::Error>> {\n    tonic_prost_build::compile_protos(\"proto/player.proto\")?;\n    Ok(())\n}\n";
+        assert_eq!(uses_build_dependency(termusic, None, "cc"), Some(false));
+        let uses = [
+            "fn main() { cc::Build::new().file(\"a.c\").compile(\"a\"); }",
+            "extern crate cc;\nfn main() {}",
+            "use cmake::Config;\nfn main() { Config::new(\"lib\").build(); }",
+        ];
+        assert_eq!(uses_build_dependency(uses[0], None, "cc"), Some(true));
+        assert_eq!(uses_build_dependency(uses[1], None, "cc"), Some(true));
+        assert_eq!(uses_build_dependency(uses[2], None, "cmake"), Some(true));
+        // Named only in a comment: unused. `cc` inside a longer word (`ccache`): unused.
+        assert_eq!(
+            uses_build_dependency(
+                "// cc::Build is not needed\nfn main() { let ccache = 1; }",
+                None,
+                "cc"
+            ),
+            Some(false)
+        );
+    }
+
+    #[test]
+    fn a_script_in_several_files_or_a_renamed_dependency_cannot_be_told() {
+        assert_eq!(
+            uses_build_dependency("mod build_c;\nfn main() { build_c::run(); }", None, "cc"),
+            None
+        );
+        assert_eq!(
+            uses_build_dependency("include!(\"common.rs\");\nfn main() {}", None, "cc"),
+            None
+        );
+        assert_eq!(
+            uses_build_dependency(
+                "fn main() { cc_rs::Build::new(); }",
+                Some("[build-dependencies.cc_rs]\nversion = \"1\"\npackage = \"cc\"\n"),
+                "cc"
+            ),
+            None
+        );
+        // An inline module is still one file.
+        assert_eq!(
+            uses_build_dependency(
+                "mod inner { pub fn f() {} }\nfn main() { inner::f(); }",
+                None,
+                "cc"
+            ),
+            Some(false)
+        );
+    }
+}

@@ -285,3 +285,62 @@ fn the_linkers_cargo_config_names_are_installed_in_the_builder() {
     let packages = builder_packages(&support::plan_json(dir.path(), &[]));
     assert!(!packages.contains(&"clang".to_string()), "{packages:?}");
 }
+
+#[test]
+fn a_c_build_dependency_the_build_script_never_names_brings_no_c_compiler() {
+    // termusic-lib 0.13.2 lists `cc` among its build dependencies and its build script compiles
+    // only protobuf files.
+    let dir = tempfile::Builder::new()
+        .prefix("cd-idlecc-")
+        .tempdir()
+        .unwrap();
+    let write = |path: &str, text: &str| {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "Cargo.toml",
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nprotos = { path = \"protos\" }\n\n[workspace]\n",
+    );
+    write("src/main.rs", "fn main() {}\n");
+    write(
+        "protos/Cargo.toml",
+        "[package]\nname = \"protos\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[build-dependencies]\ncc = \"1\"\n",
+    );
+    write("protos/src/lib.rs", "");
+    write(
+        "protos/build.rs",
+        "fn main() {\n    // no C here\n    println!(\"cargo:rerun-if-changed=proto/player.proto\");\n}\n",
+    );
+    let lock =
+        std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .arg("generate-lockfile")
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+    assert!(lock.status.success(), "{}", support::stderr(&lock));
+    let plan = support::plan_json(dir.path(), &[]);
+    let image = find_image(&plan, "app");
+    assert_eq!(image["runtime"], "static", "{:#}", image["runtime_reason"]);
+    assert!(image["native"].as_array().unwrap().is_empty(), "{image:#}");
+    assert!(
+        !builder_packages(&plan).contains(&"musl-tools".to_string()),
+        "{:?}",
+        builder_packages(&plan)
+    );
+    // The same script compiling C gets its musl C compiler.
+    write(
+        "protos/build.rs",
+        "fn main() {\n    cc::Build::new().file(\"src/shim.c\").compile(\"shim\");\n}\n",
+    );
+    let plan = support::plan_json(dir.path(), &[]);
+    let image = find_image(&plan, "app");
+    assert_eq!(image["runtime"], "static", "{:#}", image["runtime_reason"]);
+    assert_eq!(native(image, "protos")["kind"], "bundled");
+    assert!(
+        builder_packages(&plan).contains(&"musl-tools".to_string()),
+        "{:?}",
+        builder_packages(&plan)
+    );
+}
