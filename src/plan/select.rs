@@ -247,9 +247,11 @@ pub fn select(ws: &Workspace, config: &Config, selection: &Selection) -> Result<
             });
         } else {
             for bin in bins {
+                let mut image_bins = vec![bin.clone()];
+                image_bins.extend(siblings_run(ws, pkg, &bin, &available));
                 candidates.push(Candidate {
                     package: name.clone(),
-                    bins: vec![bin],
+                    bins: image_bins,
                     single_image: false,
                     settings: settings.clone(),
                 });
@@ -297,4 +299,27 @@ fn enabled_features(pkg: &Package, settings: &PackageSettings) -> BTreeSet<Strin
         enabled.insert(feature);
     }
     enabled
+}
+
+/// The package's other binaries that `bin`'s own source file runs by name: probe-rs-tools
+/// 0.32.0's `cargo-embed` is a shim that runs `Command::new("probe-rs")` from the `PATH`, so its
+/// image carries `probe-rs` too (its `--version` exited 99 without it). Only the file cargo
+/// names as the binary's root is read, and a sibling with `required-features` is left out (the
+/// build may not turn them on).
+fn siblings_run(ws: &Workspace, pkg: &Package, bin: &str, available: &[String]) -> Vec<String> {
+    let Some(target) = pkg.bins().find(|t| t.name == bin) else {
+        return Vec::new();
+    };
+    let Ok(text) = std::fs::read_to_string(ws.root.join(&target.src_path)) else {
+        return Vec::new();
+    };
+    crate::workspace::build_script::programs_run(&text)
+        .into_iter()
+        .filter(|program| program != bin && available.contains(program))
+        .filter(|program| {
+            pkg.bins()
+                .find(|t| &t.name == program)
+                .is_some_and(|t| t.required_features.is_empty())
+        })
+        .collect()
 }

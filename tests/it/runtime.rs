@@ -344,3 +344,46 @@ fn a_c_build_dependency_the_build_script_never_names_brings_no_c_compiler() {
         builder_packages(&plan)
     );
 }
+
+#[test]
+fn a_binary_that_runs_a_sibling_by_name_carries_it_in_its_image() {
+    // probe-rs-tools 0.32.0: `cargo-embed` is a shim that runs `probe-rs` from the PATH; alone
+    // in its image its `--version` exited 99 ("Error launching `probe-rs`").
+    let dir = tempfile::Builder::new()
+        .prefix("cd-sibling-")
+        .tempdir()
+        .unwrap();
+    let write = |path: &str, text: &str| {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "Cargo.toml",
+        "[package]\nname = \"tools\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[[bin]]\nname = \"tool\"\npath = \"src/main.rs\"\n\n[[bin]]\nname = \"cargo-tool\"\npath = \"src/bin/cargo-tool.rs\"\n\n[workspace]\n",
+    );
+    write("src/main.rs", "fn main() {}\n");
+    write(
+        "src/bin/cargo-tool.rs",
+        "use std::process::Command;\nfn main() {\n    // a shim\n    let status = Command::new(\"tool\").args(std::env::args_os().skip(1)).status();\n    std::process::exit(status.map(|s| s.code().unwrap_or(1)).unwrap_or(99));\n}\n",
+    );
+    let lock =
+        std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args(["generate-lockfile", "--offline"])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+    assert!(lock.status.success(), "{}", support::stderr(&lock));
+    let plan = support::plan_json(dir.path(), &[]);
+    let bins = |image: &str| -> Vec<String> {
+        find_image(&plan, image)["bins"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b.as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(bins("cargo-tool"), ["cargo-tool", "tool"]);
+    assert_eq!(find_image(&plan, "cargo-tool")["entrypoint"], "cargo-tool");
+    assert_eq!(bins("tool"), ["tool"]);
+}
