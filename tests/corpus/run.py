@@ -85,7 +85,9 @@ def workdir(src, rust):
     """A fresh copy to plan and build in (builds write target/ and the toolchain pin)."""
     dest = WORK / "work" / src.name
     shutil.rmtree(dest, ignore_errors=True)
-    shutil.copytree(src, dest, ignore=shutil.ignore_patterns("target"))
+    # Only the top-level build output: probe-rs-tools has a source module directory named
+    # `target` (src/bin/probe-rs/cmd/gdb_server/target/), which ignore_patterns would drop.
+    shutil.copytree(src, dest, ignore=lambda d, names: ["target"] if Path(d) == Path(src) else [])
     if rust != "project":
         for old in ("rust-toolchain", "rust-toolchain.toml"):
             (dest / old).unlink(missing_ok=True)
