@@ -238,16 +238,37 @@ fn handles_version(dir: &Utf8Path) -> bool {
         std::fs::read_to_string(file).is_ok_and(|text| {
             text.contains("\"--version\"")
                 || text.contains(".version(")
-                || text.lines().any(|l| {
-                    let l = l.trim_start();
-                    (l.starts_with("#[command(")
-                        || l.starts_with("#[clap(")
-                        || l.starts_with("#[structopt("))
-                        && l.contains("version")
+                || parser_attributes(&text).any(|a| {
+                    a.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                        .any(|word| word == "version")
                 })
                 || text.contains("argh::from_env")
         })
     })
+}
+
+/// The insides of each `#[command(…)]`, `#[clap(…)]` and `#[structopt(…)]` attribute, over as
+/// many lines as it spans: probe-rs 0.32.0 puts `version = env!("PROBE_RS_VERSION")` on the
+/// third line of its `#[clap(`.
+fn parser_attributes(text: &str) -> impl Iterator<Item = &str> {
+    ["#[command(", "#[clap(", "#[structopt("]
+        .into_iter()
+        .flat_map(move |open| text.match_indices(open).map(move |(at, _)| at + open.len()))
+        .map(move |start| {
+            let mut depth = 1usize;
+            let end = text[start..]
+                .char_indices()
+                .find(|&(_, c)| {
+                    match c {
+                        '(' => depth += 1,
+                        ')' => depth -= 1,
+                        _ => {}
+                    }
+                    depth == 0
+                })
+                .map_or(text.len(), |(i, _)| start + i);
+            &text[start..end]
+        })
 }
 
 /// The package's Rust sources under `src/`, sorted.
@@ -292,4 +313,30 @@ fn loopback_bind(dir: &Utf8Path) -> Option<(String, usize)> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_parser_attribute_is_read_over_all_its_lines() {
+        // probe-rs-tools 0.32.0's src/bin/probe-rs/main.rs, abridged.
+        let probe_rs = "#[derive(clap::Parser)]\n#[clap(\n    name = \"probe-rs\",\n    about = \"The probe-rs CLI\",\n    version = env!(\"PROBE_RS_VERSION\"),\n    long_version = env!(\"PROBE_RS_LONG_VERSION\")\n)]\nstruct Cli {}\n#[command(subcommand)]\nfn f() {}\n";
+        let attributes: Vec<&str> = parser_attributes(probe_rs).collect();
+        assert_eq!(attributes.len(), 2, "{attributes:?}");
+        assert!(attributes[1].contains("version = env!(\"PROBE_RS_VERSION\")"));
+        assert_eq!(attributes[0], "subcommand");
+        let dir = tempfile::tempdir().unwrap();
+        let dir = Utf8Path::from_path(dir.path()).unwrap();
+        std::fs::create_dir_all(dir.join("src")).unwrap();
+        std::fs::write(dir.join("src/main.rs"), probe_rs).unwrap();
+        assert!(handles_version(dir));
+        std::fs::write(
+            dir.join("src/main.rs"),
+            "#[clap(\n    name = \"svc\",\n)]\nstruct Cli {}\n#[command(subcommand)]\nfn f() {}\n",
+        )
+        .unwrap();
+        assert!(!handles_version(dir));
+    }
 }
