@@ -179,6 +179,13 @@ pub fn native_needs(graph: &BuildGraph) -> NativeNeeds {
                 needs.build_tools.insert("cmake".to_string());
             }
         }
+        if let Some((_, _, packages)) = sys_crates::SCRIPT_TOOLS.iter().find(|(name, below, _)| {
+            c.name == *name && semver::Version::parse(&c.version).is_ok_and(|v| v < *below)
+        }) {
+            needs
+                .build_tools
+                .extend(packages.iter().map(|p| p.to_string()));
+        }
         // bindgen in a build script loads libclang at build time.
         if c.build_deps.contains("bindgen") {
             needs.build_tools.insert("libclang-dev".to_string());
@@ -361,6 +368,10 @@ pub(super) fn where_set(settings: &PackageSettings) -> String {
 #[cfg(test)]
 #[path = "runtime_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "runtime_table_tests.rs"]
+mod table_tests;
 
 /// The plan's warnings about one image's needs: crates the table does not know, and programs a
 /// build script of the workspace runs that no package is known for (unless the image names

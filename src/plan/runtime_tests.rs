@@ -557,32 +557,3 @@ fn odbc_links_the_system_unixodbc_unless_vendored() {
     );
     assert_eq!(auto_reason(&vendored).0, Runtime::Static);
 }
-
-#[test]
-fn hidapi_links_libudev_with_its_default_c_backend_and_nothing_with_a_rust_one() {
-    // probe-rs-tools 0.32.0: hidapi 2.6.6 with its defaults compiles hid.c and finds libudev.
-    let tree = |features: &str| {
-        format!(
-            "probe-rs v0.32.0 (/w)|\n`-- hidapi v2.6.6|{features}\n    [build-dependencies]\n    |-- cc v1.2.0|\n    `-- pkg-config v0.3.0|\n"
-        )
-    };
-    let n = needs(&tree("default,illumos-static-libusb,linux-static-hidraw"));
-    let (runtime, reason) = auto_reason(&n);
-    assert_eq!(runtime, Runtime::Cc, "{reason}");
-    assert_eq!(n.crates[0].library.as_deref(), Some("libudev"));
-    assert!(n.crates[0].known);
-    assert!(n.dev_packages().contains("libudev-dev"));
-    let n = needs(&tree("linux-native-basic-udev"));
-    assert!(n.crates.is_empty(), "{:?}", n.crates);
-    assert_eq!(auto_reason(&n).0, Runtime::Static);
-}
-
-#[test]
-fn alsa_sys_links_libasound_whatever_its_links_key_says() {
-    let n = needs(
-        "spotifyd v0.4.2 (/w)|\n`-- alsa-sys v0.3.1|\n    [build-dependencies]\n    `-- pkg-config v0.3.0|\n",
-    );
-    assert_eq!(auto_reason(&n).0, Runtime::Cc);
-    assert_eq!(n.crates[0].library.as_deref(), Some("libasound"));
-    assert!(n.dev_packages().contains("libasound2-dev"));
-}

@@ -196,6 +196,24 @@ pub const SYS_CRATES: &[SysCrate] = &[
         cxx: false,
         advice: "use hidapi's Rust-only `linux-native-basic-udev` backend (its default features off), as probe-rs does,",
     },
+    // src/ffi/base.rs: `#[link(name="xcb")]`, and each extension its feature turns on links its
+    // own library (`xfixes`, which x11-clipboard 0.3 asks for: libxcb-xfixes). No pkg-config, no
+    // `links` key, no bundled copy; before 1.0 the build script generates the bindings with
+    // python3 (see SCRIPT_TOOLS). libxcb-xfixes0-dev depends on libxcb1-dev, so it covers both.
+    SysCrate {
+        krate: "xcb",
+        read: "0.8.2",
+        library: "libxcb",
+        default: SysKind::SystemOnly,
+        bundled_features: NONE,
+        bundled_build_deps: NONE,
+        system_features: NONE,
+        dev_package: Some("libxcb-xfixes0-dev"),
+        static_env: NONE,
+        tools: NONE,
+        cxx: false,
+        advice: "replace the X11 clipboard (`clipboard` 0.5 -> x11-clipboard -> xcb) with `arboard`, which speaks X11 in Rust,",
+    },
     // build.rs: pkg-config `libudev`, no bundled copy.
     SysCrate {
         krate: "libudev-sys",
@@ -449,6 +467,11 @@ pub const PROTOC_USERS: &[(&str, semver::Version)] = &[
     ("protoc-rust", semver::Version::new(0, 0, 0)),
     ("protobuf-codegen", semver::Version::new(3, 0, 0)),
 ];
+/// Linked crates whose own build script runs a program from the `PATH` below a version, with the
+/// Debian packages that ship it: a Rust builder image has no Python, and xcb before 1.0 generates
+/// its bindings from XCB's XML with `python3 rs_client.py` (jless 0.9.0, through `clipboard`).
+pub const SCRIPT_TOOLS: &[(&str, semver::Version, &[&str])] =
+    &[("xcb", semver::Version::new(1, 0, 0), &["python3"])];
 /// Build-time crates that drive a program from the `PATH`, with the Debian packages that ship it.
 /// A build script that uses one fails in a builder without it, and nothing in the script's own
 /// text names the program: nasm-rs runs `nasm` (rav1e 0.8.1's `asm` feature, on by default, for
