@@ -57,6 +57,15 @@ pub const RUN_TIME_LOADED: &[RunTimeLoaded] = &[
         ]),
         dlopen: NONE,
     },
+    // build.rs (0.16.1): `#[cfg(not(feature = "dlopen"))]` around its one pkg-config
+    // `find("xkbcommon")`, a link; with `dlopen` (smithay-clipboard's default) it links nothing.
+    // Later versions have no build script.
+    RunTimeLoaded {
+        krate: "smithay-client-toolkit",
+        read: "0.16.1",
+        links: LinksWhen::Always,
+        dlopen: &["dlopen"],
+    },
     // build.rs: returns at once with `dlopen`; else probes (links) wayland-client, -cursor,
     // -egl or -server for the features of those names. wayland-backend's pure-Rust default
     // turns on none of them.

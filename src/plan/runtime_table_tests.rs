@@ -55,3 +55,17 @@ fn xcb_links_libxcb_and_before_1_0_its_build_script_needs_python() {
     assert_eq!(auto_reason(&n).0, Runtime::Cc);
     assert!(!n.build_tools.contains("python3"), "{:?}", n.build_tools);
 }
+
+#[test]
+fn smithay_client_toolkit_with_dlopen_links_nothing() {
+    // kmon 1.7.1: copypasta -> smithay-clipboard (default `dlopen`) -> smithay-client-toolkit
+    // 0.16.1, whose build script finds xkbcommon only without `dlopen`.
+    let tree = |features: &str| {
+        format!("kmon v1.7.1 (/w)|\n`-- smithay-client-toolkit v0.16.1|{features}\n    [build-dependencies]\n    `-- pkg-config v0.3.0|\n")
+    };
+    let n = needs(&tree("calloop,default,dlopen"));
+    assert!(n.crates.is_empty(), "{:?}", n.crates);
+    assert_eq!(auto_reason(&n).0, Runtime::Static);
+    let n = needs(&tree("calloop,default"));
+    assert_eq!(auto_reason(&n).0, Runtime::Cc);
+}

@@ -71,7 +71,14 @@ pub fn pkg_config_modules(script: Option<&str>, manifest: Option<&str>) -> BTree
             .chars()
             .filter(|c| !c.is_whitespace())
             .collect();
-        for needle in ["probe(\"", "probe_library(\""] {
+        // `find_library` is pkg-config's old name for `probe_library` (rust-lzma 0.5.1), and
+        // `Config::new().find(…)` its old `probe` (smithay-client-toolkit 0.16.1).
+        for needle in [
+            "probe(\"",
+            "probe_library(\"",
+            "find_library(\"",
+            "Config::new().find(\"",
+        ] {
             for (at, _) in code.match_indices(needle) {
                 let rest = &code[at + needle.len()..];
                 if let Some(end) = rest.find('"')
@@ -109,6 +116,13 @@ mod pkg_config_tests {
         assert_eq!(
             pkg_config_modules(Some(libxml), None),
             BTreeSet::from(["libxml-2.0".to_string()])
+        );
+        let old_api = "use pkg_config::find_library;\nif find_library(\"liblzma\").is_ok() {}\npkg_config::Config::new().find(\"xkbcommon\").unwrap();\nlet v = s.find(\"not-a-module\");";
+        assert_eq!(
+            pkg_config_modules(Some(old_api), None)
+                .into_iter()
+                .collect::<Vec<_>>(),
+            ["liblzma", "xkbcommon"]
         );
         let pcap = "// pkg_config::probe_library(\"old\")\nif let Ok(l) = pkg_config::probe_library(\"libpcap\") {}";
         assert_eq!(
