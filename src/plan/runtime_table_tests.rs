@@ -61,11 +61,29 @@ fn smithay_client_toolkit_with_dlopen_links_nothing() {
     // kmon 1.7.1: copypasta -> smithay-clipboard (default `dlopen`) -> smithay-client-toolkit
     // 0.16.1, whose build script finds xkbcommon only without `dlopen`.
     let tree = |features: &str| {
-        format!("kmon v1.7.1 (/w)|\n`-- smithay-client-toolkit v0.16.1|{features}\n    [build-dependencies]\n    `-- pkg-config v0.3.0|\n")
+        format!(
+            "kmon v1.7.1 (/w)|\n`-- smithay-client-toolkit v0.16.1|{features}\n    [build-dependencies]\n    `-- pkg-config v0.3.0|\n"
+        )
     };
     let n = needs(&tree("calloop,default,dlopen"));
     assert!(n.crates.is_empty(), "{:?}", n.crates);
     assert_eq!(auto_reason(&n).0, Runtime::Static);
     let n = needs(&tree("calloop,default"));
     assert_eq!(auto_reason(&n).0, Runtime::Cc);
+}
+
+#[test]
+fn libsodium_sys_stable_builds_the_libsodium_it_ships_unless_told_to_use_pkg_config() {
+    // encrypted-dns 0.9.22: libsodium-sys-stable 1.24.0 with its default features.
+    let tree = |features: &str| {
+        format!(
+            "encrypted-dns v0.9.22 (/w)|\n`-- libsodium-sys-stable v1.24.0|{features}\n    [build-dependencies]\n    |-- cc v1.2.0|\n    `-- pkg-config v0.3.0|\n"
+        )
+    };
+    let n = needs(&tree(""));
+    assert_eq!(auto_reason(&n).0, Runtime::Static, "{:?}", n.crates);
+    assert!(n.build_tools.contains("make"), "{:?}", n.build_tools);
+    let n = needs(&tree("use-pkg-config"));
+    assert_eq!(auto_reason(&n).0, Runtime::Cc);
+    assert!(n.dev_packages().contains("libsodium-dev"));
 }

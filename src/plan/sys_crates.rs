@@ -278,6 +278,23 @@ pub const SYS_CRATES: &[SysCrate] = &[
         cxx: false,
         advice: "turn off the `use-pkg-config` feature of `libsodium-sys`",
     },
+    // build.rs: the same as libsodium-sys, from the fork's own sources: `use-pkg-config` (or
+    // SODIUM_USE_PKG_CONFIG) links the system libsodium; otherwise configure and make build the
+    // LATEST.tar.gz it ships (`fetch-latest` downloads a newer one) and link it statically.
+    SysCrate {
+        krate: "libsodium-sys-stable",
+        read: "1.24.0",
+        library: "libsodium",
+        default: SysKind::Bundled,
+        bundled_features: NONE,
+        bundled_build_deps: NONE,
+        system_features: &["use-pkg-config"],
+        dev_package: Some("libsodium-dev"),
+        static_env: NONE,
+        tools: &["make"],
+        cxx: false,
+        advice: "turn off the `use-pkg-config` feature of `libsodium-sys-stable`",
+    },
     // build.rs: `pkg_config::find_library("liblmdb")`, else compiles the bundled mdb.c and
     // midl.c with cc.
     SysCrate {
