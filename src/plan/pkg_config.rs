@@ -68,6 +68,7 @@ const DEV_PACKAGES: &[(&str, &str)] = &[
     ("gmp", "libgmp-dev"),
     ("gpg-error", "libgpg-error-dev"),
     ("libassuan", "libassuan-dev"),
+    ("libpcsclite", "libpcsclite-dev"),
     ("libpulse-simple", "libpulse-dev"),
     ("libpulse-mainloop-glib", "libpulse-dev"),
     ("hidapi-hidraw", "libhidapi-dev"),
