@@ -21,6 +21,37 @@ fn native<'a>(image: &'a serde_json::Value, krate: &str) -> &'a serde_json::Valu
         .unwrap_or_else(|| panic!("`{krate}` is not in the evidence: {image:#}"))
 }
 
+/// A workspace a test writes file by file, and locks with real cargo.
+struct Scratch(tempfile::TempDir);
+
+impl Scratch {
+    fn new(prefix: &str) -> Scratch {
+        Scratch(tempfile::Builder::new().prefix(prefix).tempdir().unwrap())
+    }
+
+    fn path(&self) -> &std::path::Path {
+        self.0.path()
+    }
+
+    fn write(&self, path: &str, text: &str) {
+        let path = self.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    /// `cargo generate-lockfile`, offline where the workspace has no registry dependency.
+    fn lock(&self, offline: bool) {
+        let mut cargo =
+            std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+        cargo.arg("generate-lockfile").current_dir(self.path());
+        if offline {
+            cargo.arg("--offline");
+        }
+        let out = cargo.output().unwrap();
+        assert!(out.status.success(), "{}", support::stderr(&out));
+    }
+}
+
 #[test]
 fn libgit2_without_a_system_copy_is_static_and_its_bundled_copy_wins() {
     let dir = support::fixture("git2-static");
@@ -132,15 +163,8 @@ fn a_build_script_running_git_gets_git_and_one_asking_for_its_own_binary_gets_no
 /// none to search with, and it is no native code. Made here: `app` and a path crate `shim-sys`.
 #[test]
 fn build_dependencies_of_a_crate_without_a_build_script_count_for_nothing() {
-    let dir = tempfile::Builder::new()
-        .prefix("cd-nobuild-")
-        .tempdir()
-        .unwrap();
-    let write = |path: &str, text: &str| {
-        let path = dir.path().join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    };
+    let dir = Scratch::new("cd-nobuild-");
+    let write = |path: &str, text: &str| dir.write(path, text);
     let shim = |build: &str| {
         format!(
             "[package]\nname = \"shim-sys\"\nversion = \"0.1.0\"\nedition = \"2021\"\n{build}\n[build-dependencies]\npkg-config = \"0.3\"\n"
@@ -157,13 +181,7 @@ fn build_dependencies_of_a_crate_without_a_build_script_count_for_nothing() {
         "shim/build.rs",
         "fn main() { pkg_config::probe_library(\"libshim\").unwrap(); }\n",
     );
-    let lock =
-        std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .arg("generate-lockfile")
-            .current_dir(dir.path())
-            .output()
-            .unwrap();
-    assert!(lock.status.success(), "{}", support::stderr(&lock));
+    dir.lock(false);
     let plan = support::plan_json(dir.path(), &[]);
     let image = find_image(&plan, "app");
     assert_eq!(image["runtime"], "static", "{:#}", image["runtime_reason"]);
@@ -179,15 +197,8 @@ fn build_dependencies_of_a_crate_without_a_build_script_count_for_nothing() {
 fn a_sys_crate_linking_its_own_library_by_name_is_cc_unless_the_link_is_for_another_os() {
     // seccomp-sys 0.1.3 and odbc-sys link their library with a `#[link]` in their sources: no
     // build script, no pkg-config, no `links` key.
-    let dir = tempfile::Builder::new()
-        .prefix("cd-linkattr-")
-        .tempdir()
-        .unwrap();
-    let write = |path: &str, text: &str| {
-        let path = dir.path().join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    };
+    let dir = Scratch::new("cd-linkattr-");
+    let write = |path: &str, text: &str| dir.write(path, text);
     write(
         "Cargo.toml",
         "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\ntinyfoo-sys = { path = \"tinyfoo\" }\n\n[workspace]\n",
@@ -203,13 +214,7 @@ fn a_sys_crate_linking_its_own_library_by_name_is_cc_unless_the_link_is_for_anot
         )
     };
     write("tinyfoo/src/lib.rs", &lib(""));
-    let lock =
-        std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .args(["generate-lockfile", "--offline"])
-            .current_dir(dir.path())
-            .output()
-            .unwrap();
-    assert!(lock.status.success(), "{}", support::stderr(&lock));
+    dir.lock(true);
     let plan = support::plan_json(dir.path(), &[]);
     let image = find_image(&plan, "app");
     assert_eq!(image["runtime"], "cc", "{:#}", image["runtime_reason"]);
@@ -290,15 +295,8 @@ fn the_linkers_cargo_config_names_are_installed_in_the_builder() {
 fn a_c_build_dependency_the_build_script_never_names_brings_no_c_compiler() {
     // termusic-lib 0.13.2 lists `cc` among its build dependencies and its build script compiles
     // only protobuf files.
-    let dir = tempfile::Builder::new()
-        .prefix("cd-idlecc-")
-        .tempdir()
-        .unwrap();
-    let write = |path: &str, text: &str| {
-        let path = dir.path().join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    };
+    let dir = Scratch::new("cd-idlecc-");
+    let write = |path: &str, text: &str| dir.write(path, text);
     write(
         "Cargo.toml",
         "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nprotos = { path = \"protos\" }\n\n[workspace]\n",
@@ -313,13 +311,7 @@ fn a_c_build_dependency_the_build_script_never_names_brings_no_c_compiler() {
         "protos/build.rs",
         "fn main() {\n    // no C here\n    println!(\"cargo:rerun-if-changed=proto/player.proto\");\n}\n",
     );
-    let lock =
-        std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .arg("generate-lockfile")
-            .current_dir(dir.path())
-            .output()
-            .unwrap();
-    assert!(lock.status.success(), "{}", support::stderr(&lock));
+    dir.lock(false);
     let plan = support::plan_json(dir.path(), &[]);
     let image = find_image(&plan, "app");
     assert_eq!(image["runtime"], "static", "{:#}", image["runtime_reason"]);
@@ -349,15 +341,8 @@ fn a_c_build_dependency_the_build_script_never_names_brings_no_c_compiler() {
 fn a_binary_that_runs_a_sibling_by_name_carries_it_in_its_image() {
     // probe-rs-tools 0.32.0: `cargo-embed` is a shim that runs `probe-rs` from the PATH; alone
     // in its image its `--version` exited 99 ("Error launching `probe-rs`").
-    let dir = tempfile::Builder::new()
-        .prefix("cd-sibling-")
-        .tempdir()
-        .unwrap();
-    let write = |path: &str, text: &str| {
-        let path = dir.path().join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    };
+    let dir = Scratch::new("cd-sibling-");
+    let write = |path: &str, text: &str| dir.write(path, text);
     write(
         "Cargo.toml",
         "[package]\nname = \"tools\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[[bin]]\nname = \"tool\"\npath = \"src/main.rs\"\n\n[[bin]]\nname = \"cargo-tool\"\npath = \"src/bin/cargo-tool.rs\"\n\n[workspace]\n",
@@ -367,13 +352,7 @@ fn a_binary_that_runs_a_sibling_by_name_carries_it_in_its_image() {
         "src/bin/cargo-tool.rs",
         "use std::process::Command;\nfn main() {\n    // a shim\n    let status = Command::new(\"tool\").args(std::env::args_os().skip(1)).status();\n    std::process::exit(status.map(|s| s.code().unwrap_or(1)).unwrap_or(99));\n}\n",
     );
-    let lock =
-        std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .args(["generate-lockfile", "--offline"])
-            .current_dir(dir.path())
-            .output()
-            .unwrap();
-    assert!(lock.status.success(), "{}", support::stderr(&lock));
+    dir.lock(true);
     let plan = support::plan_json(dir.path(), &[]);
     let bins = |image: &str| -> Vec<String> {
         find_image(&plan, image)["bins"]
