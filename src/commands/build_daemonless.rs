@@ -95,6 +95,7 @@ pub fn run(args: &BuildArgs, planned: &Planned, shell: &Shell, mut phases: Phase
         report.size = Some(a.size);
         report.binary_size = Some(a.binary_size);
         report.base_size = Some(a.base_size);
+        report.size_kind = "compressed";
         // Sorted entries, fixed times and owners: the same commit gives the same digest.
         report.reproducible = Some(true);
         report.base_digests = a.bases.iter().filter_map(|(_, d)| d.clone()).collect();

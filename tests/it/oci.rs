@@ -87,6 +87,30 @@ fn an_oci_layout_is_read_by_skopeo_and_umoci_and_two_builds_share_a_digest() {
     );
     assert_eq!(report["runtime"], "static");
     assert_eq!(report["output"], format!("oci:{}/web", out_a.display()));
+    // Sizes of compressed layers, said so beside the binary's own bytes (which may be more).
+    assert_eq!(report["size_kind"], "compressed");
+    let human = support::command(a.path())
+        .args(["build", "--backend", "oci", "-p", "web", "--output"])
+        .arg(format!(
+            "type=oci,dest={}/{{image}},tar=false",
+            out_a.display()
+        ))
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .output()
+        .unwrap();
+    let line = support::stderr(&human);
+    let line = line
+        .lines()
+        .find(|l| l.contains("Built web"))
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        line.contains(&format!(
+            "{} compressed (base ",
+            cargo_distroless::commands::build::human_size(report["size"].as_u64().unwrap())
+        )) && line.contains(" unpacked)"),
+        "{line}"
+    );
     // Linked as the Dockerfile's builder links it: with the toolchain's lld, not GNU ld.
     let binary = a
         .path()
