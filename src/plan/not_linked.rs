@@ -66,6 +66,15 @@ pub const RUN_TIME_LOADED: &[RunTimeLoaded] = &[
         links: LinksWhen::Always,
         dlopen: &["dlopen"],
     },
+    // build.rs: with `runtime-linking` (which wasmtime-wasi-nn turns on through `openvino`) it
+    // links nothing and loads OpenVINO with libloading when asked; otherwise it finds and links
+    // the OpenVINO C API.
+    RunTimeLoaded {
+        krate: "openvino-sys",
+        read: "0.11.0",
+        links: LinksWhen::Always,
+        dlopen: &["runtime-linking"],
+    },
     // build.rs: returns at once with `dlopen`; else probes (links) wayland-client, -cursor,
     // -egl or -server for the features of those names. wayland-backend's pure-Rust default
     // turns on none of them.

@@ -87,3 +87,52 @@ fn libsodium_sys_stable_builds_the_libsodium_it_ships_unless_told_to_use_pkg_con
     assert_eq!(auto_reason(&n).0, Runtime::Cc);
     assert!(n.dev_packages().contains("libsodium-dev"));
 }
+
+#[test]
+fn openvino_sys_with_runtime_linking_links_nothing() {
+    // wasmtime-cli 48.0.8: wasmtime-wasi-nn -> openvino -> openvino-sys 0.11.0 (links =
+    // "openvino_c_api", no C), with `runtime-linking`.
+    let tree = |features: &str| {
+        format!("wasmtime-cli v48.0.8 (/w)|\n`-- openvino-sys v0.11.0|{features}\n")
+    };
+    let mut graph = parse_tree(&tree("default,libloading,runtime-linking")).unwrap();
+    for c in graph.linked.values_mut() {
+        c.links = Some("openvino_c_api".into());
+    }
+    let n = native_needs(&graph);
+    assert!(n.crates.is_empty(), "{:?}", n.crates);
+    let mut graph = parse_tree(&tree("default")).unwrap();
+    for c in graph.linked.values_mut() {
+        c.links = Some("openvino_c_api".into());
+    }
+    assert_eq!(auto_reason(&native_needs(&graph)).0, Runtime::Cc);
+}
+
+#[test]
+fn lcms2_sys_compiles_its_vendored_copy_on_musl_and_with_static() {
+    // deno 2.9.8: lcms2-sys 4.0.5 with its defaults and `static`.
+    let tree = |features: &str| {
+        format!(
+            "deno v2.9.8 (/w)|\n`-- lcms2-sys v4.0.5|{features}\n    [build-dependencies]\n    |-- cc v1.2.0|\n    `-- pkg-config v0.3.0|\n"
+        )
+    };
+    for features in [
+        "default,dynamic,parallel,static-fallback",
+        "default,dynamic,static",
+    ] {
+        let n = needs(&tree(features));
+        assert_eq!(
+            auto_reason(&n).0,
+            Runtime::Static,
+            "{features}: {:?}",
+            n.crates
+        );
+        assert!(n.crates[0].known);
+    }
+    let n = needs(&tree("default,dynamic,parallel,static-fallback"));
+    assert!(
+        n.static_env.contains("LCMS2_STATIC=1"),
+        "{:?}",
+        n.static_env
+    );
+}

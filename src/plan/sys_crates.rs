@@ -295,6 +295,24 @@ pub const SYS_CRATES: &[SysCrate] = &[
         cxx: false,
         advice: "turn off the `use-pkg-config` feature of `libsodium-sys-stable`",
     },
+    // src/build.rs: `static` (or LCMS2_STATIC) compiles the vendored Little CMS with cc; else,
+    // with `dynamic`, pkg-config `lcms2`, and where that finds none, with `static-fallback`
+    // (on by default, as `dynamic` is), the vendored copy. Without `static-fallback` it would be
+    // system only; the binary check catches that rare set.
+    SysCrate {
+        krate: "lcms2-sys",
+        read: "4.0.5",
+        library: "liblcms2",
+        default: SysKind::SystemFirst,
+        bundled_features: &["static"],
+        bundled_build_deps: NONE,
+        system_features: NONE,
+        dev_package: Some("liblcms2-dev"),
+        static_env: &["LCMS2_STATIC=1"],
+        tools: NONE,
+        cxx: false,
+        advice: "enable the `static` feature of `lcms2-sys`",
+    },
     // build.rs: `pkg_config::find_library("liblmdb")`, else compiles the bundled mdb.c and
     // midl.c with cc.
     SysCrate {
