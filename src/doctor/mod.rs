@@ -17,6 +17,7 @@ use crate::pipeline::Planned;
 use crate::plan::{ImagePlan, Runtime};
 use crate::workspace::LoadOptions;
 use crate::workspace::resolve::{self, BuildQuery};
+use crate::workspace::source_files::rust_files;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -111,7 +112,7 @@ pub fn check(planned: &Planned, load: &LoadOptions) -> Result<Vec<Finding>> {
         let sources: Vec<(String, String)> = ws
             .package(&image.package)
             .map(|p| {
-                rust_sources(&ws.root.join(&p.dir))
+                rust_files(&ws.root.join(&p.dir))
                     .into_iter()
                     .filter_map(|f| Some((f.to_string(), std::fs::read_to_string(&f).ok()?)))
                     .collect()
@@ -234,7 +235,7 @@ fn musl_resolver(plan: &crate::plan::Plan, image: &ImagePlan, findings: &mut Vec
 /// Whether the package's sources answer `--version`: the literal, or a CLI parser's version
 /// attribute or call.
 fn handles_version(dir: &Utf8Path) -> bool {
-    rust_sources(dir).iter().any(|file| {
+    rust_files(dir).iter().any(|file| {
         std::fs::read_to_string(file).is_ok_and(|text| {
             text.contains("\"--version\"")
                 || text.contains(".version(")
@@ -271,31 +272,10 @@ fn parser_attributes(text: &str) -> impl Iterator<Item = &str> {
         })
 }
 
-/// The package's Rust sources under `src/`, sorted.
-pub(super) fn rust_sources(dir: &Utf8Path) -> Vec<camino::Utf8PathBuf> {
-    let mut stack = vec![dir.join("src")];
-    let mut files = Vec::new();
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = d.read_dir_utf8() else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path().to_path_buf();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension() == Some("rs") {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    files
-}
-
 /// The first `"127.0.0.1:…"`, `"localhost:…"` or `("127.0.0.1", …)` literal in the package's Rust
 /// sources, as `(file, line)`.
 fn loopback_bind(dir: &Utf8Path) -> Option<(String, usize)> {
-    for file in rust_sources(dir) {
+    for file in rust_files(dir) {
         let text = std::fs::read_to_string(&file).ok()?;
         for (i, line) in text.lines().enumerate() {
             let code = line.split("//").next().unwrap_or_default();

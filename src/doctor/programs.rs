@@ -10,25 +10,13 @@
 use camino::Utf8Path;
 
 use crate::plan::build_programs;
+use crate::workspace::source_files::{OTHER_TARGETS, rust_files};
 
-/// Module names that hold another OS's code (bottom 0.15's `freebsd.rs` runs `df`).
-const OTHER_OS_MODULES: &[&str] = &[
-    "windows",
-    "win",
-    "win32",
-    "macos",
-    "darwin",
-    "apple",
-    "ios",
-    "freebsd",
-    "openbsd",
-    "netbsd",
-    "dragonfly",
-    "bsd",
-    "android",
-    "illumos",
-    "solaris",
-];
+/// Module names that hold another OS's code (bottom 0.15's `freebsd.rs` runs `df`): the other
+/// targets, and the short names modules go by.
+fn is_other_os_module(name: &str) -> bool {
+    OTHER_TARGETS.contains(&name) || ["win", "win32", "bsd"].contains(&name)
+}
 
 /// One `Command::new("…")` with a literal name: `(file, line, program)`.
 pub(super) type ProgramCall = (String, usize, String);
@@ -36,13 +24,13 @@ pub(super) type ProgramCall = (String, usize, String);
 /// The programs the package's code in `dir` runs by a literal name, in file and line order.
 pub(super) fn programs_run(dir: &Utf8Path) -> Vec<ProgramCall> {
     let mut calls = Vec::new();
-    for file in super::rust_sources(dir) {
+    for file in rust_files(dir) {
         // A module for another OS (`freebsd.rs`, `windows/mod.rs`) is compiled out on Linux.
         let other_os = file
             .strip_prefix(dir)
             .unwrap_or(&file)
             .components()
-            .any(|c| OTHER_OS_MODULES.contains(&c.as_str().trim_end_matches(".rs")));
+            .any(|c| is_other_os_module(c.as_str().trim_end_matches(".rs")));
         if other_os {
             continue;
         }

@@ -10,6 +10,7 @@
 use std::collections::BTreeSet;
 
 use super::cxx::code_only;
+use super::source_files::{OTHER_TARGETS, rust_files};
 
 /// The programs a build script runs by a literal name, sorted. A name with a path in it
 /// (`./configure`, `/usr/bin/git`) is left out: a path in the sources ships with them, and an
@@ -279,27 +280,8 @@ pub fn own_library_links(
 /// Whether `code` names a target other than Linux: a word such as `windows`, `macos`, `netbsd`
 /// (`target.contains("apple-darwin")`, `#[cfg(target_os = "freebsd")]`), or a `not(…)` of one.
 fn names_another_os(code: &str) -> bool {
-    const OTHER_OS: &[&str] = &[
-        "windows",
-        "macos",
-        "apple",
-        "darwin",
-        "ios",
-        "android",
-        "freebsd",
-        "netbsd",
-        "openbsd",
-        "dragonfly",
-        "illumos",
-        "solaris",
-        "haiku",
-        "redox",
-        "emscripten",
-        "msvc",
-        "not",
-    ];
     code.split(|c: char| !c.is_ascii_alphanumeric())
-        .any(|word| OTHER_OS.contains(&word))
+        .any(|word| OTHER_TARGETS.contains(&word) || ["msvc", "not"].contains(&word))
 }
 
 /// A library or crate name as [`own_library_links`] compares them: lowercase, without a `lib`
@@ -317,30 +299,19 @@ fn library_key(name: &str) -> String {
 /// The Rust sources under `dir/src`, for [`own_library_links`]; empty when there are more than
 /// [`SOURCE_READ_LIMIT`] bytes of them, or none.
 pub fn crate_sources(dir: &camino::Utf8Path) -> Vec<String> {
-    let mut texts = Vec::new();
-    let mut total = 0u64;
-    let mut pending = vec![dir.join("src")];
-    while let Some(d) = pending.pop() {
-        let Ok(entries) = d.read_dir_utf8() else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let Ok(meta) = entry.metadata() else { continue };
-            if meta.is_dir() {
-                pending.push(path.to_path_buf());
-            } else if path.extension() == Some("rs") {
-                total += meta.len();
-                if total > SOURCE_READ_LIMIT {
-                    return Vec::new();
-                }
-                if let Ok(text) = std::fs::read_to_string(path) {
-                    texts.push(text);
-                }
-            }
-        }
+    let files = rust_files(dir);
+    let total: u64 = files
+        .iter()
+        .filter_map(|f| f.metadata().ok())
+        .map(|m| m.len())
+        .sum();
+    if total > SOURCE_READ_LIMIT {
+        return Vec::new();
     }
-    texts
+    files
+        .iter()
+        .filter_map(|f| std::fs::read_to_string(f).ok())
+        .collect()
 }
 
 #[cfg(test)]

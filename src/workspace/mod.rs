@@ -11,6 +11,7 @@ pub mod cxx;
 pub mod link_config;
 pub mod resolve;
 pub mod rust_floor;
+pub mod source_files;
 mod sources;
 pub mod tree_cache;
 

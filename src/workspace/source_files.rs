@@ -1,0 +1,46 @@
+//! Owns finding a crate's own Rust files (everything under its `src/`) and the names that mark
+//! code for a target other than Linux, for the readings that scan code as text: the doctor's
+//! checks of a package's sources and the plan's reading of `-sys` crates' `#[link]` attributes.
+
+use camino::{Utf8Path, Utf8PathBuf};
+
+/// Target names other than Linux, as words in code (`target_os = "freebsd"`,
+/// `target.contains("apple-darwin")`) or as module names (`windows.rs`, `macos/mod.rs`).
+pub const OTHER_TARGETS: &[&str] = &[
+    "windows",
+    "macos",
+    "apple",
+    "darwin",
+    "ios",
+    "android",
+    "freebsd",
+    "netbsd",
+    "openbsd",
+    "dragonfly",
+    "illumos",
+    "solaris",
+    "haiku",
+    "redox",
+    "emscripten",
+];
+
+/// The `.rs` files under `dir/src`, sorted.
+pub fn rust_files(dir: &Utf8Path) -> Vec<Utf8PathBuf> {
+    let mut stack = vec![dir.join("src")];
+    let mut files = Vec::new();
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = d.read_dir_utf8() else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path().to_path_buf();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension() == Some("rs") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
