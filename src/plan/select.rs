@@ -248,7 +248,7 @@ pub fn select(ws: &Workspace, config: &Config, selection: &Selection) -> Result<
         } else {
             for bin in bins {
                 let mut image_bins = vec![bin.clone()];
-                image_bins.extend(siblings_run(ws, pkg, &bin, &available));
+                image_bins.extend(siblings_run(ws, pkg, &bin));
                 candidates.push(Candidate {
                     package: name.clone(),
                     bins: image_bins,
@@ -306,7 +306,7 @@ fn enabled_features(pkg: &Package, settings: &PackageSettings) -> BTreeSet<Strin
 /// image carries `probe-rs` too (its `--version` exited 99 without it). Only the file cargo
 /// names as the binary's root is read, and a sibling with `required-features` is left out (the
 /// build may not turn them on).
-fn siblings_run(ws: &Workspace, pkg: &Package, bin: &str, available: &[String]) -> Vec<String> {
+fn siblings_run(ws: &Workspace, pkg: &Package, bin: &str) -> Vec<String> {
     let Some(target) = pkg.bins().find(|t| t.name == bin) else {
         return Vec::new();
     };
@@ -315,11 +315,11 @@ fn siblings_run(ws: &Workspace, pkg: &Package, bin: &str, available: &[String]) 
     };
     crate::workspace::build_script::programs_run(&text)
         .into_iter()
-        .filter(|program| program != bin && available.contains(program))
         .filter(|program| {
-            pkg.bins()
-                .find(|t| &t.name == program)
-                .is_some_and(|t| t.required_features.is_empty())
+            program != bin
+                && pkg
+                    .bins()
+                    .any(|t| &t.name == program && t.required_features.is_empty())
         })
         .collect()
 }
