@@ -9,17 +9,14 @@
 
 use std::collections::BTreeSet;
 
-use super::cxx::code_only;
+use super::cxx::{code_only, squashed_code};
 use super::source_files::{OTHER_TARGETS, rust_files};
 
 /// The programs a build script runs by a literal name, sorted. A name with a path in it
 /// (`./configure`, `/usr/bin/git`) is left out: a path in the sources ships with them, and an
 /// absolute one names a file the plan cannot map to a package.
 pub fn programs_run(script: &str) -> BTreeSet<String> {
-    let code: String = code_only(script)
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
+    let code = squashed_code(script);
     let needle = "Command::new(\"";
     code.match_indices(needle)
         .filter_map(|(at, _)| {
@@ -68,10 +65,7 @@ mod tests {
 pub fn pkg_config_modules(script: Option<&str>, manifest: Option<&str>) -> BTreeSet<String> {
     let mut modules = BTreeSet::new();
     if let Some(script) = script {
-        let code: String = code_only(script)
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
+        let code = squashed_code(script);
         // `find_library` is pkg-config's old name for `probe_library` (rust-lzma 0.5.1), and
         // `Config::new().find(…)` its old `probe` (smithay-client-toolkit 0.16.1).
         for needle in [
@@ -212,9 +206,10 @@ const SOURCE_READ_LIMIT: u64 = 16 << 20;
 /// without `-sys`, `lib` and separators, either one a prefix of the other): a
 /// `cargo:rustc-link-lib=vapoursynth` in a build script that tells no targets apart, or a
 /// `#[link(name = "seccomp")]` in its sources not gated on another OS (seccomp-sys 0.1.3 and
-/// odbc-sys link that way, with no pkg-config, no C compiler and no `links` key). Static libraries and frameworks do not count, nor do names built at
-/// run time (`{}`), nor libraries named otherwise: those are most often another OS's
-/// (`ws2_32`, `advapi32`) behind a `cfg` this reading cannot see. Sorted.
+/// odbc-sys link that way, with no pkg-config, no C compiler and no `links` key). Static
+/// libraries and frameworks do not count, nor do names built at run time (`{}`), nor libraries
+/// named otherwise: those are most often another OS's (`ws2_32`, `advapi32`) behind a `cfg` this
+/// reading cannot see. Sorted.
 pub fn own_library_links(
     crate_name: &str,
     script: Option<&str>,
@@ -226,10 +221,7 @@ pub fn own_library_links(
     // `rustc-link-lib=inotify` for NetBSD and OpenBSD alone. Which branch a line is in takes
     // more than a reading of the text, so such a script's links do not count.
     if let Some(script) = script.filter(|s| !names_another_os(&code_only(s))) {
-        let code: String = code_only(script)
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
+        let code = squashed_code(script);
         for (at, needle) in code.match_indices("rustc-link-lib=") {
             let rest = &code[at + needle.len()..];
             let Some(end) = rest.find('"') else { continue };
@@ -243,10 +235,7 @@ pub fn own_library_links(
         }
     }
     for text in sources {
-        let code: String = code_only(text)
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
+        let code = squashed_code(text);
         for (at, needle) in code.match_indices("#[link(name=\"") {
             // `#[cfg(target_os = "macos")] #[link(name = "…")]`: for another target.
             let before = &code[..at];
@@ -378,7 +367,7 @@ mod own_library_tests {
 /// dependency to `krate` (`cc_rs = { package = "cc" }`), since the script then uses another name.
 pub fn uses_build_dependency(script: &str, manifest: Option<&str>, krate: &str) -> Option<bool> {
     let code = code_only(script);
-    let squashed: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    let squashed = squashed_code(script);
     let spread = squashed.contains("include!(") || squashed.contains("#[path=");
     let has_file_module = code
         .split(';')

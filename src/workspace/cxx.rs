@@ -18,10 +18,7 @@ pub fn compiles_cxx(dir: &Utf8Path, build_script: Option<&Utf8Path>, uses_cmake:
     let Some(script) = build_script.and_then(|path| std::fs::read_to_string(path).ok()) else {
         return has_cxx_sources(dir);
     };
-    let script: String = code_only(&script)
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
+    let script = squashed_code(&script);
     let extensions = ["cpp", "cc", "cxx", "c++"];
     if script.contains(".cpp(true)")
         || extensions
@@ -34,6 +31,15 @@ pub fn compiles_cxx(dir: &Utf8Path, build_script: Option<&Utf8Path>, uses_cmake:
         .iter()
         .any(|ext| script.contains(&format!("\"{ext}\"")));
     (uses_cmake || by_extension) && has_cxx_sources(dir)
+}
+
+/// [`code_only`] without whitespace either, for readings that look for a call or an attribute
+/// however it is spaced (`probe( "x" )`, `#[link(name = "x")]`).
+pub(super) fn squashed_code(text: &str) -> String {
+    code_only(text)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
 }
 
 /// The script without its comments: tree-sitter's grammar template carries its C++ block
