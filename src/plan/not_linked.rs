@@ -3,14 +3,12 @@
 //! pkg-config only where a library is, to load it at run time, and those whose build script
 //! gets a `cc` or `bindgen` it uses only on another OS. Data only, as [`super::sys_crates`].
 
+use super::sys_crates::NONE;
 use crate::workspace::resolve::Crate;
 
-const NONE: &[&str] = &[];
-
 /// A crate whose build script may ask pkg-config only where a library lives, to load it with
-/// `dlopen` at run time: then it links nothing, and
-/// the rule for unknown crates, which takes a pkg-config search for a link, would make the image
-/// cc for nothing.
+/// `dlopen` at run time: then it links nothing, and the rule for unknown crates, which takes a
+/// pkg-config search for a link, would make the image cc for nothing.
 pub struct RunTimeLoaded {
     pub krate: &'static str,
     /// The version whose build script the entry was checked against.

@@ -61,7 +61,8 @@ pub struct SysCrate {
     pub advice: &'static str,
 }
 
-const NONE: &[&str] = &[];
+/// No features, build dependencies or tools: an entry's empty list.
+pub(super) const NONE: &[&str] = &[];
 
 pub const SYS_CRATES: &[SysCrate] = &[
     // build/main.rs: `vendored` (or the `aws-lc` features) builds OpenSSL; otherwise
