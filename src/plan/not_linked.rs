@@ -136,6 +136,14 @@ pub const IDLE_BUILD_DEPS: &[IdleBuildDeps] = &[
         idle: &["cc"],
         unless_any: &["log"],
     },
+    // build.rs: compiles its C only when TARGET contains "windows"; psm does the work on Linux.
+    // chumsky, markdown-it and rustc's parsers pull it into services (lemmy).
+    IdleBuildDeps {
+        krate: "stacker",
+        read: "0.1.23",
+        idle: &["cc"],
+        unless_any: NONE,
+    },
     // build.rs: the `main` that runs bindgen is `#[cfg(target_os = "macos")]` (the build host);
     // on Linux it is empty. pueue 4 depends on it for Linux and macOS.
     IdleBuildDeps {

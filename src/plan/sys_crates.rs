@@ -463,6 +463,13 @@ pub const SYS_CRATES: &[SysCrate] = &[
     bundled("librocksdb-sys", "0.19.0+11.8.1", NONE, true),
     bundled("snmalloc-sys", "0.7.6", &["cmake"], true),
     bundled("link-cplusplus", "1.0.12", NONE, true),
+    // build.rs: the x86 and NEON SIMD implementations in C (or assembly) unless `pure`, which
+    // only saves the compiler.
+    bundled("blake3", "1.8.2", NONE, false),
+    // build.rs: assembles the stack-switching routine for the target with cc (stacker's base).
+    bundled("psm", "0.1.30", NONE, false),
+    // build.rs: compiles the libwebp it vendors, no search.
+    bundled("libwebp-sys", "0.9.6", NONE, false),
     bundled("cxx", "1.0.205", NONE, true),
     // build.rs: cmake builds protobuf (C++14) for the host, where a build script runs its protoc.
     bundled("protobuf-src", "2.1.1+27.1", &["cmake", "g++"], true),
