@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use camino::Utf8Path;
+use camino::{Utf8Path, Utf8PathBuf};
 
 use super::{AssetPlan, Candidate, Facts, ImagePlan, Runtime};
 use crate::config::{defaults, expand_template};
@@ -251,6 +251,12 @@ pub(super) fn check_unique_images(images: &[ImagePlan]) -> Result<()> {
     Ok(())
 }
 
+/// Which image a plain `docker build .` makes: the root package's (its `default-run` binary
+/// first), as `cargo run` at the root would pick. A virtual workspace has no root package, so the
+/// image named as the repository is (hickory-dns' `hickory-dns`, not the `dns` that sorts first),
+/// else the one whose package builds on the most members (lemmy's `lemmy_server`, not the
+/// `lemmy_diesel_utils` helper): the top of the workspace is what it ships. Read from the
+/// manifests only, so a clone into any directory renders the same Dockerfile.
 pub(super) fn default_image(ws: &Workspace, images: &[ImagePlan]) -> usize {
     let root_pkg = ws
         .packages
@@ -266,7 +272,55 @@ pub(super) fn default_image(ws: &Workspace, images: &[ImagePlan]) -> usize {
             return i;
         }
     }
-    0
+    if let Some(repo) = repository_name(ws, images) {
+        let same = |name: &str| name.replace('_', "-").eq_ignore_ascii_case(&repo);
+        if let Some(i) = images.iter().position(|i| same(&i.name)) {
+            return i;
+        }
+        if let Some(i) = images.iter().position(|i| same(&i.package)) {
+            return i;
+        }
+    }
+    let reach: Vec<usize> = images
+        .iter()
+        .map(|i| members_reached(ws, &i.package))
+        .collect();
+    let most = reach.iter().copied().max().unwrap_or(0);
+    reach.iter().position(|&r| r == most).unwrap_or(0)
+}
+
+/// The last segment of the `repository` the images' packages name (`hickory-dns` from
+/// `https://github.com/hickory-dns/hickory-dns`), when they agree on one.
+fn repository_name(ws: &Workspace, images: &[ImagePlan]) -> Option<String> {
+    let mut names = images.iter().filter_map(|i| {
+        let url = ws.package(&i.package)?.repository.as_deref()?;
+        let last = url.trim_end_matches('/').rsplit('/').next()?;
+        let name = last.strip_suffix(".git").unwrap_or(last);
+        (!name.is_empty()).then(|| name.replace('_', "-"))
+    });
+    let first = names.next()?;
+    names.all(|n| n == first).then_some(first)
+}
+
+/// How many other members `package` depends on through `path` dependencies, directly or not.
+fn members_reached(ws: &Workspace, package: &str) -> usize {
+    let by_dir: BTreeMap<Utf8PathBuf, &Package> = ws
+        .packages
+        .iter()
+        .map(|p| (ws.root.join(&p.dir), p))
+        .collect();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut queue: Vec<&Package> = ws.package(package).into_iter().collect();
+    while let Some(pkg) = queue.pop() {
+        for dir in &pkg.path_dependencies {
+            if let Some(dep) = by_dir.get(dir) {
+                if dep.name != package && seen.insert(dep.name.clone()) {
+                    queue.push(dep);
+                }
+            }
+        }
+    }
+    seen.len()
 }
 
 /// Checks an asset stays inside the build context, and returns it relative to the root.

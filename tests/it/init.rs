@@ -237,6 +237,70 @@ fn selection_by_package_and_bin() {
     );
 }
 
+/// A virtual workspace (no root package) of a library, a service built on it, a helper with a
+/// binary that sorts first and a tool that sorts last, with the given `repository`.
+fn virtual_workspace(repository: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let write = |path: &str, text: &str| {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "Cargo.toml",
+        &format!(
+            "[workspace]\nmembers = [\"crates/*\"]\nresolver = \"2\"\n\n[workspace.package]\nversion = \"0.3.0\"\nedition = \"2021\"\nrepository = \"{repository}\"\n"
+        ),
+    );
+    let package = |name: &str, deps: &str| {
+        format!(
+            "[package]\nname = \"{name}\"\nversion.workspace = true\nedition.workspace = true\nrepository.workspace = true\n\n[dependencies]\n{deps}"
+        )
+    };
+    write("crates/core/Cargo.toml", &package("acme-core", ""));
+    write("crates/core/src/lib.rs", "pub fn answer() -> u32 { 42 }\n");
+    write(
+        "crates/server/Cargo.toml",
+        &package("acme-server", "acme-core = { path = \"../core\" }\n"),
+    );
+    write(
+        "crates/server/src/main.rs",
+        "fn main() { println!(\"{}\", acme_core::answer()); }\n",
+    );
+    write("crates/util/Cargo.toml", &package("acme-util", ""));
+    write("crates/util/src/bin/acme-admin.rs", "fn main() {}\n");
+    write("crates/report/Cargo.toml", &package("report", ""));
+    write("crates/report/src/main.rs", "fn main() {}\n");
+    let lock = std::process::Command::new("cargo")
+        .args(["generate-lockfile", "--offline"])
+        .current_dir(root)
+        .status()
+        .unwrap();
+    assert!(lock.success());
+    dir
+}
+
+#[test]
+fn a_virtual_workspace_defaults_to_the_image_named_as_its_repository_else_its_top_package() {
+    // hickory-dns' `hickory-dns` (not the `dns` tool that sorts first); lemmy's `lemmy_server`
+    // (not the `lemmy_diesel_utils` helper).
+    let dir = virtual_workspace("https://github.com/acme/platform");
+    let (plan, _) = plan_json(dir.path(), &[]);
+    assert_eq!(
+        image_names(&plan),
+        ["acme-admin", "report", "acme-server"],
+        "the package built on the most members is the last stage"
+    );
+    let dir = virtual_workspace("https://github.com/acme/report.git");
+    let (plan, _) = plan_json(dir.path(), &[]);
+    assert_eq!(
+        image_names(&plan),
+        ["acme-admin", "acme-server", "report"],
+        "the image named as the repository is the last stage"
+    );
+}
+
 /// The multi-bin fixture with every bin implied (no `bins` key), the given `[features]` table
 /// and a `devtool` bin that requires `tooling`. Returns the directory and the manifest's text.
 fn multi_bin_with_devtool(features: &str) -> (tempfile::TempDir, String) {
