@@ -313,10 +313,11 @@ fn members_reached(ws: &Workspace, package: &str) -> usize {
     let mut queue: Vec<&Package> = ws.package(package).into_iter().collect();
     while let Some(pkg) = queue.pop() {
         for dir in &pkg.path_dependencies {
-            if let Some(dep) = by_dir.get(dir) {
-                if dep.name != package && seen.insert(dep.name.clone()) {
-                    queue.push(dep);
-                }
+            if let Some(dep) = by_dir.get(dir)
+                && dep.name != package
+                && seen.insert(dep.name.clone())
+            {
+                queue.push(dep);
             }
         }
     }
