@@ -7,6 +7,7 @@
 //! "does this path exist inside the workspace" has no other source of truth.
 
 pub mod build_programs;
+mod gates;
 mod image;
 mod judge;
 pub mod mask;
@@ -69,7 +70,7 @@ fn triple_for(runtime: Runtime, p: &Platform) -> Option<&'static str> {
 
 /// What one image's own build needs, on every platform it is built for: resolved for the musl
 /// triple (the static candidate), or the gnu one where Rust has no musl target.
-fn image_needs(c: &Candidate, graphs: &mut GraphSource) -> Result<NativeNeeds> {
+fn image_needs(ws: &Workspace, c: &Candidate, graphs: &mut GraphSource) -> Result<NativeNeeds> {
     let mut needs = NativeNeeds::default();
     for p in &c.settings.platforms {
         let triple = p.musl_triple.unwrap_or(p.gnu_triple);
@@ -78,6 +79,7 @@ fn image_needs(c: &Candidate, graphs: &mut GraphSource) -> Result<NativeNeeds> {
             feature_args: feature_args(c),
             triple: triple.to_string(),
         })?;
+        gates::check(ws, c, &graph)?;
         needs.merge(native_needs(&graph));
     }
     Ok(needs)
@@ -112,7 +114,7 @@ pub fn plan(
         }
     }
     for c in &candidates {
-        let needs = image_needs(c, graphs)?;
+        let needs = image_needs(ws, c, graphs)?;
         warnings.extend(runtime::warnings(&needs, &c.settings.apt_packages));
         if needs.sqlx_macros && !needs_by_image.iter().any(|n| n.sqlx_macros) {
             warnings.extend(sqlx::offline_warning(ws));

@@ -6,7 +6,7 @@ use std::path::Path;
 use crate::support;
 
 /// Runs `init <args>` and checks: exit code 2, every needle in stderr, a help line, no files.
-fn rejects(dir: &Path, args: &[&str], needles: &[&str]) -> String {
+pub(crate) fn rejects(dir: &Path, args: &[&str], needles: &[&str]) -> String {
     let lock_before = std::fs::read(dir.join("Cargo.lock")).ok();
     let out = support::run(dir, &[&["init"], args].concat());
     let err = support::stderr(&out);
@@ -49,7 +49,7 @@ fn edit(dir: &Path, file: &str, f: impl FnOnce(String) -> String) {
     std::fs::write(path, f(text)).unwrap();
 }
 
-fn append(dir: &Path, file: &str, text: &str) {
+pub(crate) fn append(dir: &Path, file: &str, text: &str) {
     edit(dir, file, |t| t + text);
 }
 

@@ -15,6 +15,7 @@ mod engine_oci;
 mod engine_production;
 mod engine_release;
 mod fake;
+mod feature_gates;
 mod hostile;
 mod init;
 mod inspect;

@@ -1,0 +1,97 @@
+//! Owns refusing an image whose own crates stop their build with the features it gets: a
+//! `compile_error!` under a features-only cfg (see [`crate::workspace::feature_gates`]) in the
+//! build script or crate root of a workspace crate the image compiles. vaultwarden has no
+//! database backend on by default, and its build script says so only minutes into a build; the
+//! plan says so at once, with the features that lift the gate.
+
+use std::collections::BTreeSet;
+
+use super::Candidate;
+use crate::error::{Error, Result};
+use crate::workspace::feature_gates::{FeatureGate, compile_error_gates};
+use crate::workspace::resolve::BuildGraph;
+use crate::workspace::{TargetKind, Workspace};
+
+/// Fails when a gate of a workspace crate in `graph` holds with the features cargo gives it there.
+pub(super) fn check(ws: &Workspace, c: &Candidate, graph: &BuildGraph) -> Result<()> {
+    for krate in graph.crates().filter(|k| k.local) {
+        let Some(pkg) = ws.package(&krate.name) else {
+            continue;
+        };
+        let roots = pkg.targets.iter().filter(|t| match t.kind {
+            TargetKind::CustomBuild | TargetKind::Lib => true,
+            TargetKind::Bin => pkg.name == c.package && c.bins.contains(&t.name),
+            _ => false,
+        });
+        for target in roots {
+            let Ok(source) = std::fs::read_to_string(ws.root.join(&target.src_path)) else {
+                continue;
+            };
+            if let Some(gate) = compile_error_gates(&source)
+                .into_iter()
+                .find(|g| g.cfg.holds(&krate.features))
+            {
+                let manifest = ws
+                    .package(&c.package)
+                    .map_or(pkg.manifest_path.as_path(), |p| p.manifest_path.as_path());
+                return Err(stopped(
+                    &pkg.name,
+                    manifest,
+                    target.src_path.as_str(),
+                    &gate,
+                    &krate.features,
+                    &c.package,
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The error, with the image package's manifest (where its `features` go).
+fn stopped(
+    package: &str,
+    manifest: &camino::Utf8Path,
+    file: &str,
+    gate: &FeatureGate,
+    features: &BTreeSet<String>,
+    image_package: &str,
+) -> Error {
+    // `default` is cargo's name for the set, not a feature a cfg asks about.
+    let names: Vec<String> = features
+        .iter()
+        .filter(|f| *f != "default")
+        .map(|f| format!("`{f}`"))
+        .collect();
+    let on = if names.is_empty() {
+        "no features on for it".to_string()
+    } else {
+        format!("features {} on for it", names.join(", "))
+    };
+    let mut err = Error::input(format!(
+        "`cargo build -p {image_package}` stops in `{file}` (package `{package}`): `compile_error!` under `#[cfg({})]`, and cargo turns {on}",
+        gate.cfg
+    ));
+    if let Some(message) = &gate.message {
+        err = err.with_detail(format!("  its message: {message}"));
+    }
+    let table = format!("`[package.metadata.distroless]` of `{manifest}`");
+    match gate.cfg.one_of() {
+        Some(lift) => {
+            let names: Vec<String> = lift.iter().map(|f| format!("`{f}`")).collect();
+            let first = lift[0];
+            let qualified = if package == image_package {
+                first.to_string()
+            } else {
+                format!("{package}/{first}")
+            };
+            err.with_help(format!(
+                "turn on one of {} for the image: `features = [\"{qualified}\"]` in {table} (or `--features {qualified}`)",
+                names.join(", ")
+            ))
+        }
+        None => err.with_help(format!(
+            "choose `features` in {table} (or `--features`, `--no-default-features`) so that the cfg does not hold"
+        )),
+    }
+}
