@@ -18,6 +18,7 @@ pub mod runtime;
 mod select;
 pub mod skeleton;
 mod sqlx;
+mod submodules;
 pub mod sys_crates;
 mod toolchain;
 pub mod verify;
@@ -94,7 +95,7 @@ pub fn plan(
     facts: &Facts,
 ) -> Result<Plan> {
     let ws_settings = config.workspace_settings()?;
-    let mut warnings = Vec::new();
+    let mut warnings: Vec<String> = submodules::unchecked_out_warning(ws).into_iter().collect();
 
     // Runtime per image, from what its own `cargo build` links on each of its platforms.
     let mut needs_by_image: Vec<NativeNeeds> = Vec::new();

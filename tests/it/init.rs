@@ -515,3 +515,33 @@ fn a_vendor_directory_is_in_the_skeleton_and_one_outside_the_root_is_refused() {
     );
     assert!(!dir.path().join("Dockerfile").exists());
 }
+
+#[test]
+fn a_submodule_left_empty_by_a_plain_clone_is_warned_about() {
+    // lemmy cloned without `--recursive`: `crates/email/translations` is an empty directory.
+    let dir = support::fixture("single-crate");
+    let git = |args: &[&str]| {
+        let status = std::process::Command::new("git")
+            .args(args)
+            .current_dir(dir.path())
+            .stdout(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success(), "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    std::fs::write(
+        dir.path().join(".gitmodules"),
+        "[submodule \"translations\"]\n\tpath = assets/translations\n\turl = https://example.invalid/t.git\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.path().join("assets/translations")).unwrap();
+    let (_, stderr) = plan_json(dir.path(), &[]);
+    assert!(
+        stderr.contains("warning: git submodule `assets/translations` (in `.gitmodules`) is not checked out: the build sees none of its files; run `git submodule update --init --recursive` before building"),
+        "{stderr}"
+    );
+    std::fs::write(dir.path().join("assets/translations/en.json"), "{}").unwrap();
+    let (_, stderr) = plan_json(dir.path(), &[]);
+    assert!(!stderr.contains("submodule"), "{stderr}");
+}
