@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use super::pkg_config;
 use super::runtime::NativeCrate;
 use super::sys_crates::{self, C_BUILD_DEPS, CXX_BUILD_DEPS, SYSTEM_PROBES, SysKind};
+use super::tool_crates;
 use crate::workspace::resolve::Crate;
 
 pub(super) fn has_any(set: &BTreeSet<String>, names: &[&str]) -> bool {
@@ -192,7 +193,7 @@ pub(super) fn judge_unknown(c: &Crate) -> Option<NativeCrate> {
     let sources: Vec<String> = c
         .build_deps
         .iter()
-        .filter(|d| d.ends_with("-src") && !sys_crates::PROTOC_PROVIDERS.contains(&d.as_str()))
+        .filter(|d| d.ends_with("-src") && !tool_crates::PROTOC_PROVIDERS.contains(&d.as_str()))
         .map(|d| format!("`{d}`"))
         .collect();
     let vendoring = ["vendored", "bundled"]

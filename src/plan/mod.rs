@@ -20,6 +20,7 @@ pub mod skeleton;
 mod sqlx;
 mod submodules;
 pub mod sys_crates;
+mod tool_crates;
 mod toolchain;
 pub mod verify;
 

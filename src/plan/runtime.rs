@@ -31,6 +31,7 @@ use super::build_programs::{self, Need};
 use super::judge::{UNKNOWN_PREFIX, each, has_any, judge_known, judge_unknown};
 use super::not_linked;
 use super::sys_crates::{self, C_BUILD_DEPS, SysKind};
+use super::tool_crates;
 use crate::config::{PackageSettings, RuntimeChoice};
 use crate::error::{Error, Result};
 use crate::workspace::resolve::BuildGraph;
@@ -164,9 +165,21 @@ pub fn native_needs(graph: &BuildGraph) -> NativeNeeds {
                 Some(v)
             }
             None => {
-                let v = judge_unknown(c);
-                if v.is_some() && !c.local {
-                    needs.unknown.push(c.name.clone());
+                let mut v = judge_unknown(c);
+                let family = sys_crates::bundling_family(&c.name);
+                match (&mut v, family) {
+                    // A grammar of a family known to compile only what it carries: the rule's
+                    // verdict, told as known, with no warning.
+                    (Some(n), Some(what)) if n.kind == SysKind::Bundled && !c.local => {
+                        n.known = true;
+                        n.evidence = if n.cxx {
+                            format!("{what}, C++ among it")
+                        } else {
+                            what.to_string()
+                        };
+                    }
+                    (Some(_), _) if !c.local => needs.unknown.push(c.name.clone()),
+                    _ => {}
                 }
                 v
             }
@@ -179,7 +192,7 @@ pub fn native_needs(graph: &BuildGraph) -> NativeNeeds {
                 needs.build_tools.insert("cmake".to_string());
             }
         }
-        if let Some((_, _, packages)) = sys_crates::SCRIPT_TOOLS.iter().find(|(name, below, _)| {
+        if let Some((_, _, packages)) = tool_crates::SCRIPT_TOOLS.iter().find(|(name, below, _)| {
             c.name == *name && semver::Version::parse(&c.version).is_ok_and(|v| v < *below)
         }) {
             needs
@@ -235,16 +248,16 @@ fn build_time_tools(graph: &BuildGraph) -> BTreeSet<String> {
         } else if c.build_deps.contains("cmake") {
             tools.insert("cmake".to_string());
         }
-        if let Some((_, packages)) = sys_crates::TOOL_CRATES.iter().find(|(n, _)| *n == c.name) {
+        if let Some((_, packages)) = tool_crates::TOOL_CRATES.iter().find(|(n, _)| *n == c.name) {
             tools.extend(packages.iter().map(|p| p.to_string()));
         }
     }
     let runs_protoc = crates().any(|c| {
-        sys_crates::PROTOC_USERS.iter().any(|(name, from)| {
+        tool_crates::PROTOC_USERS.iter().any(|(name, from)| {
             c.name == *name && semver::Version::parse(&c.version).is_ok_and(|v| v >= *from)
         })
     });
-    let brings_protoc = crates().any(|c| sys_crates::PROTOC_PROVIDERS.contains(&c.name.as_str()));
+    let brings_protoc = crates().any(|c| tool_crates::PROTOC_PROVIDERS.contains(&c.name.as_str()));
     if runs_protoc && !brings_protoc {
         tools.insert("protobuf-compiler".to_string());
     }

@@ -360,24 +360,58 @@ fn programs_a_members_build_script_runs_come_into_the_builder() {
 
 #[test]
 fn crates_the_table_does_not_know_are_warned_about_once_per_verdict() {
-    // difftastic's shape: many grammars compiling C, beside one crate searching for a library.
-    let grammar =
+    // difftastic's shape: many crates compiling C, beside one crate searching for a library.
+    let bundling =
         |name: &str| format!("|-- {name} v0.1.0|\n|   [build-dependencies]\n|   `-- cc v1.2.0|\n");
     let tree = format!(
         "app v0.1.0 (/w)|\n{}{}{}`-- pcap v2.0.0|\n    [build-dependencies]\n    `-- pkg-config v0.3.0|\n",
-        grammar("tree-sitter-c"),
-        grammar("tree-sitter-go"),
-        grammar("tree-sitter-rust")
+        bundling("parser-c"),
+        bundling("parser-go"),
+        bundling("parser-rust")
     );
     let n = needs(&tree);
     let warned = warnings(&n, &[]);
     assert_eq!(
         warned,
         [
-            "3 crates are not in cargo-distroless's table of native crates: `tree-sitter-c`, `tree-sitter-go`, `tree-sitter-rust` (pulled in by app); each compiles C and searches for no system library; the build checks the binary",
+            "3 crates are not in cargo-distroless's table of native crates: `parser-c`, `parser-go`, `parser-rust` (pulled in by app); each compiles C and searches for no system library; the build checks the binary",
             "`pcap` (pulled in by app) is not in cargo-distroless's table of native crates: its build script can search for a system library with `pkg-config`, so it is taken to link one; the build checks the binary",
         ]
     );
+}
+
+#[test]
+fn tree_sitter_and_its_grammars_bundle_as_a_known_family() {
+    // atuin 18.20 (tree-sitter, -bash, -fish, -powershell), with an older grammar's C++ scanner.
+    let bundling =
+        |name: &str| format!("|-- {name} v0.23.0|\n|   [build-dependencies]\n|   `-- cc v1.2.0|\n");
+    let tree = format!(
+        "atuin v18.20.0 (/w)|\n{}{}`-- tree-sitter-sql v0.0.2|\n    [build-dependencies]\n    `-- pkg-config v0.3.0|\n",
+        bundling("tree-sitter"),
+        bundling("tree-sitter-bash"),
+    );
+    let mut graph = parse_tree(&tree).unwrap();
+    for c in graph.linked.values_mut() {
+        c.compiles_cxx = c.name == "tree-sitter-bash";
+    }
+    let n = native_needs(&graph);
+    let warned = warnings(&n, &[]);
+    // A grammar searching for a system library is not the family's way: still a warning.
+    assert_eq!(n.unknown, ["tree-sitter-sql"], "{warned:?}");
+    assert_eq!(warned.len(), 1, "{warned:?}");
+    let bash = n
+        .crates
+        .iter()
+        .find(|c| c.name == "tree-sitter-bash")
+        .unwrap();
+    assert!(bash.known && bash.cxx, "{bash:?}");
+    assert!(
+        bash.evidence.starts_with("a tree-sitter grammar"),
+        "{bash:?}"
+    );
+    let runtime = n.crates.iter().find(|c| c.name == "tree-sitter").unwrap();
+    assert!(runtime.known && !runtime.cxx, "{runtime:?}");
+    assert_eq!(n.compiles_c, ["tree-sitter", "tree-sitter-bash"]);
 }
 
 #[test]

@@ -200,7 +200,7 @@ pub const SYS_CRATES: &[SysCrate] = &[
     // src/ffi/base.rs: `#[link(name="xcb")]`, and each extension its feature turns on links its
     // own library (`xfixes`, which x11-clipboard 0.3 asks for: libxcb-xfixes). No pkg-config, no
     // `links` key, no bundled copy; before 1.0 the build script generates the bindings with
-    // python3 (see SCRIPT_TOOLS). libxcb-xfixes0-dev depends on libxcb1-dev, so it covers both.
+    // python3 (see tool_crates::SCRIPT_TOOLS). libxcb-xfixes0-dev depends on libxcb1-dev, so it covers both.
     SysCrate {
         krate: "xcb",
         read: "0.8.2",
@@ -501,40 +501,33 @@ pub fn find(name: &str) -> Option<&'static SysCrate> {
     SYS_CRATES.iter().find(|c| c.krate == name)
 }
 
-/// Build-time crates that run `protoc` from the `PATH` (or `$PROTOC`), each from the version on
-/// which it does: prost-build carried protoc binaries before 0.11; protoc-rust always runs it;
-/// protobuf-codegen 3 does unless a build script asks for `.pure()`, which no plan can see, so
-/// it is taken to (protobuf-compiler is 3 MB in the builder; a missing protoc fails the build).
-pub const PROTOC_USERS: &[(&str, semver::Version)] = &[
-    ("prost-build", semver::Version::new(0, 11, 0)),
-    ("protoc-rust", semver::Version::new(0, 0, 0)),
-    ("protobuf-codegen", semver::Version::new(3, 0, 0)),
+/// Families of crates, by name, whose build scripts compile only the C (or C++) they carry:
+/// each is judged by the rule for unknown crates (which reads its C++ and any library search),
+/// and when that finds it bundles, it is known. atuin has four tree-sitter crates, difftastic
+/// forty: a warning for each said nothing the user could act on.
+const BUNDLING_FAMILIES: &[(&str, &str)] = &[
+    // tree-sitter's build.rs compiles lib.c; each grammar's compiles the generated parser.c and
+    // its scanner (scanner.cc in grammars before 2023).
+    (
+        "tree-sitter",
+        "tree-sitter's runtime: its build script compiles the C it carries",
+    ),
+    (
+        "tree-sitter-",
+        "a tree-sitter grammar: its build script compiles the parser it carries",
+    ),
 ];
-/// Linked crates whose own build script runs a program from the `PATH` below a version, with the
-/// Debian packages that ship it: a Rust builder image has no Python, and xcb before 1.0 generates
-/// its bindings from XCB's XML with `python3 rs_client.py` (jless 0.9.0, through `clipboard`).
-pub const SCRIPT_TOOLS: &[(&str, semver::Version, &[&str])] =
-    &[("xcb", semver::Version::new(1, 0, 0), &["python3"])];
-/// Build-time crates that drive a program from the `PATH`, with the Debian packages that ship it.
-/// A build script that uses one fails in a builder without it, and nothing in the script's own
-/// text names the program: nasm-rs runs `nasm` (rav1e 0.8.1's `asm` feature, on by default, for
-/// its x86 assembly), capnpc runs `capnp compile`, flatc-rust runs `flatc`, the autotools crate
-/// runs `autoreconf` where no `configure` ships, then `configure` and `make`.
-pub const TOOL_CRATES: &[(&str, &[&str])] = &[
-    ("nasm-rs", &["nasm"]),
-    ("capnpc", &["capnproto"]),
-    ("flatc-rust", &["flatbuffers-compiler"]),
-    ("autotools", &["autoconf", "automake", "libtool", "make"]),
-];
-/// Build-time crates that bring their own protoc, or stand in for it: a build script using one
-/// points `PROTOC` at it, or (protox, a protobuf compiler in Rust; atuin 18) hands prost-build
-/// the compiled file descriptors, so protoc never runs.
-pub const PROTOC_PROVIDERS: &[&str] = &[
-    "protoc-bin-vendored",
-    "protobuf-src",
-    "protoc-prebuilt",
-    "protox",
-];
+
+/// What [`BUNDLING_FAMILIES`] says of a crate, when it belongs to one.
+pub fn bundling_family(name: &str) -> Option<&'static str> {
+    BUNDLING_FAMILIES
+        .iter()
+        .find(|(family, _)| match family.strip_suffix('-') {
+            Some(_) => name.starts_with(family),
+            None => name == *family,
+        })
+        .map(|(_, what)| *what)
+}
 
 /// Build dependencies that show a crate compiles C or C++.
 pub const C_BUILD_DEPS: &[&str] = &["cc", "cmake", "autotools"];
