@@ -252,9 +252,11 @@ pub(super) fn check_unique_images(images: &[ImagePlan]) -> Result<()> {
 }
 
 /// Which image a plain `docker build .` makes: the root package's (its `default-run` binary
-/// first), as `cargo run` at the root would pick. A virtual workspace has no root package, so the
-/// image named as the repository is (hickory-dns' `hickory-dns`, not the `dns` that sorts first),
-/// else the one whose package builds on the most members (lemmy's `lemmy_server`, not the
+/// first), as `cargo run` at the root would pick. A virtual workspace has no root package, so: the
+/// image named as its package's `repository` (hickory-dns' `hickory-dns`, not the `dns` that sorts
+/// first); else the one named as the word most members' names begin with (meilisearch's
+/// `meilisearch` among `meilisearch-types`, `meilisearch-auth`…, none with a `repository`); else
+/// the one whose package builds on the most members (lemmy's `lemmy_server`, not the
 /// `lemmy_diesel_utils` helper): the top of the workspace is what it ships. Read from the
 /// manifests only, so a clone into any directory renders the same Dockerfile.
 pub(super) fn default_image(ws: &Workspace, images: &[ImagePlan]) -> usize {
@@ -272,14 +274,18 @@ pub(super) fn default_image(ws: &Workspace, images: &[ImagePlan]) -> usize {
             return i;
         }
     }
-    if let Some(repo) = repository_name(ws, images) {
-        let same = |name: &str| name.replace('_', "-").eq_ignore_ascii_case(&repo);
-        if let Some(i) = images.iter().position(|i| same(&i.name)) {
-            return i;
-        }
-        if let Some(i) = images.iter().position(|i| same(&i.package)) {
-            return i;
-        }
+    let named = |word: &str| {
+        let same = |name: &str| name.replace('_', "-").eq_ignore_ascii_case(word);
+        images
+            .iter()
+            .position(|i| same(&i.name))
+            .or_else(|| images.iter().position(|i| same(&i.package)))
+    };
+    let by_repository = images
+        .iter()
+        .find_map(|i| repository_name(ws, &i.package).and_then(|r| named(&r)));
+    if let Some(i) = by_repository.or_else(|| common_first_word(ws).and_then(|w| named(&w))) {
+        return i;
     }
     let reach: Vec<usize> = images
         .iter()
@@ -289,17 +295,27 @@ pub(super) fn default_image(ws: &Workspace, images: &[ImagePlan]) -> usize {
     reach.iter().position(|&r| r == most).unwrap_or(0)
 }
 
-/// The last segment of the `repository` the images' packages name (`hickory-dns` from
-/// `https://github.com/hickory-dns/hickory-dns`), when they agree on one.
-fn repository_name(ws: &Workspace, images: &[ImagePlan]) -> Option<String> {
-    let mut names = images.iter().filter_map(|i| {
-        let url = ws.package(&i.package)?.repository.as_deref()?;
-        let last = url.trim_end_matches('/').rsplit('/').next()?;
-        let name = last.strip_suffix(".git").unwrap_or(last);
-        (!name.is_empty()).then(|| name.replace('_', "-"))
-    });
-    let first = names.next()?;
-    names.all(|n| n == first).then_some(first)
+/// The last segment of a package's `repository` (`hickory-dns` from
+/// `https://github.com/hickory-dns/hickory-dns`), with `_` as `-`.
+fn repository_name(ws: &Workspace, package: &str) -> Option<String> {
+    let url = ws.package(package)?.repository.as_deref()?;
+    let last = url.trim_end_matches('/').rsplit('/').next()?;
+    let name = last.strip_suffix(".git").unwrap_or(last);
+    (!name.is_empty()).then(|| name.replace('_', "-"))
+}
+
+/// The word (up to the first `-` or `_`) that most members' names begin with, when two or more
+/// share it; the alphabetically first of equals.
+fn common_first_word(ws: &Workspace) -> Option<String> {
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for p in &ws.packages {
+        let word = p.name.split(['-', '_']).next().unwrap_or(&p.name);
+        *counts.entry(word.to_ascii_lowercase()).or_default() += 1;
+    }
+    let most = counts.values().copied().max()?;
+    (most >= 2)
+        .then(|| counts.into_iter().find(|(_, n)| *n == most).map(|(w, _)| w))
+        .flatten()
 }
 
 /// How many other members `package` depends on through `path` dependencies, directly or not.

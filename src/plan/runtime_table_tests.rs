@@ -139,13 +139,14 @@ fn lcms2_sys_compiles_its_vendored_copy_on_musl_and_with_static() {
 
 #[test]
 fn stacker_compiles_nothing_on_linux_and_psm_blake3_are_known_to_bundle() {
-    // lemmy 1.0 (markdown-it -> stacker -> psm) and sccache 0.17 (blake3): the C is compiled into
+    // lemmy 1.0 (markdown-it -> stacker -> psm), sccache 0.17 (blake3) and meilisearch 1.50
+    // (heed -> lmdb-master-sys): the C is compiled into
     // the binary, with no warning about crates the table does not know.
     let n = needs(
-        "lemmy_server v1.0.0 (/w)|\n|-- stacker v0.1.23|\n|   |-- psm v0.1.30|\n|   |   [build-dependencies]\n|   |   `-- cc v1.2.0|\n|   [build-dependencies]\n|   `-- cc v1.2.0|\n`-- blake3 v1.8.2|default,std\n    [build-dependencies]\n    `-- cc v1.2.0|\n",
+        "lemmy_server v1.0.0 (/w)|\n|-- stacker v0.1.23|\n|   |-- psm v0.1.30|\n|   |   [build-dependencies]\n|   |   `-- cc v1.2.0|\n|   [build-dependencies]\n|   `-- cc v1.2.0|\n|-- lmdb-master-sys v0.2.6|\n|   [build-dependencies]\n|   `-- cc v1.2.0|\n`-- blake3 v1.8.2|default,std\n    [build-dependencies]\n    `-- cc v1.2.0|\n",
     );
     assert_eq!(auto_reason(&n).0, Runtime::Static);
     assert!(n.unknown.is_empty(), "{:?}", n.unknown);
-    assert_eq!(n.compiles_c, ["blake3", "psm"]);
+    assert_eq!(n.compiles_c, ["blake3", "lmdb-master-sys", "psm"]);
     assert!(n.crates.iter().all(|c| c.known), "{:?}", n.crates);
 }

@@ -468,6 +468,8 @@ pub const SYS_CRATES: &[SysCrate] = &[
     bundled("blake3", "1.8.2", NONE, false),
     // build.rs: assembles the stack-switching routine for the target with cc (stacker's base).
     bundled("psm", "0.1.30", NONE, false),
+    // build.rs: compiles the LMDB it carries (mdb.c, midl.c); heed's, in meilisearch.
+    bundled("lmdb-master-sys", "0.2.6", NONE, false),
     // build.rs: compiles the libwebp it vendors, no search.
     bundled("libwebp-sys", "0.9.6", NONE, false),
     bundled("cxx", "1.0.205", NONE, true),

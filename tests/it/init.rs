@@ -282,7 +282,8 @@ fn virtual_workspace(repository: &str) -> tempfile::TempDir {
 }
 
 #[test]
-fn a_virtual_workspace_defaults_to_the_image_named_as_its_repository_else_its_top_package() {
+fn a_virtual_workspace_defaults_to_the_image_named_as_its_repository_or_members_else_its_top_package()
+ {
     // hickory-dns' `hickory-dns` (not the `dns` tool that sorts first); lemmy's `lemmy_server`
     // (not the `lemmy_diesel_utils` helper).
     let dir = virtual_workspace("https://github.com/acme/platform");
@@ -298,6 +299,19 @@ fn a_virtual_workspace_defaults_to_the_image_named_as_its_repository_else_its_to
         image_names(&plan),
         ["acme-admin", "acme-server", "report"],
         "the image named as the repository is the last stage"
+    );
+    // meilisearch's members name no `repository`; most begin with `meilisearch-`.
+    let dir = virtual_workspace("");
+    std::fs::write(
+        dir.path().join("crates/util/src/bin/acme.rs"),
+        "fn main() {}\n",
+    )
+    .unwrap();
+    let (plan, _) = plan_json(dir.path(), &[]);
+    assert_eq!(
+        image_names(&plan),
+        ["acme-admin", "acme-server", "report", "acme"],
+        "the image named as most members begin is the last stage"
     );
 }
 
