@@ -153,11 +153,16 @@ pub fn select(ws: &Workspace, config: &Config, selection: &Selection) -> Result<
     }
     let explicit = !chosen.is_empty();
     let mut outside_defaults = Vec::new();
+    let mut frontends = Vec::new();
     if !explicit {
         for pkg in &ws.packages {
             // An `xtask` is a build helper by convention, never a service to ship.
             let is_xtask = pkg.name == "xtask" || pkg.name.starts_with("xtask-");
             if pkg.bins().next().is_none() || (is_xtask && !selection.workspace) {
+                continue;
+            }
+            if !selection.workspace && is_web_frontend(ws, pkg) {
+                frontends.push(pkg.name.clone());
                 continue;
             }
             // As `cargo build`: without `--workspace`, the `default-members` only.
@@ -171,6 +176,11 @@ pub fn select(ws: &Workspace, config: &Config, selection: &Selection) -> Result<
 
     let mut candidates = Vec::new();
     let mut skipped = Vec::new();
+    for name in &frontends {
+        skipped.push(format!(
+            "package `{name}` is left out: it is a web frontend that trunk builds for wasm (`Trunk.toml` or `data-trunk` in its `index.html`), not a program for an image; pass `-p {name}` to build it anyway"
+        ));
+    }
     if !outside_defaults.is_empty() {
         skipped.push(format!(
             "the binaries of {} are left out: the workspace's `default-members` do not name {it}, so `cargo build` does not build {it}; pass `--workspace` or `-p {}` to build them",
@@ -322,4 +332,19 @@ fn siblings_run(ws: &Workspace, pkg: &Package, bin: &str) -> Vec<String> {
                     .any(|t| &t.name == program && t.required_features.is_empty())
         })
         .collect()
+}
+
+/// A binary package trunk builds for the browser: its directory holds `Trunk.toml`, or an
+/// `index.html` with trunk's `data-trunk` links (iggy's `bench-dashboard-frontend`, a yew app;
+/// lldap's `app`). Its `main` mounts a web page; compiled for Linux it is an image that does
+/// nothing, and its wasm-only dependencies may not compile for Linux at all. A package with a
+/// `[package.metadata.distroless]` table of its own asked to be built.
+fn is_web_frontend(ws: &Workspace, pkg: &Package) -> bool {
+    if pkg.metadata.get("distroless").is_some() {
+        return false;
+    }
+    let dir = ws.root.join(&pkg.dir);
+    dir.join("Trunk.toml").is_file()
+        || std::fs::read_to_string(dir.join("index.html"))
+            .is_ok_and(|html| html.contains("data-trunk"))
 }

@@ -1,0 +1,126 @@
+//! Selection in a virtual workspace (no root package), as real ones are laid out: which image is
+//! the default (the Dockerfile's last stage), and which packages are no images at all.
+
+use crate::support;
+
+fn image_names(plan: &serde_json::Value) -> Vec<&str> {
+    plan["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name"].as_str().unwrap())
+        .collect()
+}
+
+/// `plan --format json` with `extra` arguments, which must succeed: the plan and stderr.
+fn plan_json(dir: &std::path::Path, extra: &[&str]) -> (serde_json::Value, String) {
+    let out = support::run(dir, &[&["plan", "--format", "json"], extra].concat());
+    let stderr = support::stderr(&out);
+    assert!(out.status.success(), "{stderr}");
+    (
+        serde_json::from_str(&support::stdout(&out)).unwrap(),
+        stderr,
+    )
+}
+
+/// A virtual workspace (no root package) of a library, a service built on it, a helper with a
+/// binary that sorts first and a tool that sorts last, with the given `repository`.
+fn virtual_workspace(repository: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let write = |path: &str, text: &str| {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "Cargo.toml",
+        &format!(
+            "[workspace]\nmembers = [\"crates/*\"]\nresolver = \"2\"\n\n[workspace.package]\nversion = \"0.3.0\"\nedition = \"2021\"\nrepository = \"{repository}\"\n"
+        ),
+    );
+    let package = |name: &str, deps: &str| {
+        format!(
+            "[package]\nname = \"{name}\"\nversion.workspace = true\nedition.workspace = true\nrepository.workspace = true\n\n[dependencies]\n{deps}"
+        )
+    };
+    write("crates/core/Cargo.toml", &package("acme-core", ""));
+    write("crates/core/src/lib.rs", "pub fn answer() -> u32 { 42 }\n");
+    write(
+        "crates/server/Cargo.toml",
+        &package("acme-server", "acme-core = { path = \"../core\" }\n"),
+    );
+    write(
+        "crates/server/src/main.rs",
+        "fn main() { println!(\"{}\", acme_core::answer()); }\n",
+    );
+    write("crates/util/Cargo.toml", &package("acme-util", ""));
+    write("crates/util/src/bin/acme-admin.rs", "fn main() {}\n");
+    write("crates/report/Cargo.toml", &package("report", ""));
+    write("crates/report/src/main.rs", "fn main() {}\n");
+    let lock = std::process::Command::new("cargo")
+        .args(["generate-lockfile", "--offline"])
+        .current_dir(root)
+        .status()
+        .unwrap();
+    assert!(lock.success());
+    dir
+}
+
+#[test]
+fn a_virtual_workspace_defaults_to_the_image_named_as_its_repository_or_members_else_its_top_package()
+ {
+    // hickory-dns' `hickory-dns` (not the `dns` tool that sorts first); lemmy's `lemmy_server`
+    // (not the `lemmy_diesel_utils` helper).
+    let dir = virtual_workspace("https://github.com/acme/platform");
+    let (plan, _) = plan_json(dir.path(), &[]);
+    assert_eq!(
+        image_names(&plan),
+        ["acme-admin", "report", "acme-server"],
+        "the package built on the most members is the last stage"
+    );
+    let dir = virtual_workspace("https://github.com/acme/report.git");
+    let (plan, _) = plan_json(dir.path(), &[]);
+    assert_eq!(
+        image_names(&plan),
+        ["acme-admin", "acme-server", "report"],
+        "the image named as the repository is the last stage"
+    );
+    // meilisearch's members name no `repository`; most begin with `meilisearch-`.
+    let dir = virtual_workspace("");
+    std::fs::write(
+        dir.path().join("crates/util/src/bin/acme.rs"),
+        "fn main() {}\n",
+    )
+    .unwrap();
+    let (plan, _) = plan_json(dir.path(), &[]);
+    assert_eq!(
+        image_names(&plan),
+        ["acme-admin", "acme-server", "report", "acme"],
+        "the image named as most members begin is the last stage"
+    );
+}
+
+#[test]
+fn a_web_frontend_trunk_builds_is_no_image_unless_asked_for() {
+    // iggy's `bench-dashboard-frontend`: a yew app with `Trunk.toml` beside its manifest.
+    let dir = virtual_workspace("https://github.com/acme/platform");
+    std::fs::write(dir.path().join("crates/report/Trunk.toml"), "[build]\n").unwrap();
+    let (plan, stderr) = plan_json(dir.path(), &[]);
+    assert_eq!(image_names(&plan), ["acme-admin", "acme-server"]);
+    assert!(
+        stderr.contains("warning: package `report` is left out: it is a web frontend that trunk builds for wasm (`Trunk.toml` or `data-trunk` in its `index.html`), not a program for an image; pass `-p report` to build it anyway"),
+        "{stderr}"
+    );
+    let (plan, _) = plan_json(dir.path(), &["-p", "report"]);
+    assert_eq!(image_names(&plan), ["report"]);
+    // An `index.html` with trunk's links says the same.
+    std::fs::remove_file(dir.path().join("crates/report/Trunk.toml")).unwrap();
+    std::fs::write(
+        dir.path().join("crates/report/index.html"),
+        "<html><head><link data-trunk rel=\"rust\" /></head></html>\n",
+    )
+    .unwrap();
+    let (plan, _) = plan_json(dir.path(), &[]);
+    assert_eq!(image_names(&plan), ["acme-admin", "acme-server"]);
+}
