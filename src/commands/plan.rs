@@ -111,6 +111,9 @@ pub fn table(plan: &Plan) -> String {
     out.push('\n');
     for i in &plan.images {
         out.push_str(&format!("{}: {}\n", i.name, i.runtime_reason));
+        for note in &i.notes {
+            out.push_str(&format!("  {note}\n"));
+        }
         // The evidence: every linked crate with native code, how it links in this build, and
         // who pulled it in.
         for c in &i.native {

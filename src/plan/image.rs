@@ -182,6 +182,7 @@ pub(super) fn image_plan(
         init: s.init,
         debug: s.debug,
         debug_of: None,
+        notes: Vec::new(),
     })
 }
 

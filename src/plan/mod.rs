@@ -7,6 +7,7 @@
 //! "does this path exist inside the workspace" has no other source of truth.
 
 pub mod build_programs;
+mod frameworks;
 mod gates;
 mod image;
 mod judge;
@@ -151,6 +152,7 @@ pub fn plan(
         let (runtime, runtime_reason) = decide_runtime(&c.settings, needs, &mut warnings)?;
         let mut image = image_plan(ws, pkg, c, runtime, runtime_reason, facts, &mut warnings)?;
         image.native = needs.crates.clone();
+        frameworks::listen_env(&mut image.env, &mut image.notes, needs.rocket.as_deref());
         if runtime == Runtime::Cc {
             // What the image links from the system, for whoever inspects it later; the builder
             // carries those libraries in from the same Debian release, with their dependencies.

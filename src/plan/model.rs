@@ -159,6 +159,9 @@ pub struct ImagePlan {
     pub debug: bool,
     /// For a debug twin: the image it is the twin of.
     pub debug_of: Option<String>,
+    /// What the plan set on its own account, and why (`env ROCKET_ADDRESS=0.0.0.0: …`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

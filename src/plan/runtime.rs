@@ -100,6 +100,10 @@ pub struct NativeNeeds {
     /// compiling (see [`super::sqlx`]).
     #[serde(skip)]
     pub sqlx_macros: bool,
+    /// The version of `rocket` it links, if any: Rocket listens on 127.0.0.1 unless told
+    /// otherwise (see [`super::frameworks`]).
+    #[serde(skip)]
+    pub rocket: Option<String>,
 }
 
 impl NativeNeeds {
@@ -138,6 +142,7 @@ impl NativeNeeds {
         self.unknown_programs.sort();
         self.unknown_programs.dedup();
         self.sqlx_macros |= other.sqlx_macros;
+        self.rocket = self.rocket.take().or(other.rocket);
     }
 }
 
@@ -227,6 +232,11 @@ pub fn native_needs(graph: &BuildGraph) -> NativeNeeds {
         .linked
         .values()
         .any(|c| c.name == "sqlx" && c.features.contains("macros"));
+    needs.rocket = graph
+        .linked
+        .values()
+        .find(|c| c.name == "rocket")
+        .map(|c| c.version.clone());
     needs.crates.sort();
     needs.compiles_c.sort();
     needs.compiles_c.dedup();

@@ -150,3 +150,11 @@ fn stacker_compiles_nothing_on_linux_and_psm_blake3_are_known_to_bundle() {
     assert_eq!(n.compiles_c, ["blake3", "lmdb-master-sys", "psm"]);
     assert!(n.crates.iter().all(|c| c.known), "{:?}", n.crates);
 }
+
+#[test]
+fn an_image_linking_rocket_is_known_to_serve_with_rocket() {
+    // vaultwarden 1.35: rocket 0.5.1 straight from the package.
+    let n = needs("vaultwarden v1.0.0 (/w)|\n`-- rocket v0.5.1|default,http2\n");
+    assert_eq!(n.rocket.as_deref(), Some("0.5.1"));
+    assert_eq!(needs("app v0.1.0 (/w)|\n`-- axum v0.8.0|\n").rocket, None);
+}
