@@ -247,7 +247,7 @@ pub fn plan(
                     cross: Toolchain::default(),
                     compiles_c: Vec::new(),
                     compiles_cxx: Vec::new(),
-                    static_env: Vec::new(),
+                    build_env: Vec::new(),
                 });
             }
         }
@@ -303,13 +303,16 @@ pub fn plan(
             if !target_libs.is_empty() {
                 host_tools.insert("pkg-config".to_string());
             }
-            let static_env = match group.runtime {
+            let mut build_env = match group.runtime {
                 Runtime::Static => needs.static_env.clone(),
                 Runtime::Cc => BTreeSet::new(),
             };
+            if needs.sqlx_macros && sqlx::has_query_cache(ws) {
+                build_env.insert(sqlx::OFFLINE.to_string());
+            }
             gp.compiles_c = needs.compiles_c.clone();
             gp.compiles_cxx = needs.cxx().map(|c| c.name.clone()).collect();
-            gp.static_env = static_env.iter().cloned().collect();
+            gp.build_env = build_env.iter().cloned().collect();
             for k in &needs.compiles_c {
                 if !group.compiles_c.contains(k) {
                     group.compiles_c.push(k.clone());
@@ -320,7 +323,7 @@ pub fn plan(
                 gp,
                 &host_tools,
                 &target_libs,
-                &static_env,
+                &build_env,
                 ws.configures_linker,
             );
         }

@@ -115,9 +115,10 @@ pub struct GroupPlatform {
     pub compiles_c: Vec<String>,
     /// Crates that compile C++ on this platform's build (the builder installs g++).
     pub compiles_cxx: Vec<String>,
-    /// `KEY=value` switches that make bundled copies win in a static build (`LIBZ_SYS_STATIC=1`):
-    /// in both toolchains' env for the Dockerfile, and set by the oci backend on the host.
-    pub static_env: Vec<String>,
+    /// `KEY=value` the build sets: the switches that make bundled copies win in a static build
+    /// (`LIBZ_SYS_STATIC=1`), and `SQLX_OFFLINE=true` where a query cache is committed. In both
+    /// toolchains' env for the Dockerfile, and set by the oci backend on the host.
+    pub build_env: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

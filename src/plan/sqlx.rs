@@ -24,13 +24,7 @@ const QUERY_MACROS: &[&str] = &[
 /// The warning, when a member uses a query macro and no query cache is in the workspace. Reads
 /// the members' sources only when sqlx's `macros` feature is on and no cache is there.
 pub fn offline_warning(ws: &Workspace) -> Option<String> {
-    let dirs: Vec<Utf8PathBuf> = std::iter::once(ws.root.clone())
-        .chain(ws.packages.iter().map(|p| ws.root.join(&p.dir)))
-        .collect();
-    let cached = dirs
-        .iter()
-        .any(|d| d.join(".sqlx").is_dir() || d.join("sqlx-data.json").is_file());
-    if cached {
+    if has_query_cache(ws) {
         return None;
     }
     let user = ws
@@ -72,4 +66,20 @@ fn first_query_macro(dir: &Utf8Path) -> Option<Utf8PathBuf> {
         }
     }
     None
+}
+
+/// What the build sets where the workspace has a query cache: the macros read it and never a
+/// database. The Dockerfile's builder has no `DATABASE_URL` and reads it anyway; a host build
+/// (`--backend oci`) would take `DATABASE_URL` from the developer's `.env` and fail when that
+/// database is not up (dora's `.env` names an `em.db` its README has you create by hand: 13
+/// "unable to open database file" errors with `sqlx-data.json` right there). Both backends build
+/// from what is committed.
+pub const OFFLINE: &str = "SQLX_OFFLINE=true";
+
+/// The workspace (its root or a member) holds a query cache: `.sqlx/` from sqlx 0.7, or
+/// `sqlx-data.json` from before.
+pub fn has_query_cache(ws: &Workspace) -> bool {
+    std::iter::once(ws.root.clone())
+        .chain(ws.packages.iter().map(|p| ws.root.join(&p.dir)))
+        .any(|d: Utf8PathBuf| d.join(".sqlx").is_dir() || d.join("sqlx-data.json").is_file())
 }

@@ -92,7 +92,7 @@ pub(super) fn toolchains(
     gp: &GroupPlatform,
     host_tools: &BTreeSet<String>,
     target_libs: &BTreeSet<String>,
-    static_env: &BTreeSet<String>,
+    build_env: &BTreeSet<String>,
     configures_linker: bool,
 ) -> (Toolchain, Toolchain) {
     let needs_c = !gp.compiles_c.is_empty();
@@ -163,8 +163,9 @@ pub(super) fn toolchains(
         ));
     }
     for t in [&mut native, &mut cross] {
-        // The crates' own switches that make their bundled copy win over a system library.
-        t.env.extend(static_env.iter().cloned());
+        // The crates' own switches that make their bundled copy win over a system library, and
+        // sqlx's offline switch.
+        t.env.extend(build_env.iter().cloned());
         t.packages.sort();
         t.packages.dedup();
         t.env.insert(0, format!("CARGO_BUILD_TARGET={}", gp.triple));

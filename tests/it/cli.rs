@@ -559,6 +559,9 @@ fn sqlx_query_macros_without_a_query_cache_are_warned_about() {
         "{}",
         support::stderr(&out)
     );
+    let build_env =
+        |dir: &Path| support::plan_json(dir, &[])["groups"][0]["platforms"][0]["build_env"].clone();
+    assert!(!build_env(dir.path()).to_string().contains("SQLX_OFFLINE"));
     std::fs::create_dir(dir.path().join(".sqlx")).unwrap();
     let out = support::run(dir.path(), &["plan"]);
     assert!(out.status.success(), "{}", support::stderr(&out));
@@ -567,4 +570,10 @@ fn sqlx_query_macros_without_a_query_cache_are_warned_about() {
         "{}",
         support::stderr(&out)
     );
+    // With the cache committed, both backends build from it: a `DATABASE_URL` in the
+    // developer's `.env` does not send a host build to a database that may be down.
+    let env = build_env(dir.path());
+    assert!(env.to_string().contains("SQLX_OFFLINE=true"), "{env}");
+    let out = support::run(dir.path(), &["dockerfile"]);
+    assert!(support::stdout(&out).contains("SQLX_OFFLINE=true"));
 }

@@ -213,7 +213,7 @@ pub fn compile(
         .cwd(root)
         .env(group.strip_env.clone(), "symbols")
         .env("CARGO_TARGET_DIR", target_dir.as_str());
-    for kv in &gp.static_env {
+    for kv in &gp.build_env {
         if let Some((k, v)) = kv.split_once('=') {
             inv = inv.env(k, v);
         }
