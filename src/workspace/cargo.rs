@@ -25,6 +25,9 @@ pub(super) fn run_metadata(
     inv = inv.args(extra.iter().cloned());
     let out = run_cargo(&inv)?;
     if !out.success() {
+        if opts.manifest_path.is_none() && out.stderr.contains("could not find `Cargo.toml`") {
+            return Err(no_manifest_here());
+        }
         // cargo's own message says what is wrong with the manifest (malformed TOML, a missing
         // member); quote it rather than paraphrase it.
         return Err(Error::input("`cargo metadata` failed to read the workspace".to_string())
@@ -36,6 +39,62 @@ pub(super) fn run_metadata(
             "could not parse the output of `cargo metadata`: {e}"
         ))
     })
+}
+
+/// No `Cargo.toml` here or above: a repository whose Rust lives in a subdirectory (tensorzero's
+/// `crates/`). The manifests a few levels down, workspace roots first, are what to point at.
+fn no_manifest_here() -> Error {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let mut found = Vec::new();
+    manifests_below(&cwd, 3, &mut found);
+    // A workspace root before its members; then the shallowest.
+    found.sort_by_key(|(path, workspace)| (!workspace, path.components().count(), path.clone()));
+    let mut err = Error::input(
+        "no `Cargo.toml` in this directory or any parent: this is not a Cargo workspace",
+    );
+    let shown: Vec<String> = found
+        .iter()
+        .take(3)
+        .map(|(p, _)| p.strip_prefix(&cwd).unwrap_or(p).display().to_string())
+        .collect();
+    match shown.first() {
+        Some(first) => {
+            err = err.with_detail(format!("  manifests below it: {}", shown.join(", ")));
+            err.with_help(format!(
+                "run it in the workspace's directory, or pass `--manifest-path {first}`"
+            ))
+        }
+        None => err.with_help("run it in a Cargo workspace, or pass `--manifest-path`"),
+    }
+}
+
+/// `Cargo.toml` files up to `depth` directories below `dir`, each with whether it declares a
+/// `[workspace]`; build output, dependencies and hidden directories are not searched.
+fn manifests_below(dir: &std::path::Path, depth: u32, found: &mut Vec<(std::path::PathBuf, bool)>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<std::path::PathBuf> =
+        entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    entries.sort();
+    for path in entries {
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        if path.is_dir() {
+            if depth > 0
+                && !name.starts_with('.')
+                && !["target", "node_modules", "vendor"].contains(&name)
+            {
+                manifests_below(&path, depth - 1, found);
+            }
+        } else if name == "Cargo.toml" {
+            let workspace = std::fs::read_to_string(&path)
+                .is_ok_and(|t| t.lines().any(|l| l.trim() == "[workspace]"));
+            found.push((path, workspace));
+        }
+    }
 }
 
 /// The toolchain the workspace is read with when the one it pins is not installed here: the
