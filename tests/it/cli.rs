@@ -577,22 +577,3 @@ fn sqlx_query_macros_without_a_query_cache_are_warned_about() {
     let out = support::run(dir.path(), &["dockerfile"]);
     assert!(support::stdout(&out).contains("SQLX_OFFLINE=true"));
 }
-
-/// A repository whose Rust lives in a subdirectory (tensorzero's `crates/`): the error names it.
-#[test]
-fn no_manifest_here_points_at_the_workspace_below() {
-    let dir = tempfile::tempdir().unwrap();
-    let crates = dir.path().join("crates");
-    std::fs::create_dir_all(crates.join("core")).unwrap();
-    std::fs::write(crates.join("Cargo.toml"), "[workspace]\nmembers = [\"core\"]\n").unwrap();
-    std::fs::write(crates.join("core/Cargo.toml"), "[package]\nname = \"core\"\n").unwrap();
-    rejects(
-        dir.path(),
-        &[],
-        &[
-            "error: no `Cargo.toml` in this directory or any parent",
-            "manifests below it: crates/Cargo.toml, crates/core/Cargo.toml",
-            "help: run it in the workspace's directory, or pass `--manifest-path crates/Cargo.toml`",
-        ],
-    );
-}

@@ -34,4 +34,4 @@ mod snapshots;
 mod support;
 mod tree_cache;
 mod verify;
-mod virtual_workspace;
+mod workspace_layout;

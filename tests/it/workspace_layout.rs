@@ -1,6 +1,8 @@
-//! Selection in a virtual workspace (no root package), as real ones are laid out: which image is
-//! the default (the Dockerfile's last stage), and which packages are no images at all.
+//! Workspaces as real repositories lay them out: in a virtual workspace (no root package), which
+//! image is the default (the Dockerfile's last stage) and which packages are no images at all;
+//! a repository whose workspace is in a subdirectory.
 
+use crate::cli::rejects;
 use crate::support;
 
 fn image_names(plan: &serde_json::Value) -> Vec<&str> {
@@ -123,4 +125,31 @@ fn a_web_frontend_trunk_builds_is_no_image_unless_asked_for() {
     .unwrap();
     let (plan, _) = plan_json(dir.path(), &[]);
     assert_eq!(image_names(&plan), ["acme-admin", "acme-server"]);
+}
+
+/// A repository whose Rust lives in a subdirectory (tensorzero's `crates/`): the error names it.
+#[test]
+fn no_manifest_here_points_at_the_workspace_below() {
+    let dir = tempfile::tempdir().unwrap();
+    let crates = dir.path().join("crates");
+    std::fs::create_dir_all(crates.join("core")).unwrap();
+    std::fs::write(
+        crates.join("Cargo.toml"),
+        "[workspace]\nmembers = [\"core\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        crates.join("core/Cargo.toml"),
+        "[package]\nname = \"core\"\n",
+    )
+    .unwrap();
+    rejects(
+        dir.path(),
+        &[],
+        &[
+            "error: no `Cargo.toml` in this directory or any parent",
+            "manifests below it: crates/Cargo.toml, crates/core/Cargo.toml",
+            "help: run it in the workspace's directory, or pass `--manifest-path crates/Cargo.toml`",
+        ],
+    );
 }
