@@ -153,6 +153,12 @@ pub fn plan(
         let mut image = image_plan(ws, pkg, c, runtime, runtime_reason, facts, &mut warnings)?;
         image.native = needs.crates.clone();
         frameworks::listen_env(&mut image.env, &mut image.notes, needs.rocket.as_deref());
+        let libpython = needs.dynamic().any(|n| n.name == "pyo3-ffi");
+        warnings.extend(frameworks::embedded_python_warning(
+            &image.name,
+            &image.runtime_image,
+            libpython,
+        ));
         if runtime == Runtime::Cc {
             // What the image links from the system, for whoever inspects it later; the builder
             // carries those libraries in from the same Debian release, with their dependencies.

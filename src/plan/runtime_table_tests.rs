@@ -158,3 +158,19 @@ fn an_image_linking_rocket_is_known_to_serve_with_rocket() {
     assert_eq!(n.rocket.as_deref(), Some("0.5.1"));
     assert_eq!(needs("app v0.1.0 (/w)|\n`-- axum v0.8.0|\n").rocket, None);
 }
+
+#[test]
+fn pyo3_ffi_embedding_python_links_libpython() {
+    // syncstorage-rs 0.23 (`py_verifier`): pyo3 0.29 in a binary, no `extension-module`.
+    let n = needs(
+        "syncserver v0.23.3 (/w)|\n`-- pyo3 v0.29.0|default,macros\n    `-- pyo3-ffi v0.29.0|\n        [build-dependencies]\n        `-- pyo3-build-config v0.29.0|resolve-config\n",
+    );
+    let (runtime, reason) = auto_reason(&n);
+    assert_eq!(runtime, Runtime::Cc, "{reason}");
+    assert!(
+        reason.contains("`pyo3-ffi` links libpython3 dynamically"),
+        "{reason}"
+    );
+    assert!(n.dev_packages().contains("python3-dev"));
+    assert!(n.unknown.is_empty(), "{:?}", n.unknown);
+}

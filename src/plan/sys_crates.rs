@@ -215,6 +215,24 @@ pub const SYS_CRATES: &[SysCrate] = &[
         cxx: false,
         advice: "replace the X11 clipboard (`clipboard` 0.5 -> x11-clipboard -> xcb) with `arboard`, which speaks X11 in Rust,",
     },
+    // build.rs (through pyo3-build-config 0.29): runs the `python3` it finds to learn the
+    // version, and links libpython unless it builds an extension module (`extension-module`, a
+    // cdylib: never an image's binary). A binary that embeds Python (syncstorage-rs'
+    // `py_verifier`) links it; there is no static libpython for musl.
+    SysCrate {
+        krate: "pyo3-ffi",
+        read: "0.29.0",
+        library: "libpython3",
+        default: SysKind::SystemOnly,
+        bundled_features: NONE,
+        bundled_build_deps: NONE,
+        system_features: NONE,
+        dev_package: Some("python3-dev"),
+        static_env: NONE,
+        tools: NONE,
+        cxx: false,
+        advice: "turn off the feature that embeds Python (pyo3 has no static libpython)",
+    },
     // build.rs: pkg-config `libudev`, no bundled copy.
     SysCrate {
         krate: "libudev-sys",
