@@ -7,6 +7,7 @@
 //! "does this path exist inside the workspace" has no other source of truth.
 
 pub mod build_programs;
+mod embeds;
 mod frameworks;
 mod gates;
 mod image;
@@ -124,6 +125,11 @@ pub fn plan(
         }
         needs_by_image.push(needs);
     }
+    let local_crates: BTreeSet<String> = needs_by_image
+        .iter()
+        .flat_map(|n| n.local_crates.iter().cloned())
+        .collect();
+    warnings.extend(embeds::missing_warnings(ws, &local_crates));
 
     let selected_packages: Vec<&Package> = {
         let names: BTreeSet<&str> = candidates.iter().map(|c| c.package.as_str()).collect();

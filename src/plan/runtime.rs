@@ -104,6 +104,9 @@ pub struct NativeNeeds {
     /// otherwise (see [`super::frameworks`]).
     #[serde(skip)]
     pub rocket: Option<String>,
+    /// The workspace's own crates (and other path dependencies) in the build, by name.
+    #[serde(skip)]
+    pub local_crates: BTreeSet<String>,
 }
 
 impl NativeNeeds {
@@ -143,6 +146,7 @@ impl NativeNeeds {
         self.unknown_programs.dedup();
         self.sqlx_macros |= other.sqlx_macros;
         self.rocket = self.rocket.take().or(other.rocket);
+        self.local_crates.extend(other.local_crates);
     }
 }
 
@@ -232,6 +236,11 @@ pub fn native_needs(graph: &BuildGraph) -> NativeNeeds {
         .linked
         .values()
         .any(|c| c.name == "sqlx" && c.features.contains("macros"));
+    needs.local_crates = graph
+        .crates()
+        .filter(|c| c.local)
+        .map(|c| c.name.clone())
+        .collect();
     needs.rocket = graph
         .linked
         .values()

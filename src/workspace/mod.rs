@@ -8,6 +8,7 @@
 pub mod build_script;
 mod cargo;
 pub mod cxx;
+pub mod embeds;
 pub mod feature_gates;
 pub mod link_config;
 pub mod resolve;

@@ -153,3 +153,23 @@ fn no_manifest_here_points_at_the_workspace_below() {
         ],
     );
 }
+
+#[test]
+fn a_frontend_build_output_the_code_embeds_is_warned_about_until_it_is_there() {
+    // kellnr's `include_dir!("$CARGO_MANIFEST_DIR/static")`, filled by `npm run build`.
+    let dir = support::fixture("single-crate");
+    std::fs::write(
+        dir.path().join("src/main.rs"),
+        "const INDEX: &str = include_str!(\"../web/dist/index.html\");\nfn main() { println!(\"{INDEX}\"); }\n",
+    )
+    .unwrap();
+    let (_, stderr) = plan_json(dir.path(), &[]);
+    assert!(
+        stderr.contains("warning: `src/main.rs` embeds `web/dist/index.html` (`include_str!`), which is not in the workspace: something other than cargo makes it (a frontend build?), and the image build fails without it; make it before building, or commit it"),
+        "{stderr}"
+    );
+    std::fs::create_dir_all(dir.path().join("web/dist")).unwrap();
+    std::fs::write(dir.path().join("web/dist/index.html"), "<html></html>\n").unwrap();
+    let (_, stderr) = plan_json(dir.path(), &[]);
+    assert!(!stderr.contains("embeds"), "{stderr}");
+}
