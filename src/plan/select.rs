@@ -154,6 +154,7 @@ pub fn select(ws: &Workspace, config: &Config, selection: &Selection) -> Result<
     let explicit = !chosen.is_empty();
     let mut outside_defaults = Vec::new();
     let mut frontends = Vec::new();
+    let mut test_tooling = Vec::new();
     if !explicit {
         for pkg in &ws.packages {
             // An `xtask` is a build helper by convention, never a service to ship.
@@ -163,6 +164,10 @@ pub fn select(ws: &Workspace, config: &Config, selection: &Selection) -> Result<
             }
             if !selection.workspace && is_web_frontend(ws, pkg) {
                 frontends.push(pkg.name.clone());
+                continue;
+            }
+            if !selection.workspace && is_test_tooling(pkg) {
+                test_tooling.push(pkg.name.clone());
                 continue;
             }
             // As `cargo build`: without `--workspace`, the `default-members` only.
@@ -176,6 +181,11 @@ pub fn select(ws: &Workspace, config: &Config, selection: &Selection) -> Result<
 
     let mut candidates = Vec::new();
     let mut skipped = Vec::new();
+    for name in &test_tooling {
+        skipped.push(format!(
+            "package `{name}` is left out: a fuzzing or test package (by its name or a `tests`, `benches`, `fuzz` or `examples` directory), not a program to ship; pass `-p {name}` or `--workspace` to build it"
+        ));
+    }
     for name in &frontends {
         skipped.push(format!(
             "package `{name}` is left out: it is a web frontend that trunk builds for wasm (`Trunk.toml` or `data-trunk` in its `index.html`), not a program for an image; pass `-p {name}` to build it anyway"
@@ -347,4 +357,19 @@ fn is_web_frontend(ws: &Workspace, pkg: &Package) -> bool {
     dir.join("Trunk.toml").is_file()
         || std::fs::read_to_string(dir.join("index.html"))
             .is_ok_and(|html| html.contains("data-trunk"))
+}
+
+/// A package that exists to test the others: a fuzzer (meilisearch's `fuzzers`, a `*-fuzz`), or
+/// one kept under a `tests`, `benches`, `fuzz` or `examples` directory by convention. Like an
+/// `xtask`, it is never a service to ship, and its image would only add a build.
+fn is_test_tooling(pkg: &Package) -> bool {
+    let fuzzing = pkg
+        .name
+        .split(['-', '_'])
+        .any(|word| matches!(word, "fuzz" | "fuzzer" | "fuzzers" | "fuzzing"));
+    let under_test_dir = pkg
+        .dir
+        .components()
+        .any(|c| matches!(c.as_str(), "tests" | "benches" | "fuzz" | "examples"));
+    fuzzing || under_test_dir
 }

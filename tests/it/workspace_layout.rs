@@ -173,3 +173,47 @@ fn a_frontend_build_output_the_code_embeds_is_warned_about_until_it_is_there() {
     let (_, stderr) = plan_json(dir.path(), &[]);
     assert!(!stderr.contains("embeds"), "{stderr}");
 }
+
+#[test]
+fn fuzzers_and_packages_under_a_tests_directory_are_no_images_unless_asked_for() {
+    // meilisearch's `crates/fuzzers`; a load generator kept in `tests/`.
+    let dir = virtual_workspace("https://github.com/acme/platform");
+    let root = dir.path();
+    let manifest = root.join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        text.replace(
+            "members = [\"crates/*\"]",
+            "members = [\"crates/*\", \"tests/load\"]",
+        ),
+    )
+    .unwrap();
+    for (dir, name) in [("crates/fuzzers", "acme-fuzzers"), ("tests/load", "load")] {
+        std::fs::create_dir_all(root.join(dir).join("src")).unwrap();
+        std::fs::write(
+            root.join(dir).join("Cargo.toml"),
+            format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+        )
+        .unwrap();
+        std::fs::write(root.join(dir).join("src/main.rs"), "fn main() {}\n").unwrap();
+    }
+    let lock = std::process::Command::new("cargo")
+        .args(["generate-lockfile", "--offline"])
+        .current_dir(root)
+        .status()
+        .unwrap();
+    assert!(lock.success());
+    let (plan, stderr) = plan_json(root, &[]);
+    assert_eq!(image_names(&plan), ["acme-admin", "report", "acme-server"]);
+    for name in ["acme-fuzzers", "load"] {
+        assert!(
+            stderr.contains(&format!(
+                "warning: package `{name}` is left out: a fuzzing or test package"
+            )),
+            "{stderr}"
+        );
+    }
+    let (plan, _) = plan_json(root, &["--workspace"]);
+    assert_eq!(image_names(&plan).len(), 5, "{plan:#}");
+}
