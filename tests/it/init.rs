@@ -4,7 +4,7 @@
 use crate::support;
 
 /// The image (stage) names of a `plan --format json`, in Dockerfile order.
-fn image_names(plan: &serde_json::Value) -> Vec<&str> {
+pub(crate) fn image_names(plan: &serde_json::Value) -> Vec<&str> {
     plan["images"]
         .as_array()
         .unwrap()
@@ -252,7 +252,7 @@ fn multi_bin_with_devtool(features: &str) -> (tempfile::TempDir, String) {
 }
 
 /// `plan --format json` with `extra` arguments, which must succeed: the plan and stderr.
-fn plan_json(dir: &std::path::Path, extra: &[&str]) -> (serde_json::Value, String) {
+pub(crate) fn plan_json(dir: &std::path::Path, extra: &[&str]) -> (serde_json::Value, String) {
     let out = support::run(dir, &[&["plan", "--format", "json"], extra].concat());
     let stderr = support::stderr(&out);
     assert!(out.status.success(), "{stderr}");

@@ -3,27 +3,8 @@
 //! a repository whose workspace is in a subdirectory.
 
 use crate::cli::rejects;
+use crate::init::{image_names, plan_json};
 use crate::support;
-
-fn image_names(plan: &serde_json::Value) -> Vec<&str> {
-    plan["images"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["name"].as_str().unwrap())
-        .collect()
-}
-
-/// `plan --format json` with `extra` arguments, which must succeed: the plan and stderr.
-fn plan_json(dir: &std::path::Path, extra: &[&str]) -> (serde_json::Value, String) {
-    let out = support::run(dir, &[&["plan", "--format", "json"], extra].concat());
-    let stderr = support::stderr(&out);
-    assert!(out.status.success(), "{stderr}");
-    (
-        serde_json::from_str(&support::stdout(&out)).unwrap(),
-        stderr,
-    )
-}
 
 /// A virtual workspace (no root package) of a library, a service built on it, a helper with a
 /// binary that sorts first and a tool that sorts last, with the given `repository`.
@@ -60,12 +41,7 @@ fn virtual_workspace(repository: &str) -> tempfile::TempDir {
     write("crates/util/src/bin/acme-admin.rs", "fn main() {}\n");
     write("crates/report/Cargo.toml", &package("report", ""));
     write("crates/report/src/main.rs", "fn main() {}\n");
-    let lock = std::process::Command::new("cargo")
-        .args(["generate-lockfile", "--offline"])
-        .current_dir(root)
-        .status()
-        .unwrap();
-    assert!(lock.success());
+    generate_lockfile(root);
     dir
 }
 
@@ -198,12 +174,7 @@ fn fuzzers_and_packages_under_a_tests_directory_are_no_images_unless_asked_for()
         .unwrap();
         std::fs::write(root.join(dir).join("src/main.rs"), "fn main() {}\n").unwrap();
     }
-    let lock = std::process::Command::new("cargo")
-        .args(["generate-lockfile", "--offline"])
-        .current_dir(root)
-        .status()
-        .unwrap();
-    assert!(lock.success());
+    generate_lockfile(root);
     let (plan, stderr) = plan_json(root, &[]);
     assert_eq!(image_names(&plan), ["acme-admin", "report", "acme-server"]);
     for name in ["acme-fuzzers", "load"] {
@@ -216,4 +187,14 @@ fn fuzzers_and_packages_under_a_tests_directory_are_no_images_unless_asked_for()
     }
     let (plan, _) = plan_json(root, &["--workspace"]);
     assert_eq!(image_names(&plan).len(), 5, "{plan:#}");
+}
+
+/// `cargo generate-lockfile` for a scratch workspace with no dependencies.
+fn generate_lockfile(root: &std::path::Path) {
+    let lock = std::process::Command::new("cargo")
+        .args(["generate-lockfile", "--offline"])
+        .current_dir(root)
+        .status()
+        .unwrap();
+    assert!(lock.success());
 }
