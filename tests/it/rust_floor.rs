@@ -17,11 +17,7 @@ fn workspace(app_rust: Option<&str>, app_edition: &str) -> tempfile::TempDir {
         .tempdir()
         .unwrap();
     let root = dir.path();
-    let write = |path: &str, text: &str| {
-        let path = root.join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    };
+    let write = |path: &str, text: &str| support::write_file(root, path, text);
     write(
         "Cargo.toml",
         "[workspace]\nmembers = [\"app\", \"core\", \"derive\"]\nresolver = \"2\"\n",

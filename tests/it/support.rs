@@ -258,3 +258,10 @@ pub fn replace_in(path: &Path, from: &str, to: &str) {
     assert!(text.contains(from), "{} has no {from:?}", path.display());
     std::fs::write(path, text.replace(from, to)).unwrap();
 }
+
+/// Writes `text` to `root/path`, making its directories: for scratch workspaces.
+pub fn write_file(root: &Path, path: &str, text: &str) {
+    let path = root.join(path);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}

@@ -11,11 +11,7 @@ use crate::support;
 fn virtual_workspace(repository: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    let write = |path: &str, text: &str| {
-        let path = root.join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    };
+    let write = |path: &str, text: &str| support::write_file(root, path, text);
     write(
         "Cargo.toml",
         &format!(
