@@ -254,6 +254,7 @@ pub fn select(ws: &Workspace, config: &Config, selection: &Selection) -> Result<
         }
         settings.features.sort();
         settings.features.dedup();
+        skipped.extend(leptos_warning(pkg, &settings));
         let bins = kept;
         if bins.is_empty() {
             continue; // `bins = []` opts a package out
@@ -372,4 +373,40 @@ fn is_test_tooling(pkg: &Package) -> bool {
         .components()
         .any(|c| matches!(c.as_str(), "tests" | "benches" | "fuzz" | "examples"));
     fuzzing || under_test_dir
+}
+
+/// A cargo-leptos app (`[package.metadata.leptos]`): cargo-leptos builds its server with the
+/// `bin-features` it names (`ssr`) and its site (the wasm client, the CSS) beside it. A plain
+/// `cargo build`, which both backends run, does neither: in the start-axum template `main` is
+/// `#[cfg(feature = "ssr")]`, and without the feature the binary is an empty `main`. Said unless
+/// the image's `features` already include every `bin-features` entry.
+fn leptos_warning(pkg: &Package, settings: &PackageSettings) -> Option<String> {
+    let leptos = pkg.metadata.get("leptos")?;
+    let bin_features: Vec<&str> = leptos
+        .get("bin-features")
+        .and_then(|f| f.as_array())
+        .map(|f| f.iter().filter_map(|v| v.as_str()).collect())
+        .unwrap_or_default();
+    let has = |f: &str| {
+        settings.all_features
+            || settings
+                .features
+                .iter()
+                .any(|s| s == f || s.ends_with(&format!("/{f}")))
+    };
+    let list = bin_features
+        .iter()
+        .map(|f| format!("\"{f}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if bin_features.iter().all(|f| has(f)) {
+        return Some(format!(
+            "package `{}` is a cargo-leptos app: its image has the server, not the site cargo-leptos builds beside it (the wasm client, the CSS, `site-root`); build that with `cargo leptos build --release` and carry it in with `assets`",
+            pkg.name
+        ));
+    }
+    Some(format!(
+        "package `{}` is a cargo-leptos app, and `cargo build` without its `bin-features` ({list}) builds no server; set `features = [{list}]` in `[package.metadata.distroless]` of `{}`, and carry in the site cargo-leptos builds (`cargo leptos build --release`) with `assets`",
+        pkg.name, pkg.manifest_path
+    ))
 }

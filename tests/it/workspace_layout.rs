@@ -194,3 +194,27 @@ fn generate_lockfile(root: &std::path::Path) {
         .unwrap();
     assert!(lock.success());
 }
+
+#[test]
+fn a_cargo_leptos_app_is_told_what_cargo_build_leaves_out() {
+    // leptos' start-axum template: `main` is `#[cfg(feature = "ssr")]`, no default features.
+    let dir = support::fixture("single-crate");
+    let manifest = dir.path().join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        text + "\n[features]\nssr = []\nhydrate = []\n\n[package.metadata.leptos]\nsite-root = \"target/site\"\nbin-features = [\"ssr\"]\nlib-features = [\"hydrate\"]\n",
+    )
+    .unwrap();
+    let (_, stderr) = plan_json(dir.path(), &[]);
+    assert!(
+        stderr.contains("warning: package `hello-svc` is a cargo-leptos app, and `cargo build` without its `bin-features` (\"ssr\") builds no server; set `features = [\"ssr\"]` in `[package.metadata.distroless]` of `Cargo.toml`"),
+        "{stderr}"
+    );
+    let (plan, stderr) = plan_json(dir.path(), &["--features", "ssr"]);
+    assert!(
+        stderr.contains("its image has the server, not the site cargo-leptos builds beside it"),
+        "{stderr}"
+    );
+    assert_eq!(plan["images"][0]["name"], "hello-svc");
+}
