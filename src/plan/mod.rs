@@ -7,6 +7,7 @@
 //! "does this path exist inside the workspace" has no other source of truth.
 
 pub mod build_programs;
+mod bundled_crates;
 mod embeds;
 mod frameworks;
 mod gates;

@@ -28,6 +28,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::build_programs::{self, Need};
+use super::bundled_crates;
 use super::judge::{UNKNOWN_PREFIX, each, has_any, judge_known, judge_unknown};
 use super::not_linked;
 use super::sys_crates::{self, C_BUILD_DEPS, SysKind};
@@ -175,7 +176,7 @@ pub fn native_needs(graph: &BuildGraph) -> NativeNeeds {
             }
             None => {
                 let mut v = judge_unknown(c);
-                let family = sys_crates::bundling_family(&c.name);
+                let family = bundled_crates::bundling_family(&c.name);
                 match (&mut v, family) {
                     // A grammar of a family known to compile only what it carries: the rule's
                     // verdict, told as known, with no warning.

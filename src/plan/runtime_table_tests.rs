@@ -174,3 +174,20 @@ fn pyo3_ffi_embedding_python_links_libpython() {
     assert!(n.dev_packages().contains("python3-dev"));
     assert!(n.unknown.is_empty(), "{:?}", n.unknown);
 }
+
+#[test]
+fn hwlocality_sys_bundles_with_vendored_and_links_libhwloc_without() {
+    // iggy's server: hwlocality 1.0 with `vendored`, which pulls the autotools build dependency.
+    let tree = |features: &str, build: &str| {
+        format!(
+            "server v0.9.0 (/w)|\n`-- hwlocality-sys v0.7.1|{features}\n    [build-dependencies]\n{build}    `-- pkg-config v0.3.0|\n"
+        )
+    };
+    let n = needs(&tree("vendored", "    |-- autotools v0.2.7|\n"));
+    assert_eq!(auto_reason(&n).0, Runtime::Static);
+    assert!(n.unknown.is_empty(), "{:?}", n.unknown);
+    assert!(n.build_tools.contains("automake"), "{:?}", n.build_tools);
+    let n = needs(&tree("", ""));
+    assert_eq!(auto_reason(&n).0, Runtime::Cc);
+    assert!(n.dev_packages().contains("libhwloc-dev"));
+}

@@ -9,7 +9,8 @@
 //!   none is found. pkg-config refuses to answer for another target (host gnu, target musl) unless
 //!   told to, and the static builder installs no `-dev` package for it, so the bundled copy wins;
 //!   where the crate has its own switch (`LIBZ_SYS_STATIC=1`), the static builder sets it too.
-//! - *bundled*: it always compiles the C (or C++) it carries.
+//! - *bundled*: it always compiles the C (or C++) it carries ([`super::bundled_crates`] holds those
+//!   that have no other way).
 //!
 //! Each entry names the version whose build script was read (December 2026, from the crate
 //! files on crates.io). A newer version that changes its behaviour needs a new entry; the binary
@@ -232,6 +233,22 @@ pub const SYS_CRATES: &[SysCrate] = &[
         tools: NONE,
         cxx: false,
         advice: "turn off the feature that embeds Python (pyo3 has no static libpython)",
+    },
+    // build.rs: with `vendored`, downloads hwloc's release with ureq and builds it with the
+    // autotools crate; otherwise pkg-config `hwloc` (2.x). iggy's server (hwlocality, vendored).
+    SysCrate {
+        krate: "hwlocality-sys",
+        read: "0.7.1",
+        library: "libhwloc",
+        default: SysKind::SystemOnly,
+        bundled_features: &["vendored"],
+        bundled_build_deps: NONE,
+        system_features: NONE,
+        dev_package: Some("libhwloc-dev"),
+        static_env: NONE,
+        tools: NONE,
+        cxx: false,
+        advice: "enable the `vendored` feature of `hwlocality-sys` (its build downloads and compiles hwloc)",
     },
     // build.rs: pkg-config `libudev`, no bundled copy.
     SysCrate {
@@ -460,93 +477,13 @@ pub const SYS_CRATES: &[SysCrate] = &[
         cxx: false,
         advice: "set `PCRE2_SYS_STATIC=1`",
     },
-    // build.rs: compiles the bundled oniguruma unless RUSTONIG_SYSTEM_LIBONIG or
-    // RUSTONIG_DYNAMIC_LIBONIG is set (pkg-config is a build dependency, used only then).
-    bundled("onig_sys", "69.9.3", NONE, false),
-    // build.rs: compiles the bundled nghttp2 with cc, no pkg-config.
-    bundled("libnghttp2-sys", "0.1.13+1.68.1", NONE, false),
-    // The bundled ones: their build scripts always compile what they carry.
-    bundled("ring", "0.17.14", NONE, false),
-    bundled("aws-lc-sys", "0.47.0", NONE, false),
-    bundled("aws-lc-fips-sys", "0.14.4", &["cmake", "golang"], false),
-    bundled("openssl-src", "400.0.2+4.0.3", &["perl", "make"], false),
-    // src/lib.rs: LuaJIT's own makefile builds it (mlua-sys's `vendored` with `luajit`).
-    bundled("luajit-src", "210.7.4+c6ffc14", &["make"], false),
-    bundled("tikv-jemalloc-sys", "0.7.1+5.3.1", &["make"], false),
-    bundled("jemalloc-sys", "0.5.4+5.3.0-patched", &["make"], false),
-    bundled("libmimalloc-sys", "0.1.49", NONE, false),
-    bundled("lz4-sys", "1.11.1+lz4-1.10.0", NONE, false),
-    bundled("libz-ng-sys", "1.1.33", &["cmake"], false),
-    bundled("liblzma-sys", "0.4.9", NONE, false),
-    bundled("librocksdb-sys", "0.19.0+11.8.1", NONE, true),
-    bundled("snmalloc-sys", "0.7.6", &["cmake"], true),
-    bundled("link-cplusplus", "1.0.12", NONE, true),
-    // build.rs: the x86 and NEON SIMD implementations in C (or assembly) unless `pure`, which
-    // only saves the compiler.
-    bundled("blake3", "1.8.2", NONE, false),
-    // build.rs: assembles the stack-switching routine for the target with cc (stacker's base).
-    bundled("psm", "0.1.30", NONE, false),
-    // build.rs: compiles the LMDB it carries (mdb.c, midl.c); heed's, in meilisearch.
-    bundled("lmdb-master-sys", "0.2.6", NONE, false),
-    // build.rs: compiles the libwebp it vendors, no search.
-    bundled("libwebp-sys", "0.9.6", NONE, false),
-    bundled("cxx", "1.0.205", NONE, true),
-    // build.rs: cmake builds protobuf (C++14) for the host, where a build script runs its protoc.
-    bundled("protobuf-src", "2.1.1+27.1", &["cmake", "g++"], true),
 ];
-
-const fn bundled(
-    krate: &'static str,
-    read: &'static str,
-    tools: &'static [&'static str],
-    cxx: bool,
-) -> SysCrate {
-    SysCrate {
-        krate,
-        read,
-        library: "",
-        default: SysKind::Bundled,
-        bundled_features: NONE,
-        bundled_build_deps: NONE,
-        system_features: NONE,
-        dev_package: None,
-        static_env: NONE,
-        tools,
-        cxx,
-        advice: "",
-    }
-}
 
 pub fn find(name: &str) -> Option<&'static SysCrate> {
-    SYS_CRATES.iter().find(|c| c.krate == name)
-}
-
-/// Families of crates, by name, whose build scripts compile only the C (or C++) they carry:
-/// each is judged by the rule for unknown crates (which reads its C++ and any library search),
-/// and when that finds it bundles, it is known. atuin has four tree-sitter crates, difftastic
-/// forty: a warning for each said nothing the user could act on.
-const BUNDLING_FAMILIES: &[(&str, &str)] = &[
-    // tree-sitter's build.rs compiles lib.c; each grammar's compiles the generated parser.c and
-    // its scanner (scanner.cc in grammars before 2023).
-    (
-        "tree-sitter",
-        "tree-sitter's runtime: its build script compiles the C it carries",
-    ),
-    (
-        "tree-sitter-",
-        "a tree-sitter grammar: its build script compiles the parser it carries",
-    ),
-];
-
-/// What [`BUNDLING_FAMILIES`] says of a crate, when it belongs to one.
-pub fn bundling_family(name: &str) -> Option<&'static str> {
-    BUNDLING_FAMILIES
+    SYS_CRATES
         .iter()
-        .find(|(family, _)| match family.strip_suffix('-') {
-            Some(_) => name.starts_with(family),
-            None => name == *family,
-        })
-        .map(|(_, what)| *what)
+        .chain(super::bundled_crates::BUNDLED)
+        .find(|c| c.krate == name)
 }
 
 /// Build dependencies that show a crate compiles C or C++.
@@ -563,12 +500,17 @@ mod tests {
 
     #[test]
     fn every_entry_is_unique_and_explains_itself() {
-        let mut names: Vec<&str> = SYS_CRATES.iter().map(|c| c.krate).collect();
+        let all = || {
+            SYS_CRATES
+                .iter()
+                .chain(super::super::bundled_crates::BUNDLED)
+        };
+        let mut names: Vec<&str> = all().map(|c| c.krate).collect();
         names.sort();
         let before = names.len();
         names.dedup();
         assert_eq!(before, names.len(), "duplicate entries");
-        for c in SYS_CRATES {
+        for c in all() {
             assert!(!c.read.is_empty(), "{} names no version read", c.krate);
             if c.default != SysKind::Bundled {
                 assert!(!c.library.is_empty() && !c.advice.is_empty(), "{}", c.krate);
