@@ -15,6 +15,7 @@ pub mod resolve;
 pub mod rust_floor;
 pub mod source_files;
 mod sources;
+mod toolchain_file;
 pub mod tree_cache;
 
 use cargo::run_metadata;
@@ -22,6 +23,8 @@ pub use cargo::toolchain_fallback;
 pub(crate) use cargo::{cargo_program, quoted_stderr, run_cargo};
 pub use sources::{PrivateRegistry, paths_outside_root};
 use sources::{read_lock_sources, read_registries, ssh_host};
+pub use toolchain_file::ToolchainFile;
+use toolchain_file::read_toolchain_file;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -126,25 +129,6 @@ pub enum TargetKind {
     Test,
     Bench,
     CustomBuild,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ToolchainFile {
-    /// `rust-toolchain.toml` or `rust-toolchain`, relative to the root.
-    pub path: Utf8PathBuf,
-    pub channel: Option<String>,
-}
-
-impl ToolchainFile {
-    /// The channel as a version when it pins one (`1.78` or `1.78.0`), not `stable`/`nightly-…`.
-    pub fn pinned_version(&self) -> Option<&str> {
-        let channel = self.channel.as_deref()?;
-        let parts: Vec<&str> = channel.split('.').collect();
-        let numeric = parts
-            .iter()
-            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
-        (numeric && (parts.len() == 2 || parts.len() == 3)).then_some(channel)
-    }
 }
 
 /// What `cargo metadata` knows of a dependency that `cargo tree` does not print.
@@ -465,40 +449,6 @@ fn declared_targets(manifest: &Utf8Path) -> Result<BTreeSet<(String, String)>> {
     Ok(out)
 }
 
-fn read_toolchain_file(root: &Utf8Path) -> Result<Option<ToolchainFile>> {
-    // rustup prefers `rust-toolchain` when both exist; we follow it.
-    for name in ["rust-toolchain", "rust-toolchain.toml"] {
-        let path = root.join(name);
-        if !path.is_file() {
-            continue;
-        }
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| Error::input(format!("could not read `{path}`: {e}")))?;
-        let trimmed = text.trim();
-        // The legacy file may hold just a channel name.
-        let channel =
-            if name == "rust-toolchain" && !trimmed.contains('[') && !trimmed.contains('\n') {
-                Some(trimmed.to_string()).filter(|c| !c.is_empty())
-            } else {
-                let table: toml::Table = toml::from_str(&text).map_err(|e| {
-                    Error::input(format!("could not parse `{path}`: {e}")).with_help(
-                        "see https://rust-lang.github.io/rustup/overrides.html for the format",
-                    )
-                })?;
-                table
-                    .get("toolchain")
-                    .and_then(|t| t.get("channel"))
-                    .and_then(toml::Value::as_str)
-                    .map(str::to_string)
-            };
-        return Ok(Some(ToolchainFile {
-            path: Utf8PathBuf::from(name),
-            channel,
-        }));
-    }
-    Ok(None)
-}
-
 /// The version of the cargo that would build here (`cargo --version`, run in the workspace so
 /// a toolchain file applies), or `None` when it cannot be asked.
 pub fn cargo_version(root: &Utf8Path) -> Option<String> {
@@ -540,46 +490,6 @@ pub fn git_sha(root: &Utf8Path) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn toolchain(channel: &str) -> ToolchainFile {
-        ToolchainFile {
-            path: "rust-toolchain.toml".into(),
-            channel: Some(channel.into()),
-        }
-    }
-
-    #[test]
-    fn only_numeric_channels_pin_a_version() {
-        assert_eq!(toolchain("1.78.0").pinned_version(), Some("1.78.0"));
-        assert_eq!(toolchain("1.78").pinned_version(), Some("1.78"));
-        assert_eq!(toolchain("stable").pinned_version(), None);
-        assert_eq!(toolchain("nightly-2024-05-01").pinned_version(), None);
-        assert_eq!(toolchain("1").pinned_version(), None);
-    }
-
-    #[test]
-    fn legacy_and_toml_toolchain_files_are_read() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = Utf8Path::from_path(dir.path()).unwrap();
-        std::fs::write(root.join("rust-toolchain"), "1.80.1\n").unwrap();
-        assert_eq!(
-            read_toolchain_file(root)
-                .unwrap()
-                .unwrap()
-                .channel
-                .as_deref(),
-            Some("1.80.1")
-        );
-        std::fs::remove_file(root.join("rust-toolchain")).unwrap();
-        std::fs::write(
-            root.join("rust-toolchain.toml"),
-            "[toolchain]\nchannel = \"1.79.0\"\ntargets = [\"x\"]\n",
-        )
-        .unwrap();
-        let file = read_toolchain_file(root).unwrap().unwrap();
-        assert_eq!(file.path, "rust-toolchain.toml");
-        assert_eq!(file.pinned_version(), Some("1.79.0"));
-    }
 
     #[test]
     fn a_config_that_chooses_the_link_is_seen_wherever_it_says_so() {
