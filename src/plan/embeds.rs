@@ -5,9 +5,9 @@
 
 use std::collections::BTreeSet;
 
-use crate::workspace::Workspace;
 use crate::workspace::embeds::embeds;
 use crate::workspace::source_files::rust_files;
+use crate::workspace::{Workspace, normalize};
 
 /// One warning per missing path embedded by the members named in `crates`.
 pub(super) fn missing_warnings(ws: &Workspace, crates: &BTreeSet<String>) -> Vec<String> {
@@ -29,26 +29,11 @@ pub(super) fn missing_warnings(ws: &Workspace, crates: &BTreeSet<String>) -> Vec
                 warnings.push(format!(
                     "`{}` embeds `{}` (`{}`), which is not in the workspace: something other than cargo makes it (a frontend build?), and the image build fails without it; make it before building, or commit it",
                     shown(&e.file),
-                    shown(&normalized(&e.path)),
+                    shown(&normalize(&e.path)),
                     e.how
                 ));
             }
         }
     }
     warnings
-}
-
-/// `a/b/../c` as `a/c`, for the message.
-fn normalized(path: &camino::Utf8Path) -> camino::Utf8PathBuf {
-    let mut out = camino::Utf8PathBuf::new();
-    for c in path.components() {
-        match c {
-            camino::Utf8Component::ParentDir => {
-                out.pop();
-            }
-            camino::Utf8Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out
 }

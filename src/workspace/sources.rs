@@ -165,7 +165,7 @@ pub fn directory_sources(config: &str, root: &Utf8Path) -> Vec<Utf8PathBuf> {
 }
 
 /// `a/b/../c` as `a/c`, without touching the file system (the directory may not exist).
-fn normalize(path: &Utf8Path) -> Utf8PathBuf {
+pub(crate) fn normalize(path: &Utf8Path) -> Utf8PathBuf {
     let mut out = Utf8PathBuf::new();
     for c in path.components() {
         match c {
