@@ -153,8 +153,7 @@ pub fn select(ws: &Workspace, config: &Config, selection: &Selection) -> Result<
     }
     let explicit = !chosen.is_empty();
     let mut outside_defaults = Vec::new();
-    let mut frontends = Vec::new();
-    let mut test_tooling = Vec::new();
+    let mut skipped = Vec::new();
     if !explicit {
         for pkg in &ws.packages {
             // An `xtask` is a build helper by convention, never a service to ship.
@@ -162,12 +161,17 @@ pub fn select(ws: &Workspace, config: &Config, selection: &Selection) -> Result<
             if pkg.bins().next().is_none() || (is_xtask && !selection.workspace) {
                 continue;
             }
-            if !selection.workspace && is_web_frontend(ws, pkg) {
-                frontends.push(pkg.name.clone());
+            let name = &pkg.name;
+            if !selection.workspace && is_test_tooling(pkg) {
+                skipped.push(format!(
+                    "package `{name}` is left out: a fuzzing or test package (by its name or a `tests`, `benches`, `fuzz` or `examples` directory), not a program to ship; pass `-p {name}` or `--workspace` to build it"
+                ));
                 continue;
             }
-            if !selection.workspace && is_test_tooling(pkg) {
-                test_tooling.push(pkg.name.clone());
+            if !selection.workspace && is_web_frontend(ws, pkg) {
+                skipped.push(format!(
+                    "package `{name}` is left out: it is a web frontend that trunk builds for wasm (`Trunk.toml` or `data-trunk` in its `index.html`), not a program for an image; pass `-p {name}` to build it anyway"
+                ));
                 continue;
             }
             // As `cargo build`: without `--workspace`, the `default-members` only.
@@ -180,17 +184,6 @@ pub fn select(ws: &Workspace, config: &Config, selection: &Selection) -> Result<
     }
 
     let mut candidates = Vec::new();
-    let mut skipped = Vec::new();
-    for name in &test_tooling {
-        skipped.push(format!(
-            "package `{name}` is left out: a fuzzing or test package (by its name or a `tests`, `benches`, `fuzz` or `examples` directory), not a program to ship; pass `-p {name}` or `--workspace` to build it"
-        ));
-    }
-    for name in &frontends {
-        skipped.push(format!(
-            "package `{name}` is left out: it is a web frontend that trunk builds for wasm (`Trunk.toml` or `data-trunk` in its `index.html`), not a program for an image; pass `-p {name}` to build it anyway"
-        ));
-    }
     if !outside_defaults.is_empty() {
         skipped.push(format!(
             "the binaries of {} are left out: the workspace's `default-members` do not name {it}, so `cargo build` does not build {it}; pass `--workspace` or `-p {}` to build them",
