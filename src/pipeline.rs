@@ -143,7 +143,16 @@ impl<'a> CargoGraphs<'a> {
                     c.pkg_config_modules = workspace::build_script::pkg_config_modules(
                         script.as_deref(),
                         manifest.as_deref(),
+                        &c.features,
                     );
+                    // pkg-config called only behind features that are off searches for
+                    // nothing: youki's probe of libseccomp runs with its `seccomp` feature only.
+                    if let Some(script) = script.as_deref()
+                        && c.pkg_config_modules.is_empty()
+                        && workspace::build_script::pkg_config_calls_gated_off(script, &c.features)
+                    {
+                        c.build_deps.remove("pkg-config");
+                    }
                     // A C build dependency the script never names compiles nothing: no musl C
                     // compiler in the builder, and no zig for the oci backend, for it.
                     if let Some(script) = script.as_deref() {

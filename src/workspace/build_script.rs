@@ -58,11 +58,17 @@ mod tests {
     }
 }
 
-/// The pkg-config modules a crate's build can search for: the literal names its build script
-/// probes (`pkg_config::probe_library("libpcap")`, `Config::new().probe("libxml-2.0")`), and the
-/// libraries a `system-deps` manifest declares (`[package.metadata.system-deps]`, a table's
-/// `name` where it renames one). Sorted.
-pub fn pkg_config_modules(script: Option<&str>, manifest: Option<&str>) -> BTreeSet<String> {
+/// The pkg-config modules a crate's build can search for with the features `on`: the literal
+/// names its build script probes (`pkg_config::probe_library("libpcap")`,
+/// `Config::new().probe("libxml-2.0")`) where no feature that is off gates the call (see
+/// [`super::gated_code`]), and the libraries a `system-deps` manifest declares
+/// (`[package.metadata.system-deps]`, a table's `name` where it renames one, its `feature`
+/// where one enables it). Sorted.
+pub fn pkg_config_modules(
+    script: Option<&str>,
+    manifest: Option<&str>,
+    on: &BTreeSet<String>,
+) -> BTreeSet<String> {
     let mut modules = BTreeSet::new();
     if let Some(script) = script {
         let code = squashed_code(script);
@@ -78,6 +84,7 @@ pub fn pkg_config_modules(script: Option<&str>, manifest: Option<&str>) -> BTree
                 let rest = &code[at + needle.len()..];
                 if let Some(end) = rest.find('"')
                     && !rest[..end].is_empty()
+                    && !super::gated_code::gated_off(&code, at, on)
                 {
                     modules.insert(rest[..end].to_string());
                 }
@@ -94,10 +101,35 @@ pub fn pkg_config_modules(script: Option<&str>, manifest: Option<&str>) -> BTree
                 .cloned()
         });
     for (key, value) in declared.iter().flatten() {
+        // system-deps probes a library with a `feature` key only when that feature is on.
+        if let Some(feature) = value.get("feature").and_then(|f| f.as_str())
+            && !on.contains(feature)
+        {
+            continue;
+        }
         let name = value.get("name").and_then(|n| n.as_str()).unwrap_or(key);
         modules.insert(name.to_string());
     }
     modules
+}
+
+/// Whether every pkg-config call in a build script is behind a feature that is off with the
+/// features `on` (and there is one): then its `pkg-config` build dependency searches for
+/// nothing. A script with no call it can read (a name built at run time, a helper crate) is
+/// not taken as idle.
+pub fn pkg_config_calls_gated_off(script: &str, on: &BTreeSet<String>) -> bool {
+    let code = squashed_code(script);
+    let mut calls = ["probe_library(", ".probe(", "find_library(", "pkg_config::"]
+        .iter()
+        .flat_map(|needle| code.match_indices(needle).map(|(at, _)| at))
+        // `use pkg_config;` and `extern crate pkg_config;` call nothing.
+        .filter(|&at| {
+            let line_start = code[..at].rfind([';', '{', '}']).map_or(0, |i| i + 1);
+            let statement = &code[line_start..at];
+            !(statement.starts_with("use") || statement.starts_with("externcrate"))
+        })
+        .peekable();
+    calls.peek().is_some() && calls.all(|at| super::gated_code::gated_off(&code, at, on))
 }
 
 #[cfg(test)]
@@ -105,23 +137,56 @@ mod pkg_config_tests {
     use super::*;
 
     #[test]
+    fn probes_and_declarations_behind_a_feature_that_is_off_are_not_read() {
+        let on = |f: &[&str]| f.iter().map(|f| f.to_string()).collect::<BTreeSet<_>>();
+        // youki (bc787206)'s crates/youki/build.rs, abridged: `seccomp` is not a default.
+        let youki = "if std::env::var(\"CARGO_FEATURE_SECCOMP\").is_ok() {\n    let version = pkg_config::probe_library(\"libseccomp\").map(|lib| lib.version);\n}";
+        let script = format!("fn main() {{ {youki} }}");
+        assert!(pkg_config_modules(Some(&script), None, &on(&["v2"])).is_empty());
+        assert_eq!(
+            pkg_config_modules(Some(&script), None, &on(&["seccomp"])),
+            on(&["libseccomp"])
+        );
+        let manifest = "[package]\nname = \"x-sys\"\n[package.metadata.system-deps]\nfoo = \"1\"\nbar = { version = \"2\", feature = \"with-bar\" }\n";
+        assert_eq!(
+            pkg_config_modules(None, Some(manifest), &on(&[])),
+            on(&["foo"])
+        );
+        assert_eq!(
+            pkg_config_modules(None, Some(manifest), &on(&["with-bar"])),
+            on(&["bar", "foo"])
+        );
+        let with_use = format!("use pkg_config;\n{script}");
+        assert!(pkg_config_calls_gated_off(&with_use, &on(&["v2"])));
+        assert!(!pkg_config_calls_gated_off(&with_use, &on(&["seccomp"])));
+        // One call outside the gate keeps the dependency searching.
+        let also = format!("{script}\nfn other() {{ pkg_config::Config::new().probe(&name); }}");
+        assert!(!pkg_config_calls_gated_off(&also, &on(&["v2"])));
+        assert!(!pkg_config_calls_gated_off(
+            "fn main() { helper::find(); }",
+            &on(&[])
+        ));
+    }
+
+    #[test]
     fn probed_and_declared_modules_are_read() {
+        let none = BTreeSet::new();
         // libxml 0.3.22's build.rs, abridged.
         let libxml = "let mut cfg = pkg_config::Config::new();\nlet lib = cfg\n  .probe(\"libxml-2.0\")\n  .expect(\"Couldn't find libxml2 via pkg-config\");";
         assert_eq!(
-            pkg_config_modules(Some(libxml), None),
+            pkg_config_modules(Some(libxml), None, &none),
             BTreeSet::from(["libxml-2.0".to_string()])
         );
         let old_api = "use pkg_config::find_library;\nif find_library(\"liblzma\").is_ok() {}\npkg_config::Config::new().find(\"xkbcommon\").unwrap();\nlet v = s.find(\"not-a-module\");";
         assert_eq!(
-            pkg_config_modules(Some(old_api), None)
+            pkg_config_modules(Some(old_api), None, &none)
                 .into_iter()
                 .collect::<Vec<_>>(),
             ["liblzma", "xkbcommon"]
         );
         let pcap = "// pkg_config::probe_library(\"old\")\nif let Ok(l) = pkg_config::probe_library(\"libpcap\") {}";
         assert_eq!(
-            pkg_config_modules(Some(pcap), None),
+            pkg_config_modules(Some(pcap), None, &none),
             BTreeSet::from(["libpcap".to_string()])
         );
         let manifest = "[package]\nname = \"gtk-sys\"\n[package.metadata.system-deps.gtk_3]\nname = \"gtk+-3.0\"\nversion = \"3.22\"\n[package.metadata.system-deps]\nglib = \"2.56\"\n";
@@ -130,7 +195,8 @@ mod pkg_config_tests {
         assert_eq!(
             pkg_config_modules(
                 Some("fn main() { system_deps::Config::new().probe().unwrap(); }"),
-                Some(&manifest)
+                Some(&manifest),
+                &none
             )
             .into_iter()
             .collect::<Vec<_>>(),

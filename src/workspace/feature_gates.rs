@@ -101,6 +101,14 @@ pub fn compile_error_gates(source: &str) -> Vec<FeatureGate> {
     gates
 }
 
+/// The features-only predicate at the start of `text` (what follows `#[cfg(` or `cfg!(`),
+/// closed by its `)`; `None` for one that asks anything but features.
+pub fn cfg_predicate(text: &str) -> Option<FeatureCfg> {
+    let mut tokens = Tokens { text };
+    let cfg = tokens.predicate()?;
+    tokens.eat(")").then_some(cfg)
+}
+
 /// A cursor over code with comments removed, skipping whitespace before each token.
 struct Tokens<'a> {
     text: &'a str,

@@ -10,6 +10,7 @@ mod cargo;
 pub mod cxx;
 pub mod embeds;
 pub mod feature_gates;
+pub mod gated_code;
 pub mod link_config;
 pub mod resolve;
 pub mod rust_floor;

@@ -193,6 +193,32 @@ fn build_dependencies_of_a_crate_without_a_build_script_count_for_nothing() {
     assert_eq!(native(image, "shim-sys")["dynamic"], true);
 }
 
+/// youki (bc787206): its own build script probes libseccomp with pkg-config inside `if
+/// std::env::var("CARGO_FEATURE_SECCOMP").is_ok()`, and `seccomp` is off unless asked for. The
+/// default build searches for nothing and is static; with the feature, cc.
+#[test]
+fn a_probe_behind_a_feature_that_is_off_searches_for_nothing() {
+    let dir = Scratch::new("cd-gatedprobe-");
+    let write = |path: &str, text: &str| dir.write(path, text);
+    write(
+        "Cargo.toml",
+        "[package]\nname = \"runtime\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[features]\nseccomp = []\n\n[build-dependencies]\npkg-config = \"0.3\"\n\n[workspace]\n",
+    );
+    write("src/main.rs", "fn main() {}\n");
+    write(
+        "build.rs",
+        "fn main() {\n    // Embed libseccomp's version (only with the seccomp feature).\n    if std::env::var(\"CARGO_FEATURE_SECCOMP\").is_ok() {\n        let version = pkg_config::probe_library(\"libseccomp\")\n            .map(|lib| lib.version)\n            .unwrap_or_else(|_| \"unknown\".to_string());\n        println!(\"cargo:rustc-env=LIBSECCOMP_VERSION={version}\");\n    }\n}\n",
+    );
+    dir.lock(false);
+    let plan = support::plan_json(dir.path(), &[]);
+    let image = find_image(&plan, "runtime");
+    assert_eq!(image["runtime"], "static", "{:#}", image["runtime_reason"]);
+    let plan = support::plan_json(dir.path(), &["--features", "seccomp"]);
+    let image = find_image(&plan, "runtime");
+    assert_eq!(image["runtime"], "cc", "{:#}", image["runtime_reason"]);
+    assert_eq!(native(image, "runtime")["library"], "libseccomp");
+}
+
 #[test]
 fn a_sys_crate_linking_its_own_library_by_name_is_cc_unless_the_link_is_for_another_os() {
     // seccomp-sys 0.1.3 and odbc-sys link their library with a `#[link]` in their sources: no

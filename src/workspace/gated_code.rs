@@ -1,0 +1,232 @@
+//! Owns one question about a build script's code: is this spot behind a feature that is off?
+//! youki's build script has `if std::env::var("CARGO_FEATURE_SECCOMP").is_ok() {
+//! pkg_config::probe_library("libseccomp") … }`, and youki turns `seccomp` on only when asked:
+//! read without its gate, the probe made every default youki image a cc one.
+//!
+//! A spot is gated off when a block around it (or the statement it is in) is conditioned on
+//! features, all of them known, and the condition is false with the features cargo turns on:
+//! `#[cfg(feature = "x")]` on an item or statement, `if cfg!(feature = "x") {`, `if
+//! env::var("CARGO_FEATURE_X").is_ok() {` (`var_os(…).is_some()`, `if let Ok(_) = …`). Anything
+//! else (a negation, an `||`, a condition on the target, an `else`) leaves the spot read as
+//! reached, so that a probe is never dropped on a guess. The code given is comment-free (see
+//! `cxx::code_only` and `cxx::squashed_code`); braces inside string literals do not count.
+
+use std::collections::BTreeSet;
+
+use super::feature_gates::cfg_predicate;
+
+/// Whether the code at byte `at` of `code` runs only under features that are off in `on`.
+pub fn gated_off(code: &str, at: usize, on: &BTreeSet<String>) -> bool {
+    let Some(before) = code.get(..at) else {
+        return false;
+    };
+    let opens = enclosing_blocks(before);
+    // The statement the spot is in: from the last `;`, `{` or `}` before it.
+    let statement_start = before
+        .rfind([';', '{', '}'])
+        .map(|i| i + 1)
+        .unwrap_or_default();
+    if attribute_gated_off(&before[statement_start..], on) {
+        return true;
+    }
+    opens.iter().any(|&open| {
+        let head = &before[..open];
+        let start = head
+            .rfind([';', '{', '}'])
+            .map(|i| i + 1)
+            .unwrap_or_default();
+        header_gated_off(&head[start..], on)
+    })
+}
+
+/// The byte offsets of the `{` that are still open at the end of `code`, outermost first.
+fn enclosing_blocks(code: &str) -> Vec<usize> {
+    let mut open = Vec::new();
+    let mut in_string = false;
+    let mut chars = code.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if in_string {
+            match c {
+                '\\' => {
+                    chars.next();
+                }
+                '"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            // A char literal `'{'` or `'}'` is no brace; a lifetime (`'a`) is left alone.
+            '\'' if matches!(code.get(i + 1..i + 3), Some("{'" | "}'")) => {
+                chars.next();
+                chars.next();
+            }
+            '{' => open.push(i),
+            '}' => {
+                open.pop();
+            }
+            _ => {}
+        }
+    }
+    open
+}
+
+/// A `#[cfg(…)]` of features only that does not hold.
+fn attribute_gated_off(text: &str, on: &BTreeSet<String>) -> bool {
+    text.match_indices("#[cfg(").any(|(at, _)| {
+        cfg_predicate(&text[at + "#[cfg(".len()..]).is_some_and(|cfg| !cfg.holds(on))
+    })
+}
+
+/// The text before a block's `{`: an item with a `#[cfg]`, or an `if` on features.
+fn header_gated_off(header: &str, on: &BTreeSet<String>) -> bool {
+    if attribute_gated_off(header, on) {
+        return true;
+    }
+    let condition = header.trim();
+    let condition = condition
+        .strip_prefix("else")
+        .map(str::trim_start)
+        .unwrap_or(condition);
+    let Some(condition) = condition.strip_prefix("if") else {
+        return false;
+    };
+    if !condition.starts_with(|c: char| c.is_whitespace() || c == '!' || c == '(')
+        && !condition.starts_with("cfg!")
+        && !condition.starts_with("std::")
+        && !condition.starts_with("env::")
+        && !condition.starts_with("let")
+    {
+        return false;
+    }
+    // Only conjunctions are read: in `a || b` one false side proves nothing, and a `!` may
+    // negate the feature itself.
+    let without_macros = condition.replace("cfg!", "");
+    if condition.contains("||") || without_macros.contains('!') {
+        return false;
+    }
+    let cfg_off = condition.match_indices("cfg!(").any(|(at, _)| {
+        cfg_predicate(&condition[at + "cfg!(".len()..]).is_some_and(|cfg| !cfg.holds(on))
+    });
+    cfg_off || env_feature_off(condition, on)
+}
+
+/// `env::var("CARGO_FEATURE_X").is_ok()` (or `var_os(…).is_some()`, or `let Ok(_) = …`) with
+/// feature `x` off: cargo sets `CARGO_FEATURE_<NAME>` for each feature on, upper-cased, `-`
+/// as `_`.
+fn env_feature_off(condition: &str, on: &BTreeSet<String>) -> bool {
+    let set: BTreeSet<String> = on
+        .iter()
+        .map(|f| f.to_uppercase().replace('-', "_"))
+        .collect();
+    let binds = condition.trim_start().starts_with("let");
+    let needle = "\"CARGO_FEATURE_";
+    condition.match_indices(needle).any(|(at, _)| {
+        let rest = &condition[at + needle.len()..];
+        let Some(end) = rest.find('"') else {
+            return false;
+        };
+        let name = &rest[..end];
+        let after = rest[end + 1..].trim_start();
+        let Some(after) = after.strip_prefix(')') else {
+            return false;
+        };
+        let after: String = after.chars().filter(|c| !c.is_whitespace()).collect();
+        let positive = after.starts_with(".is_ok()")
+            || after.starts_with(".is_some()")
+            || (binds && after.is_empty());
+        positive && !name.is_empty() && !set.contains(name)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workspace::cxx::{code_only, squashed_code};
+
+    fn on(features: &[&str]) -> BTreeSet<String> {
+        features.iter().map(|f| f.to_string()).collect()
+    }
+
+    /// Whether the first `probe_library` in `script` is gated off, read as the pkg-config
+    /// reading does (squashed) and as comment-free code.
+    fn probe_off(script: &str, features: &[&str]) -> bool {
+        let squashed = squashed_code(script);
+        let plain = code_only(script);
+        let a = gated_off(
+            &squashed,
+            squashed.find("probe_library").unwrap(),
+            &on(features),
+        );
+        let b = gated_off(&plain, plain.find("probe_library").unwrap(), &on(features));
+        assert_eq!(a, b, "squashed and plain readings differ");
+        a
+    }
+
+    #[test]
+    fn youkis_seccomp_probe_is_behind_its_feature() {
+        // youki (bc787206)'s crates/youki/build.rs, abridged.
+        let youki = r#"pub fn main() -> Result<()> {
+    if Emitter::default().emit().is_err() {
+        println!("cargo:rustc-env=VERGEN_GIT_SHA=unknown");
+    }
+    // Embed libseccomp version at build time (only when seccomp feature is enabled)
+    if std::env::var("CARGO_FEATURE_SECCOMP").is_ok() {
+        let version = pkg_config::probe_library("libseccomp")
+            .map(|lib| lib.version)
+            .unwrap_or_else(|_| "unknown".to_string());
+        println!("cargo:rustc-env=LIBSECCOMP_VERSION={}", version);
+    }
+    Ok(())
+}"#;
+        assert!(probe_off(youki, &[]));
+        assert!(probe_off(youki, &["v2", "systemd"]));
+        assert!(!probe_off(youki, &["seccomp"]));
+    }
+
+    #[test]
+    fn cfg_attributes_macros_and_env_forms_are_read() {
+        let item = "#[cfg(feature = \"system-lib\")]\nfn find() { pkg_config::probe_library(\"z\").unwrap(); }\nfn main() {}";
+        assert!(probe_off(item, &[]));
+        assert!(!probe_off(item, &["system-lib"]));
+        let statement = "fn main() { let x = 1; #[cfg(all(feature = \"a\", feature = \"b\"))] pkg_config::probe_library(\"z\").unwrap(); }";
+        assert!(probe_off(statement, &["a"]));
+        assert!(!probe_off(statement, &["a", "b"]));
+        let macro_if = "fn main() { if cfg!(feature = \"pkg\") && x { probe_library(\"z\"); } }";
+        assert!(probe_off(macro_if, &[]));
+        assert!(!probe_off(macro_if, &["pkg"]));
+        let var_os = "fn main() { if env::var_os(\"CARGO_FEATURE_USE_SYSTEM\").is_some() { probe_library(\"z\"); } }";
+        assert!(probe_off(var_os, &["bundled"]));
+        assert!(!probe_off(var_os, &["use-system"]));
+        let if_let = "fn main() { if let Ok(_) = std::env::var(\"CARGO_FEATURE_PKG\") { probe_library(\"z\"); } }";
+        assert!(probe_off(if_let, &[]));
+        assert!(!probe_off(if_let, &["pkg"]));
+        // Nested: the outer gate alone decides.
+        let nested = "fn main() { if cfg!(feature = \"x\") { for l in libs { if l != \"{\" { probe_library(l); } } } }";
+        assert!(probe_off(nested, &[]));
+        assert!(!probe_off(nested, &["x"]));
+    }
+
+    #[test]
+    fn negations_disjunctions_else_and_other_conditions_stay_reached() {
+        for script in [
+            // The probe runs when the feature is off.
+            "fn main() { if env::var(\"CARGO_FEATURE_BUNDLED\").is_err() { probe_library(\"z\"); } }",
+            "fn main() { if !cfg!(feature = \"bundled\") { probe_library(\"z\"); } }",
+            "#[cfg(not(feature = \"bundled\"))]\nfn find() { probe_library(\"z\"); }",
+            "fn main() { if cfg!(feature = \"bundled\") { build(); } else { probe_library(\"z\"); } }",
+            // One side of an `||` proves nothing.
+            "fn main() { if cfg!(feature = \"pkg\") || target_os == \"linux\" { probe_library(\"z\"); } }",
+            // Not about features at all.
+            "fn main() { if target.contains(\"linux\") { probe_library(\"z\"); } }",
+            "#[cfg(target_os = \"linux\")]\nfn find() { probe_library(\"z\"); }",
+            // A gate that closed before the probe.
+            "fn main() { if cfg!(feature = \"x\") { other(); } probe_library(\"z\"); }",
+            // A `{` in a string does not open a block.
+            "fn main() { if cfg!(feature = \"x\") { println!(\"}\"); } probe_library(\"z\"); }",
+        ] {
+            assert!(!probe_off(script, &[]), "{script}");
+        }
+    }
+}
