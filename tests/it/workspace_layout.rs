@@ -161,28 +161,62 @@ fn fuzzers_and_packages_under_a_tests_directory_are_no_images_unless_asked_for()
         ),
     )
     .unwrap();
-    for (dir, name) in [("crates/fuzzers", "acme-fuzzers"), ("tests/load", "load")] {
+    // youki's `tools/wasm-sample`, hickory-dns' `conformance/test-server`; an example that
+    // asks for its image with a metadata table of its own keeps it.
+    let packages = [
+        ("crates/fuzzers", "acme-fuzzers", ""),
+        ("tests/load", "load", ""),
+        ("crates/wasm-sample", "wasm-sample", ""),
+        ("crates/test-server", "test-server", ""),
+        (
+            "crates/demo-example",
+            "demo-example",
+            "[package.metadata.distroless]\nexpose = [8080]\n",
+        ),
+    ];
+    for (dir, name, metadata) in packages {
         std::fs::create_dir_all(root.join(dir).join("src")).unwrap();
         std::fs::write(
             root.join(dir).join("Cargo.toml"),
-            format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+            format!(
+                "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n{metadata}"
+            ),
         )
         .unwrap();
         std::fs::write(root.join(dir).join("src/main.rs"), "fn main() {}\n").unwrap();
     }
     generate_lockfile(root);
     let (plan, stderr) = plan_json(root, &[]);
-    assert_eq!(image_names(&plan), ["acme-admin", "report", "acme-server"]);
-    for name in ["acme-fuzzers", "load"] {
+    assert_eq!(
+        image_names(&plan),
+        ["acme-admin", "demo-example", "report", "acme-server"]
+    );
+    for name in ["acme-fuzzers", "load", "wasm-sample", "test-server"] {
         assert!(
             stderr.contains(&format!(
-                "warning: package `{name}` is left out: a fuzzing or test package"
+                "warning: package `{name}` is left out: a fuzzing, test or example package"
             )),
             "{stderr}"
         );
     }
     let (plan, _) = plan_json(root, &["--workspace"]);
-    assert_eq!(image_names(&plan).len(), 5, "{plan:#}");
+    assert_eq!(image_names(&plan).len(), 8, "{plan:#}");
+}
+
+#[test]
+fn a_root_package_named_like_an_example_is_still_the_product() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    support::write_file(
+        root,
+        "Cargo.toml",
+        "[package]\nname = \"axum-example\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    support::write_file(root, "src/main.rs", "fn main() {}\n");
+    generate_lockfile(root);
+    let (plan, stderr) = plan_json(root, &[]);
+    assert_eq!(image_names(&plan), ["axum-example"], "{stderr}");
+    assert!(!stderr.contains("left out"), "{stderr}");
 }
 
 /// `cargo generate-lockfile` for a scratch workspace with no dependencies.
