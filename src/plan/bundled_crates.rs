@@ -36,6 +36,12 @@ pub const BUNDLED: &[SysCrate] = &[
     // build.rs: compiles the libwebp it vendors, no search.
     bundled("libwebp-sys", "0.9.6", NONE, false),
     bundled("cxx", "1.0.205", NONE, true),
+    // build.rs: compiles the libdeflate it vendors; with `dynamic` it asks pkg-config for
+    // exactly 1.24 first and compiles its copy when none is found (oxipng's, in crates.io).
+    bundled("libdeflate-sys", "1.25.2", NONE, false),
+    // build.rs: with `runtime`, on a host Cranelift compiles for, compiles its C helpers
+    // (setjmp/longjmp for traps) with cc; no search.
+    bundled("wasmtime", "48.0.8", NONE, false),
     // build.rs: cmake builds protobuf (C++14) for the host, where a build script runs its protoc.
     bundled("protobuf-src", "2.1.1+27.1", &["cmake", "g++"], true),
 ];

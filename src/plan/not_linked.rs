@@ -152,6 +152,22 @@ pub const IDLE_BUILD_DEPS: &[IdleBuildDeps] = &[
         idle: &["bindgen"],
         unless_any: NONE,
     },
+    // build.rs: `cc` expands `src/android-api.c` only when CARGO_CFG_TARGET_OS is "android".
+    // sentry's debug-images pull it into services (crates.io).
+    IdleBuildDeps {
+        krate: "findshlibs",
+        read: "0.10.2",
+        idle: &["cc"],
+        unless_any: NONE,
+    },
+    // build.rs: compiles `src/windows.c` on Windows only; elsewhere the stack switch is inline
+    // assembly in the crate (wasmtime, through opa-wasm in matrix-authentication-service).
+    IdleBuildDeps {
+        krate: "wasmtime-internal-fiber",
+        read: "48.0.8",
+        idle: &["cc"],
+        unless_any: NONE,
+    },
 ];
 
 /// The build dependencies of `crate_` its build script uses on Linux: all of them, less those
