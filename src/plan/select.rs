@@ -164,7 +164,7 @@ pub fn select(ws: &Workspace, config: &Config, selection: &Selection) -> Result<
             let name = &pkg.name;
             if !selection.workspace && is_test_tooling(pkg) {
                 skipped.push(format!(
-                    "package `{name}` is left out: a fuzzing, test or example package (by its name or a `tests`, `benches`, `fuzz` or `examples` directory), not a program to ship; pass `-p {name}` or `--workspace` to build it"
+                    "package `{name}` is left out: a fuzzing, test, benchmark or example package (by a word of its name or its directory), not a program to ship; pass `-p {name}` or `--workspace` to build it"
                 ));
                 continue;
             }
@@ -353,10 +353,11 @@ fn is_web_frontend(ws: &Workspace, pkg: &Package) -> bool {
             .is_ok_and(|html| html.contains("data-trunk"))
 }
 
-/// A package that exists to test or show the others: a fuzzer (meilisearch's `fuzzers`, a
-/// `*-fuzz`), a test program (hickory-dns' `test-server`), a sample or example (youki's
-/// `wasm-sample`, a module for its wasm tests), by a word of its name, or one kept under a
-/// `tests`, `benches`, `fuzz` or `examples` directory by convention. Like an `xtask`, it is
+/// A package that exists to test, measure or show the others: a fuzzer (meilisearch's
+/// `fuzzers`, a `*-fuzz`), a test program (hickory-dns' `test-server`, oxigraph's
+/// `oxigraph-testsuite`), a benchmark, a sample or example (youki's `wasm-sample`, a module for
+/// its wasm tests), by a word of its name, or one kept under a `tests`, `testsuite`, `bench`,
+/// `benches`, `benchmarks`, `fuzz` or `examples` directory by convention. Like an `xtask`, it is
 /// never a service to ship, and its image would only add a build. The workspace's root package
 /// is its product whatever its name, and a package with a `[package.metadata.distroless]` table
 /// of its own asked for an image.
@@ -375,16 +376,23 @@ fn is_test_tooling(pkg: &Package) -> bool {
                 | "tests"
                 | "testing"
                 | "e2e"
+                | "testsuite"
                 | "example"
                 | "examples"
                 | "sample"
                 | "samples"
+                | "bench"
+                | "benches"
+                | "benchmark"
+                | "benchmarks"
         )
     });
-    let under_test_dir = pkg
-        .dir
-        .components()
-        .any(|c| matches!(c.as_str(), "tests" | "benches" | "fuzz" | "examples"));
+    let under_test_dir = pkg.dir.components().any(|c| {
+        matches!(
+            c.as_str(),
+            "tests" | "testsuite" | "bench" | "benches" | "benchmarks" | "fuzz" | "examples"
+        )
+    });
     by_name || under_test_dir
 }
 

@@ -157,7 +157,7 @@ fn fuzzers_and_packages_under_a_tests_directory_are_no_images_unless_asked_for()
         &manifest,
         text.replace(
             "members = [\"crates/*\"]",
-            "members = [\"crates/*\", \"tests/load\"]",
+            "members = [\"crates/*\", \"tests/load\", \"testsuite\"]",
         ),
     )
     .unwrap();
@@ -168,6 +168,7 @@ fn fuzzers_and_packages_under_a_tests_directory_are_no_images_unless_asked_for()
         ("tests/load", "load", ""),
         ("crates/wasm-sample", "wasm-sample", ""),
         ("crates/test-server", "test-server", ""),
+        ("testsuite", "acme-conformance", ""),
         (
             "crates/demo-example",
             "demo-example",
@@ -191,16 +192,22 @@ fn fuzzers_and_packages_under_a_tests_directory_are_no_images_unless_asked_for()
         image_names(&plan),
         ["acme-admin", "demo-example", "report", "acme-server"]
     );
-    for name in ["acme-fuzzers", "load", "wasm-sample", "test-server"] {
+    for name in [
+        "acme-fuzzers",
+        "load",
+        "wasm-sample",
+        "test-server",
+        "acme-conformance",
+    ] {
         assert!(
             stderr.contains(&format!(
-                "warning: package `{name}` is left out: a fuzzing, test or example package"
+                "warning: package `{name}` is left out: a fuzzing, test, benchmark or example package"
             )),
             "{stderr}"
         );
     }
     let (plan, _) = plan_json(root, &["--workspace"]);
-    assert_eq!(image_names(&plan).len(), 8, "{plan:#}");
+    assert_eq!(image_names(&plan).len(), 9, "{plan:#}");
 }
 
 #[test]
