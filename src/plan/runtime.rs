@@ -105,9 +105,10 @@ pub struct NativeNeeds {
     /// otherwise (see [`super::frameworks`]).
     #[serde(skip)]
     pub rocket: Option<String>,
-    /// The workspace's own crates (and other path dependencies) in the build, by name.
+    /// The workspace's own crates (and other path dependencies) in the build, by name, each
+    /// with the features cargo turns on for it.
     #[serde(skip)]
-    pub local_crates: BTreeSet<String>,
+    pub local_crates: BTreeMap<String, BTreeSet<String>>,
 }
 
 impl NativeNeeds {
@@ -147,7 +148,9 @@ impl NativeNeeds {
         self.unknown_programs.dedup();
         self.sqlx_macros |= other.sqlx_macros;
         self.rocket = self.rocket.take().or(other.rocket);
-        self.local_crates.extend(other.local_crates);
+        for (name, features) in other.local_crates {
+            self.local_crates.entry(name).or_default().extend(features);
+        }
     }
 }
 
@@ -231,17 +234,26 @@ pub fn native_needs(graph: &BuildGraph) -> NativeNeeds {
             }
         }
     }
+    // The `cmake` crate configures with cmake's default generator, Unix Makefiles, and Debian's
+    // cmake only recommends make, which the builder's `--no-install-recommends` leaves out:
+    // redlib's boring-sys2 stopped at "CMake was unable to find a build program corresponding
+    // to "Unix Makefiles"".
+    if needs.build_tools.contains("cmake") {
+        needs.build_tools.insert("make".to_string());
+    }
     needs.unknown_programs.sort();
     needs.unknown_programs.dedup();
     needs.sqlx_macros = graph
         .linked
         .values()
         .any(|c| c.name == "sqlx" && c.features.contains("macros"));
-    needs.local_crates = graph
-        .crates()
-        .filter(|c| c.local)
-        .map(|c| c.name.clone())
-        .collect();
+    for c in graph.crates().filter(|c| c.local) {
+        needs
+            .local_crates
+            .entry(c.name.clone())
+            .or_default()
+            .extend(c.features.iter().cloned());
+    }
     needs.rocket = graph
         .linked
         .values()
@@ -405,6 +417,10 @@ mod tests;
 #[cfg(test)]
 #[path = "runtime_table_tests.rs"]
 mod table_tests;
+
+#[cfg(test)]
+#[path = "builder_tools_tests.rs"]
+mod builder_tools_tests;
 
 /// The plan's warnings about one image's needs: crates the table does not know, and programs a
 /// build script of the workspace runs that no package is known for (unless the image names

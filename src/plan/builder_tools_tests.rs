@@ -1,0 +1,146 @@
+//! Tests of what the builder gets for an image's build: the programs and packages build scripts
+//! run (protoc, cmake and make, libclang for bindgen), on `cargo tree` output as the plan reads it.
+
+use super::*;
+use crate::workspace::resolve::parse_tree;
+
+fn needs(tree: &str) -> NativeNeeds {
+    native_needs(&parse_tree(tree).unwrap())
+}
+
+#[test]
+fn bindgen_in_a_build_script_brings_libclang() {
+    let n = needs(
+        "app v0.1.0 (/w)|\n`-- bz3-sys v0.5.1|\n    [build-dependencies]\n    |-- bindgen v0.72.1|\n    `-- cc v1.2.0|\n",
+    );
+    assert!(
+        n.build_tools.contains("libclang-dev"),
+        "{:?}",
+        n.build_tools
+    );
+}
+
+#[test]
+fn a_build_script_running_protoc_gets_protobuf_compiler() {
+    let tools = |tree: &str| needs(tree).build_tools;
+    // A tonic service: the member's build script runs tonic-build, which runs prost-build.
+    let tonic = "svc v0.1.0 (/w)|\n`-- prost v0.13.5|default,std\n[build-dependencies]\n`-- tonic-build v0.12.3|default,prost,transport\n    |-- prost-build v0.13.5|format\n    |   `-- prost v0.13.5|default,std\n    `-- quote v1.0.40|proc-macro\n";
+    assert!(tools(tonic).contains("protobuf-compiler"), "{tonic}");
+    // The same through a build-helper crate of the workspace: only its build edge is seen.
+    let helper = "svc v0.1.0 (/w)|\n[build-dependencies]\n`-- svc-codegen v0.1.0 (/w/codegen)|\n    `-- prost-build v0.14.1|\n";
+    assert!(tools(helper).contains("protobuf-compiler"));
+    // protoc-bin-vendored brings its own; prost-build before 0.11 carried one.
+    let vendored = "svc v0.1.0 (/w)|\n[build-dependencies]\n|-- prost-build v0.13.5|format\n`-- protoc-bin-vendored v3.1.0|\n";
+    assert!(!tools(vendored).contains("protobuf-compiler"));
+    // protox compiles the .proto files in Rust and hands prost-build the descriptors.
+    let protox = "svc v0.1.0 (/w)|\n[build-dependencies]\n|-- protox v0.9.1|\n`-- tonic-prost-build v0.14.3|\n    `-- prost-build v0.14.3|format\n";
+    assert!(!tools(protox).contains("protobuf-compiler"));
+    let old = "svc v0.1.0 (/w)|\n[build-dependencies]\n`-- prost-build v0.10.4|\n";
+    assert!(!tools(old).contains("protobuf-compiler"));
+    // Linked, not run by a build script: no protoc (prost-build is a library like any other).
+    let linked = "gen v0.1.0 (/w)|\n`-- prost-build v0.13.5|format\n";
+    assert!(!tools(linked).contains("protobuf-compiler"));
+}
+
+#[test]
+fn a_crate_built_with_cmake_for_a_build_script_gets_cmake() {
+    // protobuf-src compiles protoc from source with cmake, for the host.
+    let n = needs(
+        "svc v0.1.0 (/w)|\n[build-dependencies]\n|-- prost-build v0.13.5|\n`-- protobuf-src v2.1.1+27.1|\n    [build-dependencies]\n    `-- cmake v0.1.54|\n",
+    );
+    assert!(n.build_tools.contains("cmake"), "{:?}", n.build_tools);
+    // cmake's default generator is Unix Makefiles, and Debian's cmake only recommends make.
+    assert!(n.build_tools.contains("make"), "{:?}", n.build_tools);
+    assert!(n.build_tools.contains("g++"), "{:?}", n.build_tools);
+    assert!(!n.build_tools.contains("protobuf-compiler"));
+    // A crate the table does not know, built with cmake for a build script.
+    let n = needs(
+        "svc v0.1.0 (/w)|\n[build-dependencies]\n`-- idl-compiler v0.3.0|\n    [build-dependencies]\n    `-- cmake v0.1.54|\n",
+    );
+    assert_eq!(
+        n.build_tools,
+        BTreeSet::from(["cmake".to_string(), "make".to_string()])
+    );
+    // The workspace's own build helper, built with cmake, the same.
+    let n = needs(
+        "svc v0.1.0 (/w)|\n[build-dependencies]\n`-- svc-native v0.1.0 (/w/native)|\n    [build-dependencies]\n    `-- cmake v0.1.54|\n",
+    );
+    assert_eq!(
+        n.build_tools,
+        BTreeSet::from(["cmake".to_string(), "make".to_string()])
+    );
+}
+
+#[test]
+fn rdkafka_builds_its_bundled_librdkafka_with_make_and_a_cpp_compiler() {
+    // As cargo prints it for `rdkafka = { default-features = false, features = ["libz"] }`:
+    // pkg-config is always a build dependency, used only with `dynamic-linking`.
+    let tree = |features: &str| {
+        needs(&format!(
+            "kc v0.1.0 (/w)|\n`-- rdkafka v0.38.0|libz\n    `-- rdkafka-sys v4.10.0+2.12.1|{features}\n        |-- libc v0.2.180|default,std\n        [build-dependencies]\n        `-- pkg-config v0.3.32|\n"
+        ))
+    };
+    let bundled = tree("libz,libz-sys");
+    assert_eq!(auto_reason(&bundled).0, Runtime::Static);
+    assert!(bundled.unknown.is_empty());
+    for tool in ["make", "g++"] {
+        assert!(
+            bundled.build_tools.contains(tool),
+            "{:?}",
+            bundled.build_tools
+        );
+    }
+    let dynamic = tree("dynamic-linking,libz,libz-sys");
+    assert_eq!(auto_reason(&dynamic).0, Runtime::Cc);
+    assert_eq!(
+        dynamic.dev_packages(),
+        BTreeSet::from(["librdkafka-dev".to_string()])
+    );
+}
+
+#[test]
+fn programs_a_members_build_script_runs_come_into_the_builder() {
+    // gitui's shape: the member's build.rs runs `git`; a build helper of the workspace (a
+    // build-time crate) runs `protoc` and a program no table knows.
+    let mut graph = parse_tree(
+        "app v0.1.0 (/w)|\n|-- chrono v0.4.0|\n[build-dependencies]\n`-- helper v0.1.0 (/w/helper)|\n",
+    )
+    .unwrap();
+    graph.linked.get_mut("app@0.1.0").unwrap().runs_programs =
+        BTreeSet::from(["git".to_string(), "sh".to_string()]);
+    graph
+        .build_time
+        .get_mut("helper@0.1.0")
+        .unwrap()
+        .runs_programs = BTreeSet::from(["protoc".to_string(), "bazel".to_string()]);
+    let n = native_needs(&graph);
+    assert_eq!(
+        n.build_tools,
+        BTreeSet::from(["git".to_string(), "protobuf-compiler".to_string()])
+    );
+    assert_eq!(
+        n.unknown_programs,
+        [("helper".to_string(), "bazel".to_string())]
+    );
+    let warned = warnings(&n, &[]);
+    assert_eq!(warned.len(), 1);
+    assert!(warned[0].contains("`helper` runs `bazel`"), "{warned:?}");
+    assert!(warnings(&n, &["bazel".to_string()]).is_empty());
+}
+
+#[test]
+fn a_build_dependency_that_drives_a_program_brings_its_package() {
+    // rav1e 0.8.1 with its default `asm` feature: nasm-rs assembles its x86 kernels with `nasm`.
+    let n = needs(
+        "rav1e v0.8.1 (/w)|default,asm\n|-- libc v0.2.180|\n[build-dependencies]\n|-- cc v1.2.0|\n`-- nasm-rs v0.3.0|\n",
+    );
+    assert!(n.build_tools.contains("nasm"), "{:?}", n.build_tools);
+    let capnp = needs("app v0.1.0 (/w)|\n[build-dependencies]\n`-- capnpc v0.21.0|\n");
+    assert!(
+        capnp.build_tools.contains("capnproto"),
+        "{:?}",
+        capnp.build_tools
+    );
+    let plain = needs("app v0.1.0 (/w)|\n[build-dependencies]\n`-- cc v1.2.0|\n");
+    assert!(!plain.build_tools.contains("nasm"));
+}
