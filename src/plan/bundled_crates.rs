@@ -36,6 +36,9 @@ pub const BUNDLED: &[SysCrate] = &[
     // build.rs: compiles the libwebp it vendors, no search.
     bundled("libwebp-sys", "0.9.6", NONE, false),
     bundled("cxx", "1.0.205", NONE, true),
+    // build/main.rs: copies the BoringSSL it vendors, `git init`s it to `git apply` its patches,
+    // and builds it with cmake (C++ since 2024); bindgen for the bindings. redlib's, via wreq.
+    bundled("boring-sys2", "5.0.0-alpha.13", &["cmake", "git"], true),
     // build.rs: compiles the libdeflate it vendors; with `dynamic` it asks pkg-config for
     // exactly 1.24 first and compiles its copy when none is found (oxipng's, in crates.io).
     bundled("libdeflate-sys", "1.25.2", NONE, false),
