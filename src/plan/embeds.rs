@@ -3,29 +3,50 @@
 //! `npm run build` most often, and neither backend runs that: kellnr's `include_dir!` of
 //! `crates/embedded-resources/static` fails the build in a fresh clone until `just npm-build`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
+use camino::Utf8Path;
+
+use crate::workspace::cxx::code_only;
 use crate::workspace::embeds::embeds;
+use crate::workspace::gated_code::module_gated_off;
 use crate::workspace::source_files::rust_files;
 use crate::workspace::{Workspace, normalize};
 
-/// One warning per missing path embedded by the members named in `crates`.
-pub(super) fn missing_warnings(ws: &Workspace, crates: &BTreeSet<String>) -> Vec<String> {
+/// One warning per missing path embedded by the members named in `crates` (each with the
+/// features its build turns on): not for an embed behind a feature that is off, in its own
+/// file or at the `mod` that brings its file in.
+pub(super) fn missing_warnings(
+    ws: &Workspace,
+    crates: &BTreeMap<String, BTreeSet<String>>,
+) -> Vec<String> {
     let mut warnings = Vec::new();
     let mut seen = BTreeSet::new();
-    for pkg in ws.packages.iter().filter(|p| crates.contains(&p.name)) {
+    for pkg in &ws.packages {
+        let Some(on) = crates.get(&pkg.name) else {
+            continue;
+        };
         let dir = ws.root.join(&pkg.dir);
-        for file in rust_files(&dir) {
-            let Ok(source) = std::fs::read_to_string(&file) else {
-                continue;
-            };
-            for e in embeds(&dir, &file, &source) {
-                if e.path.exists() || !seen.insert(e.path.clone()) {
+        let sources: Vec<(camino::Utf8PathBuf, String)> = rust_files(&dir)
+            .into_iter()
+            .filter_map(|file| Some((file.clone(), std::fs::read_to_string(&file).ok()?)))
+            .collect();
+        let mut codes: Option<Vec<String>> = None;
+        for (file, source) in &sources {
+            for e in embeds(&dir, file, source, on) {
+                if e.path.exists() || seen.contains(&e.path) {
                     continue;
                 }
-                let shown = |p: &camino::Utf8Path| {
-                    p.strip_prefix(&ws.root).unwrap_or(p).as_str().to_string()
-                };
+                let codes = codes
+                    .get_or_insert_with(|| sources.iter().map(|(_, s)| code_only(s)).collect());
+                if module_name(&dir, file).is_some_and(|module| {
+                    module_gated_off(module, codes.iter().map(String::as_str), on)
+                }) {
+                    continue;
+                }
+                seen.insert(e.path.clone());
+                let shown =
+                    |p: &Utf8Path| p.strip_prefix(&ws.root).unwrap_or(p).as_str().to_string();
                 warnings.push(format!(
                     "`{}` embeds `{}` (`{}`), which is not in the workspace: something other than cargo makes it (a frontend build?), and the image build fails without it; make it before building, or commit it",
                     shown(&e.file),
@@ -36,4 +57,20 @@ pub(super) fn missing_warnings(ws: &Workspace, crates: &BTreeSet<String>) -> Vec
         }
     }
     warnings
+}
+
+/// The module a source file is, by its path (`src/web.rs` and `src/web/mod.rs` are `web`);
+/// `None` for a crate root (`src/lib.rs`, `src/main.rs`, `src/bin/…`), which no `mod` declares.
+fn module_name<'a>(crate_dir: &Utf8Path, file: &'a Utf8Path) -> Option<&'a str> {
+    let relative = file.strip_prefix(crate_dir.join("src")).ok()?;
+    let root = matches!(relative.as_str(), "lib.rs" | "main.rs")
+        || relative.starts_with("bin")
+        || relative.file_name() == Some("main.rs");
+    if root {
+        return None;
+    }
+    match file.file_stem()? {
+        "mod" => file.parent()?.file_name(),
+        stem => Some(stem),
+    }
 }

@@ -126,10 +126,15 @@ pub fn plan(
         }
         needs_by_image.push(needs);
     }
-    let local_crates: BTreeSet<String> = needs_by_image
-        .iter()
-        .flat_map(|n| n.local_crates.iter().cloned())
-        .collect();
+    // A crate in several images is read with the union of its features: a path one image's
+    // features reach is one a build needs.
+    let mut local_crates: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (name, features) in needs_by_image.iter().flat_map(|n| &n.local_crates) {
+        local_crates
+            .entry(name.clone())
+            .or_default()
+            .extend(features.iter().cloned());
+    }
     warnings.extend(embeds::missing_warnings(ws, &local_crates));
 
     let selected_packages: Vec<&Package> = {

@@ -45,7 +45,7 @@ pub(super) fn squashed_code(text: &str) -> String {
 /// The script without its comments: tree-sitter's grammar template carries its C++ block
 /// (`.cpp(true)`, `scanner.cc`) commented out, and every grammar made from it keeps it so.
 /// String literals are kept whole, so a `//` in a URL does not end the line's code.
-pub(super) fn code_only(script: &str) -> String {
+pub fn code_only(script: &str) -> String {
     let mut code = String::with_capacity(script.len());
     let mut chars = script.chars().peekable();
     let mut block_depth = 0u32;

@@ -4,6 +4,8 @@
 //! `include_dir!("$CARGO_MANIFEST_DIR/static")`, filled by `npm run build` through its justfile),
 //! which a fresh clone does not have: cargo fails on it minutes into the image build.
 
+use std::collections::BTreeSet;
+
 use camino::{Utf8Path, Utf8PathBuf};
 
 /// One embedded path, resolved.
@@ -18,8 +20,14 @@ pub struct Embed {
 }
 
 /// The embeds in one source file of the crate in `crate_dir`, with literal paths only (one built
-/// from `env!("OUT_DIR")` or `concat!` is the build's own and is skipped).
-pub fn embeds(crate_dir: &Utf8Path, file: &Utf8Path, source: &str) -> Vec<Embed> {
+/// from `env!("OUT_DIR")` or `concat!` is the build's own and is skipped), and none behind a
+/// feature that is off in `on` (`#[cfg(feature = "web")] static UI: Dir = include_dir!(…)`).
+pub fn embeds(
+    crate_dir: &Utf8Path,
+    file: &Utf8Path,
+    source: &str,
+    on: &BTreeSet<String>,
+) -> Vec<Embed> {
     let code = super::cxx::code_only(source);
     let file_dir = file.parent().unwrap_or(crate_dir);
     let mut found = Vec::new();
@@ -34,7 +42,12 @@ pub fn embeds(crate_dir: &Utf8Path, file: &Utf8Path, source: &str) -> Vec<Embed>
     for (needle, how, base) in readers {
         let mut rest = squashed.as_str();
         while let Some(at) = rest.find(needle) {
+            let gated =
+                super::gated_code::gated_off(&squashed, squashed.len() - rest.len() + at, on);
             rest = &rest[at + needle.len()..];
+            if gated {
+                continue;
+            }
             let Some(literal) = rest.strip_prefix('"').and_then(|r| r.split_once('"')) else {
                 continue;
             };
@@ -75,7 +88,7 @@ const ICON: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/icon.png"));
 // const OLD: &str = include_str!("old.txt");
 const GEN: &str = include_str!("$OUT_DIR/x");
 "#;
-        let found: Vec<(&str, String)> = embeds(dir, &file, source)
+        let found: Vec<(&str, String)> = embeds(dir, &file, source, &BTreeSet::new())
             .into_iter()
             .map(|e| (e.how, e.path.to_string()))
             .collect();
@@ -90,5 +103,15 @@ const GEN: &str = include_str!("$OUT_DIR/x");
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn an_embed_behind_a_feature_that_is_off_is_not_read() {
+        let dir = Utf8Path::new("/w/crates/web");
+        let file = dir.join("src/main.rs");
+        let source = "#[cfg(feature = \"ui\")]\nstatic UI: Dir = include_dir!(\"$CARGO_MANIFEST_DIR/dist\");\nfn main() {}\n";
+        assert!(embeds(dir, &file, source, &BTreeSet::new()).is_empty());
+        let on = BTreeSet::from(["ui".to_string()]);
+        assert_eq!(embeds(dir, &file, source, &on).len(), 1);
     }
 }

@@ -39,6 +39,42 @@ pub fn gated_off(code: &str, at: usize, on: &BTreeSet<String>) -> bool {
     })
 }
 
+/// Whether module `name` is declared (`mod name;`, `pub(crate) mod name;`) in the crate's
+/// comment-free sources `codes`, and every declaration is gated off with the features `on`:
+/// then its file is not compiled (`#[cfg(feature = "web")] mod web;`). A module declared
+/// nowhere (a `#[path]`, a file left over) is not taken as gated.
+pub fn module_gated_off<'a>(
+    name: &str,
+    codes: impl IntoIterator<Item = &'a str>,
+    on: &BTreeSet<String>,
+) -> bool {
+    let mut declared = false;
+    for code in codes {
+        for (at, _) in code.match_indices("mod") {
+            let before = code[..at].chars().next_back();
+            if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                continue;
+            }
+            let rest = &code[at + "mod".len()..];
+            if !rest.starts_with(char::is_whitespace) {
+                continue;
+            }
+            let rest = rest.trim_start();
+            let Some(after) = rest.strip_prefix(name) else {
+                continue;
+            };
+            if !after.trim_start().starts_with(';') {
+                continue;
+            }
+            declared = true;
+            if !gated_off(code, at, on) {
+                return false;
+            }
+        }
+    }
+    declared
+}
+
 /// The byte offsets of the `{` that are still open at the end of `code`, outermost first.
 fn enclosing_blocks(code: &str) -> Vec<usize> {
     let mut open = Vec::new();
@@ -228,5 +264,26 @@ mod tests {
         ] {
             assert!(!probe_off(script, &[]), "{script}");
         }
+    }
+
+    #[test]
+    fn a_module_declared_behind_a_feature_is_gated_with_it() {
+        let main = code_only(
+            "mod config;\n#[cfg(feature = \"web\")]\npub(crate) mod web;\n// mod old;\nfn main() {}\n",
+        );
+        assert!(module_gated_off("web", [main.as_str()], &on(&[])));
+        assert!(!module_gated_off("web", [main.as_str()], &on(&["web"])));
+        assert!(!module_gated_off("config", [main.as_str()], &on(&[])));
+        // Declared nowhere, or once more without the gate.
+        assert!(!module_gated_off("old", [main.as_str()], &on(&[])));
+        let lib = code_only("pub mod web;\n");
+        assert!(!module_gated_off(
+            "web",
+            [main.as_str(), lib.as_str()],
+            &on(&[])
+        ));
+        // `mod webapp;` is another module.
+        let other = code_only("#[cfg(feature = \"x\")] mod webapp;");
+        assert!(!module_gated_off("web", [other.as_str()], &on(&[])));
     }
 }

@@ -146,6 +146,37 @@ fn a_frontend_build_output_the_code_embeds_is_warned_about_until_it_is_there() {
     assert!(!stderr.contains("embeds"), "{stderr}");
 }
 
+/// iggy's web UI is behind its `iggy-web` feature: a module a feature that is off keeps out of
+/// the build embeds nothing the build needs.
+#[test]
+fn an_embed_in_a_module_behind_a_feature_that_is_off_is_not_warned_about() {
+    let dir = support::fixture("single-crate");
+    let root = dir.path();
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    support::write_file(
+        root,
+        "Cargo.toml",
+        &format!("{manifest}\n[features]\nweb-ui = []\n"),
+    );
+    support::write_file(
+        root,
+        "src/main.rs",
+        "#[cfg(feature = \"web-ui\")]\nmod ui;\nfn main() {}\n",
+    );
+    support::write_file(
+        root,
+        "src/ui/mod.rs",
+        "pub const INDEX: &str = include_str!(\"../../web/dist/index.html\");\n",
+    );
+    let (_, stderr) = plan_json(root, &[]);
+    assert!(!stderr.contains("embeds"), "{stderr}");
+    let (_, stderr) = plan_json(root, &["--features", "web-ui"]);
+    assert!(
+        stderr.contains("warning: `src/ui/mod.rs` embeds `web/dist/index.html` (`include_str!`)"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn fuzzers_and_packages_under_a_tests_directory_are_no_images_unless_asked_for() {
     // meilisearch's `crates/fuzzers`; a load generator kept in `tests/`.
