@@ -238,7 +238,7 @@ fn read_build_scripts(ws: &workspace::Workspace, graph: &mut BuildGraph) {
         if let Some(text) =
             script.and_then(|t| std::fs::read_to_string(ws.root.join(&t.src_path)).ok())
         {
-            c.runs_programs = workspace::build_script::programs_run(&text)
+            c.runs_programs = workspace::build_script::build_script_programs(&text, &c.features)
                 .into_iter()
                 .filter(|program| !own_bins.contains(program.as_str()))
                 .collect();

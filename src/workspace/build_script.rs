@@ -16,7 +16,36 @@ use super::source_files::{OTHER_TARGETS, rust_files};
 /// (`./configure`, `/usr/bin/git`) is left out: a path in the sources ships with them, and an
 /// absolute one names a file the plan cannot map to a package.
 pub fn programs_run(script: &str) -> BTreeSet<String> {
+    literal_commands(&squashed_code(script))
+        .into_iter()
+        .map(|(_, name)| name)
+        .collect()
+}
+
+/// Helpers from crates.io a build script calls that run a program it never names:
+/// static-files' `NpmBuild` runs `npm install` and `npm run build` (martin's web UI, behind its
+/// default `webui` feature), npm_rs' `NpmEnv` the same.
+const HELPERS_RUNNING: &[(&str, &str)] = &[("NpmBuild::new(", "npm"), ("NpmEnv::", "npm")];
+
+/// What a build script runs with the features `on`: [`programs_run`]'s literal names and the
+/// programs of the helpers it calls ([`HELPERS_RUNNING`]), less those behind a feature that is
+/// off (see [`super::gated_code`]).
+pub fn build_script_programs(script: &str, on: &BTreeSet<String>) -> BTreeSet<String> {
     let code = squashed_code(script);
+    let helpers = HELPERS_RUNNING.iter().flat_map(|(needle, program)| {
+        code.match_indices(needle)
+            .map(|(at, _)| (at, program.to_string()))
+    });
+    literal_commands(&code)
+        .into_iter()
+        .chain(helpers)
+        .filter(|(at, _)| !super::gated_code::gated_off(&code, *at, on))
+        .map(|(_, name)| name)
+        .collect()
+}
+
+/// `Command::new("…")` calls with a plain program name, each with its offset in `code`.
+fn literal_commands(code: &str) -> Vec<(usize, String)> {
     let needle = "Command::new(\"";
     code.match_indices(needle)
         .filter_map(|(at, _)| {
@@ -26,7 +55,7 @@ pub fn programs_run(script: &str) -> BTreeSet<String> {
                 && name
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '+'));
-            plain.then(|| name.to_string())
+            plain.then(|| (at, name.to_string()))
         })
         .collect()
 }
@@ -45,6 +74,18 @@ mod tests {
             programs_run(several).into_iter().collect::<Vec<_>>(),
             ["git", "npm", "protoc"]
         );
+    }
+
+    #[test]
+    fn helpers_that_run_npm_count_and_gated_calls_do_not() {
+        // martin (39ac533a3)'s martin/build.rs, abridged.
+        let martin = "#[cfg(feature = \"webui\")]\nfn webui() {\n    static_files::NpmBuild::new(&out_martin_ui_dir)\n        .install()\n        .expect(\"npm install failed\")\n        .run(\"build\");\n}\nfn main() {\n    #[cfg(feature = \"webui\")]\n    if option_env!(\"RUSTDOC\").is_none() { webui(); }\n    if std::env::var(\"CARGO_FEATURE_STAMP\").is_ok() { Command::new(\"git\").arg(\"describe\"); }\n}";
+        let on = |f: &[&str]| f.iter().map(|f| f.to_string()).collect::<BTreeSet<_>>();
+        assert_eq!(build_script_programs(martin, &on(&["webui"])), on(&["npm"]));
+        assert_eq!(build_script_programs(martin, &on(&["stamp"])), on(&["git"]));
+        assert!(build_script_programs(martin, &on(&[])).is_empty());
+        // For a binary's sources (siblings it runs), only literal commands count.
+        assert_eq!(programs_run(martin), on(&["git"]));
     }
 
     #[test]

@@ -139,6 +139,33 @@ fn forcing_static_against_a_system_only_crate_is_an_error_with_the_way_out() {
     assert!(out.status.success(), "{}", support::stderr(&out));
 }
 
+/// martin's build script builds its web UI with static-files' `NpmBuild` (`npm install`, `npm
+/// run build`) behind its default `webui` feature: the builder gets npm, unless the feature is
+/// off.
+#[test]
+fn a_build_script_building_a_frontend_with_npm_gets_npm_while_its_feature_is_on() {
+    let dir = Scratch::new("cd-npmbuild-");
+    let write = |path: &str, text: &str| dir.write(path, text);
+    write(
+        "Cargo.toml",
+        "[package]\nname = \"tiles\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[features]\ndefault = [\"webui\"]\nwebui = []\n\n[workspace]\n",
+    );
+    write("src/main.rs", "fn main() {}\n");
+    write(
+        "build.rs",
+        "#[cfg(feature = \"webui\")]\nfn webui(dir: &std::path::Path) {\n    static_files::NpmBuild::new(dir)\n        .install()\n        .expect(\"npm install failed\")\n        .run(\"build\")\n        .expect(\"npm run build failed\");\n}\n\nfn main() {\n    #[cfg(feature = \"webui\")]\n    webui(std::path::Path::new(\"ui\"));\n}\n",
+    );
+    dir.lock(false);
+    let packages = |args: &[&str]| {
+        let plan = support::plan_json(dir.path(), args);
+        plan["groups"][0]["platforms"][0]["native"]["packages"].clone()
+    };
+    let on = packages(&[]);
+    assert!(on.as_array().unwrap().contains(&"npm".into()), "{on:#}");
+    let off = packages(&["--no-default-features"]);
+    assert!(!off.as_array().unwrap().contains(&"npm".into()), "{off:#}");
+}
+
 #[test]
 fn a_build_script_running_git_gets_git_and_one_asking_for_its_own_binary_gets_no_warning() {
     // Its build.rs runs `git` (gitui's way) and `stamp`, the binary it builds (jj-cli's way).
