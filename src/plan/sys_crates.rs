@@ -281,6 +281,23 @@ pub const SYS_CRATES: &[SysCrate] = &[
         cxx: false,
         advice: "enable the `vendored-libgit2` feature of `git2`",
     },
+    // build.rs: pkg-config `freetype2` at least 24.3.18 (not for Android), else compiles the
+    // FreeType it carries with `.cpp(true)`: as C++, so a musl build of it cannot be static.
+    // martin's font rendering, through freetype-rs.
+    SysCrate {
+        krate: "freetype-sys",
+        read: "0.20.1",
+        library: "libfreetype",
+        default: SysKind::SystemFirst,
+        bundled_features: NONE,
+        bundled_build_deps: NONE,
+        system_features: NONE,
+        dev_package: Some("libfreetype-dev"),
+        static_env: NONE,
+        tools: NONE,
+        cxx: true,
+        advice: "turn off the feature that brings FreeType in (freetype-rs; its bundled copy compiles as C++)",
+    },
     // build.rs: `LIBZ_SYS_STATIC=1` (read with option_env!, so when the build script compiles)
     // or `static` skips pkg-config; else pkg-config `zlib`, falling back to the bundled zlib.
     SysCrate {
