@@ -257,7 +257,8 @@ pub(super) fn check_unique_images(images: &[ImagePlan]) -> Result<()> {
 /// image named as its package's `repository` (hickory-dns' `hickory-dns`, not the `dns` that sorts
 /// first); else the one named as the word most members' names begin with (meilisearch's
 /// `meilisearch` among `meilisearch-types`, `meilisearch-auth`…, none with a `repository`); else
-/// the one whose package builds on the most members (lemmy's `lemmy_server`, not the
+/// one named as a service (docs.rs' `docs_rs_web`, see [`names_a_service`]); else, among those
+/// or all, the one whose package builds on the most members (lemmy's `lemmy_server`, not the
 /// `lemmy_diesel_utils` helper): the top of the workspace is what it ships. Read from the
 /// manifests only, so a clone into any directory renders the same Dockerfile.
 pub(super) fn default_image(ws: &Workspace, images: &[ImagePlan]) -> usize {
@@ -292,8 +293,52 @@ pub(super) fn default_image(ws: &Workspace, images: &[ImagePlan]) -> usize {
         .iter()
         .map(|i| members_reached(ws, &i.package))
         .collect();
-    let most = reach.iter().copied().max().unwrap_or(0);
-    reach.iter().position(|&r| r == most).unwrap_or(0)
+    // A service by its name comes first: docs.rs' `docs_rs_web`, not the `docs_rs_builder` that
+    // builds on more members.
+    let services: Vec<usize> = (0..images.len())
+        .filter(|&i| names_a_service(&images[i].name))
+        .collect();
+    let pool: Vec<usize> = if services.is_empty() {
+        (0..images.len()).collect()
+    } else {
+        services
+    };
+    let most = pool.iter().map(|&i| reach[i]).max().unwrap_or(0);
+    pool.into_iter().find(|&i| reach[i] == most).unwrap_or(0)
+}
+
+/// An image name with a word that says it serves (`server`, `web`, `api`, `daemon`, `service`,
+/// `backend`, `gateway`) and none that says it talks to one or is a tool (`client`, `cli`,
+/// `sdk`, `tool`, `migrate`…): `docs_rs_web`, `lemmy_server`, not `acme-api-client`.
+fn names_a_service(name: &str) -> bool {
+    let words: Vec<String> = name
+        .split(['-', '_'])
+        .map(|w| w.to_ascii_lowercase())
+        .collect();
+    let serves = words.iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "server" | "web" | "api" | "daemon" | "service" | "backend" | "gateway"
+        )
+    });
+    let not = words.iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "client"
+                | "cli"
+                | "sdk"
+                | "tool"
+                | "tools"
+                | "util"
+                | "utils"
+                | "codegen"
+                | "generator"
+                | "migrate"
+                | "migration"
+                | "migrations"
+        )
+    });
+    serves && !not
 }
 
 /// The last segment of a package's `repository` (`hickory-dns` from

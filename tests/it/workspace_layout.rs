@@ -60,6 +60,38 @@ fn a_virtual_workspace_defaults_to_the_image_named_as_its_repository_or_members_
         ["acme-admin", "acme-server", "report"],
         "the image named as the repository is the last stage"
     );
+    // docs.rs: `docs_rs_builder` builds on more members than `docs_rs_web`, the service.
+    let dir = virtual_workspace("https://github.com/acme/platform");
+    support::write_file(
+        dir.path(),
+        "crates/builder/Cargo.toml",
+        "[package]\nname = \"acme-builder\"\nversion.workspace = true\nedition.workspace = true\n\n[dependencies]\nacme-core = { path = \"../core\" }\nacme-util = { path = \"../util\" }\n",
+    );
+    support::write_file(dir.path(), "crates/builder/src/main.rs", "fn main() {}\n");
+    let plan_of = |dir: &std::path::Path| {
+        generate_lockfile(dir);
+        let (plan, _) = plan_json(dir, &[]);
+        image_names(&plan)
+            .into_iter()
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        plan_of(dir.path()),
+        ["acme-admin", "acme-builder", "report", "acme-server"],
+        "an image named as a service comes before one on more members"
+    );
+    let text = std::fs::read_to_string(dir.path().join("crates/server/Cargo.toml")).unwrap();
+    support::write_file(
+        dir.path(),
+        "crates/server/Cargo.toml",
+        &text.replace("acme-server", "acme-worker"),
+    );
+    assert_eq!(
+        plan_of(dir.path()),
+        ["acme-admin", "acme-worker", "report", "acme-builder"],
+        "without a service name, the package on the most members"
+    );
     // meilisearch's members name no `repository`; most begin with `meilisearch-`.
     let dir = virtual_workspace("");
     std::fs::write(
