@@ -48,7 +48,7 @@ fn buildx_bake_reads_the_file() {
     let printed: serde_json::Value = serde_json::from_str(&support::stdout(&out)).unwrap();
     assert_eq!(
         printed["group"]["default"]["targets"],
-        serde_json::json!(["tls-probe", "web", "example-tools"])
+        serde_json::json!(["example-tools", "tls-probe", "web"])
     );
     assert_eq!(printed["target"]["web"]["target"], "web");
     assert_eq!(printed["target"]["web"]["tags"][0], "web:0.3.1");

@@ -87,8 +87,8 @@ pub(crate) fn initialised(extra: &[&str]) -> tempfile::TempDir {
 }
 
 /// The example-workspace images, built once for every test that only inspects them: `web` and
-/// `tls-probe` through `cargo distroless build` (which smoke-tests them), the default image
-/// through a plain `docker buildx build .` on the files `init` wrote.
+/// `tls-probe` through `cargo distroless build` (which smoke-tests them), the default image and
+/// `example-tools` through a plain `docker buildx build` on the files `init` wrote.
 struct Built {
     _dir: tempfile::TempDir,
     reports: Vec<serde_json::Value>,
@@ -121,7 +121,13 @@ fn built() -> &'static Built {
             .lines()
             .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
             .collect();
-        buildx(dir.path(), None, "cd-test/tools:latest", &[]);
+        buildx(dir.path(), None, "cd-test/default:latest", &[]);
+        buildx(
+            dir.path(),
+            Some("example-tools"),
+            "cd-test/tools:latest",
+            &[],
+        );
         Built { _dir: dir, reports }
     })
 }
@@ -311,9 +317,14 @@ fn cc_image_loads_openssl_and_stays_small() {
 
 #[test]
 #[ignore = "needs a Docker engine with buildx: run tests/run-all.sh"]
-fn plain_docker_build_makes_the_default_image_with_both_binaries() {
+fn plain_docker_build_makes_the_default_image_and_a_target_one_with_both_binaries() {
     let _guard = engine_lock();
     built();
+    // The last stage, what `docker build .` makes: `web`, the service (see `default_image`).
+    assert_eq!(
+        version_of("cd-test/default:latest").trim(),
+        "web 0.3.1 (x86_64-unknown-linux-musl)"
+    );
     assert_eq!(
         docker_ok(&[
             "run",
