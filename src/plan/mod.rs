@@ -8,6 +8,7 @@
 
 pub mod build_programs;
 mod bundled_crates;
+pub mod context;
 mod embeds;
 mod frameworks;
 mod gates;

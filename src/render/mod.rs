@@ -185,15 +185,47 @@ pub fn ignore_patterns(target_dir: &camino::Utf8Path) -> Vec<String> {
 }
 
 /// `.dockerignore` with our block replaced (or appended), the user's lines kept as they are.
-pub fn dockerignore(target_dir: &camino::Utf8Path, existing: Option<&str>) -> Result<String> {
+/// When the user's lines keep out everything (`*`, `**`) and let in only what they name, as a
+/// file written for another Dockerfile does, the block names again the paths the image build
+/// reads (`needed`, see `plan::context`).
+pub fn dockerignore(
+    target_dir: &camino::Utf8Path,
+    existing: Option<&str>,
+    needed: &[String],
+) -> Result<String> {
+    let user_lines = user_ignore_lines(existing);
+    let excludes_all = user_lines.iter().any(|line| {
+        matches!(
+            line.trim().trim_start_matches('/'),
+            "*" | "**" | "**/*" | "*/" | "**/"
+        )
+    });
+    let needed: &[String] = if excludes_all { needed } else { &[] };
     let env = environment();
     let block = env
         .get_template("dockerignore")
         .map_err(internal)?
-        .render(context! { begin => IGNORE_BEGIN, end => IGNORE_END, patterns => ignore_patterns(target_dir) })
+        .render(context! {
+            begin => IGNORE_BEGIN,
+            end => IGNORE_END,
+            patterns => ignore_patterns(target_dir),
+            needed => needed.to_vec(),
+        })
         .map_err(internal)?;
     let block = block.trim_end().to_string();
-    let user_lines: Vec<&str> = match existing {
+    let user = user_lines.join("\n");
+    let user = user.trim_end();
+    let text = if user.is_empty() {
+        block
+    } else {
+        format!("{user}\n\n{block}")
+    };
+    Ok(normalize(&text))
+}
+
+/// The user's lines of an existing `.dockerignore`: all but our block.
+fn user_ignore_lines(existing: Option<&str>) -> Vec<&str> {
+    match existing {
         None => Vec::new(),
         Some(text) => {
             let mut kept = Vec::new();
@@ -209,15 +241,7 @@ pub fn dockerignore(target_dir: &camino::Utf8Path, existing: Option<&str>) -> Re
             }
             kept
         }
-    };
-    let user = user_lines.join("\n");
-    let user = user.trim_end();
-    let text = if user.is_empty() {
-        block
-    } else {
-        format!("{user}\n\n{block}")
-    };
-    Ok(normalize(&text))
+    }
 }
 
 /// One trailing newline, no trailing spaces, no runs of blank lines: stable bytes.

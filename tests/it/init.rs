@@ -130,6 +130,8 @@ fn dockerignore_keeps_the_users_lines() {
         text.contains("\ntarget\n") && text.contains("\n.git\n"),
         "{text}"
     );
+    // A list of what to keep out needs nothing named again.
+    assert!(!text.contains("\n!"), "{text}");
     // The user edits their part; our block is updated in place, theirs kept.
     std::fs::write(
         dir.path().join(".dockerignore"),
@@ -146,6 +148,39 @@ fn dockerignore_keeps_the_users_lines() {
     );
     assert_eq!(
         support::run(dir.path(), &["init", "--check"]).status.code(),
+        Some(0)
+    );
+}
+
+/// sentry-cli's `.dockerignore` keeps out everything (`**`) and names what its own Dockerfile
+/// reads: our block names again what ours reads, the toolchain file first among them.
+#[test]
+fn an_allowlist_dockerignore_gets_what_the_image_build_reads_named_again() {
+    let dir = support::fixture("single-crate");
+    let root = dir.path();
+    support::write_file(
+        root,
+        "rust-toolchain.toml",
+        "[toolchain]\nchannel = \"1.95.0\"\n",
+    );
+    support::write_file(root, ".dockerignore", "**\n\n!src/\n!Cargo.toml\n");
+    let out = support::run(root, &["init"]);
+    assert!(out.status.success(), "{}", support::stderr(&out));
+    let text = std::fs::read_to_string(root.join(".dockerignore")).unwrap();
+    let tail = text
+        .split("again here, after them.\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no paths named again:\n{text}"));
+    assert_eq!(
+        tail,
+        "!Cargo.lock\n!Cargo.toml\n!rust-toolchain.toml\n!src\n# <<< cargo-distroless\n"
+    );
+    assert!(
+        text.starts_with("**\n\n!src/\n!Cargo.toml\n\n# >>> cargo-distroless"),
+        "{text}"
+    );
+    assert_eq!(
+        support::run(root, &["init", "--check"]).status.code(),
         Some(0)
     );
 }

@@ -10,6 +10,7 @@ mod doctor;
 mod engine;
 mod engine_api;
 mod engine_cache;
+mod engine_context;
 mod engine_linkage;
 mod engine_oci;
 mod engine_production;

@@ -1,0 +1,53 @@
+//! Real-engine proof that the build context holds what the generated Dockerfile reads, when the
+//! workspace's own `.dockerignore` keeps out everything it does not name (sentry-cli's `**`, then
+//! `!src/`, `!Cargo.toml`…, written for its own Dockerfile). `#[ignore]`d like the rest of the
+//! engine suite; `tests/run-all.sh` runs them.
+
+use crate::engine::{buildx, engine_lock, version_of};
+use crate::support;
+
+#[test]
+#[ignore = "needs a Docker engine with buildx: run tests/run-all.sh"]
+fn an_allowlist_dockerignore_still_lets_in_what_the_image_build_reads() {
+    let _guard = engine_lock();
+    let dir = support::fixture("single-crate");
+    let root = dir.path();
+    // The one Rust version the engine suite has a builder image for, pinned in a file the
+    // allowlist does not name; the code embeds a README it does not name either.
+    std::fs::copy(
+        support::repo_root().join("example-workspace/rust-toolchain.toml"),
+        root.join("rust-toolchain.toml"),
+    )
+    .unwrap();
+    support::write_file(root, "README.md", "hello-svc, a service\n");
+    support::write_file(
+        root,
+        "src/main.rs",
+        "const README: &str = include_str!(\"../README.md\");\nfn main() {\n    if std::env::args().nth(1).as_deref() == Some(\"--version\") {\n        println!(\"hello-svc {} ({} bytes of readme)\", env!(\"CARGO_PKG_VERSION\"), README.len());\n        return;\n    }\n    println!(\"hello\");\n}\n",
+    );
+    support::write_file(
+        root,
+        ".dockerignore",
+        "**\n\n!src/\n!Cargo.toml\n!Cargo.lock\n",
+    );
+    let out = support::run(root, &["init"]);
+    assert!(out.status.success(), "{}", support::stderr(&out));
+    let ignore = std::fs::read_to_string(root.join(".dockerignore")).unwrap();
+    assert!(
+        ignore.contains("\n!README.md\n") && ignore.contains("\n!rust-toolchain.toml\n"),
+        "{ignore}"
+    );
+    // A plain `docker buildx build .` reads the root `.dockerignore`.
+    buildx(root, None, "allowlist-context:plain", &[]);
+    assert_eq!(
+        version_of("allowlist-context:plain").trim(),
+        "hello-svc 1.4.2 (21 bytes of readme)"
+    );
+    // `cargo distroless build` writes its own ignore file beside its Dockerfile.
+    let out = support::run(root, &["build", "--network", "host"]);
+    assert!(out.status.success(), "{}", support::stderr(&out));
+    assert_eq!(
+        version_of("hello-svc:1.4.2").trim(),
+        "hello-svc 1.4.2 (21 bytes of readme)"
+    );
+}
