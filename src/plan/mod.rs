@@ -19,6 +19,7 @@ mod model;
 pub mod not_linked;
 mod pkg_config;
 pub mod runtime;
+mod runtime_files;
 mod select;
 pub mod skeleton;
 mod sqlx;
@@ -166,6 +167,13 @@ pub fn plan(
         let mut image = image_plan(ws, pkg, c, runtime, runtime_reason, facts, &mut warnings)?;
         image.native = needs.crates.clone();
         frameworks::listen_env(&mut image.env, &mut image.notes, needs.rocket.as_deref());
+        if needs.serves {
+            warnings.extend(runtime_files::unshipped_warning(
+                ws,
+                &image,
+                &needs.local_crates,
+            ));
+        }
         let libpython = needs.dynamic().any(|n| n.name == "pyo3-ffi");
         warnings.extend(frameworks::embedded_python_warning(
             &image.name,

@@ -105,6 +105,9 @@ pub struct NativeNeeds {
     /// otherwise (see [`super::frameworks`]).
     #[serde(skip)]
     pub rocket: Option<String>,
+    /// It links a server framework (see [`super::runtime_files::SERVER_FRAMEWORKS`]).
+    #[serde(skip)]
+    pub serves: bool,
     /// The workspace's own crates (and other path dependencies) in the build, by name, each
     /// with the features cargo turns on for it.
     #[serde(skip)]
@@ -148,6 +151,7 @@ impl NativeNeeds {
         self.unknown_programs.dedup();
         self.sqlx_macros |= other.sqlx_macros;
         self.rocket = self.rocket.take().or(other.rocket);
+        self.serves |= other.serves;
         for (name, features) in other.local_crates {
             self.local_crates.entry(name).or_default().extend(features);
         }
@@ -254,6 +258,9 @@ pub fn native_needs(graph: &BuildGraph) -> NativeNeeds {
             .or_default()
             .extend(c.features.iter().cloned());
     }
+    needs.serves = graph
+        .crates()
+        .any(|c| super::runtime_files::SERVER_FRAMEWORKS.contains(&c.name.as_str()));
     needs.rocket = graph
         .linked
         .values()

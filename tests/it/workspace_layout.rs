@@ -322,3 +322,56 @@ fn a_cargo_leptos_app_is_told_what_cargo_build_leaves_out() {
     );
     assert_eq!(plan["images"][0]["name"], "hello-svc");
 }
+
+/// zero-to-production reads `configuration/base.yaml` from its working directory at run time;
+/// its image started without it and stopped at once. A server's code naming a run-time path of
+/// the workspace that no asset carries is warned about; a command-line tool's is not.
+#[test]
+fn a_server_naming_a_configuration_directory_it_does_not_carry_is_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let write = |path: &str, text: &str| support::write_file(root, path, text);
+    let manifest = |deps: &str, metadata: &str| {
+        format!(
+            "[package]\nname = \"newsletter\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n{deps}\n{metadata}"
+        )
+    };
+    // A stand-in named as the framework: the plan reads the graph's crate names.
+    write(
+        "vendor/axum/Cargo.toml",
+        "[package]\nname = \"axum\"\nversion = \"0.8.0\"\nedition = \"2021\"\n",
+    );
+    write("vendor/axum/src/lib.rs", "");
+    write(
+        "src/main.rs",
+        "fn main() {\n    let base = std::env::current_dir().unwrap().join(\"configuration\");\n    println!(\"{}\", base.join(\"base.yaml\").display());\n}\n",
+    );
+    write("configuration/base.yaml", "port: 8000\n");
+    let server = "axum = { path = \"vendor/axum\" }\n";
+    write("Cargo.toml", &manifest(server, ""));
+    generate_lockfile(root);
+    let (_, stderr) = plan_json(root, &[]);
+    assert!(
+        stderr.contains("warning: image `newsletter` runs a server whose code names `configuration` (in `src/main.rs`), which is in the workspace but not in the image"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("`assets = [{ src = \"configuration\", dest = \"/app/configuration\" }]` and `workdir = \"/app\"`"),
+        "{stderr}"
+    );
+    // Carried as the warning says: no warning.
+    write(
+        "Cargo.toml",
+        &manifest(
+            server,
+            "[package.metadata.distroless]\nassets = [{ src = \"configuration\", dest = \"/app/configuration\" }]\nworkdir = \"/app\"\n",
+        ),
+    );
+    let (_, stderr) = plan_json(root, &[]);
+    assert!(!stderr.contains("runs a server"), "{stderr}");
+    // A command-line tool names its user's files, not its own: no warning.
+    write("Cargo.toml", &manifest("", ""));
+    generate_lockfile(root);
+    let (_, stderr) = plan_json(root, &[]);
+    assert!(!stderr.contains("runs a server"), "{stderr}");
+}

@@ -1,0 +1,248 @@
+//! Owns one warning: a service whose code names a file or directory of the workspace by a
+//! relative path, which it opens at run time from its working directory, while its image does
+//! not carry it. zero-to-production's `get_configuration` reads `configuration/base.yaml` from
+//! `current_dir()`; its image started and stopped at once with "Failed to read configuration".
+//! The same holds for `ServeDir::new("static")`, `Tera::new("templates/**/*")` and a
+//! `config.toml` read by name. Only images that link a server framework are read: a command-line
+//! tool names files of its user's project (`book.toml`, `justfile`), not of its own.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use camino::{Utf8Path, Utf8PathBuf};
+
+use super::model::ImagePlan;
+use crate::workspace::Workspace;
+use crate::workspace::cxx::code_only;
+use crate::workspace::source_files::rust_files;
+
+/// Crates that make a binary a server: a service's image runs it in a working directory of the
+/// image, not of the repository.
+pub const SERVER_FRAMEWORKS: &[&str] = &[
+    "actix-web",
+    "axum",
+    "rocket",
+    "warp",
+    "poem",
+    "tide",
+    "salvo",
+    "ntex",
+    "gotham",
+];
+
+/// Words that name what a service reads at run time, in a file's or directory's name
+/// (`configuration`, `config.toml`, `static`, `templates`): a path of the workspace named in code
+/// is read as one only when its name has one. Any name would also take the workspace's own
+/// layout and documents (`crates`, `docs`, `img`) for run-time files.
+const RUN_TIME_WORDS: &[&str] = &[
+    "config",
+    "configs",
+    "configuration",
+    "settings",
+    "conf",
+    "static",
+    "public",
+    "templates",
+    "views",
+    "assets",
+    "locales",
+    "i18n",
+    "translations",
+    "migrations",
+];
+
+/// The warning for `image`, built from the workspace crates `local_crates`, when their code names
+/// paths of the workspace that no asset carries.
+pub(super) fn unshipped_warning(
+    ws: &Workspace,
+    image: &ImagePlan,
+    local_crates: &BTreeMap<String, BTreeSet<String>>,
+) -> Option<String> {
+    let mut named: BTreeMap<Utf8PathBuf, Utf8PathBuf> = BTreeMap::new();
+    let member_dirs: BTreeSet<Utf8PathBuf> =
+        ws.packages.iter().map(|p| ws.root.join(&p.dir)).collect();
+    for pkg in ws
+        .packages
+        .iter()
+        .filter(|p| local_crates.contains_key(&p.name))
+    {
+        let crate_dir = ws.root.join(&pkg.dir);
+        for file in rust_files(&crate_dir) {
+            let Ok(source) = std::fs::read_to_string(&file) else {
+                continue;
+            };
+            for name in relative_literals(&code_only(&source)) {
+                // From the workspace root, where `cargo run` runs it; not a directory that
+                // holds members.
+                let path = ws.root.join(&name);
+                let holds_members = member_dirs.iter().any(|d| d.starts_with(&path));
+                if !path.exists() || holds_members || !names_run_time_data(&name) {
+                    continue;
+                }
+                let relative = path.strip_prefix(&ws.root).unwrap_or(&path).to_path_buf();
+                let carried = image.assets.iter().any(|a| {
+                    relative.starts_with(&a.src) || Utf8Path::new(&a.src).starts_with(&relative)
+                });
+                if !carried {
+                    let shown = file.strip_prefix(&ws.root).unwrap_or(&file).to_path_buf();
+                    named.entry(relative).or_insert(shown);
+                }
+            }
+        }
+    }
+    let first = named.keys().next()?;
+    let list: Vec<String> = named
+        .iter()
+        .map(|(path, file)| format!("`{path}` (in `{file}`)"))
+        .collect();
+    let package_dir = ws
+        .package(&image.package)
+        .map(|p| p.dir.clone())
+        .unwrap_or_default();
+    let up = "../".repeat(package_dir.components().count());
+    Some(format!(
+        "image `{}` runs a server whose code names {}, which {} in the workspace but not in the image: if it reads {} at run time, from its working directory, it will not find {}; carry {} with `assets = [{{ src = \"{up}{first}\", dest = \"/app/{first}\" }}]` and `workdir = \"/app\"` in `[package.metadata.distroless]` of `{}`",
+        image.name,
+        list.join(", "),
+        if named.len() == 1 { "is" } else { "are" },
+        if named.len() == 1 { "it" } else { "them" },
+        if named.len() == 1 { "it" } else { "them" },
+        if named.len() == 1 { "it" } else { "each" },
+        image.package,
+    ))
+}
+
+/// The first path component of each string literal in `code` that reads as a relative path
+/// (`"configuration"`, `"./static"`, `"templates/**/*"`): no spaces, no scheme, not absolute,
+/// not an argument of a macro (`include_str!`, `migrate!` read at compile time) or of an
+/// attribute (`#[folder = "…"]`, `#[template(path = "…")]`).
+fn relative_literals(code: &str) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    let mut rest = code;
+    let mut offset = 0;
+    while let Some(start) = rest.find('"') {
+        let before = &code[..offset + start];
+        // A raw string's `r"` or `r#"`, and a char literal `'"'`, are not read.
+        let raw_or_char = before.ends_with('r') || before.ends_with("r#") || before.ends_with('\'');
+        let after = &rest[start + 1..];
+        let Some(end) = literal_end(after) else {
+            break;
+        };
+        let literal = &after[..end];
+        offset += start + 1 + end + 1;
+        rest = &code[offset..];
+        if raw_or_char || in_macro_or_attribute(before) {
+            continue;
+        }
+        if let Some(name) = first_component(literal) {
+            names.insert(name.to_string());
+        }
+    }
+    names
+}
+
+/// Where the literal that starts at the beginning of `text` ends (the closing `"`).
+fn literal_end(text: &str) -> Option<usize> {
+    let mut escaped = false;
+    for (i, c) in text.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '"' => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Whether the code right before a literal opens a macro's arguments (`name!(`) or sits inside
+/// an attribute (`#[…` not yet closed).
+fn in_macro_or_attribute(before: &str) -> bool {
+    let trimmed = before.trim_end();
+    if ["!(", "![", "!{"]
+        .iter()
+        .any(|open| trimmed.ends_with(open))
+    {
+        return true;
+    }
+    match (before.rfind("#["), before.rfind(']')) {
+        (Some(open), Some(close)) => open > close,
+        (Some(_), None) => true,
+        _ => false,
+    }
+}
+
+/// Whether a file or directory name has a word of [`RUN_TIME_WORDS`] (`config.toml`,
+/// `configuration`, `static`); never a dotfile.
+fn names_run_time_data(name: &str) -> bool {
+    !name.starts_with('.')
+        && name
+            .split(['.', '-', '_'])
+            .any(|word| RUN_TIME_WORDS.contains(&word.to_ascii_lowercase().as_str()))
+}
+
+/// The first component of a literal that reads as a relative path, when it names something
+/// (letters, digits, `.`, `_`, `-`) and is no glob.
+fn first_component(literal: &str) -> Option<&str> {
+    let path = literal.strip_prefix("./").unwrap_or(literal);
+    if path.is_empty()
+        || path.len() > 200
+        || path.starts_with('/')
+        || path.starts_with("..")
+        || path.contains("://")
+        || !path
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '.' | '_' | '-' | '*'))
+    {
+        return None;
+    }
+    let first = path.split('/').next()?;
+    let names_something = !first.is_empty()
+        && first != "."
+        && !first.contains('*')
+        && first.chars().any(|c| c.is_ascii_alphabetic());
+    names_something.then_some(first)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(code: &str) -> Vec<String> {
+        relative_literals(&code_only(code)).into_iter().collect()
+    }
+
+    #[test]
+    fn relative_paths_in_code_are_read_and_compile_time_ones_are_not() {
+        // zero-to-production (970987c)'s src/configuration.rs, abridged.
+        let z2p = "pub fn get_configuration() -> Result<Settings, config::ConfigError> {\n    let base_path = std::env::current_dir().expect(\"Failed to determine the current directory\");\n    let configuration_directory = base_path.join(\"configuration\");\n    let environment_filename = format!(\"{}.yaml\", environment.as_str());\n    config::File::from(configuration_directory.join(\"base.yaml\"));\n}";
+        assert_eq!(names(z2p), ["base.yaml", "configuration"]);
+        let web = "let app = Router::new().nest_service(\"/static\", ServeDir::new(\"./static\"));\nlet tera = Tera::new(\"templates/**/*\")?;\nlet url = \"http://localhost:8080\";\nlet msg = \"hello world\";";
+        assert_eq!(names(web), ["static", "templates"]);
+        let compile_time = "const INDEX: &str = include_str!(\"index.html\");\nsqlx::migrate!(\"./migrations\");\n#[derive(RustEmbed)]\n#[folder = \"assets/\"]\nstruct Assets;\n#[template(path = \"hello.html\")]\nstruct Hello;\nlet s = r\"raw/path\";\n// \"commented\"\nlet c = '\"';";
+        assert!(names(compile_time).is_empty(), "{:?}", names(compile_time));
+    }
+
+    #[test]
+    fn only_names_of_run_time_data_count() {
+        for name in [
+            "configuration",
+            "config.toml",
+            "static",
+            "templates",
+            "app-settings.yaml",
+        ] {
+            assert!(names_run_time_data(name), "{name}");
+        }
+        for name in [
+            "crates",
+            "docs",
+            "img",
+            ".gitignore",
+            ".config",
+            "src",
+            "Cargo.toml",
+        ] {
+            assert!(!names_run_time_data(name), "{name}");
+        }
+    }
+}
