@@ -30,6 +30,11 @@ static VERSION_STRING_ANYWHERE: LazyLock<Regex> = LazyLock::new(|| re(r#"version
 static INLINE_VERSION: LazyLock<Regex> =
     LazyLock::new(|| re(r#"version[ \t]*=[ \t]*"[^"]*"[ \t]*,?[ \t]*"#));
 static TRAILING_COMMA: LazyLock<Regex> = LazyLock::new(|| re(r",[ \t]*\}"));
+static METADATA_TABLE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^[ \t]*\[(workspace|package)\.metadata(\.|\])"));
+static PACKAGE_OR_WORKSPACE_TABLE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^[ \t]*\[(workspace|package)\][ \t\r]*$"));
+static METADATA_KEY: LazyLock<Regex> = LazyLock::new(|| re(r"^[ \t]*metadata[ \t]*[.=]"));
 
 /// awk's records: lines split at `\n` (a `\r` stays in the line), the last one whether or not
 /// the text ends with a newline.
@@ -41,10 +46,12 @@ fn records(text: &str) -> Vec<&str> {
     lines
 }
 
-/// A member manifest, as the skeleton stage's first awk program leaves it: the `version` of
-/// `[package]` and `[workspace.package]` becomes `0.0.0`; a table with a `path` key (a path
-/// dependency written as a table) loses its `version` line; an inline path dependency loses its
-/// `version = "..."`.
+/// A member manifest, as the skeleton stage's first awk program leaves it: `[package.metadata…]`
+/// and `[workspace.metadata…]` tables, and `metadata.…` keys of `[package]` and `[workspace]`, are
+/// left out (cargo builds nothing from them, and this tool's own settings live there: a changed
+/// `assets` or `env` re-ran the whole cook step); the `version` of `[package]` and
+/// `[workspace.package]` becomes `0.0.0`; a table with a `path` key (a path dependency written as
+/// a table) loses its `version` line; an inline path dependency loses its `version = "..."`.
 pub fn mask_manifest(text: &str) -> String {
     let lines = records(text);
     // First pass: the tables (keyed by their header line, as written) that have a `path` key.
@@ -62,7 +69,14 @@ pub fn mask_manifest(text: &str) -> String {
     for line in &lines {
         if TABLE.is_match(line) {
             table = line;
+            if METADATA_TABLE.is_match(line) {
+                continue;
+            }
             out.push_str(line);
+        } else if METADATA_TABLE.is_match(table)
+            || (PACKAGE_OR_WORKSPACE_TABLE.is_match(table) && METADATA_KEY.is_match(line))
+        {
+            continue;
         } else if PACKAGE_TABLE.is_match(table) && VERSION_STRING_KEY.is_match(line) {
             out.push_str("version = \"0.0.0\"");
         } else if with_path.contains(table) && VERSION_KEY.is_match(line) {
@@ -152,6 +166,46 @@ path = \"../model\"
 
 [dependencies.tokio]
 version = \"1\"
+"
+        );
+    }
+
+    #[test]
+    fn metadata_tables_and_keys_are_left_out() {
+        let manifest = "\
+[package]
+name = \"api\"
+version = \"1.4.2\"
+metadata.distroless.env = { A = \"1\" }
+
+[package.metadata.distroless]
+assets = [{ src = \"configuration\", dest = \"/app/configuration\" }]
+
+[package.metadata.docs.rs]
+all-features = true
+
+[package.metadataish]
+kept = true
+
+[dependencies]
+serde = \"1\"
+
+[workspace.metadata.distroless]
+platforms = [\"linux/amd64\"]
+";
+        assert_eq!(
+            mask_manifest(manifest),
+            "\
+[package]
+name = \"api\"
+version = \"0.0.0\"
+
+[package.metadataish]
+kept = true
+
+[dependencies]
+serde = \"1\"
+
 "
         );
     }

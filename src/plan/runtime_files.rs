@@ -78,7 +78,7 @@ pub(super) fn unshipped_warning(
                 if !path.exists() || holds_members || !names_run_time_data(&name) {
                     continue;
                 }
-                let relative = path.strip_prefix(&ws.root).unwrap_or(&path).to_path_buf();
+                let relative = Utf8PathBuf::from(&name);
                 let carried = image.assets.iter().any(|a| {
                     relative.starts_with(&a.src) || Utf8Path::new(&a.src).starts_with(&relative)
                 });
@@ -99,14 +99,15 @@ pub(super) fn unshipped_warning(
         .map(|p| p.dir.clone())
         .unwrap_or_default();
     let up = "../".repeat(package_dir.components().count());
+    let (is, it, carry) = if named.len() == 1 {
+        ("is", "it", "it")
+    } else {
+        ("are", "them", "each")
+    };
     Some(format!(
-        "image `{}` runs a server whose code names {}, which {} in the workspace but not in the image: if it reads {} at run time, from its working directory, it will not find {}; carry {} with `assets = [{{ src = \"{up}{first}\", dest = \"/app/{first}\" }}]` and `workdir = \"/app\"` in `[package.metadata.distroless]` of `{}`",
+        "image `{}` runs a server whose code names {}, which {is} in the workspace but not in the image: if it reads {it} at run time, from its working directory, it will not find {it}; carry {carry} with `assets = [{{ src = \"{up}{first}\", dest = \"/app/{first}\" }}]` and `workdir = \"/app\"` in `[package.metadata.distroless]` of `{}`",
         image.name,
         list.join(", "),
-        if named.len() == 1 { "is" } else { "are" },
-        if named.len() == 1 { "it" } else { "them" },
-        if named.len() == 1 { "it" } else { "them" },
-        if named.len() == 1 { "it" } else { "each" },
         image.package,
     ))
 }

@@ -93,8 +93,9 @@ fn enclosing_blocks(code: &str) -> Vec<usize> {
         }
         match c {
             '"' => in_string = true,
-            // A char literal `'{'` or `'}'` is no brace; a lifetime (`'a`) is left alone.
-            '\'' if matches!(code.get(i + 1..i + 3), Some("{'" | "}'")) => {
+            // A char literal `'{'`, `'}'` or `'"'` is no brace or string; a lifetime (`'a`) is
+            // left alone.
+            '\'' if matches!(code.get(i + 1..i + 3), Some("{'" | "}'" | "\"'")) => {
                 chars.next();
                 chars.next();
             }
@@ -259,8 +260,9 @@ mod tests {
             "#[cfg(target_os = \"linux\")]\nfn find() { probe_library(\"z\"); }",
             // A gate that closed before the probe.
             "fn main() { if cfg!(feature = \"x\") { other(); } probe_library(\"z\"); }",
-            // A `{` in a string does not open a block.
+            // A `{` in a string does not open a block, nor a `"` in a char literal a string.
             "fn main() { if cfg!(feature = \"x\") { println!(\"}\"); } probe_library(\"z\"); }",
+            "fn main() { if cfg!(feature = \"x\") { let q = '\"'; } probe_library(\"z\"); }",
         ] {
             assert!(!probe_off(script, &[]), "{script}");
         }

@@ -42,7 +42,7 @@ fn step_cached(log: &str, needle: &str) -> Option<bool> {
 
 #[test]
 #[ignore = "needs a Docker engine with buildx: run tests/run-all.sh"]
-fn source_edit_and_version_bump_keep_the_dependency_layer_cached() {
+fn source_edits_version_bumps_and_image_settings_keep_the_dependency_layer_cached() {
     let _guard = engine_lock();
     let dir = initialised(&[]);
     // Every state built here must be new content on every run: BuildKit serves content it has
@@ -162,6 +162,24 @@ fn source_edit_and_version_bump_keep_the_dependency_layer_cached() {
         version.trim(),
         format!("web {bumped} (x86_64-unknown-linux-musl)"),
         "the new version is what runs"
+    );
+
+    // 2b. A change to this tool's settings in a manifest (`[package.metadata.distroless]`, here
+    // its `env`): cargo builds nothing from it, and the cook step stays cached (it re-ran the
+    // whole cook, minutes on a real service, when the skeleton kept the table).
+    let web_manifest = dir.path().join("crates/web/Cargo.toml");
+    let text = std::fs::read_to_string(&web_manifest).unwrap();
+    let greeting = "WEB_GREETING = \"hello from a distroless image\"";
+    assert!(text.contains(greeting), "{text}");
+    std::fs::write(
+        &web_manifest,
+        text.replace(greeting, &format!("{greeting}, CD_RUN = \"{unique}\"")),
+    )
+    .unwrap();
+    let log = buildx(dir.path(), Some("web"), "cd-test/web:cache", &[]);
+    assert!(
+        cook_cached(&log),
+        "cook step must be CACHED after an image setting changes:\n{log}"
     );
 
     // 3. A dependency change in Cargo.lock does rebuild dependencies. (On a machine that built
