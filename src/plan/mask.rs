@@ -54,28 +54,46 @@ fn records(text: &str) -> Vec<&str> {
 /// a table) loses its `version` line; an inline path dependency loses its `version = "..."`.
 pub fn mask_manifest(text: &str) -> String {
     let lines = records(text);
+    // A line that starts with `[` is a table header only outside a multi-line array: ripgrep's
+    // `[package.metadata.deb]` lists `assets = [` then `["target/release/rg", "usr/bin/", …],`
+    // on lines of their own. The awk counts `[` and `]` per line, strings or not; so does this.
+    let brackets = |line: &str| line.matches('[').count() as i64 - line.matches(']').count() as i64;
     // First pass: the tables (keyed by their header line, as written) that have a `path` key.
     let mut with_path: HashSet<&str> = HashSet::new();
     let mut table = "";
+    let mut depth = 0;
     for line in &lines {
-        if TABLE.is_match(line) {
+        if depth == 0 && TABLE.is_match(line) {
             table = line;
-        } else if PATH_KEY.is_match(line) {
-            with_path.insert(table);
+        } else {
+            if PATH_KEY.is_match(line) {
+                with_path.insert(table);
+            }
+            depth += brackets(line);
         }
     }
     let mut out = String::with_capacity(text.len());
     let mut table = "";
+    let mut depth = 0;
+    // Inside a `metadata.… = [` key that spans lines, left out to its last line.
+    let mut skipping = false;
     for line in &lines {
-        if TABLE.is_match(line) {
+        if depth == 0 && TABLE.is_match(line) {
             table = line;
-            if METADATA_TABLE.is_match(line) {
-                continue;
+            if !METADATA_TABLE.is_match(line) {
+                out.push_str(line);
+                out.push('\n');
             }
-            out.push_str(line);
-        } else if METADATA_TABLE.is_match(table)
-            || (PACKAGE_OR_WORKSPACE_TABLE.is_match(table) && METADATA_KEY.is_match(line))
-        {
+            continue;
+        }
+        let metadata_key =
+            depth == 0 && PACKAGE_OR_WORKSPACE_TABLE.is_match(table) && METADATA_KEY.is_match(line);
+        depth += brackets(line);
+        if metadata_key || skipping {
+            skipping = depth > 0;
+            continue;
+        }
+        if METADATA_TABLE.is_match(table) {
             continue;
         } else if PACKAGE_TABLE.is_match(table) && VERSION_STRING_KEY.is_match(line) {
             out.push_str("version = \"0.0.0\"");
@@ -187,8 +205,22 @@ all-features = true
 [package.metadataish]
 kept = true
 
+[package.metadata.deb]
+assets = [
+  [\"target/release/rg\", \"usr/bin/\", \"755\"],
+  [\"complete/rg.bash\", \"usr/share/bash-completion/completions/rg\", \"644\"],
+]
+
 [dependencies]
 serde = \"1\"
+
+[workspace]
+metadata.release.tags = [
+  \"a\",
+]
+members = [
+  \"crates/*\",
+]
 
 [workspace.metadata.distroless]
 platforms = [\"linux/amd64\"]
@@ -205,6 +237,11 @@ kept = true
 
 [dependencies]
 serde = \"1\"
+
+[workspace]
+members = [
+  \"crates/*\",
+]
 
 "
         );
