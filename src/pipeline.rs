@@ -309,11 +309,9 @@ pub fn generated_files(planned: &Planned, with_config: bool) -> Result<Vec<Gener
     files.push(GeneratedFile {
         path: ignore_path,
         display: Utf8PathBuf::from(".dockerignore"),
-        contents: render::dockerignore(
-            &planned.workspace.target_dir,
-            existing.as_deref(),
-            &plan::context::needed_paths(&planned.workspace, plan),
-        )?,
+        contents: render::dockerignore(&planned.workspace.target_dir, existing.as_deref(), || {
+            plan::context::needed_paths(&planned.workspace, plan)
+        })?,
         ownership: Ownership::Merged,
     });
     files.extend(ci_files(planned)?);
@@ -386,11 +384,9 @@ pub fn build_files(planned: &Planned) -> Result<(Utf8PathBuf, Vec<GeneratedFile>
         GeneratedFile {
             path: dir.join("Dockerfile.dockerignore"),
             display: display("Dockerfile.dockerignore"),
-            contents: render::dockerignore(
-                &ws.target_dir,
-                root_ignore.as_deref(),
-                &plan::context::needed_paths(ws, &planned.plan),
-            )?,
+            contents: render::dockerignore(&ws.target_dir, root_ignore.as_deref(), || {
+                plan::context::needed_paths(ws, &planned.plan)
+            })?,
             ownership: Ownership::Merged,
         },
     ];

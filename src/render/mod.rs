@@ -187,11 +187,11 @@ pub fn ignore_patterns(target_dir: &camino::Utf8Path) -> Vec<String> {
 /// `.dockerignore` with our block replaced (or appended), the user's lines kept as they are.
 /// When the user's lines keep out everything (`*`, `**`) and let in only what they name, as a
 /// file written for another Dockerfile does, the block names again the paths the image build
-/// reads (`needed`, see `plan::context`).
+/// reads (what `needed` returns, see `plan::context`).
 pub fn dockerignore(
     target_dir: &camino::Utf8Path,
     existing: Option<&str>,
-    needed: &[String],
+    needed: impl FnOnce() -> Vec<String>,
 ) -> Result<String> {
     let user_lines = user_ignore_lines(existing);
     let excludes_all = user_lines.iter().any(|line| {
@@ -200,7 +200,8 @@ pub fn dockerignore(
             "*" | "**" | "**/*" | "*/" | "**/"
         )
     });
-    let needed: &[String] = if excludes_all { needed } else { &[] };
+    // Read (every source file, for what it embeds) only when it will be written.
+    let needed = if excludes_all { needed() } else { Vec::new() };
     let env = environment();
     let block = env
         .get_template("dockerignore")
@@ -209,7 +210,7 @@ pub fn dockerignore(
             begin => IGNORE_BEGIN,
             end => IGNORE_END,
             patterns => ignore_patterns(target_dir),
-            needed => needed.to_vec(),
+            needed => needed,
         })
         .map_err(internal)?;
     let block = block.trim_end().to_string();
