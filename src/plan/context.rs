@@ -10,67 +10,56 @@ use std::collections::BTreeSet;
 use camino::{Utf8Path, Utf8PathBuf};
 
 use super::model::Plan;
+use crate::workspace::Workspace;
 use crate::workspace::embeds::embeds;
 use crate::workspace::source_files::rust_files;
-use crate::workspace::{TargetKind, Workspace};
 
 /// Every path, relative to the workspace root, the Dockerfile reads from its build context:
 /// the skeleton's files (manifests, lock, toolchain file, cargo config, vendored sources), each
-/// member's directory (the root package's target files and build script instead, as the root
-/// holds everything), a sqlx query cache, the images' assets, and the files the workspace's code
+/// member's directory (for the root package, which holds everything, the files and directories
+/// its targets are in: the skeleton's stubs name them), a sqlx query cache, the images' assets, and the files the workspace's code
 /// embeds. Sorted; paths a `.dockerignore` pattern cannot name literally are left out.
 pub fn needed_paths(ws: &Workspace, plan: &Plan) -> Vec<String> {
     let mut paths: BTreeSet<Utf8PathBuf> = BTreeSet::new();
     paths.extend(plan.skeleton.manifests.iter().cloned());
     paths.extend(plan.skeleton.files.iter().cloned());
+    let member_dirs: Vec<&Utf8PathBuf> = ws
+        .packages
+        .iter()
+        .map(|p| &p.dir)
+        .filter(|d| !d.as_str().is_empty())
+        .collect();
+    paths.extend(member_dirs.iter().map(|d| (*d).clone()));
+    // The root package: the top-level file or directory of each target the skeleton stubs
+    // (`src`, `build.rs`), not the whole root.
+    let root_targets = plan
+        .skeleton
+        .lib_stubs
+        .iter()
+        .chain(&plan.skeleton.main_stubs)
+        .filter(|stub| !member_dirs.iter().any(|d| stub.starts_with(d)));
+    for stub in root_targets {
+        if let Some(top) = stub.components().next() {
+            paths.insert(Utf8PathBuf::from(top.as_str()));
+        }
+    }
+    let dirs = std::iter::once(Utf8PathBuf::new()).chain(member_dirs.iter().map(|d| (*d).clone()));
+    for dir in dirs {
+        for cache in [".sqlx", "sqlx-data.json"] {
+            let path = dir.join(cache);
+            if ws.root.join(&path).exists() {
+                paths.insert(path);
+            }
+        }
+    }
     for pkg in &ws.packages {
-        if pkg.dir.as_str().is_empty() {
-            // The root package: its targets' top-level files and directories (`src`,
-            // `build.rs`), not the whole root.
-            // Examples, tests and benches only where the manifest declares them: cargo loads
-            // a manifest only when a declared target's file is there.
-            let built = pkg.targets.iter().filter(|t| {
-                let declared = |kind: &str| {
-                    pkg.declared_targets
-                        .contains(&(kind.to_string(), t.name.clone()))
-                };
-                match t.kind {
-                    TargetKind::Lib
-                    | TargetKind::ProcMacro
-                    | TargetKind::Bin
-                    | TargetKind::CustomBuild => true,
-                    TargetKind::Example => declared("example"),
-                    TargetKind::Test => declared("test"),
-                    TargetKind::Bench => declared("bench"),
-                }
-            });
-            for target in built {
-                let relative = target
-                    .src_path
-                    .strip_prefix(&ws.root)
-                    .unwrap_or(&target.src_path);
-                if let Some(top) = relative.components().next() {
-                    paths.insert(Utf8PathBuf::from(top.as_str()));
-                }
-            }
-        } else {
-            paths.insert(pkg.dir.clone());
-        }
-        for dir in std::iter::once(Utf8PathBuf::new()).chain(std::iter::once(pkg.dir.clone())) {
-            for cache in [".sqlx", "sqlx-data.json"] {
-                let path = dir.join(cache);
-                if ws.root.join(&path).exists() {
-                    paths.insert(path);
-                }
-            }
-        }
         let crate_dir = ws.root.join(&pkg.dir);
+        let every_feature = pkg.features.keys().cloned().collect();
         for file in rust_files(&crate_dir) {
             let Ok(source) = std::fs::read_to_string(&file) else {
                 continue;
             };
-            let everything = pkg.features.keys().cloned().collect();
-            for e in embeds(&crate_dir, &file, &source, &everything) {
+            for e in embeds(&crate_dir, &file, &source, &every_feature) {
                 let path = crate::workspace::normalize(&e.path);
                 if let Ok(relative) = path.strip_prefix(&ws.root)
                     && path.exists()
