@@ -255,12 +255,13 @@ pub(super) fn check_unique_images(images: &[ImagePlan]) -> Result<()> {
 /// Which image a plain `docker build .` makes: the root package's (its `default-run` binary
 /// first), as `cargo run` at the root would pick. A virtual workspace has no root package, so: the
 /// image named as its package's `repository` (hickory-dns' `hickory-dns`, not the `dns` that sorts
-/// first); else the one named as the word most members' names begin with (meilisearch's
-/// `meilisearch` among `meilisearch-types`, `meilisearch-auth`…, none with a `repository`); else
-/// one named as a service (docs.rs' `docs_rs_web`, see [`names_a_service`]); else, among those
-/// or all, the one whose package builds on the most members (lemmy's `lemmy_server`, not the
-/// `lemmy_diesel_utils` helper): the top of the workspace is what it ships. Read from the
-/// manifests only, so a clone into any directory renders the same Dockerfile.
+/// first), or as that name's server (kanidm's `kanidmd`, sshx's `sshx-server`, not the client
+/// named as the repository); else the one named as the word most members' names begin with
+/// (meilisearch's `meilisearch` among `meilisearch-types`, `meilisearch-auth`…, none with a
+/// `repository`); else one named as a service (docs.rs' `docs_rs_web`, see [`names_a_service`]);
+/// else, among those or all, the one whose package builds on the most members (lemmy's
+/// `lemmy_server`, not the `lemmy_diesel_utils` helper): the top of the workspace is what it
+/// ships. Read from the manifests only, so a clone into any directory renders the same Dockerfile.
 pub(super) fn default_image(ws: &Workspace, images: &[ImagePlan]) -> usize {
     let root_pkg = ws
         .packages
@@ -276,12 +277,24 @@ pub(super) fn default_image(ws: &Workspace, images: &[ImagePlan]) -> usize {
             return i;
         }
     }
+    // The word's own server comes before the word: kanidm's daemon `kanidmd` beside its CLI
+    // `kanidm`, sshx's `sshx-server` beside its client `sshx`.
     let named = |word: &str| {
-        let same = |name: &str| name.replace('_', "-").eq_ignore_ascii_case(word);
-        images
-            .iter()
-            .position(|i| same(&i.name))
-            .or_else(|| images.iter().position(|i| same(&i.package)))
+        let word = word.replace('_', "-");
+        [
+            format!("{word}-server"),
+            format!("{word}d"),
+            format!("{word}-daemon"),
+            word,
+        ]
+        .iter()
+        .find_map(|name| {
+            let same = |other: &str| other.replace('_', "-").eq_ignore_ascii_case(name);
+            images
+                .iter()
+                .position(|i| same(&i.name))
+                .or_else(|| images.iter().position(|i| same(&i.package)))
+        })
     };
     let by_repository = images
         .iter()

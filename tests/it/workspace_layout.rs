@@ -99,11 +99,45 @@ fn a_virtual_workspace_defaults_to_the_image_named_as_its_repository_or_members_
         "fn main() {}\n",
     )
     .unwrap();
-    let (plan, _) = plan_json(dir.path(), &[]);
     assert_eq!(
-        image_names(&plan),
-        ["acme-admin", "acme-server", "report", "acme"],
+        plan_of(dir.path()),
+        ["acme", "acme-admin", "report", "acme-server"],
+        "the server of the word most members begin with is the last stage"
+    );
+    let text = std::fs::read_to_string(dir.path().join("crates/server/Cargo.toml")).unwrap();
+    support::write_file(
+        dir.path(),
+        "crates/server/Cargo.toml",
+        &text.replace("acme-server", "acme-worker"),
+    );
+    assert_eq!(
+        plan_of(dir.path()),
+        ["acme-admin", "acme-worker", "report", "acme"],
         "the image named as most members begin is the last stage"
+    );
+    // kanidm's CLI `kanidm` and daemon `kanidmd`, sshx's client `sshx` and `sshx-server`: the
+    // repository's name goes to both, and the server is what an image ships.
+    let dir = virtual_workspace("https://github.com/acme/acme");
+    std::fs::write(
+        dir.path().join("crates/util/src/bin/acme.rs"),
+        "fn main() {}\n",
+    )
+    .unwrap();
+    assert_eq!(
+        plan_of(dir.path()),
+        ["acme", "acme-admin", "report", "acme-server"],
+        "the repository's server comes before its client"
+    );
+    let text = std::fs::read_to_string(dir.path().join("crates/server/Cargo.toml")).unwrap();
+    support::write_file(
+        dir.path(),
+        "crates/server/Cargo.toml",
+        &text.replace("acme-server", "acmed"),
+    );
+    assert_eq!(
+        plan_of(dir.path()),
+        ["acme", "acme-admin", "report", "acmed"],
+        "a daemon named as the repository with a `d` comes before the client"
     );
 }
 
