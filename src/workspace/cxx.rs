@@ -44,56 +44,105 @@ pub(super) fn squashed_code(text: &str) -> String {
 
 /// The script without its comments: tree-sitter's grammar template carries its C++ block
 /// (`.cpp(true)`, `scanner.cc`) commented out, and every grammar made from it keeps it so.
-/// String literals are kept whole, so a `//` in a URL does not end the line's code.
+/// String literals are kept whole, so a `//` in a URL does not end the line's code; so are raw
+/// strings (`r#"…"#`, where `\` escapes nothing) and char literals, so that a `'"'` does not
+/// open a string that swallows the code after it.
 pub fn code_only(script: &str) -> String {
+    let chars: Vec<char> = script.chars().collect();
     let mut code = String::with_capacity(script.len());
-    let mut chars = script.chars().peekable();
-    let mut block_depth = 0u32;
-    let mut in_string = false;
-    while let Some(c) = chars.next() {
-        if block_depth > 0 {
-            match (c, chars.peek()) {
-                ('*', Some('/')) => {
-                    chars.next();
-                    block_depth -= 1;
-                }
-                ('/', Some('*')) => {
-                    chars.next();
-                    block_depth += 1;
-                }
-                _ => {}
-            }
-            continue;
-        }
-        if in_string {
-            code.push(c);
-            match c {
-                '\\' => code.extend(chars.next()),
-                '"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match (c, chars.peek()) {
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let next = chars.get(i + 1).copied();
+        let after_identifier = i > 0 && is_identifier_char(chars[i - 1]);
+        let literal_end = match (c, next) {
             ('/', Some('/')) => {
-                for rest in chars.by_ref() {
-                    if rest == '\n' {
-                        code.push('\n');
-                        break;
-                    }
-                }
+                // The comment goes, its line break stays.
+                i = chars[i..]
+                    .iter()
+                    .position(|&c| c == '\n')
+                    .map_or(chars.len(), |n| i + n);
+                continue;
             }
             ('/', Some('*')) => {
-                chars.next();
-                block_depth = 1;
+                i = block_comment_end(&chars, i);
+                continue;
             }
-            _ => {
-                in_string = c == '"';
-                code.push(c);
-            }
-        }
+            ('"', _) => Some(quoted_end(&chars, i + 1, '"')),
+            ('\'', _) => char_literal_end(&chars, i),
+            ('r', Some('"' | '#')) if !after_identifier => raw_string_end(&chars, i + 1),
+            ('b', Some('r')) if !after_identifier => raw_string_end(&chars, i + 2),
+            _ => None,
+        };
+        let end = literal_end.unwrap_or(i + 1).min(chars.len());
+        code.extend(&chars[i..end]);
+        i = end;
     }
     code
+}
+
+fn is_identifier_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// Past the `*/` that closes the (nested) block comment opening at `start`.
+fn block_comment_end(chars: &[char], start: usize) -> usize {
+    let mut depth = 0u32;
+    let mut i = start;
+    while i < chars.len() {
+        match (chars[i], chars.get(i + 1)) {
+            ('/', Some('*')) => {
+                depth += 1;
+                i += 2;
+            }
+            ('*', Some('/')) => {
+                depth -= 1;
+                i += 2;
+                if depth == 0 {
+                    return i;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    chars.len()
+}
+
+/// Past the `close` that ends a literal whose body starts at `from`, `\` escaping one char.
+fn quoted_end(chars: &[char], from: usize, close: char) -> usize {
+    let mut i = from;
+    while i < chars.len() {
+        match chars[i] {
+            '\\' => i += 2,
+            c if c == close => return i + 1,
+            _ => i += 1,
+        }
+    }
+    chars.len()
+}
+
+/// Past a char literal at `start` (`'"'`, `'\''`, `'\u{22}'`); `None` for a lifetime (`'a`).
+fn char_literal_end(chars: &[char], start: usize) -> Option<usize> {
+    match chars.get(start + 1)? {
+        '\\' => Some(quoted_end(chars, start + 1, '\'')),
+        _ => (chars.get(start + 2) == Some(&'\'')).then_some(start + 3),
+    }
+}
+
+/// Past a raw string whose `#`s or opening `"` are at `from` (after its `r` or `br`); `None`
+/// when what follows is no raw string (`r#ident`).
+fn raw_string_end(chars: &[char], from: usize) -> Option<usize> {
+    let hashes = chars[from..].iter().take_while(|&&c| c == '#').count();
+    if chars.get(from + hashes) != Some(&'"') {
+        return None;
+    }
+    let body = from + hashes + 1;
+    let closes = |i: usize| chars[i] == '"' && (1..=hashes).all(|h| chars.get(i + h) == Some(&'#'));
+    Some(
+        (body..chars.len())
+            .find(|&i| closes(i))
+            .map_or(chars.len(), |i| i + 1 + hashes),
+    )
 }
 
 /// Whether a crate's sources include C++ files, looked for a few directories deep (bundled
@@ -185,6 +234,29 @@ mod tests {
             code_only("a /* b /* c */ d */ e // f\ng \"h//i\\\"//j\" k"),
             "a  e \ng \"h//i\\\"//j\" k"
         );
+    }
+
+    #[test]
+    fn char_literals_and_raw_strings_open_no_string() {
+        // A `'"'` (a CSV splitter, a quote trimmer) is a char, not a string that would swallow
+        // the code after it, and its comments with it.
+        assert_eq!(
+            code_only("s.split('\"'); x // a\ny.trim_matches('\\''); /* b */ z"),
+            "s.split('\"'); x \ny.trim_matches('\\'');  z"
+        );
+        // Lifetimes are no char literals.
+        assert_eq!(
+            code_only("fn f<'a>(x: &'a str) -> &'a str { x } // c"),
+            "fn f<'a>(x: &'a str) -> &'a str { x } "
+        );
+        // A raw string's `\` escapes nothing, and its `"` and `//` are text.
+        assert_eq!(
+            code_only("let p = r\"C:\\\"; q // d\nlet s = r#\"say \"hi // there\"#; t /* e */"),
+            "let p = r\"C:\\\"; q \nlet s = r#\"say \"hi // there\"#; t "
+        );
+        assert_eq!(code_only("br\"//\" x // f"), "br\"//\" x ");
+        // `r#` before an identifier is a raw identifier, and `for` ends in `r`.
+        assert_eq!(code_only("r#type; for\"x\" // g"), "r#type; for\"x\" ");
     }
 
     #[test]
