@@ -16,6 +16,7 @@ use crate::error::Result;
 use crate::pipeline::Planned;
 use crate::plan::{ImagePlan, Runtime};
 use crate::workspace::LoadOptions;
+use crate::workspace::programs_run::programs_run;
 use crate::workspace::resolve::{self, BuildQuery};
 use crate::workspace::source_files::rust_files;
 
@@ -67,8 +68,10 @@ pub fn check(planned: &Planned, load: &LoadOptions) -> Result<Vec<Finding>> {
         let Some(group) = plan.groups.iter().find(|g| g.name == image.group) else {
             continue;
         };
-        // Every crate any of the image's platforms links.
+        // Every crate any of the image's platforms links; the workspace's own with the
+        // features cargo turns on for them.
         let mut linked = BTreeSet::new();
+        let mut local: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for gp in group
             .platforms
             .iter()
@@ -85,15 +88,17 @@ pub fn check(planned: &Planned, load: &LoadOptions) -> Result<Vec<Finding>> {
             }
             // The group may build several packages together: keep what this image's package
             // pulls in (the first crate of each chain is the package it was reached from).
-            linked.extend(
-                graphs[&query]
-                    .crates()
-                    .filter(|c| {
-                        c.name == image.package
-                            || c.via.first().is_some_and(|root| *root == image.package)
-                    })
-                    .map(|c| c.name.clone()),
-            );
+            for c in graphs[&query].crates().filter(|c| {
+                c.name == image.package || c.via.first().is_some_and(|root| *root == image.package)
+            }) {
+                linked.insert(c.name.clone());
+                if c.local {
+                    local
+                        .entry(c.name.clone())
+                        .or_default()
+                        .extend(c.features.iter().cloned());
+                }
+            }
         }
         let has = |names: &[&'static str]| names.iter().find(|n| linked.contains(**n)).copied();
         if image.runtime == Runtime::Static {
@@ -153,22 +158,29 @@ pub fn check(planned: &Planned, load: &LoadOptions) -> Result<Vec<Finding>> {
                 fix: "handle `--version` (clap: `#[command(version)]`), or set `smoke-test = [\"<args that make it exit 0>\"]` (or `false`) in its `[package.metadata.distroless]`".into(),
             });
         }
-        if let Some(package) = ws.package(&image.package) {
-            let mut own = image.bins.clone();
-            own.extend(image.entrypoint.rsplit('/').next().map(str::to_string));
-            let missing =
-                programs::missing(programs::programs_run(&ws.root.join(&package.dir)), &own);
-            if let Some((file, line, program)) = missing.first() {
+        if programs::has_no_programs(&image.runtime_image) {
+            let calls = local.iter().flat_map(|(name, on)| {
+                ws.package(name)
+                    .map(|p| programs_run(&ws.root.join(&p.dir), on))
+                    .unwrap_or_default()
+            });
+            let missing = programs::missing(calls, image);
+            if let Some(first) = missing.first() {
                 let mut names: Vec<String> = Vec::new();
                 for c in &missing {
-                    let name = format!("`{}`", c.2);
+                    let name = format!("`{}`", c.program);
                     if !names.contains(&name) {
                         names.push(name);
                     }
                 }
                 let shell = missing
                     .iter()
-                    .any(|c| matches!(c.2.as_str(), "sh" | "bash" | "/bin/sh" | "/bin/bash"));
+                    .any(|c| matches!(c.program.as_str(), "sh" | "bash" | "/bin/sh" | "/bin/bash"));
+                let (file, line, program) = (
+                    first.file.strip_prefix(&ws.root).unwrap_or(&first.file),
+                    first.line,
+                    &first.program,
+                );
                 findings.push(Finding {
                     code: "runtime-program",
                     severity: Severity::Warning,

@@ -10,7 +10,7 @@ use camino::Utf8Path;
 use crate::workspace::cxx::code_only;
 use crate::workspace::embeds::embeds;
 use crate::workspace::gated_code::module_gated_off;
-use crate::workspace::source_files::rust_files;
+use crate::workspace::source_files::{module_name, rust_files};
 use crate::workspace::{Workspace, normalize};
 
 /// One warning per missing path embedded by the members named in `crates` (each with the
@@ -57,20 +57,4 @@ pub(super) fn missing_warnings(
         }
     }
     warnings
-}
-
-/// The module a source file is, by its path (`src/web.rs` and `src/web/mod.rs` are `web`);
-/// `None` for a crate root (`src/lib.rs`, `src/main.rs`, `src/bin/…`), which no `mod` declares.
-fn module_name<'a>(crate_dir: &Utf8Path, file: &'a Utf8Path) -> Option<&'a str> {
-    let relative = file.strip_prefix(crate_dir.join("src")).ok()?;
-    let root = matches!(relative.as_str(), "lib.rs" | "main.rs")
-        || relative.starts_with("bin")
-        || relative.file_name() == Some("main.rs");
-    if root {
-        return None;
-    }
-    match file.file_stem()? {
-        "mod" => file.parent()?.file_name(),
-        stem => Some(stem),
-    }
 }

@@ -18,6 +18,7 @@ use super::source_files::{OTHER_TARGETS, rust_files};
 pub fn programs_run(script: &str) -> BTreeSet<String> {
     literal_commands(&squashed_code(script))
         .into_iter()
+        .filter(|(_, name)| !name.contains('/'))
         .map(|(_, name)| name)
         .collect()
 }
@@ -38,24 +39,38 @@ pub fn build_script_programs(script: &str, on: &BTreeSet<String>) -> BTreeSet<St
     });
     literal_commands(&code)
         .into_iter()
+        .filter(|(_, name)| !name.contains('/'))
         .chain(helpers)
         .filter(|(at, _)| !super::gated_code::gated_off(&code, *at, on))
         .map(|(_, name)| name)
         .collect()
 }
 
-/// `Command::new("…")` calls with a plain program name, each with its offset in `code`.
-fn literal_commands(code: &str) -> Vec<(usize, String)> {
+/// `Command::new("…")` calls with a literal program, a plain name (`git`) or an absolute path
+/// (`/bin/sh`), each with its offset in `code` (squashed, see [`squashed_code`]).
+pub(crate) fn literal_commands(code: &str) -> Vec<(usize, String)> {
     let needle = "Command::new(\"";
     code.match_indices(needle)
+        .filter(|(at, _)| {
+            // `Command::new`, not `SubCommand::new` or `ReplCommand::new`.
+            !code[..*at]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_')
+        })
         .filter_map(|(at, _)| {
             let rest = &code[at + needle.len()..];
             let name = &rest[..rest.find('"')?];
-            let plain = !name.is_empty()
-                && name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '+'));
-            plain.then(|| (at, name.to_string()))
+            let plain = |name: &str| {
+                !name.is_empty()
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '+'))
+            };
+            let absolute = name
+                .strip_prefix('/')
+                .is_some_and(|path| path.split('/').all(plain));
+            (plain(name) || absolute).then(|| (at, name.to_string()))
         })
         .collect()
 }
@@ -90,7 +105,7 @@ mod tests {
 
     #[test]
     fn variables_paths_and_comments_do_not_count() {
-        let script = "// Command::new(\"git\")\n/* Command::new(\"make\") */\nlet cargo = env::var(\"CARGO\").unwrap(); Command::new(cargo); Command::new(&cc);\nCommand::new(\"./configure\"); Command::new(\"/usr/bin/git\"); Command::new(\"\");\nlet s = \"Command::new(\";";
+        let script = "// Command::new(\"git\")\n/* Command::new(\"make\") */ SubCommand::new(\"npm\");\nlet cargo = env::var(\"CARGO\").unwrap(); Command::new(cargo); Command::new(&cc);\nCommand::new(\"./configure\"); Command::new(\"/usr/bin/git\"); Command::new(\"\");\nlet s = \"Command::new(\";";
         assert!(
             programs_run(script).is_empty(),
             "{:?}",

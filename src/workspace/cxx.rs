@@ -35,7 +35,7 @@ pub fn compiles_cxx(dir: &Utf8Path, build_script: Option<&Utf8Path>, uses_cmake:
 
 /// [`code_only`] without whitespace either, for readings that look for a call or an attribute
 /// however it is spaced (`probe( "x" )`, `#[link(name = "x")]`).
-pub(super) fn squashed_code(text: &str) -> String {
+pub fn squashed_code(text: &str) -> String {
     code_only(text)
         .chars()
         .filter(|c| !c.is_whitespace())
@@ -44,9 +44,9 @@ pub(super) fn squashed_code(text: &str) -> String {
 
 /// The script without its comments: tree-sitter's grammar template carries its C++ block
 /// (`.cpp(true)`, `scanner.cc`) commented out, and every grammar made from it keeps it so.
-/// String literals are kept whole, so a `//` in a URL does not end the line's code; so are raw
-/// strings (`r#"…"#`, where `\` escapes nothing) and char literals, so that a `'"'` does not
-/// open a string that swallows the code after it.
+/// Line breaks stay where they were. String literals are kept whole, so a `//` in a URL does not
+/// end the line's code; so are raw strings (`r#"…"#`, where `\` escapes nothing) and char
+/// literals, so that a `'"'` does not open a string that swallows the code after it.
 pub fn code_only(script: &str) -> String {
     let chars: Vec<char> = script.chars().collect();
     let mut code = String::with_capacity(script.len());
@@ -65,7 +65,10 @@ pub fn code_only(script: &str) -> String {
                 continue;
             }
             ('/', Some('*')) => {
-                i = block_comment_end(&chars, i);
+                // The comment goes, its line breaks stay: readers report lines.
+                let end = block_comment_end(&chars, i);
+                code.extend(chars[i..end].iter().filter(|&&c| c == '\n'));
+                i = end;
                 continue;
             }
             ('"', _) => Some(quoted_end(&chars, i + 1, '"')),

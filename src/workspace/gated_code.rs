@@ -39,6 +39,146 @@ pub fn gated_off(code: &str, at: usize, on: &BTreeSet<String>) -> bool {
     })
 }
 
+/// Whether the code at byte `at` of `code` is compiled only for a target other than Linux: under
+/// `#[cfg(windows)]`, `#[cfg(target_os = "freebsd")]`, `if cfg!(target_os = "macos") {`, or in a
+/// file that says so of itself (`#![cfg(windows)]`). sccache's FreeBSD jail builder runs `jexec`;
+/// atuin kills its daemon with `taskkill` on Windows.
+pub fn other_target_only(code: &str, at: usize) -> bool {
+    let Some(before) = code.get(..at) else {
+        return false;
+    };
+    let cfg_off = |text: &str| {
+        ["#[cfg(", "#![cfg("].iter().any(|open| {
+            text.match_indices(open)
+                .any(|(i, _)| cfg_text(&text[i + open.len()..]).is_some_and(excludes_linux))
+        })
+    };
+    let if_off = |header: &str| {
+        let condition = header.trim();
+        condition.strip_prefix("if").is_some_and(|c| {
+            let c: String = c.split_whitespace().collect();
+            !c.contains("||")
+                && !c.replace("cfg!", "").contains('!')
+                && c.match_indices("cfg!(")
+                    .any(|(i, _)| cfg_text(&c[i + "cfg!(".len()..]).is_some_and(excludes_linux))
+        })
+    };
+    let file_start = before.trim_start();
+    if file_start.starts_with("#![") && cfg_off(inner_attributes(file_start)) {
+        return true;
+    }
+    let statement_start = before
+        .rfind([';', '{', '}'])
+        .map(|i| i + 1)
+        .unwrap_or_default();
+    cfg_off(&before[statement_start..])
+        || enclosing_blocks(before).iter().any(|&open| {
+            let head = &before[..open];
+            let start = head
+                .rfind([';', '{', '}'])
+                .map(|i| i + 1)
+                .unwrap_or_default();
+            cfg_off(&head[start..]) || if_off(&head[start..])
+        })
+}
+
+/// The leading `#![…]` attributes of a file's code.
+fn inner_attributes(code: &str) -> &str {
+    let mut end = 0;
+    loop {
+        let rest = &code[end..];
+        let trimmed = rest.trim_start();
+        let Some(close) = trimmed
+            .starts_with("#![")
+            .then(|| trimmed.find(']'))
+            .flatten()
+        else {
+            return &code[..end];
+        };
+        end += rest.len() - trimmed.len() + close + 1;
+    }
+}
+
+/// The text of a `cfg(` up to its matching `)`, given the text after the `(`.
+fn cfg_text(after_open: &str) -> Option<&str> {
+    let mut depth = 1;
+    for (i, c) in after_open.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(&after_open[..i]);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Whether a cfg predicate names only targets other than Linux: `windows`, `target_os =
+/// "macos"`, `all(feature = "x", target_os = "freebsd")`, or is a plain `not(unix)` (`not(target_os
+/// = "linux")`). Any other with a `not(`, an `any(` (one side may be Linux) or a word for Linux or
+/// unix is not read as excluding it.
+fn excludes_linux(cfg: &str) -> bool {
+    let squashed: String = cfg.split_whitespace().collect();
+    if [
+        "not(unix)",
+        "not(target_family=\"unix\")",
+        "not(target_os=\"linux\")",
+    ]
+    .contains(&squashed.as_str())
+    {
+        return true;
+    }
+    let words: Vec<&str> = cfg
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let other = words
+        .iter()
+        .any(|w| super::source_files::OTHER_TARGETS.contains(w) || *w == "wasm32");
+    let open = words
+        .iter()
+        .any(|w| matches!(*w, "not" | "any" | "linux" | "unix" | "gnu" | "musl"));
+    other && !open
+}
+
+/// Whether the code at byte `at` of `code` is test code: inside a block under `#[cfg(test)]` (a
+/// `mod tests`) or of a `#[test]` function (`#[tokio::test]`, `#[test_case(…)]`).
+pub fn in_test_code(code: &str, at: usize) -> bool {
+    let Some(before) = code.get(..at) else {
+        return false;
+    };
+    let marks_test = |text: &str| {
+        let text: String = text.split_whitespace().collect();
+        text.contains("#[cfg(test)]")
+            || text.contains("#[test]")
+            || text.contains("::test]")
+            || text.contains("::test(")
+            || text.contains("#[test_case(")
+    };
+    let file_start = before.trim_start();
+    if file_start.starts_with("#![") && marks_test(&inner_attributes(file_start).replace("#!", "#"))
+    {
+        return true;
+    }
+    let statement_start = before
+        .rfind([';', '{', '}'])
+        .map(|i| i + 1)
+        .unwrap_or_default();
+    marks_test(&before[statement_start..])
+        || enclosing_blocks(before).iter().any(|&open| {
+            let head = &before[..open];
+            let start = head
+                .rfind([';', '{', '}'])
+                .map(|i| i + 1)
+                .unwrap_or_default();
+            marks_test(&head[start..])
+        })
+}
+
 /// Whether module `name` is declared (`mod name;`, `pub(crate) mod name;`) in the crate's
 /// comment-free sources `codes`, and every declaration is gated off with the features `on`:
 /// then its file is not compiled (`#[cfg(feature = "web")] mod web;`). A module declared
@@ -47,6 +187,20 @@ pub fn module_gated_off<'a>(
     name: &str,
     codes: impl IntoIterator<Item = &'a str>,
     on: &BTreeSet<String>,
+) -> bool {
+    every_declaration(name, codes, |code, at| gated_off(code, at, on))
+}
+
+/// Whether module `name` is declared in `codes` only for tests (`#[cfg(test)] mod tests;`).
+pub fn module_for_tests_only<'a>(name: &str, codes: impl IntoIterator<Item = &'a str>) -> bool {
+    every_declaration(name, codes, in_test_code)
+}
+
+/// Whether module `name` is declared in `codes` and `holds` for every declaration's offset.
+fn every_declaration<'a>(
+    name: &str,
+    codes: impl IntoIterator<Item = &'a str>,
+    holds: impl Fn(&str, usize) -> bool,
 ) -> bool {
     let mut declared = false;
     for code in codes {
@@ -67,7 +221,7 @@ pub fn module_gated_off<'a>(
                 continue;
             }
             declared = true;
-            if !gated_off(code, at, on) {
+            if !holds(code, at) {
                 return false;
             }
         }

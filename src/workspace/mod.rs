@@ -12,6 +12,7 @@ pub mod embeds;
 pub mod feature_gates;
 pub mod gated_code;
 pub mod link_config;
+pub mod programs_run;
 pub mod resolve;
 pub mod rust_floor;
 pub mod source_files;

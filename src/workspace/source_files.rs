@@ -1,6 +1,7 @@
-//! Owns finding a crate's own Rust files (everything under its `src/`) and the names that mark
-//! code for a target other than Linux, for the readings that scan code as text: the doctor's
-//! checks of a package's sources and the plan's reading of `-sys` crates' `#[link]` attributes.
+//! Owns finding a crate's own Rust files (everything under its `src/`), the module each file is,
+//! and the names that mark code for a target other than Linux, for the readings that scan code
+//! as text: the doctor's checks of a package's sources and the plan's reading of `-sys` crates'
+//! `#[link]` attributes.
 
 use camino::{Utf8Path, Utf8PathBuf};
 
@@ -43,4 +44,20 @@ pub fn rust_files(dir: &Utf8Path) -> Vec<Utf8PathBuf> {
     }
     files.sort();
     files
+}
+
+/// The module a source file is, by its path (`src/web.rs` and `src/web/mod.rs` are `web`);
+/// `None` for a crate root (`src/lib.rs`, `src/main.rs`, `src/bin/…`), which no `mod` declares.
+pub fn module_name<'a>(crate_dir: &Utf8Path, file: &'a Utf8Path) -> Option<&'a str> {
+    let relative = file.strip_prefix(crate_dir.join("src")).ok()?;
+    let root = matches!(relative.as_str(), "lib.rs" | "main.rs")
+        || relative.starts_with("bin")
+        || relative.file_name() == Some("main.rs");
+    if root {
+        return None;
+    }
+    match file.file_stem()? {
+        "mod" => file.parent()?.file_name(),
+        stem => Some(stem),
+    }
 }

@@ -300,3 +300,64 @@ fn programs_the_code_runs_that_the_image_lacks_are_found() {
     let (_, findings, _) = doctor(dir.path(), &[]);
     assert!(findings.is_empty(), "{findings:?}");
 }
+
+/// pict-rs-shaped: the service's own code runs nothing, the workspace library it builds on runs
+/// `ffmpeg` behind a feature the service turns on. A program behind a feature that is off, in a
+/// test, or on a base the user chose that may have it is no finding.
+#[test]
+fn programs_a_member_library_runs_count_with_the_features_the_build_turns_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let write = |path: &str, text: &str| support::write_file(root, path, text);
+    write(
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"media\", \"svc\"]\nresolver = \"2\"\n",
+    );
+    write(
+        "media/Cargo.toml",
+        "[package]\nname = \"media\"\nversion = \"0.1.0\"\nedition = \"2021\"\nrust-version = \"1.95\"\n\n[features]\nvideo = []\n",
+    );
+    write(
+        "media/src/lib.rs",
+        "use std::process::Command;\n\n#[cfg(feature = \"video\")]\npub fn thumbnail() {\n    let _ = Command::new(\"ffmpeg\").status();\n}\n\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn diff() { let _ = std::process::Command::new(\"diff\").status(); }\n}\n",
+    );
+    let svc = |features: &str, metadata: &str| {
+        format!(
+            "[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2021\"\nrust-version = \"1.95\"\n\n[dependencies]\nmedia = {{ path = \"../media\"{features} }}\n{metadata}"
+        )
+    };
+    write("svc/Cargo.toml", &svc(", features = [\"video\"]", ""));
+    write(
+        "svc/src/main.rs",
+        "fn main() { if std::env::args().any(|a| a == \"--version\") { return; } }\n",
+    );
+    support::generate_lockfile(root);
+    let (_, findings, json) = doctor(root, &[]);
+    assert_eq!(findings, pairs(&[("runtime-program", "svc")]), "{json:#}");
+    let finding = &json["findings"][0];
+    assert_eq!(
+        finding["message"],
+        "the code runs `ffmpeg`, which the image does not have"
+    );
+    assert!(
+        finding["evidence"]
+            .as_str()
+            .unwrap()
+            .starts_with("media/src/lib.rs:5: `Command::new(\"ffmpeg\")`"),
+        "{finding:#}"
+    );
+    // The feature off: `thumbnail` is not compiled.
+    write("svc/Cargo.toml", &svc("", ""));
+    let (_, findings, json) = doctor(root, &[]);
+    assert!(findings.is_empty(), "{json:#}");
+    // A base the user chose may carry it.
+    write(
+        "svc/Cargo.toml",
+        &svc(
+            ", features = [\"video\"]",
+            "\n[package.metadata.distroless]\nruntime-image = \"debian:bookworm-slim\"\n",
+        ),
+    );
+    let (_, findings, json) = doctor(root, &[]);
+    assert!(findings.is_empty(), "{json:#}");
+}

@@ -265,3 +265,13 @@ pub fn write_file(root: &Path, path: &str, text: &str) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(path, text).unwrap();
 }
+
+/// `cargo generate-lockfile` for a scratch workspace with no dependencies.
+pub fn generate_lockfile(root: &Path) {
+    let lock = std::process::Command::new("cargo")
+        .args(["generate-lockfile", "--offline"])
+        .current_dir(root)
+        .status()
+        .unwrap();
+    assert!(lock.success());
+}

@@ -37,7 +37,7 @@ fn virtual_workspace(repository: &str) -> tempfile::TempDir {
     write("crates/util/src/bin/acme-admin.rs", "fn main() {}\n");
     write("crates/report/Cargo.toml", &package("report", ""));
     write("crates/report/src/main.rs", "fn main() {}\n");
-    generate_lockfile(root);
+    support::generate_lockfile(root);
     dir
 }
 
@@ -69,7 +69,7 @@ fn a_virtual_workspace_defaults_to_the_image_named_as_its_repository_or_members_
     );
     support::write_file(dir.path(), "crates/builder/src/main.rs", "fn main() {}\n");
     let plan_of = |dir: &std::path::Path| {
-        generate_lockfile(dir);
+        support::generate_lockfile(dir);
         let (plan, _) = plan_json(dir, &[]);
         image_names(&plan)
             .into_iter()
@@ -283,7 +283,7 @@ fn fuzzers_and_packages_under_a_tests_directory_are_no_images_unless_asked_for()
         .unwrap();
         std::fs::write(root.join(dir).join("src/main.rs"), "fn main() {}\n").unwrap();
     }
-    generate_lockfile(root);
+    support::generate_lockfile(root);
     let (plan, stderr) = plan_json(root, &[]);
     assert_eq!(
         image_names(&plan),
@@ -317,20 +317,10 @@ fn a_root_package_named_like_an_example_is_still_the_product() {
         "[package]\nname = \"axum-example\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
     );
     support::write_file(root, "src/main.rs", "fn main() {}\n");
-    generate_lockfile(root);
+    support::generate_lockfile(root);
     let (plan, stderr) = plan_json(root, &[]);
     assert_eq!(image_names(&plan), ["axum-example"], "{stderr}");
     assert!(!stderr.contains("left out"), "{stderr}");
-}
-
-/// `cargo generate-lockfile` for a scratch workspace with no dependencies.
-fn generate_lockfile(root: &std::path::Path) {
-    let lock = std::process::Command::new("cargo")
-        .args(["generate-lockfile", "--offline"])
-        .current_dir(root)
-        .status()
-        .unwrap();
-    assert!(lock.success());
 }
 
 #[test]
@@ -383,7 +373,7 @@ fn a_server_naming_a_configuration_directory_it_does_not_carry_is_warned_about()
     write("configuration/base.yaml", "port: 8000\n");
     let server = "axum = { path = \"vendor/axum\" }\n";
     write("Cargo.toml", &manifest(server, ""));
-    generate_lockfile(root);
+    support::generate_lockfile(root);
     let (_, stderr) = plan_json(root, &[]);
     assert!(
         stderr.contains("warning: image `newsletter` runs a server whose code names `configuration` (in `src/main.rs`), which is in the workspace but not in the image"),
@@ -405,7 +395,7 @@ fn a_server_naming_a_configuration_directory_it_does_not_carry_is_warned_about()
     assert!(!stderr.contains("runs a server"), "{stderr}");
     // A command-line tool names its user's files, not its own: no warning.
     write("Cargo.toml", &manifest("", ""));
-    generate_lockfile(root);
+    support::generate_lockfile(root);
     let (_, stderr) = plan_json(root, &[]);
     assert!(!stderr.contains("runs a server"), "{stderr}");
 }
