@@ -48,7 +48,7 @@ pub fn build_script_programs(script: &str, on: &BTreeSet<String>) -> BTreeSet<St
 
 /// `Command::new("…")` calls with a literal program, a plain name (`git`) or an absolute path
 /// (`/bin/sh`), each with its offset in `code` (squashed, see [`squashed_code`]).
-pub(crate) fn literal_commands(code: &str) -> Vec<(usize, String)> {
+pub(super) fn literal_commands(code: &str) -> Vec<(usize, String)> {
     let needle = "Command::new(\"";
     code.match_indices(needle)
         .filter(|(at, _)| {

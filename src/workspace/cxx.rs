@@ -35,7 +35,7 @@ pub fn compiles_cxx(dir: &Utf8Path, build_script: Option<&Utf8Path>, uses_cmake:
 
 /// [`code_only`] without whitespace either, for readings that look for a call or an attribute
 /// however it is spaced (`probe( "x" )`, `#[link(name = "x")]`).
-pub fn squashed_code(text: &str) -> String {
+pub(super) fn squashed_code(text: &str) -> String {
     code_only(text)
         .chars()
         .filter(|c| !c.is_whitespace())

@@ -17,26 +17,29 @@ use super::feature_gates::cfg_predicate;
 
 /// Whether the code at byte `at` of `code` runs only under features that are off in `on`.
 pub fn gated_off(code: &str, at: usize, on: &BTreeSet<String>) -> bool {
-    let Some(before) = code.get(..at) else {
+    let Some((statement, headers)) = code.get(..at).map(scopes) else {
         return false;
     };
-    let opens = enclosing_blocks(before);
-    // The statement the spot is in: from the last `;`, `{` or `}` before it.
-    let statement_start = before
-        .rfind([';', '{', '}'])
-        .map(|i| i + 1)
-        .unwrap_or_default();
-    if attribute_gated_off(&before[statement_start..], on) {
-        return true;
-    }
-    opens.iter().any(|&open| {
-        let head = &before[..open];
-        let start = head
+    attribute_gated_off(statement, on) || headers.iter().any(|h| header_gated_off(h, on))
+}
+
+/// The texts around the spot at the end of `before` that decide whether it is compiled: the
+/// statement it is in, from the last `;`, `{` or `}` (its outer attributes with it), and the
+/// header before each block still open around it (`#[cfg(test)] mod tests`, `if cfg!(windows)`),
+/// outermost first.
+fn scopes(before: &str) -> (&str, Vec<&str>) {
+    fn from_last_boundary(text: &str) -> &str {
+        let start = text
             .rfind([';', '{', '}'])
             .map(|i| i + 1)
             .unwrap_or_default();
-        header_gated_off(&head[start..], on)
-    })
+        text.get(start..).unwrap_or_default()
+    }
+    let headers = enclosing_blocks(before)
+        .into_iter()
+        .map(|open| from_last_boundary(&before[..open]))
+        .collect();
+    (from_last_boundary(before), headers)
 }
 
 /// Whether the code at byte `at` of `code` is compiled only for a target other than Linux: under
@@ -47,38 +50,16 @@ pub fn other_target_only(code: &str, at: usize) -> bool {
     let Some(before) = code.get(..at) else {
         return false;
     };
-    let cfg_off = |text: &str| {
-        ["#[cfg(", "#![cfg("].iter().any(|open| {
-            text.match_indices(open)
-                .any(|(i, _)| cfg_text(&text[i + open.len()..]).is_some_and(excludes_linux))
-        })
+    // A `cfg(…)` opened by `open` in `text` that no Linux build satisfies.
+    let excludes = |text: &str, open: &str| {
+        text.match_indices(open)
+            .any(|(i, _)| cfg_text(&text[i + open.len()..]).is_some_and(excludes_linux))
     };
-    let if_off = |header: &str| {
-        let condition = header.trim();
-        condition.strip_prefix("if").is_some_and(|c| {
-            let c: String = c.split_whitespace().collect();
-            !c.contains("||")
-                && !c.replace("cfg!", "").contains('!')
-                && c.match_indices("cfg!(")
-                    .any(|(i, _)| cfg_text(&c[i + "cfg!(".len()..]).is_some_and(excludes_linux))
-        })
-    };
-    let file_start = before.trim_start();
-    if file_start.starts_with("#![") && cfg_off(inner_attributes(file_start)) {
-        return true;
-    }
-    let statement_start = before
-        .rfind([';', '{', '}'])
-        .map(|i| i + 1)
-        .unwrap_or_default();
-    cfg_off(&before[statement_start..])
-        || enclosing_blocks(before).iter().any(|&open| {
-            let head = &before[..open];
-            let start = head
-                .rfind([';', '{', '}'])
-                .map(|i| i + 1)
-                .unwrap_or_default();
-            cfg_off(&head[start..]) || if_off(&head[start..])
+    let (statement, headers) = scopes(before);
+    excludes(inner_attributes(before.trim_start()), "#![cfg(")
+        || excludes(statement, "#[cfg(")
+        || headers.iter().any(|h| {
+            excludes(h, "#[cfg(") || conjunctive_if(h).is_some_and(|c| excludes(c, "cfg!("))
         })
 }
 
@@ -159,24 +140,10 @@ pub fn in_test_code(code: &str, at: usize) -> bool {
             || text.contains("::test(")
             || text.contains("#[test_case(")
     };
-    let file_start = before.trim_start();
-    if file_start.starts_with("#![") && marks_test(&inner_attributes(file_start).replace("#!", "#"))
-    {
-        return true;
-    }
-    let statement_start = before
-        .rfind([';', '{', '}'])
-        .map(|i| i + 1)
-        .unwrap_or_default();
-    marks_test(&before[statement_start..])
-        || enclosing_blocks(before).iter().any(|&open| {
-            let head = &before[..open];
-            let start = head
-                .rfind([';', '{', '}'])
-                .map(|i| i + 1)
-                .unwrap_or_default();
-            marks_test(&head[start..])
-        })
+    let (statement, headers) = scopes(before);
+    marks_test(&inner_attributes(before.trim_start()).replace("#!", "#"))
+        || marks_test(statement)
+        || headers.iter().any(|h| marks_test(h))
 }
 
 /// Whether module `name` is declared (`mod name;`, `pub(crate) mod name;`) in the crate's
@@ -272,35 +239,32 @@ fn attribute_gated_off(text: &str, on: &BTreeSet<String>) -> bool {
 
 /// The text before a block's `{`: an item with a `#[cfg]`, or an `if` on features.
 fn header_gated_off(header: &str, on: &BTreeSet<String>) -> bool {
-    if attribute_gated_off(header, on) {
-        return true;
-    }
+    attribute_gated_off(header, on)
+        || conjunctive_if(header).is_some_and(|condition| {
+            let cfg_off = condition.match_indices("cfg!(").any(|(at, _)| {
+                cfg_predicate(&condition[at + "cfg!(".len()..]).is_some_and(|cfg| !cfg.holds(on))
+            });
+            cfg_off || env_feature_off(condition, on)
+        })
+}
+
+/// The condition of a block's `if` (or `else if`) header, when it is one that can be read: only
+/// conjunctions, since in `a || b` one false side proves nothing, and no `!` but `cfg!`'s, which
+/// may negate what it tests.
+fn conjunctive_if(header: &str) -> Option<&str> {
     let condition = header.trim();
     let condition = condition
         .strip_prefix("else")
         .map(str::trim_start)
         .unwrap_or(condition);
-    let Some(condition) = condition.strip_prefix("if") else {
-        return false;
-    };
-    if !condition.starts_with(|c: char| c.is_whitespace() || c == '!' || c == '(')
-        && !condition.starts_with("cfg!")
-        && !condition.starts_with("std::")
-        && !condition.starts_with("env::")
-        && !condition.starts_with("let")
-    {
-        return false;
-    }
-    // Only conjunctions are read: in `a || b` one false side proves nothing, and a `!` may
-    // negate the feature itself.
-    let without_macros = condition.replace("cfg!", "");
-    if condition.contains("||") || without_macros.contains('!') {
-        return false;
-    }
-    let cfg_off = condition.match_indices("cfg!(").any(|(at, _)| {
-        cfg_predicate(&condition[at + "cfg!(".len()..]).is_some_and(|cfg| !cfg.holds(on))
-    });
-    cfg_off || env_feature_off(condition, on)
+    let condition = condition.strip_prefix("if")?;
+    let starts_condition = condition
+        .starts_with(|c: char| c.is_whitespace() || c == '!' || c == '(')
+        || ["cfg!", "std::", "env::", "let"]
+            .iter()
+            .any(|start| condition.starts_with(start));
+    let negates = condition.replace("cfg!", "").contains('!');
+    (starts_condition && !condition.contains("||") && !negates).then_some(condition)
 }
 
 /// `env::var("CARGO_FEATURE_X").is_ok()` (or `var_os(…).is_some()`, or `let Ok(_) = …`) with

@@ -42,18 +42,14 @@ pub fn programs_run(dir: &Utf8Path, on: &BTreeSet<String>) -> Vec<ProgramCall> {
             continue;
         }
         let code = code_only(source);
-        // Whitespace out, each kept char's offset in `code` beside it: the calls are found
-        // however they are spaced, and reported at their line.
-        let (squashed, offsets): (String, Vec<usize>) = code
-            .char_indices()
-            .filter(|(_, c)| !c.is_whitespace())
-            .map(|(i, c)| (c, i))
-            .unzip();
-        let byte_to_char: Vec<usize> = squashed
-            .char_indices()
-            .enumerate()
-            .flat_map(|(n, (_, c))| std::iter::repeat_n(n, c.len_utf8()))
-            .collect();
+        // Whitespace out, so that calls are found however they are spaced; `offsets[i]` is where
+        // byte `i` of `squashed` is in `code`, so that each is reported at its line.
+        let mut squashed = String::with_capacity(code.len());
+        let mut offsets = Vec::with_capacity(code.len());
+        for (i, c) in code.char_indices().filter(|(_, c)| !c.is_whitespace()) {
+            squashed.push(c);
+            offsets.extend(std::iter::repeat_n(i, c.len_utf8()));
+        }
         let bare_is_process = imports_process_command(&squashed);
         let found: Vec<(usize, String)> = literal_commands(&squashed)
             .into_iter()
@@ -77,7 +73,7 @@ pub fn programs_run(dir: &Utf8Path, on: &BTreeSet<String>) -> Vec<ProgramCall> {
             continue;
         }
         for (at, program) in found {
-            let offset = offsets[byte_to_char[at]];
+            let offset = offsets[at];
             let line = code[..offset].matches('\n').count() + 1;
             calls.push(ProgramCall {
                 file: file.clone(),

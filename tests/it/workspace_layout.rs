@@ -81,11 +81,10 @@ fn a_virtual_workspace_defaults_to_the_image_named_as_its_repository_or_members_
         ["acme-admin", "acme-builder", "report", "acme-server"],
         "an image named as a service comes before one on more members"
     );
-    let text = std::fs::read_to_string(dir.path().join("crates/server/Cargo.toml")).unwrap();
-    support::write_file(
-        dir.path(),
-        "crates/server/Cargo.toml",
-        &text.replace("acme-server", "acme-worker"),
+    support::replace_in(
+        &dir.path().join("crates/server/Cargo.toml"),
+        "acme-server",
+        "acme-worker",
     );
     assert_eq!(
         plan_of(dir.path()),
@@ -104,11 +103,10 @@ fn a_virtual_workspace_defaults_to_the_image_named_as_its_repository_or_members_
         ["acme", "acme-admin", "report", "acme-server"],
         "the server of the word most members begin with is the last stage"
     );
-    let text = std::fs::read_to_string(dir.path().join("crates/server/Cargo.toml")).unwrap();
-    support::write_file(
-        dir.path(),
-        "crates/server/Cargo.toml",
-        &text.replace("acme-server", "acme-worker"),
+    support::replace_in(
+        &dir.path().join("crates/server/Cargo.toml"),
+        "acme-server",
+        "acme-worker",
     );
     assert_eq!(
         plan_of(dir.path()),
@@ -128,11 +126,10 @@ fn a_virtual_workspace_defaults_to_the_image_named_as_its_repository_or_members_
         ["acme", "acme-admin", "report", "acme-server"],
         "the repository's server comes before its client"
     );
-    let text = std::fs::read_to_string(dir.path().join("crates/server/Cargo.toml")).unwrap();
-    support::write_file(
-        dir.path(),
-        "crates/server/Cargo.toml",
-        &text.replace("acme-server", "acmed"),
+    support::replace_in(
+        &dir.path().join("crates/server/Cargo.toml"),
+        "acme-server",
+        "acmed",
     );
     assert_eq!(
         plan_of(dir.path()),
