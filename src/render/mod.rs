@@ -10,6 +10,7 @@ use crate::plan::Plan;
 use crate::plan::verify::BinaryCheck;
 
 mod ci;
+mod ignore_rules;
 pub use ci::{ACTIONS, ci_pipeline};
 
 const DOCKERFILE_TEMPLATE: &str = include_str!("../../templates/Dockerfile.j2");
@@ -185,23 +186,23 @@ pub fn ignore_patterns(target_dir: &camino::Utf8Path) -> Vec<String> {
 }
 
 /// `.dockerignore` with our block replaced (or appended), the user's lines kept as they are.
-/// When the user's lines keep out everything (`*`, `**`) and let in only what they name, as a
-/// file written for another Dockerfile does, the block names again the paths the image build
-/// reads (what `needed` returns, see `plan::context`).
+/// When the user's lines keep out a path the image build reads (`needed` lists them, see
+/// `plan::context`), as a file written for another Dockerfile does (`**`, then what that one
+/// reads) or a list of what to keep out may (`**/*.md` beside an `include_str!` of a README),
+/// the block names that path again, after them, where the last line that matches wins.
 pub fn dockerignore(
     target_dir: &camino::Utf8Path,
     existing: Option<&str>,
     needed: impl FnOnce() -> Vec<String>,
 ) -> Result<String> {
     let user_lines = user_ignore_lines(existing);
-    let excludes_all = user_lines.iter().any(|line| {
-        matches!(
-            line.trim().trim_start_matches('/'),
-            "*" | "**" | "**/*" | "*/" | "**/"
-        )
-    });
-    // Read (every source file, for what it embeds) only when it will be written.
-    let needed = if excludes_all { needed() } else { Vec::new() };
+    let rules = ignore_rules::IgnoreRules::parse(&user_lines.join("\n"));
+    // Read (every source file, for what it embeds) only when a line can keep something out.
+    let needed = if rules.keeps_out_anything() {
+        kept_out(&rules, needed())
+    } else {
+        Vec::new()
+    };
     let env = environment();
     let block = env
         .get_template("dockerignore")
@@ -222,6 +223,21 @@ pub fn dockerignore(
         format!("{user}\n\n{block}")
     };
     Ok(normalize(&text))
+}
+
+/// The paths of `needed` that `rules` keep out, less those inside a directory among them: naming
+/// the directory again lets in what is inside it.
+fn kept_out(rules: &ignore_rules::IgnoreRules, needed: Vec<String>) -> Vec<String> {
+    let kept_out: Vec<String> = needed.into_iter().filter(|p| rules.excludes(p)).collect();
+    kept_out
+        .iter()
+        .filter(|path| {
+            !kept_out
+                .iter()
+                .any(|dir| path.starts_with(&format!("{dir}/")))
+        })
+        .cloned()
+        .collect()
 }
 
 /// The user's lines of an existing `.dockerignore`: all but our block.
@@ -273,6 +289,24 @@ mod tests {
     #[test]
     fn normalize_leaves_one_trailing_newline_and_no_blank_runs() {
         assert_eq!(normalize("a  \n\n\n\nb\n\n\n"), "a\n\nb\n");
+    }
+
+    #[test]
+    fn what_the_rules_keep_out_is_named_once_by_its_outermost_directory() {
+        let rules = ignore_rules::IgnoreRules::parse("**\n!src/\n");
+        let needed = [
+            "Cargo.lock",
+            "lib",
+            "lib/README.md",
+            "lib/src/lib.rs",
+            "lib-macros/src/lib.rs",
+            "src",
+            "src/main.rs",
+        ];
+        assert_eq!(
+            kept_out(&rules, needed.iter().map(|p| p.to_string()).collect()),
+            ["Cargo.lock", "lib", "lib-macros/src/lib.rs"]
+        );
     }
 
     #[test]

@@ -21,7 +21,8 @@ pub struct Embed {
 
 /// The embeds in one source file of the crate in `crate_dir`, with literal paths only (one built
 /// from `env!("OUT_DIR")` or `concat!` is the build's own and is skipped), and none behind a
-/// feature that is off in `on` (`#[cfg(feature = "web")] static UI: Dir = include_dir!(…)`).
+/// feature that is off in `on` (`#[cfg(feature = "web")] static UI: Dir = include_dir!(…)`),
+/// and none in test code.
 pub fn embeds(
     crate_dir: &Utf8Path,
     file: &Utf8Path,
@@ -42,8 +43,11 @@ pub fn embeds(
     for (needle, how, base) in readers {
         let mut rest = squashed.as_str();
         while let Some(at) = rest.find(needle) {
-            let gated =
-                super::gated_code::gated_off(&squashed, squashed.len() - rest.len() + at, on);
+            let offset = squashed.len() - rest.len() + at;
+            // A test's fixture is not compiled into the build (martin's `mod tests` embed
+            // `tests/fixtures/*.sql`, which its `.dockerignore` keeps out).
+            let gated = super::gated_code::gated_off(&squashed, offset, on)
+                || super::gated_code::in_test_code(&squashed, offset);
             rest = &rest[at + needle.len()..];
             if gated {
                 continue;
@@ -113,5 +117,17 @@ const GEN: &str = include_str!("$OUT_DIR/x");
         assert!(embeds(dir, &file, source, &BTreeSet::new()).is_empty());
         let on = BTreeSet::from(["ui".to_string()]);
         assert_eq!(embeds(dir, &file, source, &on).len(), 1);
+    }
+
+    #[test]
+    fn an_embed_in_test_code_is_not_read() {
+        let dir = Utf8Path::new("/w/martin");
+        let file = dir.join("src/config/args/root.rs");
+        let source = "const SCHEMA: &str = include_str!(\"schema.sql\");\n#[cfg(test)]\nmod tests {\n    #[tokio::test]\n    async fn cli() {\n        let script = include_str!(\"../../../../tests/fixtures/mbtiles/json.sql\");\n    }\n}\n";
+        let found: Vec<String> = embeds(dir, &file, source, &BTreeSet::new())
+            .into_iter()
+            .map(|e| e.path.to_string())
+            .collect();
+        assert_eq!(found, ["/w/martin/src/config/args/schema.sql"]);
     }
 }

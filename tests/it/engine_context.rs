@@ -51,3 +51,42 @@ fn an_allowlist_dockerignore_still_lets_in_what_the_image_build_reads() {
         "hello-svc 1.4.2 (21 bytes of readme)"
     );
 }
+
+/// A list of what to keep out (`**/*.md`, `Cargo.lock`) that keeps out what the build reads: a
+/// member's README its code embeds, the lock. BuildKit reads the user's lines and our block
+/// together; the build succeeds only if its reading agrees with ours on what is let in again.
+#[test]
+#[ignore = "needs a Docker engine with buildx: run tests/run-all.sh"]
+fn a_blocklist_dockerignore_still_lets_in_what_the_image_build_reads() {
+    let _guard = engine_lock();
+    let dir = support::fixture("arm64");
+    let root = dir.path();
+    support::replace_in(
+        &root.join("Cargo.toml"),
+        "platforms = [\"linux/amd64\", \"linux/arm64\"]",
+        "",
+    );
+    std::fs::copy(
+        support::repo_root().join("example-workspace/rust-toolchain.toml"),
+        root.join("rust-toolchain.toml"),
+    )
+    .unwrap();
+    support::write_file(root, "lib/README.md", "The lib.\n");
+    support::write_file(
+        root,
+        "lib/src/lib.rs",
+        "#![doc = include_str!(\"../README.md\")]\npub const README: &str = include_str!(\"../README.md\");\n",
+    );
+    support::write_file(
+        root,
+        "app/src/main.rs",
+        "fn main() {\n    println!(\"app {} ({} bytes of lib readme)\", env!(\"CARGO_PKG_VERSION\"), lib::README.len());\n}\n",
+    );
+    support::write_file(root, ".dockerignore", "**/*.md\nCargo.lock\n");
+    let out = support::run(root, &["build", "--network", "host"]);
+    assert!(out.status.success(), "{}", support::stderr(&out));
+    assert_eq!(
+        version_of("app:3.0.0").trim(),
+        "app 3.0.0 (9 bytes of lib readme)"
+    );
+}

@@ -153,7 +153,8 @@ fn dockerignore_keeps_the_users_lines() {
 }
 
 /// sentry-cli's `.dockerignore` keeps out everything (`**`) and names what its own Dockerfile
-/// reads: our block names again what ours reads, the toolchain file first among them.
+/// reads: our block names again what ours reads and theirs keeps out (the toolchain file, the
+/// lock), not what theirs lets in already (`src/`, the manifest).
 #[test]
 fn an_allowlist_dockerignore_gets_what_the_image_build_reads_named_again() {
     let dir = support::fixture("single-crate");
@@ -173,11 +174,48 @@ fn an_allowlist_dockerignore_gets_what_the_image_build_reads_named_again() {
         .unwrap_or_else(|| panic!("no paths named again:\n{text}"));
     assert_eq!(
         tail,
-        "!Cargo.lock\n!Cargo.toml\n!rust-toolchain.toml\n!src\n# <<< cargo-distroless\n"
+        "!Cargo.lock\n!rust-toolchain.toml\n# <<< cargo-distroless\n"
     );
     assert!(
         text.starts_with("**\n\n!src/\n!Cargo.toml\n\n# >>> cargo-distroless"),
         "{text}"
+    );
+    assert_eq!(
+        support::run(root, &["init", "--check"]).status.code(),
+        Some(0)
+    );
+}
+
+/// A list of what to keep out can keep out what the build reads: `**/*.md` while a member's
+/// docs are `include_str!("../README.md")`, a `Cargo.lock` kept out as a library's habit, a
+/// declared build script under a pattern. Those, and only those, are named again.
+#[test]
+fn a_blocklist_dockerignore_gets_what_it_keeps_out_of_the_build_named_again() {
+    let dir = support::fixture("arm64");
+    let root = dir.path();
+    support::write_file(
+        root,
+        "lib/src/lib.rs",
+        "#![doc = include_str!(\"../README.md\")]\npub const NAME: &str = \"lib\";\n",
+    );
+    support::write_file(root, "lib/README.md", "The lib.\n");
+    support::write_file(root, "CHANGELOG.md", "## 3.0.0\n");
+    support::write_file(root, "lib/tests/it.rs", "#[test]\nfn t() {}\n");
+    support::write_file(
+        root,
+        ".dockerignore",
+        "**/*.md\nCargo.lock\n**/tests\nlib/build.*\n",
+    );
+    let out = support::run(root, &["init"]);
+    assert!(out.status.success(), "{}", support::stderr(&out));
+    let text = std::fs::read_to_string(root.join(".dockerignore")).unwrap();
+    let tail = text
+        .split("again here, after them.\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no paths named again:\n{text}"));
+    assert_eq!(
+        tail,
+        "!Cargo.lock\n!lib/README.md\n!lib/build.rs\n# <<< cargo-distroless\n"
     );
     assert_eq!(
         support::run(root, &["init", "--check"]).status.code(),
