@@ -128,6 +128,9 @@ impl<'a> CargoGraphs<'a> {
             &members,
             workspace::rust_floor::lock_version(&lock),
         );
+        graph.rust_ceiling = workspace::rust_ceiling::ceiling(
+            graph.linked.values().chain(graph.build_time.values()),
+        );
         if graph.crates().any(unknown) {
             for (key, c) in graph.linked.iter_mut() {
                 if !unknown(c) {

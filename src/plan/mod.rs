@@ -50,7 +50,8 @@ pub use select::{Candidate, Selected, Selection, select};
 pub use skeleton::Skeleton;
 pub use toolchain::{Toolchain, debian_codename};
 use toolchain::{
-    cargo_args, check_debian_pairing, feature_args, profile_dir, rust_floor, rust_plan, toolchains,
+    cargo_args, check_debian_pairing, feature_args, profile_dir, rust_ceiling, rust_floor,
+    rust_plan, toolchains,
 };
 
 /// Facts from outside the workspace files, gathered by the caller (processes live elsewhere).
@@ -147,12 +148,13 @@ pub fn plan(
             .collect()
     };
     let floor = rust_floor(&candidates, graphs)?;
+    let ceiling = rust_ceiling(&candidates, graphs)?;
     let mut rust = rust_plan(
         ws,
         &ws_settings,
         &selected_packages,
         facts,
-        floor.as_ref(),
+        (floor.as_ref(), ceiling.as_ref()),
         &mut warnings,
     )?;
     rust.builder_image = pinned(&rust.builder_image, &ws_settings.pins);

@@ -14,6 +14,7 @@ use crate::config::defaults;
 use crate::error::{Error, Result};
 use crate::platform::{Platform, triple_env_lower, triple_env_upper};
 use crate::workspace::resolve::BuildQuery;
+use crate::workspace::rust_ceiling::RustCeiling;
 use crate::workspace::rust_floor::{self, RustFloor};
 use crate::workspace::{Package, Workspace};
 
@@ -197,12 +198,38 @@ pub(super) fn rust_floor(
     Ok(best)
 }
 
+/// The first Rust that cannot build some image, on some platform: the lowest of their builds'
+/// ceilings (a locked crate a newer compiler rejects, see `workspace::rust_ceiling`).
+pub(super) fn rust_ceiling(
+    candidates: &[Candidate],
+    graphs: &mut GraphSource,
+) -> Result<Option<RustCeiling>> {
+    let mut lowest: Option<RustCeiling> = None;
+    for c in candidates {
+        for p in &c.settings.platforms {
+            let graph = graphs(&BuildQuery {
+                packages: vec![c.package.clone()],
+                feature_args: feature_args(c),
+                triple: p.musl_triple.unwrap_or(p.gnu_triple).to_string(),
+            })?;
+            if let Some(found) = graph.rust_ceiling
+                && lowest
+                    .as_ref()
+                    .is_none_or(|l| found.fails_from < l.fails_from)
+            {
+                lowest = Some(found);
+            }
+        }
+    }
+    Ok(lowest)
+}
+
 pub(super) fn rust_plan(
     ws: &Workspace,
     settings: &crate::config::WorkspaceSettings,
     packages: &[&Package],
     facts: &Facts,
-    floor: Option<&RustFloor>,
+    (floor, ceiling): (Option<&RustFloor>, Option<&RustCeiling>),
     warnings: &mut Vec<String>,
 ) -> Result<RustPlan> {
     let toolchain_file = ws.toolchain_file.as_ref().map(|t| t.path.clone());
@@ -234,6 +261,7 @@ pub(super) fn rust_plan(
             floor,
             "set `rust-version` in `[workspace.metadata.distroless]` to",
         )?;
+        check_pin_below(v, origin, ceiling)?;
         (v.clone(), origin.to_string())
     } else if let Some(v) = ws.toolchain_file.as_ref().and_then(|t| t.pinned_version()) {
         let path = ws
@@ -247,6 +275,7 @@ pub(super) fn rust_plan(
             floor,
             &format!("pin `channel` in `{path}` to"),
         )?;
+        check_pin_below(v, &format!("the channel pinned in `{path}`"), ceiling)?;
         (v.to_string(), format!("the channel pinned in `{path}`"))
     } else if let Some(f) = floor.filter(|f| {
         // Nothing pins a version: the builder gets the oldest Rust that builds everything, when
@@ -289,6 +318,7 @@ pub(super) fn rust_plan(
         return Err(Error::environment("could not tell which Rust version to build with")
             .with_help("set `rust-version` in `[workspace.metadata.distroless]`, or pin a version in `rust-toolchain.toml`"));
     };
+    let (version, reason) = below_ceiling(version, reason, floor, ceiling)?;
     Ok(RustPlan {
         builder_image: defaults::builder_image(&version),
         version: Some(version),
@@ -322,6 +352,73 @@ fn check_pin(pin: &str, origin: &str, floor: Option<&RustFloor>, fix: &str) -> R
         "  the image build would fail in the builder with cargo's \"rustc {pin} is not supported\""
     ))
     .with_help(help))
+}
+
+/// A version the workspace does not pin, chosen at or above a ceiling: the newest release below
+/// it instead, when that still builds every crate (the floor), else the error that says which
+/// crate to move forward.
+fn below_ceiling(
+    version: String,
+    reason: String,
+    floor: Option<&RustFloor>,
+    ceiling: Option<&RustCeiling>,
+) -> Result<(String, String)> {
+    let Some(c) = ceiling else {
+        return Ok((version, reason));
+    };
+    if rust_floor::pin_satisfies(&version, &c.fails_from) != Some(true) {
+        return Ok((version, reason));
+    }
+    let newest = format!(
+        "{}.{}",
+        c.fails_from.major,
+        c.fails_from.minor.saturating_sub(1)
+    );
+    let too_old =
+        floor.is_some_and(|f| rust_floor::pin_satisfies(&newest, &f.version) != Some(true));
+    if too_old || c.fails_from.minor == 0 {
+        let floor_why = floor.map(|f| f.why.as_str()).unwrap_or_default();
+        return Err(Error::input(format!(
+            "no Rust builds this workspace: {}, and {floor_why}",
+            c.why
+        ))
+        .with_help(move_forward(c)));
+    }
+    Ok((
+        newest,
+        format!(
+            "the newest that builds every crate it compiles: {}; {} lets a current Rust build it",
+            c.why,
+            move_forward(c)
+        ),
+    ))
+}
+
+/// A pinned Rust at or above a ceiling fails in the builder minutes in: say so first.
+fn check_pin_below(pin: &str, origin: &str, ceiling: Option<&RustCeiling>) -> Result<()> {
+    let Some(c) = ceiling else {
+        return Ok(());
+    };
+    if rust_floor::pin_satisfies(pin, &c.fails_from) != Some(true) {
+        return Ok(());
+    }
+    Err(Error::input(format!(
+        "Rust {pin} ({origin}) cannot build this workspace: {}",
+        c.why
+    ))
+    .with_help(format!(
+        "{}, or pin Rust {}.{} or older",
+        move_forward(c),
+        c.fails_from.major,
+        c.fails_from.minor.saturating_sub(1)
+    )))
+}
+
+fn move_forward(c: &RustCeiling) -> String {
+    format!(
+        "`cargo update -p {} --precise {}` (the first release that compiles with newer Rust)",
+        c.dependency, c.fixed_in
+    )
 }
 
 /// Debian releases a builder tag can name: (codename, distroless's name for it), in the order a

@@ -14,6 +14,7 @@ pub mod gated_code;
 pub mod link_config;
 pub mod programs_run;
 pub mod resolve;
+pub mod rust_ceiling;
 pub mod rust_floor;
 pub mod source_files;
 mod sources;

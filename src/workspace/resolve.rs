@@ -35,7 +35,7 @@ pub struct BuildQuery {
 }
 
 /// A crate in one build's graph.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Crate {
     pub name: String,
     pub version: String,
@@ -83,6 +83,9 @@ pub struct BuildGraph {
     /// The oldest Rust that compiles this build, when the caller read it (see
     /// [`super::rust_floor`]); not part of what `cargo tree` prints.
     pub rust_floor: Option<super::rust_floor::RustFloor>,
+    /// The first Rust that cannot compile this build, when a locked crate is known to break
+    /// there (see [`super::rust_ceiling`]).
+    pub rust_ceiling: Option<super::rust_ceiling::RustCeiling>,
 }
 
 impl Crate {
@@ -248,13 +251,16 @@ pub fn parse_tree(text: &str) -> Result<BuildGraph> {
             config_programs: BTreeSet::new(),
             own_libraries: BTreeSet::new(),
         });
+        let features: BTreeSet<String> = features
+            .split(',')
+            .filter(|f| !f.is_empty())
+            .map(str::to_string)
+            .collect();
+        // A crate compiled for build scripts keeps its features too (the union over where it
+        // appears): `time`'s `formatting` under vergen decides whether a new Rust compiles it.
+        entry.features.extend(features.iter().cloned());
         if linked {
             let via: Vec<String> = stack.iter().map(|(k, _)| display_key(k)).collect();
-            let features: BTreeSet<String> = features
-                .split(',')
-                .filter(|f| !f.is_empty())
-                .map(str::to_string)
-                .collect();
             match graph.linked.get_mut(&key) {
                 Some(existing) => {
                     // The same crate linked along two paths has one feature set; keep the

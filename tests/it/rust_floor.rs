@@ -168,3 +168,37 @@ fn an_edition_counts_where_no_rust_version_is_declared() {
     // A member's own edition has no dependency to hold back.
     assert!(!err.contains("cargo update -p"), "{err}");
 }
+
+/// rathole 0.5.0's lock holds `time` 0.3.29, compiled with `formatting` for its build script
+/// (through vergen): Rust 1.80 and later reject it (E0282). Nothing pinned: the builder gets
+/// 1.79 and the reason names the way out; a pin at 1.80 or later is refused before any build.
+#[test]
+fn a_locked_crate_that_newer_rust_rejects_caps_the_builders_rust() {
+    let dir = support::fixture("old-time");
+    let out = support::run(dir.path(), &["plan"]);
+    assert!(out.status.success(), "{}", support::stderr(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let first = stdout.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with("Rust 1.79 in `rust:1.79-slim-bookworm`: the newest that builds every crate it compiles: `time` 0.3.29 (feature `formatting`) does not compile with Rust 1.80 or later"),
+        "{stdout}"
+    );
+    assert!(
+        first.contains("`cargo update -p time --precise 0.3.35`"),
+        "{first}"
+    );
+    support::write_file(
+        dir.path(),
+        "rust-toolchain.toml",
+        "[toolchain]\nchannel = \"1.80.0\"\n",
+    );
+    let err = input_error(dir.path(), "plan");
+    assert!(
+        err.contains("error: Rust 1.80.0 (the channel pinned in `rust-toolchain.toml`) cannot build this workspace: `time` 0.3.29"),
+        "{err}"
+    );
+    assert!(
+        err.contains("help: `cargo update -p time --precise 0.3.35` (the first release that compiles with newer Rust), or pin Rust 1.79 or older"),
+        "{err}"
+    );
+}

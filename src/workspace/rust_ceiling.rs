@@ -1,0 +1,126 @@
+//! Owns the question "from which Rust on does this build stop compiling?": a locked crate that
+//! a newer compiler rejects. The one that matters in practice is `time` 0.3.18 to 0.3.34 with
+//! its `formatting` or `parsing` feature: Rust 1.80 added an impl that makes a `collect` in it
+//! ambiguous (`error[E0282]: type annotations needed for Box<_>`, rust-lang/rust#127343), and
+//! `time` 0.3.35 fixed it. A workspace whose lock predates mid-2024 (rathole 0.5.0, through
+//! `vergen` in its build script) fails minutes into the image build on any current Rust.
+//!
+//! Measured with `cargo check` of `time` alone, on Rust 1.79.0, 1.80.0 and 1.95.0: 0.3.17 and
+//! 0.3.35 compile everywhere; 0.3.18, 0.3.21, 0.3.30 and 0.3.34 fail from 1.80 on with either
+//! feature and compile without both.
+
+use semver::Version;
+
+use super::resolve::Crate;
+
+/// The first Rust that cannot build one build, and the crate that says so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RustCeiling {
+    /// The first Rust release that fails (1.80.0): the build needs an older one.
+    pub fails_from: Version,
+    /// What breaks, as a clause: "`time` 0.3.29 (feature `formatting`) does not compile with …".
+    pub why: String,
+    /// The crate to move forward instead, and the first release of it that compiles.
+    pub dependency: String,
+    pub fixed_in: String,
+}
+
+/// One known breakage: `name` from `first` to `last` (inclusive), with any of `features` on,
+/// fails to compile from Rust `fails_from` on.
+struct Breakage {
+    name: &'static str,
+    first: (u64, u64, u64),
+    last: (u64, u64, u64),
+    features: &'static [&'static str],
+    fails_from: (u64, u64),
+    fixed_in: &'static str,
+    how: &'static str,
+}
+
+const BREAKAGES: &[Breakage] = &[Breakage {
+    name: "time",
+    first: (0, 3, 18),
+    last: (0, 3, 34),
+    features: &["formatting", "parsing"],
+    fails_from: (1, 80),
+    fixed_in: "0.3.35",
+    how: "a `collect` into `Box<_>` that Rust 1.80's new impls make ambiguous, rust-lang/rust#127343",
+}];
+
+/// The lowest Rust from which one of `crates` (linked or compiled for build scripts, with the
+/// features cargo turns on for each) no longer compiles, if any does.
+pub fn ceiling<'a>(crates: impl IntoIterator<Item = &'a Crate>) -> Option<RustCeiling> {
+    let mut lowest: Option<RustCeiling> = None;
+    for c in crates {
+        let Ok(version) = Version::parse(&c.version) else {
+            continue;
+        };
+        for b in BREAKAGES.iter().filter(|b| b.name == c.name) {
+            let (first, last) = (
+                Version::new(b.first.0, b.first.1, b.first.2),
+                Version::new(b.last.0, b.last.1, b.last.2),
+            );
+            let Some(feature) = b.features.iter().find(|f| c.features.contains(**f)) else {
+                continue;
+            };
+            if version < first || version > last {
+                continue;
+            }
+            let fails_from = Version::new(b.fails_from.0, b.fails_from.1, 0);
+            if lowest.as_ref().is_some_and(|l| l.fails_from <= fails_from) {
+                continue;
+            }
+            lowest = Some(RustCeiling {
+                why: format!(
+                    "`{}` {} (feature `{feature}`) does not compile with Rust {}.{} or later ({})",
+                    c.name, c.version, b.fails_from.0, b.fails_from.1, b.how
+                ),
+                fails_from,
+                dependency: c.name.clone(),
+                fixed_in: b.fixed_in.to_string(),
+            });
+        }
+    }
+    lowest
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn time(version: &str, features: &[&str]) -> Crate {
+        Crate {
+            name: "time".into(),
+            version: version.into(),
+            features: features.iter().map(|f| f.to_string()).collect(),
+            ..Crate::default()
+        }
+    }
+
+    #[test]
+    fn time_with_formatting_or_parsing_from_0_3_18_to_0_3_34_stops_at_1_80() {
+        for (version, features, fails) in [
+            ("0.3.29", &["alloc", "formatting", "std"][..], true),
+            ("0.3.18", &["parsing"][..], true),
+            ("0.3.34", &["formatting"][..], true),
+            ("0.3.17", &["formatting"][..], false),
+            ("0.3.35", &["formatting", "parsing"][..], false),
+            ("0.3.29", &["alloc", "std"][..], false),
+        ] {
+            let found = ceiling([&time(version, features)]);
+            assert_eq!(found.is_some(), fails, "time {version} {features:?}");
+            if let Some(c) = found {
+                assert_eq!(c.fails_from, Version::new(1, 80, 0));
+                assert_eq!(
+                    (c.dependency.as_str(), c.fixed_in.as_str()),
+                    ("time", "0.3.35")
+                );
+                assert!(
+                    c.why.starts_with(&format!("`time` {version} (feature `")),
+                    "{}",
+                    c.why
+                );
+            }
+        }
+    }
+}
