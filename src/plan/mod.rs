@@ -40,7 +40,7 @@ pub use image::SYSTEM_LIBRARIES_LABEL;
 use image::{check_unique_images, default_image, image_plan};
 pub use model::{
     AssetPlan, BuildGroup, GroupPlatform, ImagePlan, Plan, RegistrySecret, ReleaseSettings,
-    RustPlan,
+    RustCeilingPlan, RustPlan,
 };
 pub use runtime::Runtime;
 use runtime::decide_runtime;

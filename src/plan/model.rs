@@ -74,6 +74,22 @@ pub struct RustPlan {
     /// `cargo auditable build`: each binary carries its dependency list (a `.dep-v0` section)
     /// for scanners to read.
     pub auditable: bool,
+    /// From which Rust on a locked crate no longer compiles (see `workspace::rust_ceiling`): the
+    /// builder's version is below it; a host build (`--backend oci`) checks its own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ceiling: Option<RustCeilingPlan>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RustCeilingPlan {
+    /// The first Rust that fails (`1.80`).
+    pub fails_from: String,
+    /// The newest that builds (`1.79`).
+    pub newest: String,
+    /// What fails, as a clause naming the crate.
+    pub why: String,
+    /// The way out that keeps a current Rust: the `cargo update` that moves the crate forward.
+    pub fix: String,
 }
 
 /// Binaries compiled by one `cargo build`: same runtime, profile and features.

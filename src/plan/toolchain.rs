@@ -8,7 +8,8 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use super::{
-    BuildGroup, Candidate, Facts, GraphSource, GroupPlatform, ImagePlan, Runtime, RustPlan,
+    BuildGroup, Candidate, Facts, GraphSource, GroupPlatform, ImagePlan, Runtime, RustCeilingPlan,
+    RustPlan,
 };
 use crate::config::defaults;
 use crate::error::{Error, Result};
@@ -252,6 +253,7 @@ pub(super) fn rust_plan(
             reason: format!("`builder-image` in `{}` of `Cargo.toml`", origin.table()),
             toolchain_file,
             auditable: settings.auditable,
+            ceiling: ceiling.map(ceiling_plan),
         });
     } else if let Some((v, _)) = &settings.rust_version {
         let origin = "`rust-version` in `[workspace.metadata.distroless]` of `Cargo.toml`";
@@ -325,7 +327,26 @@ pub(super) fn rust_plan(
         reason,
         toolchain_file,
         auditable: settings.auditable,
+        ceiling: ceiling.map(ceiling_plan),
     })
+}
+
+fn ceiling_plan(c: &RustCeiling) -> RustCeilingPlan {
+    RustCeilingPlan {
+        fails_from: rust_floor::short(&c.fails_from),
+        newest: newest_below(c),
+        why: c.why.clone(),
+        fix: move_forward(c),
+    }
+}
+
+/// The last Rust release before `c` fails (`1.79` for `1.80`).
+fn newest_below(c: &RustCeiling) -> String {
+    format!(
+        "{}.{}",
+        c.fails_from.major,
+        c.fails_from.minor.saturating_sub(1)
+    )
 }
 
 /// A pinned Rust older than a compiled crate needs fails in the builder minutes in, with cargo's
@@ -407,10 +428,9 @@ fn check_pin_below(pin: &str, origin: &str, ceiling: Option<&RustCeiling>) -> Re
         c.why
     ))
     .with_help(format!(
-        "{}, or pin Rust {}.{} or older",
+        "{}, or pin Rust {} or older",
         move_forward(c),
-        c.fails_from.major,
-        c.fails_from.minor.saturating_sub(1)
+        newest_below(c)
     )))
 }
 

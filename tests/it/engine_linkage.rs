@@ -3,7 +3,8 @@
 //! that runs protoc, a member that compiles C and a bundled librdkafka; the SQLite fixture builds cc and carries its
 //! library; a static build that comes out dynamic fails the build with the check's message; a
 //! library linked from source (`#[link]`, which no plan sees) fails a static build by name, and
-//! the cc build the message asks for carries it.
+//! the cc build the message asks for carries it. A lock that Rust 1.80 and later reject builds
+//! with the Rust the plan caps the builder at.
 //! `#[ignore]`d like the rest of the engine suite; `tests/run-all.sh` runs them.
 
 use std::path::Path;
@@ -279,4 +280,18 @@ fn main() {
     );
     let printed = docker_ok(&["run", "--rm", "--network", "none", "hello-svc:1.4.2"]);
     assert_eq!(printed.trim(), "hello");
+}
+
+/// A lock holding `time` 0.3.29 (with `formatting`, for the build script, as rathole 0.5.0's
+/// through vergen) fails on any Rust from 1.80 (E0282). With nothing pinned the plan gives the
+/// builder 1.79: the image builds and runs.
+#[test]
+#[ignore = "needs a Docker engine with buildx: run tests/run-all.sh"]
+fn a_lock_that_newer_rust_rejects_builds_with_the_rust_below_it() {
+    let _guard = engine_lock();
+    let dir = support::fixture("old-time");
+    let out = support::run(dir.path(), &["build", "--network", "host"]);
+    assert!(out.status.success(), "{}", support::stderr(&out));
+    let printed = docker_ok(&["run", "--rm", "--network", "none", "stamp-svc:0.2.0"]);
+    assert_eq!(printed.trim(), "built at 1970-01-01 0:00:00.0 +00:00:00");
 }

@@ -201,4 +201,21 @@ fn a_locked_crate_that_newer_rust_rejects_caps_the_builders_rust() {
         err.contains("help: `cargo update -p time --precise 0.3.35` (the first release that compiles with newer Rust), or pin Rust 1.79 or older"),
         "{err}"
     );
+    // A host build compiles with this machine's Rust (the one running these tests, 1.80 or
+    // later): refused before anything compiles, with the toolchain to use instead.
+    std::fs::remove_file(dir.path().join("rust-toolchain.toml")).unwrap();
+    let out = support::run(dir.path(), &["build", "--backend", "oci"]);
+    let err = support::stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(
+            "which `--backend oci` compiles with, cannot build this workspace: `time` 0.3.29"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("`rustup toolchain install 1.79`, then run with `RUSTUP_TOOLCHAIN=1.79`"),
+        "{err}"
+    );
+    assert!(!err.contains("Compiling"), "{err}");
 }

@@ -55,6 +55,36 @@ fn toolchain_sysroot(root: &Utf8Path) -> Option<Utf8PathBuf> {
     (out.success() && !path.is_empty()).then(|| Utf8PathBuf::from(path))
 }
 
+/// A host build compiles with the workspace's own toolchain, not the builder's: refuse it before
+/// compiling when that toolchain is at or above the plan's ceiling (a locked crate it rejects),
+/// where the image build would get the newest Rust below it.
+pub fn check_rust_below(root: &Utf8Path, ceiling: &crate::plan::RustCeilingPlan) -> Result<()> {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_string());
+    let Ok(out) = process::capture(&Invocation::new(rustc).arg("--version").cwd(root)) else {
+        return Ok(());
+    };
+    // `rustc 1.95.0 (59807616e 2026-04-14)`
+    let Some(version) = out.stdout.split_whitespace().nth(1) else {
+        return Ok(());
+    };
+    let Ok(fails_from) = semver::Version::parse(&format!("{}.0", ceiling.fails_from)) else {
+        return Ok(());
+    };
+    let core = version.split('-').next().unwrap_or(version);
+    if crate::workspace::rust_floor::pin_satisfies(core, &fails_from) != Some(true) {
+        return Ok(());
+    }
+    Err(Error::input(format!(
+        "this machine's Rust {version}, which `--backend oci` compiles with, cannot build this workspace: {}",
+        ceiling.why
+    ))
+    .with_help(format!(
+        "{}, or compile with Rust {newest}: `rustup toolchain install {newest}`, then run with `RUSTUP_TOOLCHAIN={newest}`",
+        ceiling.fix,
+        newest = ceiling.newest
+    )))
+}
+
 /// Whether the sysroot holds `triple`'s standard library (what `rustup target add` installs).
 fn has_target(sysroot: &Utf8Path, triple: &str) -> bool {
     sysroot

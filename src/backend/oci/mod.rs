@@ -104,6 +104,9 @@ pub fn build(
     }
     // What build scripts need from this machine, before the network is asked for anything.
     if let Binaries::Compile { .. } = binaries_from {
+        if let Some(ceiling) = &plan.rust.ceiling {
+            host::check_rust_below(root, ceiling)?;
+        }
         for gp in plan.groups.iter().flat_map(|g| &g.platforms) {
             preflight::check(&gp.native.packages)?;
         }
