@@ -20,6 +20,9 @@ pub const BUILD_DIR: &str = "distroless";
 /// on a newer Debian than its runtime fails at start with `GLIBC_2.xx not found`.
 pub const DEBIAN_CODENAME: &str = "bookworm";
 pub const DISTROLESS_DEBIAN: &str = "debian12";
+/// The oldest Rust with a `rust:<version>-slim-bookworm` image: rust-lang/docker-rust added the
+/// bookworm variant on 2023-01-24, at 1.66.1; 1.67.0 is the first release built with it.
+pub const OLDEST_BUILDER_RUST: (u64, u64) = (1, 67);
 
 /// Who runs the binary in `nonroot` variants: distroless's `nonroot` user.
 pub const NONROOT_UID: u32 = 65532;

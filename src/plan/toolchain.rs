@@ -320,7 +320,17 @@ pub(super) fn rust_plan(
         return Err(Error::environment("could not tell which Rust version to build with")
             .with_help("set `rust-version` in `[workspace.metadata.distroless]`, or pin a version in `rust-toolchain.toml`"));
     };
+    let pinned = settings.rust_version.is_some()
+        || ws
+            .toolchain_file
+            .as_ref()
+            .is_some_and(|t| t.pinned_version().is_some());
     let (version, reason) = below_ceiling(version, reason, floor, ceiling)?;
+    let (version, reason) = if pinned {
+        (version, reason)
+    } else {
+        with_builder_image(version, reason, ceiling)?
+    };
     Ok(RustPlan {
         builder_image: defaults::builder_image(&version),
         version: Some(version),
@@ -415,6 +425,38 @@ fn below_ceiling(
     ))
 }
 
+/// A version the workspace does not pin that is older than any `-slim-bookworm` builder image
+/// (a member's `rust-version = "1.60"`): the oldest that has one, since a declared version is a
+/// floor. Below a ceiling that leaves no such image, the error names the crate to move forward.
+fn with_builder_image(
+    version: String,
+    reason: String,
+    ceiling: Option<&RustCeiling>,
+) -> Result<(String, String)> {
+    let (major, minor) = defaults::OLDEST_BUILDER_RUST;
+    let oldest = semver::Version::new(major, minor, 0);
+    if rust_floor::pin_satisfies(&version, &oldest) != Some(false) {
+        return Ok((version, reason));
+    }
+    if let Some(c) = ceiling
+        && c.fails_from <= oldest
+    {
+        return Err(Error::input(format!(
+            "no builder image can build this workspace: {}, and the oldest `rust:<version>-slim-{}` image is Rust {major}.{minor}",
+            c.why,
+            defaults::DEBIAN_CODENAME
+        ))
+        .with_help(move_forward(c)));
+    }
+    Ok((
+        format!("{major}.{minor}"),
+        format!(
+            "{reason} ({version}), raised to {major}.{minor}: the oldest Rust with a `rust:<version>-slim-{}` image",
+            defaults::DEBIAN_CODENAME
+        ),
+    ))
+}
+
 /// A pinned Rust at or above a ceiling fails in the builder minutes in: say so first.
 fn check_pin_below(pin: &str, origin: &str, ceiling: Option<&RustCeiling>) -> Result<()> {
     let Some(c) = ceiling else {
@@ -492,3 +534,7 @@ pub(super) fn check_debian_pairing(builder: &str, images: &[ImagePlan]) -> Resul
     }
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "toolchain_tests.rs"]
+mod tests;

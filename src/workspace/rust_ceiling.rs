@@ -7,7 +7,10 @@
 //!
 //! Measured with `cargo check` of `time` alone, on Rust 1.79.0, 1.80.0 and 1.95.0: 0.3.17 and
 //! 0.3.35 compile everywhere; 0.3.18, 0.3.21, 0.3.30 and 0.3.34 fail from 1.80 on with either
-//! feature and compile without both.
+//! feature and compile without both. The older one: `lexical-core` (nom 5's number parsing)
+//! before 0.4.8, 0.5.1, 0.6.8 and 0.7.5, with its default `correct` feature, fails from Rust 1.53
+//! (0.4.0, 0.4.6, 0.5.0, 0.6.0, 0.6.6, 0.6.7, 0.7.0, 0.7.3 and 0.7.4 fail on 1.95, the four fixed
+//! releases compile; 0.7.4 compiles on 1.52.0 and fails on 1.53.0).
 
 use semver::Version;
 
@@ -37,15 +40,57 @@ struct Breakage {
     how: &'static str,
 }
 
-const BREAKAGES: &[Breakage] = &[Breakage {
-    name: "time",
-    first: (0, 3, 18),
-    last: (0, 3, 34),
-    features: &["formatting", "parsing"],
-    fails_from: (1, 80),
-    fixed_in: "0.3.35",
-    how: "a `collect` into `Box<_>` that Rust 1.80's new impls make ambiguous, rust-lang/rust#127343",
-}];
+const LEXICAL_HOW: &str =
+    "the `BITS` constant Rust 1.53 gave the integer types shadows its own (E0308)";
+
+const BREAKAGES: &[Breakage] = &[
+    Breakage {
+        name: "time",
+        first: (0, 3, 18),
+        last: (0, 3, 34),
+        features: &["formatting", "parsing"],
+        fails_from: (1, 80),
+        fixed_in: "0.3.35",
+        how: "a `collect` into `Box<_>` that Rust 1.80's new impls make ambiguous, rust-lang/rust#127343",
+    },
+    // nom 5's default `lexical` feature: each minor line got a fixed release.
+    Breakage {
+        name: "lexical-core",
+        first: (0, 4, 0),
+        last: (0, 4, 6),
+        features: &["correct"],
+        fails_from: (1, 53),
+        fixed_in: "0.4.8",
+        how: LEXICAL_HOW,
+    },
+    Breakage {
+        name: "lexical-core",
+        first: (0, 5, 0),
+        last: (0, 5, 0),
+        features: &["correct"],
+        fails_from: (1, 53),
+        fixed_in: "0.5.1",
+        how: LEXICAL_HOW,
+    },
+    Breakage {
+        name: "lexical-core",
+        first: (0, 6, 0),
+        last: (0, 6, 7),
+        features: &["correct"],
+        fails_from: (1, 53),
+        fixed_in: "0.6.8",
+        how: LEXICAL_HOW,
+    },
+    Breakage {
+        name: "lexical-core",
+        first: (0, 7, 0),
+        last: (0, 7, 4),
+        features: &["correct"],
+        fails_from: (1, 53),
+        fixed_in: "0.7.5",
+        how: LEXICAL_HOW,
+    },
+];
 
 /// The lowest Rust from which one of `crates` (linked or compiled for build scripts, with the
 /// features cargo turns on for each) no longer compiles, if any does.
@@ -88,9 +133,9 @@ pub fn ceiling<'a>(crates: impl IntoIterator<Item = &'a Crate>) -> Option<RustCe
 mod tests {
     use super::*;
 
-    fn time(version: &str, features: &[&str]) -> Crate {
+    fn named(name: &str, version: &str, features: &[&str]) -> Crate {
         Crate {
-            name: "time".into(),
+            name: name.into(),
             version: version.into(),
             features: features.iter().map(|f| f.to_string()).collect(),
             ..Crate::default()
@@ -107,7 +152,7 @@ mod tests {
             ("0.3.35", &["formatting", "parsing"][..], false),
             ("0.3.29", &["alloc", "std"][..], false),
         ] {
-            let found = ceiling([&time(version, features)]);
+            let found = ceiling([&named("time", version, features)]);
             assert_eq!(found.is_some(), fails, "time {version} {features:?}");
             if let Some(c) = found {
                 assert_eq!(c.fails_from, Version::new(1, 80, 0));
@@ -122,5 +167,34 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn lexical_core_before_each_fixed_release_stops_at_1_53_and_the_lowest_ceiling_wins() {
+        for (version, fixed) in [
+            ("0.4.6", Some("0.4.8")),
+            ("0.5.0", Some("0.5.1")),
+            ("0.6.7", Some("0.6.8")),
+            ("0.7.4", Some("0.7.5")),
+            ("0.4.8", None),
+            ("0.5.1", None),
+            ("0.6.8", None),
+            ("0.7.5", None),
+        ] {
+            let found = ceiling([&named("lexical-core", version, &["correct", "std"])]);
+            assert_eq!(
+                found.as_ref().map(|c| c.fixed_in.as_str()),
+                fixed,
+                "{version}"
+            );
+        }
+        assert!(ceiling([&named("lexical-core", "0.7.4", &["std"])]).is_none());
+        let both = [
+            named("time", "0.3.29", &["formatting"]),
+            named("lexical-core", "0.7.4", &["correct"]),
+        ];
+        let lowest = ceiling(&both).unwrap();
+        assert_eq!(lowest.fails_from, Version::new(1, 53, 0));
+        assert_eq!(lowest.dependency, "lexical-core");
     }
 }

@@ -219,3 +219,25 @@ fn a_locked_crate_that_newer_rust_rejects_caps_the_builders_rust() {
     );
     assert!(!err.contains("Compiling"), "{err}");
 }
+
+/// A member that declares `rust-version = "1.60"`, with nothing that asks for more (a lock in
+/// format 3): no `rust:1.60-slim-bookworm` image exists, so the builder gets 1.67, the oldest
+/// Rust published on Debian 12, and the plan says so.
+#[test]
+fn a_declared_version_older_than_any_builder_image_is_raised_to_the_oldest() {
+    let dir = support::fixture("single-crate");
+    let root = dir.path();
+    support::replace_in(
+        &root.join("Cargo.toml"),
+        "rust-version = \"1.85\"",
+        "rust-version = \"1.60\"",
+    );
+    support::replace_in(&root.join("Cargo.lock"), "version = 4", "version = 3");
+    let plan = support::plan_json(root, &[]);
+    assert_eq!(plan["rust"]["version"], "1.67", "{:#}", plan["rust"]);
+    assert_eq!(plan["rust"]["builder_image"], "rust:1.67-slim-bookworm");
+    assert_eq!(
+        plan["rust"]["reason"],
+        "`rust-version` of package `hello-svc` (1.60), raised to 1.67: the oldest Rust with a `rust:<version>-slim-bookworm` image"
+    );
+}
