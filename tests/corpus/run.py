@@ -20,7 +20,9 @@ and verdict per project. Exit status 1 when any project's verdict is not `ok`.
 Builds need a Docker engine with buildx at $DOCKER_HOST and the base images (tests/engine/).
 --rust pins the builder's Rust version by writing rust-toolchain.toml into the copy (default: the
 channel example-workspace pins, the one builder image tests/engine/standins.sh makes where
-nothing can be pulled); --rust project keeps each project's own choice.
+nothing can be pulled); --rust project keeps each project's own choice. A project's own `rust`
+key wins over --rust: rathole's is `project`, since the plan must cap the builder's Rust below
+what its lock compiles with (tests/run-all.sh makes that 1.79 stand-in too).
 """
 
 import argparse
@@ -250,7 +252,7 @@ def main():
     for project in projects:
         build = not args.plan_only and (not args.ci or project.get("ci", False))
         log(f'{project["name"]} {project["version"]}: {"plan and build" if build else "plan"}')
-        r = check(project, bin_, args.rust, build, args.cold)
+        r = check(project, bin_, project.get("rust", args.rust), build, args.cold)
         log(f'{project["name"]}: {r.get("runtime", "-")}, {r["verdict"]}')
         results.append(r)
     commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=ROOT,
