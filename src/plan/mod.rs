@@ -50,8 +50,7 @@ pub use select::{Candidate, Selected, Selection, select};
 pub use skeleton::Skeleton;
 pub use toolchain::{Toolchain, debian_codename};
 use toolchain::{
-    cargo_args, check_debian_pairing, feature_args, profile_dir, rust_ceiling, rust_floor,
-    rust_plan, toolchains,
+    cargo_args, check_debian_pairing, feature_args, profile_dir, rust_bounds, rust_plan, toolchains,
 };
 
 /// Facts from outside the workspace files, gathered by the caller (processes live elsewhere).
@@ -147,8 +146,7 @@ pub fn plan(
             .filter(|p| names.contains(p.name.as_str()))
             .collect()
     };
-    let floor = rust_floor(&candidates, graphs)?;
-    let ceiling = rust_ceiling(&candidates, graphs)?;
+    let (floor, ceiling) = rust_bounds(&candidates, graphs)?;
     let mut rust = rust_plan(
         ws,
         &ws_settings,

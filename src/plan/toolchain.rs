@@ -175,13 +175,15 @@ pub(super) fn toolchains(
     (native, cross)
 }
 
-/// The oldest Rust that builds every image, on every platform: the highest of their builds'
-/// floors (read by the caller into each graph; a graph without one adds nothing).
-pub(super) fn rust_floor(
+/// The Rust versions that can build every image, on every platform: the oldest (the highest of
+/// their builds' floors) and the first that cannot (the lowest of their ceilings, a locked crate
+/// a newer compiler rejects, see `workspace::rust_ceiling`). The caller read both into each graph.
+pub(super) fn rust_bounds(
     candidates: &[Candidate],
     graphs: &mut GraphSource,
-) -> Result<Option<RustFloor>> {
-    let mut best: Option<RustFloor> = None;
+) -> Result<(Option<RustFloor>, Option<RustCeiling>)> {
+    let mut floor: Option<RustFloor> = None;
+    let mut ceiling: Option<RustCeiling> = None;
     for c in candidates {
         for p in &c.settings.platforms {
             let graph = graphs(&BuildQuery {
@@ -190,39 +192,20 @@ pub(super) fn rust_floor(
                 triple: p.musl_triple.unwrap_or(p.gnu_triple).to_string(),
             })?;
             if let Some(f) = graph.rust_floor
-                && best.as_ref().is_none_or(|b| f.version > b.version)
+                && floor.as_ref().is_none_or(|b| f.version > b.version)
             {
-                best = Some(f);
+                floor = Some(f);
             }
-        }
-    }
-    Ok(best)
-}
-
-/// The first Rust that cannot build some image, on some platform: the lowest of their builds'
-/// ceilings (a locked crate a newer compiler rejects, see `workspace::rust_ceiling`).
-pub(super) fn rust_ceiling(
-    candidates: &[Candidate],
-    graphs: &mut GraphSource,
-) -> Result<Option<RustCeiling>> {
-    let mut lowest: Option<RustCeiling> = None;
-    for c in candidates {
-        for p in &c.settings.platforms {
-            let graph = graphs(&BuildQuery {
-                packages: vec![c.package.clone()],
-                feature_args: feature_args(c),
-                triple: p.musl_triple.unwrap_or(p.gnu_triple).to_string(),
-            })?;
             if let Some(found) = graph.rust_ceiling
-                && lowest
+                && ceiling
                     .as_ref()
                     .is_none_or(|l| found.fails_from < l.fails_from)
             {
-                lowest = Some(found);
+                ceiling = Some(found);
             }
         }
     }
-    Ok(lowest)
+    Ok((floor, ceiling))
 }
 
 pub(super) fn rust_plan(

@@ -168,10 +168,7 @@ fn an_allowlist_dockerignore_gets_what_the_image_build_reads_named_again() {
     let out = support::run(root, &["init"]);
     assert!(out.status.success(), "{}", support::stderr(&out));
     let text = std::fs::read_to_string(root.join(".dockerignore")).unwrap();
-    let tail = text
-        .split("again here, after them.\n")
-        .nth(1)
-        .unwrap_or_else(|| panic!("no paths named again:\n{text}"));
+    let tail = named_again(&text);
     assert_eq!(
         tail,
         "!Cargo.lock\n!rust-toolchain.toml\n# <<< cargo-distroless\n"
@@ -209,10 +206,7 @@ fn a_blocklist_dockerignore_gets_what_it_keeps_out_of_the_build_named_again() {
     let out = support::run(root, &["init"]);
     assert!(out.status.success(), "{}", support::stderr(&out));
     let text = std::fs::read_to_string(root.join(".dockerignore")).unwrap();
-    let tail = text
-        .split("again here, after them.\n")
-        .nth(1)
-        .unwrap_or_else(|| panic!("no paths named again:\n{text}"));
+    let tail = named_again(&text);
     assert_eq!(
         tail,
         "!Cargo.lock\n!lib/README.md\n!lib/build.rs\n# <<< cargo-distroless\n"
@@ -553,4 +547,11 @@ fn a_submodule_left_empty_by_a_plain_clone_is_warned_about() {
     std::fs::write(dir.path().join("assets/translations/en.json"), "{}").unwrap();
     let (_, stderr) = plan_json(dir.path(), &[]);
     assert!(!stderr.contains("submodule"), "{stderr}");
+}
+
+/// The paths our `.dockerignore` block names again, one `!` line each, and the block's end.
+fn named_again(text: &str) -> &str {
+    text.split("again here, after them.\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no paths named again:\n{text}"))
 }
