@@ -165,9 +165,7 @@ fn an_allowlist_dockerignore_gets_what_the_image_build_reads_named_again() {
         "[toolchain]\nchannel = \"1.95.0\"\n",
     );
     support::write_file(root, ".dockerignore", "**\n\n!src/\n!Cargo.toml\n");
-    let out = support::run(root, &["init"]);
-    assert!(out.status.success(), "{}", support::stderr(&out));
-    let text = std::fs::read_to_string(root.join(".dockerignore")).unwrap();
+    let text = init_dockerignore(root);
     let tail = named_again(&text);
     assert_eq!(
         tail,
@@ -176,10 +174,6 @@ fn an_allowlist_dockerignore_gets_what_the_image_build_reads_named_again() {
     assert!(
         text.starts_with("**\n\n!src/\n!Cargo.toml\n\n# >>> cargo-distroless"),
         "{text}"
-    );
-    assert_eq!(
-        support::run(root, &["init", "--check"]).status.code(),
-        Some(0)
     );
 }
 
@@ -203,17 +197,11 @@ fn a_blocklist_dockerignore_gets_what_it_keeps_out_of_the_build_named_again() {
         ".dockerignore",
         "**/*.md\nCargo.lock\n**/tests\nlib/build.*\n",
     );
-    let out = support::run(root, &["init"]);
-    assert!(out.status.success(), "{}", support::stderr(&out));
-    let text = std::fs::read_to_string(root.join(".dockerignore")).unwrap();
+    let text = init_dockerignore(root);
     let tail = named_again(&text);
     assert_eq!(
         tail,
         "!Cargo.lock\n!lib/README.md\n!lib/build.rs\n# <<< cargo-distroless\n"
-    );
-    assert_eq!(
-        support::run(root, &["init", "--check"]).status.code(),
-        Some(0)
     );
 }
 
@@ -547,6 +535,17 @@ fn a_submodule_left_empty_by_a_plain_clone_is_warned_about() {
     std::fs::write(dir.path().join("assets/translations/en.json"), "{}").unwrap();
     let (_, stderr) = plan_json(dir.path(), &[]);
     assert!(!stderr.contains("submodule"), "{stderr}");
+}
+
+/// Runs `init` in `root` and returns the `.dockerignore` it wrote; `init --check` then agrees.
+fn init_dockerignore(root: &std::path::Path) -> String {
+    let out = support::run(root, &["init"]);
+    assert!(out.status.success(), "{}", support::stderr(&out));
+    assert_eq!(
+        support::run(root, &["init", "--check"]).status.code(),
+        Some(0)
+    );
+    std::fs::read_to_string(root.join(".dockerignore")).unwrap()
 }
 
 /// The paths our `.dockerignore` block names again, one `!` line each, and the block's end.
