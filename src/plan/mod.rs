@@ -25,6 +25,7 @@ pub mod skeleton;
 mod sqlx;
 mod submodules;
 pub mod sys_crates;
+mod system_libraries;
 mod tool_crates;
 mod toolchain;
 pub mod verify;
@@ -304,6 +305,7 @@ pub fn plan(
                 triple: gp.triple.clone(),
             })?;
             let needs = native_needs(&graph);
+            system_libraries::check(&needs.crates, debian_codename(&rust.builder_image))?;
             if group.runtime == Runtime::Static {
                 for d in needs.dynamic().chain(needs.cxx()) {
                     warnings.push(format!(

@@ -139,6 +139,33 @@ fn forcing_static_against_a_system_only_crate_is_an_error_with_the_way_out() {
     assert!(out.status.success(), "{}", support::stderr(&out));
 }
 
+/// A lock from early 2021 holds openssl-sys 0.9.63, whose build script cannot read Debian 12's
+/// OpenSSL 3.0 (measured: it fails in the cook step): refused at plan time with the update to
+/// make. `vendored` (its own OpenSSL) is not refused.
+#[test]
+fn an_openssl_sys_too_old_for_the_builders_openssl_is_refused_with_the_update() {
+    let dir = support::fixture("old-openssl");
+    let out = support::run(dir.path(), &["plan"]);
+    let err = support::stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("error: `openssl-sys` 0.9.63 cannot build against OpenSSL 3.0 in the Debian `bookworm` builder: its build script reads it from 0.9.64 on"),
+        "{err}"
+    );
+    assert!(err.contains("  pulled in by tls-svc"), "{err}");
+    assert!(
+        err.contains("help: `cargo update -p openssl-sys --precise 0.9.64` (or later)"),
+        "{err}"
+    );
+    support::replace_in(
+        &dir.path().join("Cargo.toml"),
+        "openssl-sys = \"=0.9.63\"",
+        "openssl-sys = { version = \"=0.9.63\", features = [\"vendored\"] }",
+    );
+    let out = support::run(dir.path(), &["plan"]);
+    assert!(out.status.success(), "{}", support::stderr(&out));
+}
+
 /// martin's build script builds its web UI with static-files' `NpmBuild` (`npm install`, `npm
 /// run build`) behind its default `webui` feature: the builder gets npm, unless the feature is
 /// off.
