@@ -10,7 +10,7 @@ use crate::plan::Plan;
 use crate::plan::verify::BinaryCheck;
 
 mod ci;
-mod ignore_rules;
+pub mod ignore_rules;
 pub use ci::{ACTIONS, ci_pipeline};
 
 const DOCKERFILE_TEMPLATE: &str = include_str!("../../templates/Dockerfile.j2");

@@ -90,3 +90,74 @@ fn a_blocklist_dockerignore_still_lets_in_what_the_image_build_reads() {
         "app 3.0.0 (9 bytes of lib readme)"
     );
 }
+
+/// Our reading of a `.dockerignore` (`render::ignore_rules`, which decides what the block names
+/// again) against BuildKit's own: a context of tricky paths, sent with `COPY . /ctx/` and
+/// exported, must hold exactly the files the rules do not keep out.
+#[test]
+#[ignore = "needs a Docker engine with buildx: run tests/run-all.sh"]
+fn buildkit_keeps_out_exactly_what_our_reading_of_the_ignore_file_says() {
+    use cargo_distroless::render::ignore_rules::IgnoreRules;
+    let _guard = engine_lock();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let files = [
+        "README.md",
+        "docs/guide.md",
+        "docs/keep.md",
+        "crates/core/README.md",
+        "crates/core/src/lib.rs",
+        "crates/core/tests/it.rs",
+        "crates/core/tests/fixture.rs",
+        "src/gen/a.rs",
+        "src/x/gen/b.rs",
+        "src/main.rs",
+        "a.txt",
+        "b.txt",
+        "c.txt",
+        "notes.log",
+        "deep/er/x.log",
+        "deep/er/y.log",
+        "Cargo.lock",
+        "v1.2-rc.txt",
+        "v1x2-rc.txt",
+        "target2/x",
+        "tests/top.rs",
+        ".env",
+        ".hidden/file",
+        "keep/.hidden",
+    ];
+    for f in files {
+        support::write_file(root, f, "x\n");
+    }
+    let ignore = "# comment\n*.md\n!docs/keep.md\ndocs\n**/tests\n!crates/core/tests/fixture.rs\nsrc/**/gen\n[ab].txt\n**/*.log\n!deep/er/x.log\nv1.?-*\n/target2/\n.*\n./Cargo.lock\n";
+    support::write_file(root, ".dockerignore", ignore);
+    support::write_file(root, "Dockerfile", "FROM scratch\nCOPY . /ctx/\n");
+    let out = tempfile::tempdir().unwrap();
+    let dest = format!("type=local,dest={}", out.path().display());
+    buildx(root, None, "", &["--output", &dest]);
+    let rules = IgnoreRules::parse(ignore);
+    let mismatches: Vec<String> = files
+        .iter()
+        .filter(|f| out.path().join("ctx").join(f).exists() == rules.excludes(f))
+        .map(|f| {
+            format!(
+                "{f}: BuildKit {}, ours {}",
+                if out.path().join("ctx").join(f).exists() {
+                    "sent it"
+                } else {
+                    "kept it out"
+                },
+                if rules.excludes(f) {
+                    "keeps it out"
+                } else {
+                    "sends it"
+                }
+            )
+        })
+        .collect();
+    assert!(mismatches.is_empty(), "{mismatches:#?}");
+    // Not a vacuous agreement: some of each.
+    assert!(out.path().join("ctx/crates/core/tests/fixture.rs").exists());
+    assert!(!out.path().join("ctx/docs/keep.md").exists());
+}
