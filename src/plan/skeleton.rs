@@ -40,6 +40,9 @@ pub struct Skeleton {
     /// Crate names (lib and bin targets, `-` as `_`) of the members: their compiled stubs are
     /// removed after cooking, so a stale stub can never stand in for real code.
     pub member_crates: Vec<String>,
+    /// Local packages that are not members (a `[patch]` path): the lock keeps their versions,
+    /// since their manifests, copied whole, keep theirs.
+    pub keep_versions: Vec<String>,
 }
 
 pub fn build(ws: &Workspace, rust: &RustPlan) -> Result<Skeleton> {
@@ -62,12 +65,17 @@ pub fn build(ws: &Workspace, rust: &RustPlan) -> Result<Skeleton> {
         files.push(c.clone());
     }
     // Inside the root only: one outside it is refused before a Dockerfile is written.
-    let source_dirs: Vec<Utf8PathBuf> = ws
+    // Local crates that are not members (a `[patch]` path) are dependencies too: whole, like
+    // vendored sources; a change to them re-cooks, since the skeleton holds them.
+    let mut source_dirs: Vec<Utf8PathBuf> = ws
         .source_dirs
         .iter()
+        .chain(&ws.local_crates)
         .filter_map(|d| d.strip_prefix(&ws.root).ok())
         .map(|d| d.to_path_buf())
         .collect();
+    source_dirs.sort();
+    source_dirs.dedup();
     files.extend(source_dirs.iter().cloned());
 
     let mut lib_stubs = BTreeSet::new();
@@ -129,6 +137,7 @@ pub fn build(ws: &Workspace, rust: &RustPlan) -> Result<Skeleton> {
         main_stubs: main_stubs.into_iter().collect(),
         member_packages: ws.packages.iter().map(|p| p.name.clone()).collect(),
         member_crates: member_crates.into_iter().collect(),
+        keep_versions: ws.local_crate_names.clone(),
     })
 }
 

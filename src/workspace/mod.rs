@@ -74,6 +74,13 @@ pub struct Workspace {
     pub source_dirs: Vec<Utf8PathBuf>,
     /// `.cargo/config.toml` asks rustc for `target-cpu=native`: code for whatever CPU builds it.
     pub native_cpu: bool,
+    /// Crates on disk inside the root that are not members but that cargo loads: a `[patch]`
+    /// `path` (a fork kept in the repository), a path dependency in an `exclude`d directory.
+    /// Absolute: the dependency skeleton carries them whole, as it does vendored sources.
+    pub local_crates: Vec<Utf8PathBuf>,
+    /// The package names of those cargo resolves (a `[patch]` in use): their versions stay as
+    /// they are in the skeleton's lock, which must match their manifests.
+    pub local_crate_names: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -210,6 +217,32 @@ impl Workspace {
             packages.push(package);
         }
         packages.sort_by(|a, b| a.name.cmp(&b.name));
+        // `cargo metadata --no-deps` lists members only: the others are read from the lock
+        // (entries without a `source`) and from where they are named (path dependencies, the
+        // root manifest's `[patch]`).
+        let member_names: BTreeSet<&str> = packages.iter().map(|p| p.name.as_str()).collect();
+        let lock_text = std::fs::read_to_string(root.join("Cargo.lock")).unwrap_or_default();
+        let mut local_crate_names: Vec<String> = sources::lock_local_names(&lock_text)
+            .into_iter()
+            .filter(|n| !member_names.contains(n.as_str()))
+            .collect();
+        local_crate_names.sort();
+        local_crate_names.dedup();
+        let member_dirs: BTreeSet<Utf8PathBuf> =
+            packages.iter().map(|p| root.join(&p.dir)).collect();
+        let mut local_crates: BTreeSet<Utf8PathBuf> = packages
+            .iter()
+            .flat_map(|p| p.path_dependencies.iter().cloned())
+            .filter(|d| !member_dirs.contains(d))
+            .collect();
+        local_crates.extend(
+            sources::patch_paths(&root_toml, &root)
+                .into_iter()
+                .map(|(_, dir)| dir),
+        );
+        // One outside the root is refused by the Dockerfile's context check; the root itself
+        // (and what holds members) comes in anyway.
+        local_crates.retain(|d| d.starts_with(&root) && *d != root);
 
         let toolchain_file = read_toolchain_file(&root)?;
         let cargo_config = [".cargo/config.toml", ".cargo/config"]
@@ -243,6 +276,8 @@ impl Workspace {
             link_programs: link_config::link_programs(&config_text),
             source_dirs: sources::directory_sources(&config_text, &root),
             native_cpu,
+            local_crates: local_crates.into_iter().collect(),
+            local_crate_names,
             has_lockfile: root.join("Cargo.lock").is_file(),
             target_dir: relative(&root, &meta.target_directory),
             metadata: meta.workspace_metadata.clone(),

@@ -112,19 +112,13 @@ pub fn paths_outside_root(ws: &super::Workspace) -> Vec<(String, Utf8PathBuf)> {
             }
         }
     }
-    let patches = std::fs::read_to_string(&ws.root_manifest)
+    let manifest = std::fs::read_to_string(&ws.root_manifest)
         .ok()
         .and_then(|text| toml::from_str::<toml::Table>(&text).ok())
-        .and_then(|t| t.get("patch").and_then(|p| p.as_table()).cloned())
         .unwrap_or_default();
-    for (source, crates) in &patches {
-        for (name, spec) in crates.as_table().into_iter().flatten() {
-            if let Some(path) = spec.get("path").and_then(|p| p.as_str()) {
-                let dir = normalize(&ws.root.join(path));
-                if !dir.starts_with(&ws.root) {
-                    outside.push((format!("`[patch.{source}]` entry `{name}`"), dir));
-                }
-            }
+    for (who, dir) in patch_paths(&manifest, &ws.root) {
+        if !dir.starts_with(&ws.root) {
+            outside.push((who, dir));
         }
     }
     for dir in &ws.source_dirs {
@@ -136,6 +130,42 @@ pub fn paths_outside_root(ws: &super::Workspace) -> Vec<(String, Utf8PathBuf)> {
         }
     }
     outside
+}
+
+/// The names of `Cargo.lock`'s packages without a `source`: the members and the other crates on
+/// disk cargo resolved (a `[patch]` path in use).
+pub fn lock_local_names(lock: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    for block in lock.split("[[package]]").skip(1) {
+        let has_source = block.lines().any(|l| l.starts_with("source = "));
+        let name = block
+            .lines()
+            .find_map(|l| l.strip_prefix("name = \"")?.strip_suffix('"'));
+        if let (false, Some(name)) = (has_source, name) {
+            names.push(name.to_string());
+        }
+    }
+    names
+}
+
+/// The `path` entries of the root manifest's `[patch.<source>]` tables: (what names it, the
+/// directory, absolute and normalized). Cargo loads each one's manifest, used or not.
+pub fn patch_paths(root_manifest: &toml::Table, root: &Utf8Path) -> Vec<(String, Utf8PathBuf)> {
+    let Some(patches) = root_manifest.get("patch").and_then(|p| p.as_table()) else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for (source, crates) in patches {
+        for (name, spec) in crates.as_table().into_iter().flatten() {
+            if let Some(path) = spec.get("path").and_then(|p| p.as_str()) {
+                found.push((
+                    format!("`[patch.{source}]` entry `{name}`"),
+                    normalize(&root.join(path)),
+                ));
+            }
+        }
+    }
+    found
 }
 
 /// The directories a cargo configuration replaces a source with (`[source.<name>]` with

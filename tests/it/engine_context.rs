@@ -3,7 +3,7 @@
 //! `!src/`, `!Cargo.toml`…, written for its own Dockerfile). `#[ignore]`d like the rest of the
 //! engine suite; `tests/run-all.sh` runs them.
 
-use crate::engine::{buildx, engine_lock, version_of};
+use crate::engine::{buildx, docker_ok, engine_lock, version_of};
 use crate::support;
 
 #[test]
@@ -160,4 +160,46 @@ fn buildkit_keeps_out_exactly_what_our_reading_of_the_ignore_file_says() {
     // Not a vacuous agreement: some of each.
     assert!(out.path().join("ctx/crates/core/tests/fixture.rs").exists());
     assert!(!out.path().join("ctx/docs/keep.md").exists());
+}
+
+/// A fork kept in the repository and named by `[patch.crates-io]` is no member, but cargo loads
+/// it in the cook step: the skeleton carries it whole and its lock entry keeps its version (the
+/// cook step failed on `failed to read /src/patches/itoa/Cargo.toml`, then on a lock to update).
+/// An edit to the fork reaches the image.
+#[test]
+#[ignore = "needs a Docker engine with buildx: run tests/run-all.sh"]
+fn a_patch_path_in_the_repository_is_built_and_its_edits_reach_the_image() {
+    let _guard = engine_lock();
+    let dir = support::fixture("single-crate");
+    let root = dir.path();
+    std::fs::copy(
+        support::repo_root().join("example-workspace/rust-toolchain.toml"),
+        root.join("rust-toolchain.toml"),
+    )
+    .unwrap();
+    support::write_file(
+        root,
+        "patches/itoa/Cargo.toml",
+        "[package]\nname = \"itoa\"\nversion = \"1.0.99\"\nedition = \"2018\"\n",
+    );
+    support::write_file(root, "patches/itoa/src/lib.rs", "pub fn x() -> u8 { 7 }\n");
+    support::replace_in(
+        &root.join("Cargo.toml"),
+        "[dependencies]",
+        "[dependencies]\nitoa = \"1\"\n\n[patch.crates-io]\nitoa = { path = \"patches/itoa\" }\n",
+    );
+    support::write_file(
+        root,
+        "src/main.rs",
+        "fn main() {\n    println!(\"patched {}\", itoa::x());\n}\n",
+    );
+    support::generate_lockfile(root);
+    let out = support::run(root, &["build", "--network", "host", "--no-smoke-test"]);
+    assert!(out.status.success(), "{}", support::stderr(&out));
+    let run = || docker_ok(&["run", "--rm", "--network", "none", "hello-svc:1.4.2"]);
+    assert_eq!(run().trim(), "patched 7");
+    support::write_file(root, "patches/itoa/src/lib.rs", "pub fn x() -> u8 { 8 }\n");
+    let out = support::run(root, &["build", "--network", "host", "--no-smoke-test"]);
+    assert!(out.status.success(), "{}", support::stderr(&out));
+    assert_eq!(run().trim(), "patched 8");
 }

@@ -57,7 +57,7 @@ pub fn files(root: &Utf8Path, skeleton: &Skeleton) -> Result<Vec<TreeFile>> {
         if path.as_str() == "Cargo.lock" {
             put(
                 path,
-                mask::mask_lock(&text(path, bytes)?).into_bytes(),
+                mask::mask_lock(&text(path, bytes)?, &skeleton.keep_versions).into_bytes(),
                 0o644,
             );
         } else {
