@@ -6,6 +6,23 @@
 use crate::engine::{buildx, docker_ok, engine_lock, version_of};
 use crate::support;
 
+/// Pins the one Rust version the engine suite has a builder image for (example-workspace's).
+fn pin_engine_rust(root: &std::path::Path) {
+    std::fs::copy(
+        support::repo_root().join("example-workspace/rust-toolchain.toml"),
+        root.join("rust-toolchain.toml"),
+    )
+    .unwrap();
+}
+
+/// `cargo distroless build --network host <extra>` in `root`, which must succeed.
+fn build(root: &std::path::Path, extra: &[&str]) {
+    let mut args = vec!["build", "--network", "host"];
+    args.extend(extra);
+    let out = support::run(root, &args);
+    assert!(out.status.success(), "{}", support::stderr(&out));
+}
+
 #[test]
 #[ignore = "needs a Docker engine with buildx: run tests/run-all.sh"]
 fn an_allowlist_dockerignore_still_lets_in_what_the_image_build_reads() {
@@ -14,11 +31,7 @@ fn an_allowlist_dockerignore_still_lets_in_what_the_image_build_reads() {
     let root = dir.path();
     // The one Rust version the engine suite has a builder image for, pinned in a file the
     // allowlist does not name; the code embeds a README it does not name either.
-    std::fs::copy(
-        support::repo_root().join("example-workspace/rust-toolchain.toml"),
-        root.join("rust-toolchain.toml"),
-    )
-    .unwrap();
+    pin_engine_rust(root);
     support::write_file(root, "README.md", "hello-svc, a service\n");
     support::write_file(
         root,
@@ -44,8 +57,7 @@ fn an_allowlist_dockerignore_still_lets_in_what_the_image_build_reads() {
         "hello-svc 1.4.2 (21 bytes of readme)"
     );
     // `cargo distroless build` writes its own ignore file beside its Dockerfile.
-    let out = support::run(root, &["build", "--network", "host"]);
-    assert!(out.status.success(), "{}", support::stderr(&out));
+    build(root, &[]);
     assert_eq!(
         version_of("hello-svc:1.4.2").trim(),
         "hello-svc 1.4.2 (21 bytes of readme)"
@@ -66,11 +78,7 @@ fn a_blocklist_dockerignore_still_lets_in_what_the_image_build_reads() {
         "platforms = [\"linux/amd64\", \"linux/arm64\"]",
         "",
     );
-    std::fs::copy(
-        support::repo_root().join("example-workspace/rust-toolchain.toml"),
-        root.join("rust-toolchain.toml"),
-    )
-    .unwrap();
+    pin_engine_rust(root);
     support::write_file(root, "lib/README.md", "The lib.\n");
     support::write_file(
         root,
@@ -83,8 +91,7 @@ fn a_blocklist_dockerignore_still_lets_in_what_the_image_build_reads() {
         "fn main() {\n    println!(\"app {} ({} bytes of lib readme)\", env!(\"CARGO_PKG_VERSION\"), lib::README.len());\n}\n",
     );
     support::write_file(root, ".dockerignore", "**/*.md\nCargo.lock\n");
-    let out = support::run(root, &["build", "--network", "host"]);
-    assert!(out.status.success(), "{}", support::stderr(&out));
+    build(root, &[]);
     assert_eq!(
         version_of("app:3.0.0").trim(),
         "app 3.0.0 (9 bytes of lib readme)"
@@ -172,11 +179,7 @@ fn a_patch_path_in_the_repository_is_built_and_its_edits_reach_the_image() {
     let _guard = engine_lock();
     let dir = support::fixture("single-crate");
     let root = dir.path();
-    std::fs::copy(
-        support::repo_root().join("example-workspace/rust-toolchain.toml"),
-        root.join("rust-toolchain.toml"),
-    )
-    .unwrap();
+    pin_engine_rust(root);
     support::write_file(
         root,
         "patches/itoa/Cargo.toml",
@@ -194,12 +197,10 @@ fn a_patch_path_in_the_repository_is_built_and_its_edits_reach_the_image() {
         "fn main() {\n    println!(\"patched {}\", itoa::x());\n}\n",
     );
     support::generate_lockfile(root);
-    let out = support::run(root, &["build", "--network", "host", "--no-smoke-test"]);
-    assert!(out.status.success(), "{}", support::stderr(&out));
+    build(root, &["--no-smoke-test"]);
     let run = || docker_ok(&["run", "--rm", "--network", "none", "hello-svc:1.4.2"]);
     assert_eq!(run().trim(), "patched 7");
     support::write_file(root, "patches/itoa/src/lib.rs", "pub fn x() -> u8 { 8 }\n");
-    let out = support::run(root, &["build", "--network", "host", "--no-smoke-test"]);
-    assert!(out.status.success(), "{}", support::stderr(&out));
+    build(root, &["--no-smoke-test"]);
     assert_eq!(run().trim(), "patched 8");
 }
