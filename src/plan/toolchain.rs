@@ -383,11 +383,7 @@ fn below_ceiling(
     if rust_floor::pin_satisfies(&version, &c.fails_from) != Some(true) {
         return Ok((version, reason));
     }
-    let newest = format!(
-        "{}.{}",
-        c.fails_from.major,
-        c.fails_from.minor.saturating_sub(1)
-    );
+    let newest = newest_below(c);
     let too_old =
         floor.is_some_and(|f| rust_floor::pin_satisfies(&newest, &f.version) != Some(true));
     if too_old || c.fails_from.minor == 0 {

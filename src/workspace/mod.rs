@@ -221,10 +221,12 @@ impl Workspace {
         // (entries without a `source`) and from where they are named (path dependencies, the
         // root manifest's `[patch]`).
         let member_names: BTreeSet<&str> = packages.iter().map(|p| p.name.as_str()).collect();
-        let lock_text = std::fs::read_to_string(root.join("Cargo.lock")).unwrap_or_default();
-        let mut local_crate_names: Vec<String> = sources::lock_local_names(&lock_text)
-            .into_iter()
+        let lock = read_lock_sources(&root.join("Cargo.lock"))?;
+        let mut local_crate_names: Vec<String> = lock
+            .without_source
+            .iter()
             .filter(|n| !member_names.contains(n.as_str()))
+            .cloned()
             .collect();
         local_crate_names.sort();
         local_crate_names.dedup();
@@ -249,9 +251,9 @@ impl Workspace {
             .into_iter()
             .map(Utf8PathBuf::from)
             .find(|p| root.join(p).is_file());
-        let lock_sources = read_lock_sources(&root.join("Cargo.lock"))?;
+        let lock_sources = &lock.sources;
         let registries = match &cargo_config {
-            Some(path) => read_registries(&root.join(path), &lock_sources)?,
+            Some(path) => read_registries(&root.join(path), lock_sources)?,
             None => Vec::new(),
         };
         let config_text = cargo_config

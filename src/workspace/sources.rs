@@ -33,10 +33,18 @@ impl PrivateRegistry {
     }
 }
 
-/// Every `source` in `Cargo.lock` (empty when there is no lock file yet).
-pub(super) fn read_lock_sources(lock: &Utf8Path) -> Result<BTreeSet<String>> {
+/// What `Cargo.lock` says about where packages come from: every `source` it names, and the
+/// names of the packages without one (the members, and crates on disk cargo resolved that are
+/// no members, such as a `[patch]` path in use). Empty when there is no lock file yet.
+#[derive(Debug, Default)]
+pub(super) struct LockSources {
+    pub sources: BTreeSet<String>,
+    pub without_source: Vec<String>,
+}
+
+pub(super) fn read_lock_sources(lock: &Utf8Path) -> Result<LockSources> {
     let Ok(text) = std::fs::read_to_string(lock) else {
-        return Ok(BTreeSet::new());
+        return Ok(LockSources::default());
     };
     let table: toml::Table = toml::from_str(&text).map_err(|e| {
         Error::input(format!("could not parse `{lock}`: {e}"))
@@ -47,11 +55,20 @@ pub(super) fn read_lock_sources(lock: &Utf8Path) -> Result<BTreeSet<String>> {
         .and_then(toml::Value::as_array)
         .cloned()
         .unwrap_or_default();
-    Ok(packages
-        .iter()
-        .filter_map(|p| p.get("source").and_then(toml::Value::as_str))
-        .map(str::to_string)
-        .collect())
+    let mut found = LockSources::default();
+    for p in &packages {
+        match p.get("source").and_then(toml::Value::as_str) {
+            Some(source) => {
+                found.sources.insert(source.to_string());
+            }
+            None => found.without_source.extend(
+                p.get("name")
+                    .and_then(toml::Value::as_str)
+                    .map(str::to_string),
+            ),
+        }
+    }
+    Ok(found)
 }
 
 /// `[registries.<name>] index = "..."` from a cargo config file.
@@ -130,22 +147,6 @@ pub fn paths_outside_root(ws: &super::Workspace) -> Vec<(String, Utf8PathBuf)> {
         }
     }
     outside
-}
-
-/// The names of `Cargo.lock`'s packages without a `source`: the members and the other crates on
-/// disk cargo resolved (a `[patch]` path in use).
-pub fn lock_local_names(lock: &str) -> Vec<String> {
-    let mut names = Vec::new();
-    for block in lock.split("[[package]]").skip(1) {
-        let has_source = block.lines().any(|l| l.starts_with("source = "));
-        let name = block
-            .lines()
-            .find_map(|l| l.strip_prefix("name = \"")?.strip_suffix('"'));
-        if let (false, Some(name)) = (has_source, name) {
-            names.push(name.to_string());
-        }
-    }
-    names
 }
 
 /// The `path` entries of the root manifest's `[patch.<source>]` tables: (what names it, the
