@@ -16,14 +16,14 @@ use crate::error::{Error, Result};
 /// builder's Debian ships it.
 struct TooOld {
     name: &'static str,
-    supported_from: (u64, u64, u64),
+    supported_from: Version,
     library: &'static str,
     fallback: &'static str,
 }
 
 const TOO_OLD: &[TooOld] = &[TooOld {
     name: "openssl-sys",
-    supported_from: (0, 9, 64),
+    supported_from: Version::new(0, 9, 64),
     library: "OpenSSL 3.0",
     fallback: "or enable the `vendored` feature of the `openssl` crate, which compiles its own copy",
 }];
@@ -36,9 +36,8 @@ pub fn check(crates: &[NativeCrate], debian: &str) -> Result<()> {
         let Some(rule) = TOO_OLD.iter().find(|r| r.name == c.name) else {
             continue;
         };
-        let (major, minor, patch) = rule.supported_from;
-        let supported = Version::new(major, minor, patch);
-        if Version::parse(&c.version).is_ok_and(|v| v >= supported) {
+        let supported = &rule.supported_from;
+        if Version::parse(&c.version).is_ok_and(|v| v >= *supported) {
             continue;
         }
         return Err(Error::input(format!(

@@ -32,10 +32,10 @@ pub struct RustCeiling {
 /// fails to compile from Rust `fails_from` on.
 struct Breakage {
     name: &'static str,
-    first: (u64, u64, u64),
-    last: (u64, u64, u64),
+    first: Version,
+    last: Version,
     features: &'static [&'static str],
-    fails_from: (u64, u64),
+    fails_from: Version,
     fixed_in: &'static str,
     how: &'static str,
 }
@@ -46,47 +46,47 @@ const LEXICAL_HOW: &str =
 const BREAKAGES: &[Breakage] = &[
     Breakage {
         name: "time",
-        first: (0, 3, 18),
-        last: (0, 3, 34),
+        first: Version::new(0, 3, 18),
+        last: Version::new(0, 3, 34),
         features: &["formatting", "parsing"],
-        fails_from: (1, 80),
+        fails_from: Version::new(1, 80, 0),
         fixed_in: "0.3.35",
         how: "a `collect` into `Box<_>` that Rust 1.80's new impls make ambiguous, rust-lang/rust#127343",
     },
     // nom 5's default `lexical` feature: each minor line got a fixed release.
     Breakage {
         name: "lexical-core",
-        first: (0, 4, 0),
-        last: (0, 4, 6),
+        first: Version::new(0, 4, 0),
+        last: Version::new(0, 4, 6),
         features: &["correct"],
-        fails_from: (1, 53),
+        fails_from: Version::new(1, 53, 0),
         fixed_in: "0.4.8",
         how: LEXICAL_HOW,
     },
     Breakage {
         name: "lexical-core",
-        first: (0, 5, 0),
-        last: (0, 5, 0),
+        first: Version::new(0, 5, 0),
+        last: Version::new(0, 5, 0),
         features: &["correct"],
-        fails_from: (1, 53),
+        fails_from: Version::new(1, 53, 0),
         fixed_in: "0.5.1",
         how: LEXICAL_HOW,
     },
     Breakage {
         name: "lexical-core",
-        first: (0, 6, 0),
-        last: (0, 6, 7),
+        first: Version::new(0, 6, 0),
+        last: Version::new(0, 6, 7),
         features: &["correct"],
-        fails_from: (1, 53),
+        fails_from: Version::new(1, 53, 0),
         fixed_in: "0.6.8",
         how: LEXICAL_HOW,
     },
     Breakage {
         name: "lexical-core",
-        first: (0, 7, 0),
-        last: (0, 7, 4),
+        first: Version::new(0, 7, 0),
+        last: Version::new(0, 7, 4),
         features: &["correct"],
-        fails_from: (1, 53),
+        fails_from: Version::new(1, 53, 0),
         fixed_in: "0.7.5",
         how: LEXICAL_HOW,
     },
@@ -101,26 +101,24 @@ pub fn ceiling<'a>(crates: impl IntoIterator<Item = &'a Crate>) -> Option<RustCe
             continue;
         };
         for b in BREAKAGES.iter().filter(|b| b.name == c.name) {
-            let (first, last) = (
-                Version::new(b.first.0, b.first.1, b.first.2),
-                Version::new(b.last.0, b.last.1, b.last.2),
-            );
             let Some(feature) = b.features.iter().find(|f| c.features.contains(**f)) else {
                 continue;
             };
-            if version < first || version > last {
+            if version < b.first || version > b.last {
                 continue;
             }
-            let fails_from = Version::new(b.fails_from.0, b.fails_from.1, 0);
-            if lowest.as_ref().is_some_and(|l| l.fails_from <= fails_from) {
+            if lowest
+                .as_ref()
+                .is_some_and(|l| l.fails_from <= b.fails_from)
+            {
                 continue;
             }
             lowest = Some(RustCeiling {
                 why: format!(
                     "`{}` {} (feature `{feature}`) does not compile with Rust {}.{} or later ({})",
-                    c.name, c.version, b.fails_from.0, b.fails_from.1, b.how
+                    c.name, c.version, b.fails_from.major, b.fails_from.minor, b.how
                 ),
-                fails_from,
+                fails_from: b.fails_from.clone(),
                 dependency: c.name.clone(),
                 fixed_in: b.fixed_in.to_string(),
             });
