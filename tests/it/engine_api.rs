@@ -1,6 +1,7 @@
-//! Real-engine test of the read-only questions of a `--load` build (`docker info` before it, the
+//! Real-engine tests of the read-only questions of a `--load` build (`docker info` before it, the
 //! checks' inspections and histories after it): asked of the engine's API over its socket (no
-//! docker CLI start), with the answers the CLI gives.
+//! docker CLI start), with the answers the CLI gives; and a history read when the engine has
+//! dropped the image's unpacked snapshot.
 
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
@@ -136,4 +137,93 @@ fn a_load_build_asks_the_engine_api_and_learns_what_the_cli_says() {
     .parse()
     .unwrap();
     assert_eq!(report["base_size"].as_u64(), Some(base));
+}
+
+/// The engine's containerd socket, beside the Docker socket `tests/engine/start-engine.sh`
+/// starts (its state directory holds both).
+fn containerd_socket() -> std::path::PathBuf {
+    let host = std::env::var("DOCKER_HOST").expect("DOCKER_HOST names the test engine");
+    let docker_sock = std::path::Path::new(host.trim_start_matches("unix://"));
+    let socket = docker_sock
+        .parent()
+        .unwrap()
+        .join("exec/containerd/containerd.sock");
+    assert!(
+        socket.exists(),
+        "no containerd socket at {}",
+        socket.display()
+    );
+    socket
+}
+
+#[test]
+#[ignore = "needs a Docker engine with buildx: run tests/run-all.sh"]
+fn an_image_whose_unpacked_snapshot_the_engine_dropped_still_has_its_layers_read() {
+    let _guard = engine_lock();
+    // What CI once met after an oci backend `--load`: the containerd store kept the image but
+    // not its unpacked snapshot, and `docker history` failed. Made here on purpose by removing
+    // the snapshot of a fresh image with containerd's own CLI.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("Dockerfile"),
+        "FROM gcr.io/distroless/static-debian12:nonroot\nCOPY stamp /stamp\n",
+    )
+    .unwrap();
+    let stamp = format!("{:?}\n", std::time::SystemTime::now());
+    std::fs::write(dir.path().join("stamp"), stamp).unwrap();
+    let reference = "snapshot-test/dropped:1";
+    docker_ok(&["build", "-q", "-t", reference, dir.path().to_str().unwrap()]);
+    let layers: Vec<String> = serde_json::from_str(&docker_ok(&[
+        "image",
+        "inspect",
+        reference,
+        "--format",
+        "{{json .RootFS.Layers}}",
+    ]))
+    .unwrap();
+    // The snapshot's name is the chain id of the layers (OCI image spec, "ChainID").
+    let chain = layers
+        .iter()
+        .skip(1)
+        .fold(layers[0].clone(), |chain, diff| {
+            use sha2::Digest;
+            format!(
+                "sha256:{:x}",
+                sha2::Sha256::digest(format!("{chain} {diff}"))
+            )
+        });
+    let removed = Command::new("ctr")
+        .arg("--address")
+        .arg(containerd_socket())
+        .args([
+            "--namespace",
+            "moby",
+            "snapshots",
+            "--snapshotter",
+            "overlayfs",
+            "rm",
+        ])
+        .arg(&chain)
+        .output()
+        .unwrap();
+    assert!(removed.status.success(), "{}", support::stderr(&removed));
+    let broken = Command::new("docker")
+        .args(["history", "-q", reference])
+        .output()
+        .unwrap();
+    assert!(
+        !broken.status.success() && support::stderr(&broken).contains("does not exist"),
+        "the snapshot's removal should break `docker history`: {}",
+        support::stderr(&broken)
+    );
+
+    let read = cargo_distroless::backend::buildx::history(reference);
+    let _ = Command::new("docker")
+        .args(["image", "rm", "-f", reference])
+        .output();
+    let layers = read.unwrap();
+    assert!(
+        layers[0].1.contains("COPY stamp /stamp") && layers[0].0 > 0,
+        "{layers:?}"
+    );
 }

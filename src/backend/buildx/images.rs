@@ -83,11 +83,28 @@ pub fn image_exists(reference: &str) -> bool {
 
 /// Layers of a loaded image, newest first: (size in bytes, the instruction that made it).
 pub fn history(reference: &str) -> Result<Vec<(u64, String)>> {
+    match read_history(reference)? {
+        Ok(layers) => Ok(layers),
+        // With the containerd image store, the engine now and then drops an image's unpacked
+        // snapshot some time after a load or build, though it keeps the image: `history`
+        // (which sums the snapshots' usage) then fails with "snapshot sha256:… does not
+        // exist", while creating a container unpacks the image again (moby's `createLayer`
+        // unpacks what is not). CI saw it once on an oci backend `--load`, seconds after the
+        // load's own check had passed. A report detail is no reason to fail a built image.
+        Err(out) if out.stderr.contains("does not exist") && unpack_again(reference) => {
+            read_history(reference)?.map_err(|out| history_error(reference, &out))
+        }
+        Err(out) => Err(history_error(reference, &out)),
+    }
+}
+
+/// One reading of the history: the layers, or what the CLI printed when it failed.
+fn read_history(reference: &str) -> Result<std::result::Result<Vec<(u64, String)>, Captured>> {
     if let Some(serde_json::Value::Array(layers)) =
         engine_api::get_json(&engine_api::image_path(reference, "history"))
     {
         // As `docker history --no-trunc --human=false` prints them: tabs in a command are spaces.
-        return Ok(layers
+        return Ok(Ok(layers
             .iter()
             .map(|l| {
                 let size = l["Size"]
@@ -99,7 +116,7 @@ pub fn history(reference: &str) -> Result<Vec<(u64, String)>> {
                     .replace('\t', " ");
                 (size, by.trim().to_string())
             })
-            .collect());
+            .collect()));
     }
     let out = run_probe(&docker().args([
         "history",
@@ -110,17 +127,40 @@ pub fn history(reference: &str) -> Result<Vec<(u64, String)>> {
         reference,
     ]))?;
     if !out.success() {
-        return Err(
-            Error::build(format!("could not read the history of `{reference}`"))
-                .with_detail(quote_output(&out)),
-        );
+        return Ok(Err(out));
     }
-    Ok(out
+    Ok(Ok(out
         .stdout
         .lines()
         .filter_map(|l| l.split_once('\t'))
         .map(|(size, by)| (size.trim().parse().unwrap_or(0), by.trim().to_string()))
-        .collect())
+        .collect()))
+}
+
+fn history_error(reference: &str, out: &Captured) -> Error {
+    Error::build(format!("could not read the history of `{reference}`"))
+        .with_detail(quote_output(out))
+}
+
+/// Has the engine unpack `reference` again by creating (not starting) a container of it, then
+/// removes the container. The entrypoint is overridden so that an image without one can be
+/// created too; nothing runs. Whether it worked is what the caller's next question tells.
+fn unpack_again(reference: &str) -> bool {
+    let name = container_name("unpack");
+    let created = run_probe(&docker().args([
+        "create",
+        "--name",
+        &name,
+        "--pull",
+        "never",
+        "--network",
+        "none",
+        "--entrypoint",
+        "/cargo-distroless-unpack",
+        reference,
+    ]));
+    let _ = process::capture(&docker().args(["rm", "-f", &name]));
+    created.is_ok_and(|out| out.success())
 }
 
 /// A container name of our own, unique in this process, so a timed-out run can be removed.
