@@ -148,6 +148,24 @@ impl<'a> CargoGraphs<'a> {
                         manifest.as_deref(),
                         &c.features,
                     );
+                    // A search through a helper crate (`tectonic_dep_support`): none where the
+                    // script uses the helper only behind features that are off; else the
+                    // modules are the literals that name one.
+                    if let (Some((helper, probe)), Some(script)) =
+                        (c.probe_helper.clone(), script.as_deref())
+                    {
+                        if workspace::build_script::mentions_gated_off(script, &helper, &c.features)
+                        {
+                            c.build_deps.remove(&probe);
+                            c.probe_helper = None;
+                        } else if c.pkg_config_modules.is_empty() {
+                            c.pkg_config_modules = workspace::build_script::module_literals(
+                                script,
+                                &c.features,
+                                |m| plan::pkg_config::dev_package(m).is_some(),
+                            );
+                        }
+                    }
                     // pkg-config called only behind features that are off searches for
                     // nothing: youki's probe of libseccomp runs with its `seccomp` feature only.
                     if let Some(script) = script.as_deref()

@@ -221,12 +221,7 @@ mod tests {
             build_deps: Default::default(),
             via: Vec::new(),
             local,
-            links: None,
-            compiles_cxx: false,
-            runs_programs: Default::default(),
-            pkg_config_modules: Default::default(),
-            config_programs: Default::default(),
-            own_libraries: Default::default(),
+            ..Crate::default()
         }
     }
 

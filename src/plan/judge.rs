@@ -216,7 +216,11 @@ pub(super) fn judge_unknown(c: &Crate) -> Option<NativeCrate> {
         (
             SysKind::SystemOnly,
             format!(
-                "{whose}; its build script can search for a system library with `{p}`{}, so it is taken to link one",
+                "{whose}; its build script can search for a system library with `{p}`{}{}, so it is taken to link one",
+                match &c.probe_helper {
+                    Some((helper, _)) => format!(" through `{helper}`"),
+                    None => String::new(),
+                },
                 if modules.is_empty() {
                     String::new()
                 } else {

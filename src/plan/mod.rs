@@ -17,7 +17,7 @@ mod judge;
 pub mod mask;
 mod model;
 pub mod not_linked;
-mod pkg_config;
+pub mod pkg_config;
 pub mod runtime;
 mod runtime_files;
 mod select;

@@ -47,6 +47,8 @@ const DEV_PACKAGES: &[(&str, &str)] = &[
     ("fontconfig", "libfontconfig-dev"),
     ("freetype2", "libfreetype-dev"),
     ("libpng", "libpng-dev"),
+    ("graphite2", "libgraphite2-dev"),
+    ("harfbuzz", "libharfbuzz-dev"),
     ("libjpeg", "libjpeg62-turbo-dev"),
     ("libwebp", "libwebp-dev"),
     ("libheif", "libheif-dev"),

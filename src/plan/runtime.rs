@@ -5,7 +5,8 @@
 //! The rule for crates the table does not know (documented in the README, and warned about by
 //! name; the workspace's own crates are judged by it too, without the warning): a linked crate is
 //! judged by the build dependencies cargo gives its build script:
-//! - it can search for a system library (`pkg-config`, `system-deps`): taken as *system only*,
+//! - it can search for a system library (`pkg-config`, `system-deps`, or a helper library that
+//!   depends on one, as `tectonic_dep_support`): taken as *system only*,
 //!   so cc, whatever its name (`pcap`, `libxml`). The conservative side: a cc image of a crate
 //!   that could have been static still runs, a static build of one that cannot fails. Crates
 //!   known to ask pkg-config only where a library is, to `dlopen` it at run time (`x11-dl`,

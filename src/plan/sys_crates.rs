@@ -508,7 +508,7 @@ pub const C_BUILD_DEPS: &[&str] = &["cc", "cmake", "autotools"];
 /// Build dependencies that show it compiles C++ through a bridge.
 pub const CXX_BUILD_DEPS: &[&str] = &["cxx-build", "cpp_build"];
 /// Build dependencies that show it can look for a system library.
-pub const SYSTEM_PROBES: &[&str] = &["pkg-config", "system-deps", "metadeps"];
+pub const SYSTEM_PROBES: &[&str] = crate::workspace::resolve::SYSTEM_PROBES;
 
 #[cfg(test)]
 mod tests {

@@ -169,6 +169,36 @@ pub fn pkg_config_modules(
     modules
 }
 
+/// The string literals of a build script that `is_module` takes for pkg-config module names:
+/// for a script that searches through a helper crate, which takes the name from anywhere
+/// (tectonic's bridges return `"icu-uc"` from a trait method), where no call can be read.
+/// Literals behind a feature that is off (see [`super::gated_code`]) do not count.
+pub fn module_literals(
+    script: &str,
+    on: &BTreeSet<String>,
+    is_module: impl Fn(&str) -> bool,
+) -> BTreeSet<String> {
+    let code = squashed_code(script);
+    let literal = regex::Regex::new(r#""([A-Za-z0-9_.+-]+)""#).expect("a valid pattern");
+    literal
+        .captures_iter(&code)
+        .filter(|c| !super::gated_code::gated_off(&code, c.get(0).map_or(0, |m| m.start()), on))
+        .map(|c| c[1].to_string())
+        .filter(|m| is_module(m))
+        .collect()
+}
+
+/// Whether every mention of the crate `krate` in a build script (its `use` included) is behind
+/// a feature that is off with the features `on`, and there is one: then the script does not
+/// use it. tectonic_bridge_harfbuzz gets `tectonic_dep_support` always and uses it only in a
+/// `#[cfg(feature = "external-harfbuzz")] mod`; by default it compiles its bundled HarfBuzz.
+pub fn mentions_gated_off(script: &str, krate: &str, on: &BTreeSet<String>) -> bool {
+    let code = squashed_code(script);
+    let needle = format!("{}::", krate.replace('-', "_"));
+    let mut mentions = code.match_indices(&needle).map(|(at, _)| at).peekable();
+    mentions.peek().is_some() && mentions.all(|at| super::gated_code::gated_off(&code, at, on))
+}
+
 /// Whether every pkg-config call in a build script is behind a feature that is off with the
 /// features `on` (and there is one): then its `pkg-config` build dependency searches for
 /// nothing. A script with no call it can read (a name built at run time, a helper crate) is
@@ -191,6 +221,42 @@ pub fn pkg_config_calls_gated_off(script: &str, on: &BTreeSet<String>) -> bool {
 #[cfg(test)]
 mod pkg_config_tests {
     use super::*;
+
+    #[test]
+    fn a_helper_used_only_behind_a_feature_that_is_off_is_not_used() {
+        let on = |f: &[&str]| f.iter().map(|f| f.to_string()).collect::<BTreeSet<_>>();
+        // tectonic_bridge_harfbuzz 0.3.3's build.rs, abridged.
+        let harfbuzz = "#[cfg(feature = \"external-harfbuzz\")]\nmod inner {\n    use tectonic_dep_support::{Configuration, Dependency, Spec};\n    struct HarfbuzzSpec;\n    impl Spec for HarfbuzzSpec {\n        fn get_pkgconfig_spec(&self) -> &str {\n            \"harfbuzz\"\n        }\n    }\n}\n#[cfg(not(feature = \"external-harfbuzz\"))]\nmod inner {\n    pub fn build_harfbuzz() { cc::Build::new().cpp(true).compile(\"harfbuzz\"); }\n}\nfn main() { inner::build_harfbuzz() }\n";
+        assert!(mentions_gated_off(
+            harfbuzz,
+            "tectonic_dep_support",
+            &on(&[])
+        ));
+        assert!(!mentions_gated_off(
+            harfbuzz,
+            "tectonic_dep_support",
+            &on(&["external-harfbuzz"])
+        ));
+        let known = |m: &str| m == "harfbuzz" || m == "icu-uc";
+        // With the feature on, the helper searches for `harfbuzz`.
+        assert_eq!(
+            module_literals(harfbuzz, &on(&["external-harfbuzz"]), known),
+            BTreeSet::from(["harfbuzz".to_string()])
+        );
+        // tectonic_bridge_icu 0.2.4's build.rs, abridged: used ungated, the name from a method.
+        let icu = "use tectonic_dep_support::{Backend, Configuration, Dependency, Spec};\nstruct IcuSpec;\nimpl Spec for IcuSpec {\n    fn get_pkgconfig_spec(&self) -> &str {\n        \"icu-uc\"\n    }\n    fn get_vcpkg_spec(&self) -> &[&str] {\n        &[\"icu\"]\n    }\n}\nfn main() { let dep = Dependency::probe(IcuSpec, &Configuration::default()); }\n";
+        assert!(!mentions_gated_off(icu, "tectonic_dep_support", &on(&[])));
+        assert_eq!(
+            module_literals(icu, &on(&[]), known),
+            BTreeSet::from(["icu-uc".to_string()])
+        );
+        // A script that never names the crate is not "gated off": nothing is read as idle.
+        assert!(!mentions_gated_off(
+            "fn main() {}",
+            "tectonic_dep_support",
+            &on(&[])
+        ));
+    }
 
     #[test]
     fn probes_and_declarations_behind_a_feature_that_is_off_are_not_read() {

@@ -69,6 +69,11 @@ pub struct Crate {
     /// `workspace::build_script::own_library_links`): read where the modules are.
     #[serde(skip_serializing_if = "BTreeSet::is_empty")]
     pub own_libraries: BTreeSet<String>,
+    /// A library its build script gets that searches for system libraries on its behalf
+    /// (`tectonic_dep_support` over `pkg-config`): `(helper, probe)`. The probe is then among
+    /// [`Crate::build_deps`] too, as it is what the script calls in the end.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub probe_helper: Option<(String, String)>,
 }
 
 /// What one build links into its binaries.
@@ -186,6 +191,9 @@ pub fn parse_tree(text: &str) -> Result<BuildGraph> {
     let mut graph = BuildGraph::default();
     let mut all: BTreeMap<String, Crate> = BTreeMap::new();
     let mut build_time: BTreeSet<String> = BTreeSet::new();
+    // Edges by crate key, from every printing of a parent (only the first carries its subtree).
+    let mut build_edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut normal_edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for raw in text.lines() {
         if raw.trim().is_empty() {
             stack.clear();
@@ -237,6 +245,14 @@ pub fn parse_tree(text: &str) -> Result<BuildGraph> {
         {
             p.build_deps.insert(name.to_string());
         }
+        if let Some((parent, _)) = stack.last().filter(|_| depth > 0) {
+            let edges = if under_build {
+                &mut build_edges
+            } else {
+                &mut normal_edges
+            };
+            edges.entry(parent.clone()).or_default().insert(key.clone());
+        }
         let entry = all.entry(key.clone()).or_insert_with(|| Crate {
             name: name.to_string(),
             version: version.clone(),
@@ -250,6 +266,7 @@ pub fn parse_tree(text: &str) -> Result<BuildGraph> {
             pkg_config_modules: BTreeSet::new(),
             config_programs: BTreeSet::new(),
             own_libraries: BTreeSet::new(),
+            probe_helper: None,
         });
         let features: BTreeSet<String> = features
             .split(',')
@@ -294,12 +311,58 @@ pub fn parse_tree(text: &str) -> Result<BuildGraph> {
         if let Some(full) = all.get(key) {
             c.build_deps.extend(full.build_deps.iter().cloned());
         }
+        if let Some((helper, probe)) = build_edges
+            .get(key)
+            .into_iter()
+            .flatten()
+            .find_map(|dep| probe_through(dep, &normal_edges))
+        {
+            c.build_deps.insert(probe.clone());
+            c.probe_helper = Some((helper, probe));
+        }
     }
     graph.build_time = build_time
         .into_iter()
         .filter_map(|key| all.remove(&key).map(|c| (key, c)))
         .collect();
     Ok(graph)
+}
+
+/// Crates whose presence among what a build script gets means it can search for a system
+/// library.
+pub const SYSTEM_PROBES: &[&str] = &["pkg-config", "system-deps", "metadeps"];
+
+/// `(helper, probe)` when the build dependency `dep` is no probe itself but reaches one through
+/// its own (normal) dependencies without passing a crate that binds a library (`*-sys`): a
+/// helper such as `tectonic_dep_support`, whose `Dependency::probe` runs pkg-config for the
+/// script that calls it. A `*-sys` crate on the way searches for its own library, not for the
+/// script (`built` → `git2` → `libgit2-sys` → `pkg-config` is no search of the script's).
+fn probe_through(
+    dep: &str,
+    normal_edges: &BTreeMap<String, BTreeSet<String>>,
+) -> Option<(String, String)> {
+    let name = |key: &str| display_key(key);
+    let binds = |key: &str| {
+        let n = name(key);
+        n.ends_with("-sys") || n.ends_with("_sys")
+    };
+    if SYSTEM_PROBES.contains(&name(dep).as_str()) || binds(dep) {
+        return None;
+    }
+    let mut seen = BTreeSet::from([dep.to_string()]);
+    let mut queue = vec![dep.to_string()];
+    while let Some(key) = queue.pop() {
+        for next in normal_edges.get(&key).into_iter().flatten() {
+            let n = name(next);
+            if SYSTEM_PROBES.contains(&n.as_str()) {
+                return Some((name(dep), n));
+            }
+            if !binds(next) && seen.insert(next.clone()) {
+                queue.push(next.clone());
+            }
+        }
+    }
+    None
 }
 
 fn display_key(key: &str) -> String {
@@ -384,6 +447,37 @@ app v0.1.0 (/w/app)|
         let text = "a v1.0.0 (/w/a)|\n`-- x v1.0.0|\n\nb v1.0.0 (/w/b)|\n[build-dependencies]\n`-- y v1.0.0|\n";
         let g = parse_tree(text).unwrap();
         assert!(g.has("x") && g.has("b") && !g.has("y"));
+    }
+
+    #[test]
+    fn a_helper_that_searches_for_the_build_script_counts_as_its_probe() {
+        // tectonic 0.17.0's shape: the bridge's build script gets tectonic_dep_support, whose
+        // `Dependency::probe` runs pkg-config; `app` gets `built`, whose git2 reaches pkg-config
+        // only through libgit2-sys, which searches for its own library, not for app's script.
+        let text = "\
+app v0.1.0 (/w/app)|
+`-- tectonic_bridge_icu v0.2.4|
+    [build-dependencies]
+    `-- tectonic_dep_support v0.1.2|
+        |-- pkg-config v0.3.32|
+        `-- vcpkg v0.2.15|
+[build-dependencies]
+`-- built v0.8.0|git2
+    `-- git2 v0.20.2|
+        `-- libgit2-sys v0.18.2+1.9.1|
+            [build-dependencies]
+            `-- pkg-config v0.3.32|
+";
+        let g = parse_tree(text).unwrap();
+        let bridge = &g.linked["tectonic_bridge_icu@0.2.4"];
+        assert_eq!(
+            bridge.probe_helper,
+            Some(("tectonic_dep_support".to_string(), "pkg-config".to_string()))
+        );
+        assert!(bridge.build_deps.contains("pkg-config"));
+        let app = &g.linked["app@0.1.0"];
+        assert_eq!(app.probe_helper, None);
+        assert_eq!(app.build_deps, BTreeSet::from(["built".to_string()]));
     }
 
     #[test]

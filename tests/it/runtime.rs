@@ -446,3 +446,59 @@ fn a_binary_that_runs_a_sibling_by_name_carries_it_in_its_image() {
     assert_eq!(find_image(&plan, "cargo-tool")["entrypoint"], "cargo-tool");
     assert_eq!(bins("tool"), ["tool"]);
 }
+
+/// tectonic 0.17.0's bridges (`tectonic_bridge_icu`, `_freetype2`, …) search for their library
+/// through a helper crate (`tectonic_dep_support`, which runs pkg-config), not with pkg-config
+/// itself, and their names end in no `-sys`: read as searching for nothing, tectonic was
+/// planned without ICU's `-dev` package and its build would stop in the cook step. Here the
+/// helper is used only with a feature, as tectonic_bridge_harfbuzz uses it.
+#[test]
+fn a_search_for_a_system_library_through_a_helper_crate_is_a_search() {
+    let dir = Scratch::new("cd-probehelper-");
+    let write = |path: &str, text: &str| dir.write(path, text);
+    write(
+        "Cargo.toml",
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nxml-bridge = { path = \"bridge\" }\n\n[workspace]\n",
+    );
+    write("src/main.rs", "fn main() {}\n");
+    write(
+        "bridge/Cargo.toml",
+        "[package]\nname = \"xml-bridge\"\nversion = \"0.1.0\"\nedition = \"2021\"\nlinks = \"xml2\"\n\n[features]\nsystem = []\n\n[build-dependencies]\nprobe-helper = { path = \"../helper\" }\n",
+    );
+    write("bridge/src/lib.rs", "");
+    write(
+        "bridge/build.rs",
+        "#[cfg(feature = \"system\")]\nmod inner {\n    use probe_helper::Spec;\n    struct Xml;\n    impl Spec for Xml {\n        fn module(&self) -> &str {\n            \"libxml-2.0\"\n        }\n    }\n    pub fn main() {\n        probe_helper::probe(Xml);\n    }\n}\n\n#[cfg(not(feature = \"system\"))]\nmod inner {\n    pub fn main() {}\n}\n\nfn main() {\n    inner::main()\n}\n",
+    );
+    write(
+        "helper/Cargo.toml",
+        "[package]\nname = \"probe-helper\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\npkg-config = \"0.3\"\n",
+    );
+    write(
+        "helper/src/lib.rs",
+        "pub trait Spec {\n    fn module(&self) -> &str;\n}\n\npub fn probe(spec: impl Spec) {\n    pkg_config::probe_library(spec.module()).unwrap();\n}\n",
+    );
+    dir.lock(false);
+
+    let plan = support::plan_json(dir.path(), &[]);
+    let image = find_image(&plan, "app");
+    assert_eq!(image["runtime"], "static", "{:#}", image["runtime_reason"]);
+
+    let plan = support::plan_json(dir.path(), &["--features", "xml-bridge/system"]);
+    let image = find_image(&plan, "app");
+    assert_eq!(image["runtime"], "cc", "{:#}", image["runtime_reason"]);
+    let bridge = native(image, "xml-bridge");
+    assert_eq!(bridge["kind"], "system-only", "{bridge:#}");
+    let evidence = bridge["evidence"].as_str().unwrap();
+    assert!(
+        evidence.contains(
+            "with `pkg-config` through `probe-helper` (`libxml-2.0`, Debian's `libxml2-dev`)"
+        ),
+        "{evidence}"
+    );
+    let packages = &plan["groups"][0]["platforms"][0]["native"]["packages"];
+    assert!(
+        packages.as_array().unwrap().contains(&"libxml2-dev".into()),
+        "{packages:#}"
+    );
+}
