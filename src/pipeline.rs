@@ -143,7 +143,7 @@ impl<'a> CargoGraphs<'a> {
                     };
                     let script = read(f.build_script.clone());
                     let manifest = read(f.dir.as_ref().map(|d| d.join("Cargo.toml")));
-                    c.pkg_config_modules = workspace::build_script::pkg_config_modules(
+                    c.pkg_config_modules = workspace::library_search::pkg_config_modules(
                         script.as_deref(),
                         manifest.as_deref(),
                         &c.features,
@@ -154,12 +154,15 @@ impl<'a> CargoGraphs<'a> {
                     if let (Some((helper, probe)), Some(script)) =
                         (c.probe_helper.clone(), script.as_deref())
                     {
-                        if workspace::build_script::mentions_gated_off(script, &helper, &c.features)
-                        {
+                        if workspace::library_search::mentions_gated_off(
+                            script,
+                            &helper,
+                            &c.features,
+                        ) {
                             c.build_deps.remove(&probe);
                             c.probe_helper = None;
                         } else if c.pkg_config_modules.is_empty() {
-                            c.pkg_config_modules = workspace::build_script::module_literals(
+                            c.pkg_config_modules = workspace::library_search::module_literals(
                                 script,
                                 &c.features,
                                 |m| plan::pkg_config::dev_package(m).is_some(),
@@ -170,7 +173,10 @@ impl<'a> CargoGraphs<'a> {
                     // nothing: youki's probe of libseccomp runs with its `seccomp` feature only.
                     if let Some(script) = script.as_deref()
                         && c.pkg_config_modules.is_empty()
-                        && workspace::build_script::pkg_config_calls_gated_off(script, &c.features)
+                        && workspace::library_search::pkg_config_calls_gated_off(
+                            script,
+                            &c.features,
+                        )
                     {
                         c.build_deps.remove("pkg-config");
                     }
@@ -188,7 +194,7 @@ impl<'a> CargoGraphs<'a> {
                     }
                     c.config_programs = script
                         .as_deref()
-                        .map(workspace::build_script::library_config_programs)
+                        .map(workspace::library_search::library_config_programs)
                         .unwrap_or_default();
                     // Only a `-sys` crate is read for a library of its own name, and its sources
                     // only where its build script compiles and searches nothing.

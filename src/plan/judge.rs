@@ -132,7 +132,7 @@ pub(super) fn each(reason: &str) -> String {
 
 /// The Debian package of a library-finding program such as `llvm-config`.
 fn config_program_package(program: &str) -> Option<&'static str> {
-    crate::workspace::build_script::LIBRARY_CONFIG_PROGRAMS
+    crate::workspace::library_search::LIBRARY_CONFIG_PROGRAMS
         .iter()
         .find(|(p, _)| *p == program)
         .map(|(_, package)| *package)

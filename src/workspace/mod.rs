@@ -11,6 +11,7 @@ pub mod cxx;
 pub mod embeds;
 pub mod feature_gates;
 pub mod gated_code;
+pub mod library_search;
 pub mod link_config;
 pub mod programs_run;
 pub mod resolve;

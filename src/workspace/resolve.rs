@@ -62,7 +62,7 @@ pub struct Crate {
     #[serde(skip_serializing_if = "BTreeSet::is_empty")]
     pub pkg_config_modules: BTreeSet<String>,
     /// Programs that find a system library (`llvm-config`) its build script names (see
-    /// `workspace::build_script::library_config_programs`): read where the modules are.
+    /// `workspace::library_search::library_config_programs`): read where the modules are.
     #[serde(skip_serializing_if = "BTreeSet::is_empty")]
     pub config_programs: BTreeSet<String>,
     /// Libraries named like the crate itself that it links by a literal name (see
