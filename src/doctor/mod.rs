@@ -181,12 +181,18 @@ pub fn check(planned: &Planned, load: &LoadOptions) -> Result<Vec<Finding>> {
                     first.line,
                     &first.program,
                 );
+                let call = match &first.wrapper {
+                    Some(wrapper) => format!(
+                        "`{wrapper}(\"{program}\", …)`, which runs its argument with `Command::new`"
+                    ),
+                    None => format!("`Command::new(\"{program}\")`"),
+                };
                 findings.push(Finding {
                     code: "runtime-program",
                     severity: Severity::Warning,
                     image: image.name.clone(),
                     message: format!("the code runs {}, which the image does not have", names.join(", ")),
-                    evidence: format!("{file}:{line}: `Command::new(\"{program}\")`; a distroless base holds no program but the image's own binaries (no shell, no coreutils), so the call fails at run time with \"No such file or directory\""),
+                    evidence: format!("{file}:{line}: {call}; a distroless base holds no program but the image's own binaries (no shell, no coreutils), so the call fails at run time with \"No such file or directory\""),
                     fix: if shell {
                         "run the program directly instead of through a shell, or do the work in Rust; a `-debug` variant has busybox's `sh`, for debugging only".into()
                     } else {

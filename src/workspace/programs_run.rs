@@ -7,7 +7,9 @@
 //! features cargo turns on for it; not behind a feature that is off, not in test code
 //! (`#[cfg(test)]`, `#[test]`, a file or `mod` only for tests), not only for another target
 //! (`#[cfg(windows)]`, `if cfg!(target_os = "macos")`, a `freebsd.rs`). Literal names only: a
-//! program from configuration or the environment is the user's choice at run time.
+//! program from configuration or the environment is the user's choice at run time. A literal
+//! reaches `Command::new` through one of the crate's own functions too (pict-rs's
+//! `Process::run("magick", …)`): the function is found by what it does with its first parameter.
 
 use std::collections::BTreeSet;
 
@@ -20,13 +22,17 @@ use super::gated_code::{
 };
 use super::source_files::{OTHER_TARGETS, module_name, rust_files};
 
-/// One `Command::new("…")` with a literal program.
+/// One `Command::new("…")` with a literal program, or a call with a literal program to one of
+/// the crate's own functions that runs its argument (`Process::run("magick", …)`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProgramCall {
     pub file: Utf8PathBuf,
     /// 1-based.
     pub line: usize,
     pub program: String,
+    /// The function called with the program's name, as written (`Process::run`), where it is
+    /// not `Command::new` itself.
+    pub wrapper: Option<String>,
 }
 
 /// The calls in the crate at `dir` (its `src/`) with the features `on`, in file and line order.
@@ -37,8 +43,10 @@ pub fn programs_run(dir: &Utf8Path, on: &BTreeSet<String>) -> Vec<ProgramCall> {
         .collect();
     let mut codes: Option<Vec<String>> = None;
     let mut calls = Vec::new();
+    let wrappers = command_wrappers(sources.iter().map(|(_, s)| s.as_str()));
     for (file, source) in &sources {
-        if !source.contains("Command::new") || in_other_os_module(dir, file) {
+        let calls_a_wrapper = wrappers.iter().any(|w| source.contains(w.as_str()));
+        if !(source.contains("Command::new") || calls_a_wrapper) || in_other_os_module(dir, file) {
             continue;
         }
         let code = code_only(source);
@@ -51,15 +59,27 @@ pub fn programs_run(dir: &Utf8Path, on: &BTreeSet<String>) -> Vec<ProgramCall> {
             offsets.extend(std::iter::repeat_n(i, c.len_utf8()));
         }
         let bare_is_process = imports_process_command(&squashed);
-        let found: Vec<(usize, String)> = literal_commands(&squashed)
+        let reached = |at: usize| {
+            !gated_off(&squashed, at, on)
+                && !in_test_code(&squashed, at)
+                && !other_target_only(&squashed, at)
+        };
+        let mut found: Vec<(usize, String, Option<String>)> = literal_commands(&squashed)
             .into_iter()
             .filter(|(at, _)| {
-                (bare_is_process || squashed[..*at].ends_with("process::"))
-                    && !gated_off(&squashed, *at, on)
-                    && !in_test_code(&squashed, *at)
-                    && !other_target_only(&squashed, *at)
+                (bare_is_process || squashed[..*at].ends_with("process::")) && reached(*at)
             })
+            .map(|(at, program)| (at, program, None))
             .collect();
+        for wrapper in &wrappers {
+            found.extend(
+                wrapper_calls(&squashed, wrapper)
+                    .into_iter()
+                    .filter(|(at, _, _)| reached(*at))
+                    .map(|(at, program, written)| (at, program, Some(written))),
+            );
+        }
+        found.sort();
         if found.is_empty() {
             continue;
         }
@@ -72,17 +92,139 @@ pub fn programs_run(dir: &Utf8Path, on: &BTreeSet<String>) -> Vec<ProgramCall> {
         }) {
             continue;
         }
-        for (at, program) in found {
+        for (at, program, wrapper) in found {
             let offset = offsets[at];
             let line = code[..offset].matches('\n').count() + 1;
             calls.push(ProgramCall {
                 file: file.clone(),
                 line,
                 program,
+                wrapper,
             });
         }
     }
     calls
+}
+
+/// The crate's functions that run the program they are given: the first parameter (after
+/// `self`) goes to a process `Command::new`, as pict-rs 0.5's `Process::run(command: &str, …)`
+/// does with `Command::new(command.as_ref())` (it runs `magick`, `ffmpeg`, `exiftool` so). By
+/// name; a function that only passes its parameter on to another one is not followed.
+fn command_wrappers<'a>(sources: impl IntoIterator<Item = &'a str>) -> BTreeSet<String> {
+    let header = regex::Regex::new(r"\bfn\s+([A-Za-z_][A-Za-z0-9_]*)\s*(?:<[^{(]*>)?\s*\(")
+        .expect("a valid pattern");
+    let mut wrappers = BTreeSet::new();
+    for source in sources {
+        if !source.contains("Command::new") {
+            continue;
+        }
+        let code = code_only(source);
+        let squashed: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+        let process = imports_process_command(&squashed);
+        for caps in header.captures_iter(&code) {
+            let (Some(whole), Some(name)) = (caps.get(0), caps.get(1)) else {
+                continue;
+            };
+            let Some((params, after)) = balanced(&code[whole.end() - 1..], '(', ')') else {
+                continue;
+            };
+            let Some(param) = params
+                .split(',')
+                .map(|p| p.trim())
+                .find(|p| !p.is_empty() && !is_self_param(p))
+                .and_then(|p| p.split_once(':'))
+                .map(|(name, _)| name.trim().trim_start_matches("mut ").trim().to_string())
+            else {
+                continue;
+            };
+            let rest = &code[whole.end() - 1 + after..];
+            let Some(open) = rest
+                .find(['{', ';'])
+                .filter(|&i| rest[i..].starts_with('{'))
+            else {
+                continue; // a declaration without a body
+            };
+            let Some((body, _)) = balanced(&rest[open..], '{', '}') else {
+                continue;
+            };
+            let body: String = body.chars().filter(|c| !c.is_whitespace()).collect();
+            let runs_it = [
+                format!("Command::new({param}"),
+                format!("Command::new(&{param}"),
+            ]
+            .iter()
+            .any(|needle| {
+                body.match_indices(needle.as_str()).any(|(at, _)| {
+                    let after = body[at + needle.len()..].chars().next();
+                    let before = body[..at].chars().next_back();
+                    after.is_some_and(|c| !(c.is_alphanumeric() || c == '_'))
+                        && !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
+                        && (process || body[..at].ends_with("process::"))
+                })
+            });
+            if runs_it {
+                wrappers.insert(name.as_str().to_string());
+            }
+        }
+    }
+    wrappers
+}
+
+/// `self`, `&self`, `&'a mut self`, `self: Arc<Self>`.
+fn is_self_param(param: &str) -> bool {
+    let p = param.trim_start_matches('&').trim_start();
+    let p = match p.strip_prefix('\'') {
+        Some(lifetime) => lifetime.split_once(' ').map_or("", |(_, rest)| rest),
+        None => p,
+    };
+    let p = p.trim_start().trim_start_matches("mut ").trim_start();
+    p == "self"
+        || p.strip_prefix("self")
+            .is_some_and(|rest| rest.trim_start().starts_with(':'))
+}
+
+/// The text inside the bracket `text` opens with, and the offset just past its closing one.
+fn balanced(text: &str, open: char, close: char) -> Option<(&str, usize)> {
+    let mut depth = 0usize;
+    for (i, c) in text.char_indices() {
+        if c == open {
+            depth += 1;
+        } else if c == close {
+            depth = depth.checked_sub(1)?;
+            if depth == 0 {
+                return Some((&text[open.len_utf8()..i], i + close.len_utf8()));
+            }
+        }
+    }
+    None
+}
+
+/// Calls of `wrapper` with a literal program as the first argument in squashed `code`, each
+/// with the call as written (`Process::run`): `Process::run("magick"` or `run_tool("git"`, not
+/// a method of something else (`.run("x"`).
+fn wrapper_calls(code: &str, wrapper: &str) -> Vec<(usize, String, String)> {
+    let needle = format!("{wrapper}(\"");
+    code.match_indices(needle.as_str())
+        .filter(|(at, _)| {
+            !code[..*at]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.')
+        })
+        .filter_map(|(at, _)| {
+            let rest = &code[at + needle.len()..];
+            let name = &rest[..rest.find('"')?];
+            let plain = !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '+' | '/'));
+            let path_start = code[..at]
+                .trim_end_matches(|c: char| c.is_alphanumeric() || c == '_' || c == ':')
+                .len();
+            let written = code[path_start..at + wrapper.len()].trim_start_matches(':');
+            plain.then(|| (at, name.to_string(), written.to_string()))
+        })
+        .collect()
 }
 
 /// A module for another OS, by its path: `freebsd.rs`, `windows/mod.rs`, sccache's
@@ -208,6 +350,42 @@ mod tests {
         assert_eq!(
             programs(&dir, &["video", "snapshot"]),
             ["kill", "xdg-open", "ps", "ffmpeg"]
+        );
+    }
+
+    #[test]
+    fn a_function_of_the_crate_that_runs_its_argument_is_read_at_its_calls() {
+        let dir = crate_with(&[
+            // pict-rs 0.5.25's src/process.rs, abridged.
+            (
+                "src/process.rs",
+                "use tokio::process::Command;\npub(crate) struct Process;\nimpl Process {\n    pub(crate) async fn run<T>(\n        command: &str,\n        args: &[T],\n    ) -> Result<Self, ProcessError>\n    where\n        T: AsRef<OsStr>,\n    {\n        let command: Arc<str> = Arc::from(String::from(command));\n        let mut cmd = Command::new(command.as_ref());\n        cmd.args(args);\n        Self::spawn(cmd)\n    }\n    fn label(&self, name: &str) -> String { format!(\"{name}\") }\n}\n",
+            ),
+            (
+                "src/magick.rs",
+                "pub async fn convert() {\n    let p = Process::run(\n        \"magick\",\n        &[\"convert\"],\n    ).await;\n    let q = crate::process::Process::run(\"exiftool\", &[]).await;\n    let n = p.label(\"x\");\n    let r = other.run(\"notaprogram\");\n}\n#[cfg(test)]\nmod tests { fn t() { Process::run(\"identify\", &[]); } }\n",
+            ),
+            // A function handing its parameter to clap's `Command` builds no process.
+            (
+                "src/cli.rs",
+                "use clap::Command;\nfn sub(name: &str) -> Command { Command::new(name) }\nfn app() { sub(\"serve\"); }\n",
+            ),
+        ]);
+        let root = Utf8Path::from_path(dir.path()).unwrap();
+        let calls: Vec<(usize, String, Option<String>)> = programs_run(root, &BTreeSet::new())
+            .into_iter()
+            .map(|c| (c.line, c.program, c.wrapper))
+            .collect();
+        assert_eq!(
+            calls,
+            [
+                (2, "magick".to_string(), Some("Process::run".to_string())),
+                (
+                    6,
+                    "exiftool".to_string(),
+                    Some("crate::process::Process::run".to_string())
+                ),
+            ]
         );
     }
 

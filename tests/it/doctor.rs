@@ -361,3 +361,43 @@ fn programs_a_member_library_runs_count_with_the_features_the_build_turns_on() {
     let (_, findings, json) = doctor(root, &[]);
     assert!(findings.is_empty(), "{json:#}");
 }
+
+/// pict-rs 0.5.25 as published: its calls name `magick`, `exiftool`, `ffprobe` and `ffmpeg`
+/// through its own `Process::run(command: &str, …)`, which hands `command` to
+/// `tokio::process::Command::new`; read for `Command::new("…")` only, doctor found nothing.
+#[test]
+fn a_program_run_through_the_crates_own_wrapper_is_a_finding_at_the_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let write = |path: &str, text: &str| support::write_file(root, path, text);
+    write(
+        "Cargo.toml",
+        "[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2021\"\nrust-version = \"1.95\"\n",
+    );
+    write(
+        "src/main.rs",
+        "mod process;\nmod magick;\nfn main() { if std::env::args().any(|a| a == \"--version\") { return; } magick::thumbnail(); }\n",
+    );
+    write(
+        "src/process.rs",
+        "use std::process::Command;\n\npub struct Process;\n\nimpl Process {\n    pub fn run(command: &str, args: &[&str]) -> std::io::Result<std::process::ExitStatus> {\n        let command = String::from(command);\n        Command::new(&command).args(args).status()\n    }\n}\n",
+    );
+    write(
+        "src/magick.rs",
+        "use crate::process::Process;\n\npub fn thumbnail() {\n    let _ = Process::run(\"magick\", &[\"convert\", \"in.png\", \"out.webp\"]);\n}\n",
+    );
+    support::generate_lockfile(root);
+    let (_, findings, json) = doctor(root, &[]);
+    assert_eq!(findings, pairs(&[("runtime-program", "svc")]), "{json:#}");
+    let finding = &json["findings"][0];
+    assert_eq!(
+        finding["message"],
+        "the code runs `magick`, which the image does not have"
+    );
+    assert!(
+        finding["evidence"].as_str().unwrap().starts_with(
+            "src/magick.rs:4: `Process::run(\"magick\", …)`, which runs its argument with `Command::new`"
+        ),
+        "{finding:#}"
+    );
+}
