@@ -45,7 +45,7 @@ pub fn programs_run(dir: &Utf8Path, on: &BTreeSet<String>) -> Vec<ProgramCall> {
     let mut calls = Vec::new();
     let wrappers = command_wrappers(sources.iter().map(|(_, s)| s.as_str()));
     for (file, source) in &sources {
-        let calls_a_wrapper = wrappers.iter().any(|w| source.contains(w.as_str()));
+        let calls_a_wrapper = wrappers.iter().any(|w| source.contains(w.name.as_str()));
         if !(source.contains("Command::new") || calls_a_wrapper) || in_other_os_module(dir, file) {
             continue;
         }
@@ -110,7 +110,7 @@ pub fn programs_run(dir: &Utf8Path, on: &BTreeSet<String>) -> Vec<ProgramCall> {
 /// `self`) goes to a process `Command::new`, as pict-rs 0.5's `Process::run(command: &str, …)`
 /// does with `Command::new(command.as_ref())` (it runs `magick`, `ffmpeg`, `exiftool` so). By
 /// name; a function that only passes its parameter on to another one is not followed.
-fn command_wrappers<'a>(sources: impl IntoIterator<Item = &'a str>) -> BTreeSet<String> {
+fn command_wrappers<'a>(sources: impl IntoIterator<Item = &'a str>) -> BTreeSet<Wrapper> {
     let header = regex::Regex::new(r"\bfn\s+([A-Za-z_][A-Za-z0-9_]*)\s*(?:<[^{(]*>)?\s*\(")
         .expect("a valid pattern");
     let mut wrappers = BTreeSet::new();
@@ -121,6 +121,7 @@ fn command_wrappers<'a>(sources: impl IntoIterator<Item = &'a str>) -> BTreeSet<
         let code = code_only(source);
         let squashed: String = code.chars().filter(|c| !c.is_whitespace()).collect();
         let process = imports_process_command(&squashed);
+        let impls = impl_blocks(&code);
         for caps in header.captures_iter(&code) {
             let (Some(whole), Some(name)) = (caps.get(0), caps.get(1)) else {
                 continue;
@@ -163,11 +164,47 @@ fn command_wrappers<'a>(sources: impl IntoIterator<Item = &'a str>) -> BTreeSet<
                 })
             });
             if runs_it {
-                wrappers.insert(name.as_str().to_string());
+                let owner = impls
+                    .iter()
+                    .filter(|(range, _)| range.contains(&whole.start()))
+                    .min_by_key(|(range, _)| range.len())
+                    .map(|(_, owner)| owner.clone());
+                wrappers.insert(Wrapper {
+                    name: name.as_str().to_string(),
+                    owner,
+                });
             }
         }
     }
     wrappers
+}
+
+/// A function that runs the program it is given, and the type whose `impl` it is in: its calls
+/// must name that type (`Process::run`, `Self::run`). sccache's `fn new(program)` on its own
+/// command type would otherwise make every `ClapCommand::new("auth")` a program.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Wrapper {
+    name: String,
+    owner: Option<String>,
+}
+
+/// The `impl` blocks of `code`: where each one's body is, and the type it is for (the last
+/// segment of its path: `impl fmt::Display for Process` → `Process`).
+fn impl_blocks(code: &str) -> Vec<(std::ops::Range<usize>, String)> {
+    let header = regex::Regex::new(
+        r"\bimpl\b\s*(?:<[^{]*?>)?\s*(?:[A-Za-z_][\w:]*(?:<[^{]*?>)?\s+for\s+)?([A-Za-z_][\w:]*)",
+    )
+    .expect("a valid pattern");
+    header
+        .captures_iter(code)
+        .filter_map(|caps| {
+            let whole = caps.get(0)?;
+            let owner = caps.get(1)?.as_str().rsplit("::").next()?.to_string();
+            let open = whole.end() + code[whole.end()..].find('{')?;
+            let (_, len) = balanced(&code[open..], '{', '}')?;
+            Some((open..open + len, owner))
+        })
+        .collect()
 }
 
 /// `self`, `&self`, `&'a mut self`, `self: Arc<Self>`.
@@ -202,8 +239,8 @@ fn balanced(text: &str, open: char, close: char) -> Option<(&str, usize)> {
 /// Calls of `wrapper` with a literal program as the first argument in squashed `code`, each
 /// with the call as written (`Process::run`): `Process::run("magick"` or `run_tool("git"`, not
 /// a method of something else (`.run("x"`).
-fn wrapper_calls(code: &str, wrapper: &str) -> Vec<(usize, String, String)> {
-    let needle = format!("{wrapper}(\"");
+fn wrapper_calls(code: &str, wrapper: &Wrapper) -> Vec<(usize, String, String)> {
+    let needle = format!("{}(\"", wrapper.name);
     code.match_indices(needle.as_str())
         .filter(|(at, _)| {
             !code[..*at]
@@ -221,8 +258,18 @@ fn wrapper_calls(code: &str, wrapper: &str) -> Vec<(usize, String, String)> {
             let path_start = code[..at]
                 .trim_end_matches(|c: char| c.is_alphanumeric() || c == '_' || c == ':')
                 .len();
-            let written = code[path_start..at + wrapper.len()].trim_start_matches(':');
-            plain.then(|| (at, name.to_string(), written.to_string()))
+            let written = code[path_start..at + wrapper.name.len()].trim_start_matches(':');
+            // A method is called through its type (or `Self`), not as a bare name.
+            let owned = match &wrapper.owner {
+                Some(owner) => {
+                    let mut segments = written.rsplit("::").skip(1);
+                    segments
+                        .next()
+                        .is_some_and(|ty| ty == owner || ty == "Self")
+                }
+                None => true,
+            };
+            (plain && owned).then(|| (at, name.to_string(), written.to_string()))
         })
         .collect()
 }
@@ -370,6 +417,16 @@ mod tests {
                 "src/cli.rs",
                 "use clap::Command;\nfn sub(name: &str) -> Command { Command::new(name) }\nfn app() { sub(\"serve\"); }\n",
             ),
+            // sccache's shape: a constructor named `new` on its own command type counts only
+            // when called through that type, not as every other type's `new`.
+            (
+                "src/mock_command.rs",
+                "use std::process::Command;\npub struct Process(Command);\nimpl Process {\n    pub fn new<S: AsRef<std::ffi::OsStr>>(program: S) -> Self {\n        Process(Command::new(program))\n    }\n}\n",
+            ),
+            (
+                "src/dist.rs",
+                "fn f() {\n    let app = ClapCommand::new(\"auth\");\n    let group = ArgGroup::new(\"one_and_only_one\");\n    let ldd = crate::mock_command::Process::new(\"ldd\");\n}\n",
+            ),
         ]);
         let root = Utf8Path::from_path(dir.path()).unwrap();
         let calls: Vec<(usize, String, Option<String>)> = programs_run(root, &BTreeSet::new())
@@ -379,6 +436,11 @@ mod tests {
         assert_eq!(
             calls,
             [
+                (
+                    4,
+                    "ldd".to_string(),
+                    Some("crate::mock_command::Process::new".to_string())
+                ),
                 (2, "magick".to_string(), Some("Process::run".to_string())),
                 (
                     6,
