@@ -314,8 +314,9 @@ pub(super) fn rust_plan(
     } else {
         with_builder_image(version, reason, ceiling)?
     };
+    let (builder_image, reason) = pinned_builder_image(&version, reason, &settings.rust_version)?;
     Ok(RustPlan {
-        builder_image: defaults::builder_image(&version),
+        builder_image,
         version: Some(version),
         reason,
         toolchain_file,
@@ -431,6 +432,39 @@ fn with_builder_image(
         format!("{major}.{minor}"),
         format!(
             "{reason} ({version}), raised to {major}.{minor}: the oldest Rust with a `rust:<version>-slim-{}` image",
+            defaults::DEBIAN_CODENAME
+        ),
+    ))
+}
+
+/// The builder image for a Rust version: its own `rust:<version>-slim-bookworm`, unless it is
+/// older than any such image. A toolchain file's pin then runs on the oldest image, whose rustup
+/// installs the pinned toolchain from the copied file (as for a channel name); a `rust-version`
+/// setting that old has no image to name, and is an error rather than a tag that does not exist.
+fn pinned_builder_image(
+    version: &str,
+    reason: String,
+    setting: &Option<(String, crate::config::Origin)>,
+) -> Result<(String, String)> {
+    let (major, minor) = defaults::OLDEST_BUILDER_RUST;
+    let oldest = semver::Version::new(major, minor, 0);
+    if rust_floor::pin_satisfies(version, &oldest) != Some(false) {
+        return Ok((defaults::builder_image(version), reason));
+    }
+    let image = defaults::builder_image(&format!("{major}.{minor}"));
+    if setting.is_some() {
+        return Err(Error::input(format!(
+            "no `rust:{version}-slim-{}` image exists for `rust-version = \"{version}\"` in `[workspace.metadata.distroless]` of `Cargo.toml`: the oldest is `{image}`",
+            defaults::DEBIAN_CODENAME
+        ))
+        .with_help(format!(
+            "set `rust-version` to \"{major}.{minor}\" or newer, or pin `{version}` in `rust-toolchain.toml` instead: the builder then installs it with rustup in `{image}`"
+        )));
+    }
+    Ok((
+        image.clone(),
+        format!(
+            "{reason}, installed by rustup in `{image}`: no `rust:{version}-slim-{}` image exists",
             defaults::DEBIAN_CODENAME
         ),
     ))

@@ -241,3 +241,69 @@ fn a_declared_version_older_than_any_builder_image_is_raised_to_the_oldest() {
         "`rust-version` of package `hello-svc` (1.60), raised to 1.67: the oldest Rust with a `rust:<version>-slim-bookworm` image"
     );
 }
+
+/// A toolchain file pinning a Rust older than any `rust:<version>-slim-bookworm` image: the
+/// plan named `rust:1.60.0-slim-bookworm`, which does not exist, and the build stopped at its
+/// first `FROM`. The oldest image runs it instead (its rustup installs the pin from the copied
+/// file); the same version in `[workspace.metadata.distroless]` names no file to install from.
+#[test]
+fn a_pin_older_than_any_builder_image_runs_on_the_oldest_or_is_refused() {
+    let dir = support::fixture("single-crate");
+    let root = dir.path();
+    support::replace_in(
+        &root.join("Cargo.toml"),
+        "rust-version = \"1.85\"",
+        "rust-version = \"1.60\"",
+    );
+    support::replace_in(&root.join("Cargo.lock"), "version = 4", "version = 3");
+    support::write_file(
+        root,
+        "rust-toolchain.toml",
+        "[toolchain]\nchannel = \"1.60.0\"\n",
+    );
+    // Not installed here, and not to be downloaded: the plan reads the workspace with the
+    // default toolchain and says so.
+    let out = support::command(root)
+        .args(["plan", "--format", "json"])
+        .env("RUSTUP_AUTO_INSTALL", "0")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", support::stderr(&out));
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(plan["rust"]["version"], "1.60.0", "{:#}", plan["rust"]);
+    assert_eq!(plan["rust"]["builder_image"], "rust:1.67-slim-bookworm");
+    assert_eq!(
+        plan["rust"]["reason"],
+        "the channel pinned in `rust-toolchain.toml`, installed by rustup in `rust:1.67-slim-bookworm`: no `rust:1.60.0-slim-bookworm` image exists"
+    );
+    let init = support::command(root)
+        .arg("init")
+        .env("RUSTUP_AUTO_INSTALL", "0")
+        .output()
+        .unwrap();
+    assert!(init.status.success(), "{}", support::stderr(&init));
+    let text = std::fs::read_to_string(root.join("Dockerfile")).unwrap();
+    assert!(
+        text.contains(
+            "FROM --platform=$BUILDPLATFORM rust:1.67-slim-bookworm AS builder-toolchain"
+        ) && text.contains("COPY rust-toolchain.toml ./"),
+        "{text}"
+    );
+
+    std::fs::remove_file(root.join("rust-toolchain.toml")).unwrap();
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    std::fs::write(
+        root.join("Cargo.toml"),
+        format!("{manifest}\n[workspace.metadata.distroless]\nrust-version = \"1.60\"\n"),
+    )
+    .unwrap();
+    let err = input_error(root, "plan");
+    assert!(
+        err.contains("error: no `rust:1.60-slim-bookworm` image exists for `rust-version = \"1.60\"` in `[workspace.metadata.distroless]` of `Cargo.toml`: the oldest is `rust:1.67-slim-bookworm`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("help: set `rust-version` to \"1.67\" or newer"),
+        "{err}"
+    );
+}
