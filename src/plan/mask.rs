@@ -30,11 +30,13 @@ static VERSION_STRING_ANYWHERE: LazyLock<Regex> = LazyLock::new(|| re(r#"version
 static INLINE_VERSION: LazyLock<Regex> =
     LazyLock::new(|| re(r#"version[ \t]*=[ \t]*"[^"]*"[ \t]*,?[ \t]*"#));
 static TRAILING_COMMA: LazyLock<Regex> = LazyLock::new(|| re(r",[ \t]*\}"));
-static METADATA_TABLE: LazyLock<Regex> =
-    LazyLock::new(|| re(r"^[ \t]*\[(workspace|package)\.metadata(\.|\])"));
+static LEFT_OUT_TABLE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^[ \t]*\[((workspace|package)\.metadata|(workspace\.)?lints)(\.|\])"));
 static PACKAGE_OR_WORKSPACE_TABLE: LazyLock<Regex> =
     LazyLock::new(|| re(r"^[ \t]*\[(workspace|package)\][ \t\r]*$"));
+static WORKSPACE_TABLE: LazyLock<Regex> = LazyLock::new(|| re(r"^[ \t]*\[workspace\][ \t\r]*$"));
 static METADATA_KEY: LazyLock<Regex> = LazyLock::new(|| re(r"^[ \t]*metadata[ \t]*[.=]"));
+static LINTS_KEY: LazyLock<Regex> = LazyLock::new(|| re(r"^[ \t]*lints[ \t]*[.=]"));
 
 /// awk's records: lines split at `\n` (a `\r` stays in the line), the last one whether or not
 /// the text ends with a newline.
@@ -49,7 +51,9 @@ fn records(text: &str) -> Vec<&str> {
 /// A member manifest, as the skeleton stage's first awk program leaves it: `[package.metadata…]`
 /// and `[workspace.metadata…]` tables, and `metadata.…` keys of `[package]` and `[workspace]`, are
 /// left out (cargo builds nothing from them, and this tool's own settings live there: a changed
-/// `assets` or `env` re-ran the whole cook step); the `version` of `[package]` and
+/// `assets` or `env` re-ran the whole cook step); so are `[lints…]` and `[workspace.lints…]`
+/// tables and `lints.…` keys at the top or in `[workspace]` (only the workspace's own code is
+/// linted, and the skeleton's empty stand-ins fail tectonic's `missing_docs = "deny"`); the `version` of `[package]` and
 /// `[workspace.package]` becomes `0.0.0`; a table with a `path` key (a path dependency written as
 /// a table) loses its `version` line; an inline path dependency loses its `version = "..."`.
 pub fn mask_manifest(text: &str) -> String {
@@ -80,20 +84,22 @@ pub fn mask_manifest(text: &str) -> String {
     for line in &lines {
         if depth == 0 && TABLE.is_match(line) {
             table = line;
-            if !METADATA_TABLE.is_match(line) {
+            if !LEFT_OUT_TABLE.is_match(line) {
                 out.push_str(line);
                 out.push('\n');
             }
             continue;
         }
-        let metadata_key =
-            depth == 0 && PACKAGE_OR_WORKSPACE_TABLE.is_match(table) && METADATA_KEY.is_match(line);
+        let left_out_key = depth == 0
+            && (PACKAGE_OR_WORKSPACE_TABLE.is_match(table) && METADATA_KEY.is_match(line)
+                || (table.is_empty() || WORKSPACE_TABLE.is_match(table))
+                    && LINTS_KEY.is_match(line));
         depth += brackets(line);
-        if metadata_key || skipping {
+        if left_out_key || skipping {
             skipping = depth > 0;
             continue;
         }
-        if METADATA_TABLE.is_match(table) {
+        if LEFT_OUT_TABLE.is_match(table) {
             continue;
         } else if PACKAGE_TABLE.is_match(table) && VERSION_STRING_KEY.is_match(line) {
             out.push_str("version = \"0.0.0\"");
@@ -145,9 +151,7 @@ pub fn mask_lock(text: &str, keep: &[String]) -> String {
 mod tests {
     use super::*;
 
-    #[test]
-    fn members_versions_and_path_dependency_versions_are_masked() {
-        let manifest = "\
+    const VERSIONS_MANIFEST: &str = "\
 [workspace.package]
 version = \"1.4.2\"
 edition = \"2021\"
@@ -168,34 +172,8 @@ version = \"1.4\"
 [dependencies.tokio]
 version = \"1\"
 ";
-        assert_eq!(
-            mask_manifest(manifest),
-            "\
-[workspace.package]
-version = \"0.0.0\"
-edition = \"2021\"
 
-[package]
-name = \"api\"
-version.workspace = true
-
-[dependencies]
-core = { path = \"../core\", features = [\"x\"] }
-last = { path = \"../last\" }
-serde = { version = \"1\", features = [\"derive\"] }
-
-[dependencies.model]
-path = \"../model\"
-
-[dependencies.tokio]
-version = \"1\"
-"
-        );
-    }
-
-    #[test]
-    fn metadata_tables_and_keys_are_left_out() {
-        let manifest = "\
+    const METADATA_MANIFEST: &str = "\
 [package]
 name = \"api\"
 version = \"1.4.2\"
@@ -230,6 +208,69 @@ members = [
 [workspace.metadata.distroless]
 platforms = [\"linux/amd64\"]
 ";
+
+    const LINTS_MANIFEST: &str = "\
+cargo-features = [\"edition2024\"]
+lints.workspace = true
+
+[package]
+name = \"api\"
+version = \"1.4.2\"
+
+[lints.rust]
+missing_docs = \"deny\"
+
+[lints.clippy]
+undocumented_unsafe_blocks = \"deny\"
+
+[lintsish]
+kept = true
+
+[workspace]
+lints.rust.unsafe_code = \"forbid\"
+members = [\"crates/*\"]
+
+[workspace.lints.rust]
+unused_crate_dependencies = \"deny\"
+
+[lints]
+workspace = true
+
+[package.metadata.distroless]
+platforms = [\"linux/amd64\"]
+";
+
+    #[test]
+    fn members_versions_and_path_dependency_versions_are_masked() {
+        let manifest = VERSIONS_MANIFEST;
+        assert_eq!(
+            mask_manifest(manifest),
+            "\
+[workspace.package]
+version = \"0.0.0\"
+edition = \"2021\"
+
+[package]
+name = \"api\"
+version.workspace = true
+
+[dependencies]
+core = { path = \"../core\", features = [\"x\"] }
+last = { path = \"../last\" }
+serde = { version = \"1\", features = [\"derive\"] }
+
+[dependencies.model]
+path = \"../model\"
+
+[dependencies.tokio]
+version = \"1\"
+"
+        );
+    }
+
+    #[test]
+    fn metadata_tables_and_keys_are_left_out() {
+        let manifest = METADATA_MANIFEST;
         assert_eq!(
             mask_manifest(manifest),
             "\
@@ -247,6 +288,68 @@ serde = \"1\"
 members = [
   \"crates/*\",
 ]
+
+"
+        );
+    }
+
+    /// The skeleton stage's first awk program, as the Dockerfile template carries it.
+    fn stage_manifest_awk() -> String {
+        let template = include_str!("../../templates/Dockerfile.j2");
+        let end = template
+            .find("' \"$manifest\" \"$manifest\"")
+            .expect("the manifest awk's end");
+        let start = template[..end].rfind("awk '").expect("the manifest awk") + "awk '".len();
+        template[start..end].to_string()
+    }
+
+    /// What the stage's awk (Debian's mawk, as in the builder image) makes of `manifest`.
+    fn awk_masked(manifest: &str) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("Cargo.toml");
+        std::fs::write(&file, manifest).unwrap();
+        let out = std::process::Command::new("awk")
+            .arg(stage_manifest_awk())
+            .arg(&file)
+            .arg(&file)
+            .output()
+            .expect("awk runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    #[test]
+    fn the_stages_awk_masks_as_this_module_does() {
+        for manifest in [LINTS_MANIFEST, METADATA_MANIFEST, VERSIONS_MANIFEST] {
+            assert_eq!(awk_masked(manifest), mask_manifest(manifest), "{manifest}");
+        }
+    }
+
+    #[test]
+    fn lints_tables_and_keys_are_left_out() {
+        // tectonic 0.17.0's `[lints.rust] missing_docs = "deny"` failed its cook step on the
+        // skeleton's `fn main() {}` build script; the other shapes a manifest writes lints in.
+        let manifest = LINTS_MANIFEST;
+        // The root's keys are kept whatever table comes last: a metadata table at the end
+        // once dropped `cargo-features` in the awk, whose table name outlived its first pass.
+        assert_eq!(
+            mask_manifest(manifest),
+            "\
+cargo-features = [\"edition2024\"]
+
+[package]
+name = \"api\"
+version = \"0.0.0\"
+
+[lintsish]
+kept = true
+
+[workspace]
+members = [\"crates/*\"]
 
 "
         );
