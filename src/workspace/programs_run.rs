@@ -267,7 +267,12 @@ fn wrapper_calls(code: &str, wrapper: &Wrapper) -> Vec<(usize, String, String)> 
                         .next()
                         .is_some_and(|ty| ty == owner || ty == "Self")
                 }
-                None => true,
+                // A free function, through its module path at most: `Other::run("x")` is
+                // another type's method of the same name.
+                None => written
+                    .rsplit("::")
+                    .nth(1)
+                    .is_none_or(|module| module.starts_with(|c: char| c.is_lowercase())),
             };
             (plain && owned).then(|| (at, name.to_string(), written.to_string()))
         })
@@ -417,6 +422,12 @@ mod tests {
                 "src/cli.rs",
                 "use clap::Command;\nfn sub(name: &str) -> Command { Command::new(name) }\nfn app() { sub(\"serve\"); }\n",
             ),
+            // A free function that runs its argument, called bare and through its module; a
+            // type's method of the same name is another function.
+            (
+                "src/tools.rs",
+                "pub fn run_tool(program: &str) { let _ = std::process::Command::new(program).status(); }\nfn f() { run_tool(\"git\"); crate::tools::run_tool(\"tar\"); Other::run_tool(\"nope\"); }\n",
+            ),
             // sccache's shape: a constructor named `new` on its own command type counts only
             // when called through that type, not as every other type's `new`.
             (
@@ -446,6 +457,12 @@ mod tests {
                     6,
                     "exiftool".to_string(),
                     Some("crate::process::Process::run".to_string())
+                ),
+                (2, "git".to_string(), Some("run_tool".to_string())),
+                (
+                    2,
+                    "tar".to_string(),
+                    Some("crate::tools::run_tool".to_string())
                 ),
             ]
         );
