@@ -334,17 +334,10 @@ fn programs_a_member_library_runs_count_with_the_features_the_build_turns_on() {
     support::generate_lockfile(root);
     let (_, findings, json) = doctor(root, &[]);
     assert_eq!(findings, pairs(&[("runtime-program", "svc")]), "{json:#}");
-    let finding = &json["findings"][0];
-    assert_eq!(
-        finding["message"],
-        "the code runs `ffmpeg`, which the image does not have"
-    );
-    assert!(
-        finding["evidence"]
-            .as_str()
-            .unwrap()
-            .starts_with("media/src/lib.rs:5: `Command::new(\"ffmpeg\")`"),
-        "{finding:#}"
+    assert_first_finding(
+        &json,
+        "the code runs `ffmpeg`, which the image does not have",
+        "media/src/lib.rs:5: `Command::new(\"ffmpeg\")`",
     );
     // The feature off: `thumbnail` is not compiled.
     write("svc/Cargo.toml", &svc("", ""));
@@ -389,15 +382,21 @@ fn a_program_run_through_the_crates_own_wrapper_is_a_finding_at_the_call() {
     support::generate_lockfile(root);
     let (_, findings, json) = doctor(root, &[]);
     assert_eq!(findings, pairs(&[("runtime-program", "svc")]), "{json:#}");
-    let finding = &json["findings"][0];
-    assert_eq!(
-        finding["message"],
-        "the code runs `magick`, which the image does not have"
+    assert_first_finding(
+        &json,
+        "the code runs `magick`, which the image does not have",
+        "src/magick.rs:4: `Process::run(\"magick\", …)`, which runs its argument with `Command::new`",
     );
+}
+
+/// The first finding says `message`, and its evidence starts with `evidence`.
+fn assert_first_finding(json: &serde_json::Value, message: &str, evidence: &str) {
+    let finding = &json["findings"][0];
+    assert_eq!(finding["message"], message, "{finding:#}");
     assert!(
-        finding["evidence"].as_str().unwrap().starts_with(
-            "src/magick.rs:4: `Process::run(\"magick\", …)`, which runs its argument with `Command::new`"
-        ),
+        finding["evidence"]
+            .as_str()
+            .is_some_and(|e| e.starts_with(evidence)),
         "{finding:#}"
     );
 }

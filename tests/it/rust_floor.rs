@@ -220,11 +220,9 @@ fn a_locked_crate_that_newer_rust_rejects_caps_the_builders_rust() {
     assert!(!err.contains("Compiling"), "{err}");
 }
 
-/// A member that declares `rust-version = "1.60"`, with nothing that asks for more (a lock in
-/// format 3): no `rust:1.60-slim-bookworm` image exists, so the builder gets 1.67, the oldest
-/// Rust published on Debian 12, and the plan says so.
-#[test]
-fn a_declared_version_older_than_any_builder_image_is_raised_to_the_oldest() {
+/// The single-crate fixture declaring `rust-version = "1.60"`, its lock in format 3 (which cargo
+/// 1.60 reads): nothing in it asks for a newer Rust.
+fn declaring_rust_1_60() -> tempfile::TempDir {
     let dir = support::fixture("single-crate");
     let root = dir.path();
     support::replace_in(
@@ -233,6 +231,16 @@ fn a_declared_version_older_than_any_builder_image_is_raised_to_the_oldest() {
         "rust-version = \"1.60\"",
     );
     support::replace_in(&root.join("Cargo.lock"), "version = 4", "version = 3");
+    dir
+}
+
+/// A member that declares `rust-version = "1.60"`, with nothing that asks for more (a lock in
+/// format 3): no `rust:1.60-slim-bookworm` image exists, so the builder gets 1.67, the oldest
+/// Rust published on Debian 12, and the plan says so.
+#[test]
+fn a_declared_version_older_than_any_builder_image_is_raised_to_the_oldest() {
+    let dir = declaring_rust_1_60();
+    let root = dir.path();
     let plan = support::plan_json(root, &[]);
     assert_eq!(plan["rust"]["version"], "1.67", "{:#}", plan["rust"]);
     assert_eq!(plan["rust"]["builder_image"], "rust:1.67-slim-bookworm");
@@ -248,14 +256,8 @@ fn a_declared_version_older_than_any_builder_image_is_raised_to_the_oldest() {
 /// file); the same version in `[workspace.metadata.distroless]` names no file to install from.
 #[test]
 fn a_pin_older_than_any_builder_image_runs_on_the_oldest_or_is_refused() {
-    let dir = support::fixture("single-crate");
+    let dir = declaring_rust_1_60();
     let root = dir.path();
-    support::replace_in(
-        &root.join("Cargo.toml"),
-        "rust-version = \"1.85\"",
-        "rust-version = \"1.60\"",
-    );
-    support::replace_in(&root.join("Cargo.lock"), "version = 4", "version = 3");
     support::write_file(
         root,
         "rust-toolchain.toml",
