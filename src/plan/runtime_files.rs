@@ -4,7 +4,9 @@
 //! `current_dir()`; its image started and stopped at once with "Failed to read configuration".
 //! The same holds for `ServeDir::new("static")`, `Tera::new("templates/**/*")` and a
 //! `config.toml` read by name. Only images that link a server framework are read: a command-line
-//! tool names files of its user's project (`book.toml`, `justfile`), not of its own.
+//! tool names files of its user's project (`book.toml`, `justfile`), not of its own. A frontend
+//! build's output directory (`build`) named by such a server gets its own warning, whether or
+//! not the directory is there yet: `npm run build` makes it, and no backend runs that.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -50,14 +52,21 @@ const RUN_TIME_WORDS: &[&str] = &[
     "migrations",
 ];
 
-/// The warning for `image`, built from the workspace crates `local_crates`, when their code names
-/// paths of the workspace that no asset carries.
+/// Directories a frontend build writes (vite's and SvelteKit's `build` and `dist`, Next's
+/// `out`): a server that names one where the workspace has a `package.json` serves what
+/// `npm run build` makes, which neither backend runs. sshx-server's `ServeDir::new("build")`
+/// answered 404 for its whole web UI from an image without it.
+const FRONTEND_OUTPUTS: &[&str] = &["build", "dist", "out"];
+
+/// The warnings for `image`, built from the workspace crates `local_crates`, when their code
+/// names paths of the workspace that no asset carries, or a frontend build's output.
 pub(super) fn unshipped_warning(
     ws: &Workspace,
     image: &ImagePlan,
     local_crates: &BTreeMap<String, BTreeSet<String>>,
-) -> Option<String> {
+) -> Vec<String> {
     let mut named: BTreeMap<Utf8PathBuf, Utf8PathBuf> = BTreeMap::new();
+    let mut to_build: BTreeMap<Utf8PathBuf, Utf8PathBuf> = BTreeMap::new();
     let member_dirs: BTreeSet<Utf8PathBuf> =
         ws.packages.iter().map(|p| ws.root.join(&p.dir)).collect();
     for pkg in ws
@@ -66,39 +75,87 @@ pub(super) fn unshipped_warning(
         .filter(|p| local_crates.contains_key(&p.name))
     {
         let crate_dir = ws.root.join(&pkg.dir);
+        let has_frontend =
+            ws.root.join("package.json").exists() || crate_dir.join("package.json").exists();
         for file in rust_files(&crate_dir) {
             let Ok(source) = std::fs::read_to_string(&file) else {
                 continue;
             };
-            for name in relative_literals(&code_only(&source)) {
+            let code = code_only(&source);
+            let served = if has_frontend {
+                frontend_outputs_served(&code)
+            } else {
+                BTreeSet::new()
+            };
+            for name in relative_literals(&code) {
                 // From the workspace root, where `cargo run` runs it; not a directory that
                 // holds members.
                 let path = ws.root.join(&name);
                 let holds_members = member_dirs.iter().any(|d| d.starts_with(&path));
-                if !path.exists() || holds_members || !names_run_time_data(&name) {
+                let frontend_output = served.contains(&name);
+                if holds_members || !(names_run_time_data(&name) || frontend_output) {
                     continue;
                 }
                 let relative = Utf8PathBuf::from(&name);
                 let carried = image.assets.iter().any(|a| {
                     relative.starts_with(&a.src) || Utf8Path::new(&a.src).starts_with(&relative)
                 });
-                if !carried {
-                    let shown = file.strip_prefix(&ws.root).unwrap_or(&file).to_path_buf();
-                    named.entry(relative).or_insert(shown);
+                let shown = || file.strip_prefix(&ws.root).unwrap_or(&file).to_path_buf();
+                if carried {
+                    continue;
+                } else if path.exists() {
+                    named.entry(relative).or_insert_with(shown);
+                } else if frontend_output {
+                    to_build.entry(relative).or_insert_with(shown);
                 }
             }
         }
     }
-    let first = named.keys().next()?;
-    let list: Vec<String> = named
-        .iter()
-        .map(|(path, file)| format!("`{path}` (in `{file}`)"))
-        .collect();
     let package_dir = ws
         .package(&image.package)
         .map(|p| p.dir.clone())
         .unwrap_or_default();
     let up = "../".repeat(package_dir.components().count());
+    let mut warnings: Vec<String> = in_workspace_warning(image, &named, &up)
+        .into_iter()
+        .collect();
+    if let Some((first, file)) = to_build.iter().next() {
+        warnings.push(format!(
+            "image `{}` runs a server whose code names `{first}` (in `{file}`), which the workspace's frontend build (`package.json`) makes and neither backend runs: the image would serve nothing from it; build it first (`npm run build`), then carry it with `assets = [{{ src = \"{up}{first}\", dest = \"/app/{first}\" }}]` and `workdir = \"/app\"` in `[package.metadata.distroless]` of `{}`",
+            image.name, image.package,
+        ));
+    }
+    warnings
+}
+
+/// The frontend outputs ([`FRONTEND_OUTPUTS`]) that `code` serves or reads a file of: a
+/// static-file service of one (`ServeDir::new("build")`, actix's `Files::new("/", "dist")`) or
+/// a path inside one (`"build/spa.html"`). The bare word alone is not enough: mdBook's
+/// `build` is a subcommand's name.
+fn frontend_outputs_served(code: &str) -> BTreeSet<String> {
+    let outputs = FRONTEND_OUTPUTS.join("|");
+    let pattern = format!(
+        r#"(?:ServeDir::new\(\s*|Files::new\(\s*"[^"]*"\s*,\s*)"(?:\./)?({outputs})/?"|"(?:\./)?({outputs})/[^"\s]+""#
+    );
+    let served = regex::Regex::new(&pattern).expect("a valid pattern");
+    served
+        .captures_iter(code)
+        .filter_map(|c| c.get(1).or_else(|| c.get(2)))
+        .map(|m| m.as_str().to_string())
+        .collect()
+}
+
+/// The warning for paths of the workspace a server's code names and its image does not carry.
+fn in_workspace_warning(
+    image: &ImagePlan,
+    named: &BTreeMap<Utf8PathBuf, Utf8PathBuf>,
+    up: &str,
+) -> Option<String> {
+    let first = named.keys().next()?;
+    let list: Vec<String> = named
+        .iter()
+        .map(|(path, file)| format!("`{path}` (in `{file}`)"))
+        .collect();
     let (is, it, carry) = if named.len() == 1 {
         ("is", "it", "it")
     } else {

@@ -396,3 +396,75 @@ fn a_server_naming_a_configuration_directory_it_does_not_carry_is_warned_about()
     let (_, stderr) = plan_json(root, &[]);
     assert!(!stderr.contains("runs a server"), "{stderr}");
 }
+
+/// sshx's shape: its server serves `ServeDir::new("build")`, which the workspace's frontend
+/// build (`npm run build`, from the root's `package.json`) makes and neither backend runs; its
+/// image answered 404 for the whole web UI. Carried once built, as the warning says: no warning.
+#[test]
+fn a_server_serving_what_the_frontend_build_makes_is_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let write = |path: &str, text: &str| support::write_file(root, path, text);
+    let manifest = |metadata: &str| {
+        format!(
+            "[workspace]\nmembers = [\"crates/server\"]\nresolver = \"2\"\n\n[workspace.dependencies]\naxum = {{ path = \"vendor/axum\" }}\n{metadata}"
+        )
+    };
+    write("Cargo.toml", &manifest(""));
+    write(
+        "vendor/axum/Cargo.toml",
+        "[package]\nname = \"axum\"\nversion = \"0.8.0\"\nedition = \"2021\"\n",
+    );
+    write("vendor/axum/src/lib.rs", "");
+    let server = |metadata: &str| {
+        format!(
+            "[package]\nname = \"server\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\naxum.workspace = true\n{metadata}"
+        )
+    };
+    write("crates/server/Cargo.toml", &server(""));
+    write(
+        "crates/server/src/main.rs",
+        "fn main() {\n    let spa = std::path::Path::new(\"build/spa.html\");\n    let files = std::path::Path::new(\"build\");\n    println!(\"{} {}\", spa.display(), files.display());\n}\n",
+    );
+    write(
+        "package.json",
+        "{ \"name\": \"web\", \"scripts\": { \"build\": \"vite build\" } }\n",
+    );
+    support::generate_lockfile(root);
+    let (_, stderr) = plan_json(root, &[]);
+    assert!(
+        stderr.contains("warning: image `server` runs a server whose code names `build` (in `crates/server/src/main.rs`), which the workspace's frontend build (`package.json`) makes and neither backend runs"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("`assets = [{ src = \"../../build\", dest = \"/app/build\" }]` and `workdir = \"/app\"` in `[package.metadata.distroless]` of `server`"),
+        "{stderr}"
+    );
+    // Built and carried: no warning.
+    write("build/spa.html", "<html></html>\n");
+    write(
+        "crates/server/Cargo.toml",
+        &server(
+            "\n[package.metadata.distroless]\nassets = [{ src = \"../../build\", dest = \"/app/build\" }]\nworkdir = \"/app\"\n",
+        ),
+    );
+    let (_, stderr) = plan_json(root, &[]);
+    assert!(!stderr.contains("runs a server"), "{stderr}");
+    // The bare word is no directory served (mdBook's `build` subcommand): no warning.
+    std::fs::remove_dir_all(root.join("build")).unwrap();
+    write("crates/server/Cargo.toml", &server(""));
+    write(
+        "crates/server/src/main.rs",
+        "fn main() {\n    let subcommand = \"build\";\n    println!(\"{subcommand}\");\n}\n",
+    );
+    let (_, stderr) = plan_json(root, &[]);
+    assert!(!stderr.contains("runs a server"), "{stderr}");
+    // Without a frontend, `build/` is no frontend's output: no warning.
+    std::fs::remove_file(root.join("package.json")).unwrap();
+    write(
+        "crates/server/src/main.rs",
+        "fn main() {\n    println!(\"{}\", std::path::Path::new(\"build/spa.html\").display());\n}\n",
+    );
+    let (_, stderr) = plan_json(root, &[]);
+    assert!(!stderr.contains("runs a server"), "{stderr}");
+}
