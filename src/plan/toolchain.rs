@@ -229,7 +229,7 @@ pub(super) fn rust_plan(
             ws.cargo_config.as_deref().map(|p| p.as_str()).unwrap_or(".cargo/config.toml")
         ));
     }
-    let (version, reason) = if let Some((image, origin)) = &settings.builder_image {
+    let (version, reason, pin) = if let Some((image, origin)) = &settings.builder_image {
         return Ok(RustPlan {
             version: None,
             builder_image: image.clone(),
@@ -247,7 +247,7 @@ pub(super) fn rust_plan(
             "set `rust-version` in `[workspace.metadata.distroless]` to",
         )?;
         check_pin_below(v, origin, ceiling)?;
-        (v.clone(), origin.to_string())
+        (v.clone(), origin.to_string(), Pin::Setting)
     } else if let Some(v) = ws.toolchain_file.as_ref().and_then(|t| t.pinned_version()) {
         let path = ws
             .toolchain_file
@@ -261,7 +261,11 @@ pub(super) fn rust_plan(
             &format!("pin `channel` in `{path}` to"),
         )?;
         check_pin_below(v, &format!("the channel pinned in `{path}`"), ceiling)?;
-        (v.to_string(), format!("the channel pinned in `{path}`"))
+        (
+            v.to_string(),
+            format!("the channel pinned in `{path}`"),
+            Pin::ToolchainFile,
+        )
     } else if let Some(f) = floor.filter(|f| {
         // Nothing pins a version: the builder gets the oldest Rust that builds everything, when
         // that is newer than what the members declare (their `rust-version` is a floor the lock
@@ -282,6 +286,7 @@ pub(super) fn rust_plan(
         (
             format!("{}.{}", f.version.major, f.version.minor),
             format!("the oldest that builds every crate it compiles: {}", f.why),
+            Pin::None,
         )
     } else if let Some(pkg) = packages
         .iter()
@@ -292,29 +297,21 @@ pub(super) fn rust_plan(
         (
             format!("{}.{}", v.major, v.minor),
             format!("`rust-version` of package `{}`", pkg.name),
+            Pin::None,
         )
     } else if let Some(v) = &facts.cargo_version {
         (
             v.clone(),
             "the version of the cargo running cargo-distroless (nothing in the workspace pins one)"
                 .to_string(),
+            Pin::None,
         )
     } else {
         return Err(Error::environment("could not tell which Rust version to build with")
             .with_help("set `rust-version` in `[workspace.metadata.distroless]`, or pin a version in `rust-toolchain.toml`"));
     };
-    let pinned = settings.rust_version.is_some()
-        || ws
-            .toolchain_file
-            .as_ref()
-            .is_some_and(|t| t.pinned_version().is_some());
     let (version, reason) = below_ceiling(version, reason, floor, ceiling)?;
-    let (version, reason) = if pinned {
-        (version, reason)
-    } else {
-        with_builder_image(version, reason, ceiling)?
-    };
-    let (builder_image, reason) = pinned_builder_image(&version, reason, &settings.rust_version)?;
+    let (version, builder_image, reason) = with_builder_image(version, reason, pin, ceiling)?;
     Ok(RustPlan {
         builder_image,
         version: Some(version),
@@ -405,69 +402,70 @@ fn below_ceiling(
     ))
 }
 
-/// A version the workspace does not pin that is older than any `-slim-bookworm` builder image
-/// (a member's `rust-version = "1.60"`): the oldest that has one, since a declared version is a
-/// floor. Below a ceiling that leaves no such image, the error names the crate to move forward.
+/// What chose the builder's Rust, as far as an old version is concerned.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Pin {
+    /// Nothing pins it: a declared or derived version, a floor the builder may exceed.
+    None,
+    /// `rust-version` in `[workspace.metadata.distroless]`.
+    Setting,
+    /// The toolchain file, which the toolchain stage copies in and rustup installs from.
+    ToolchainFile,
+}
+
+/// The version and the builder image for it: its own `rust:<version>-slim-bookworm`, unless it
+/// is older than any such image. Then an unpinned version (a member's `rust-version = "1.60"`)
+/// is raised to the oldest that has one, since a declared version is a floor (below a ceiling
+/// that leaves none, the error names the crate to move forward); a toolchain file's pin runs on
+/// the oldest image, whose rustup installs the pin from the copied file (as for a channel name);
+/// a `rust-version` setting that old has no file to install from, and is an error rather than a
+/// tag that does not exist.
 fn with_builder_image(
     version: String,
     reason: String,
+    pin: Pin,
     ceiling: Option<&RustCeiling>,
-) -> Result<(String, String)> {
+) -> Result<(String, String, String)> {
     let (major, minor) = defaults::OLDEST_BUILDER_RUST;
     let oldest = semver::Version::new(major, minor, 0);
     if rust_floor::pin_satisfies(&version, &oldest) != Some(false) {
-        return Ok((version, reason));
+        let image = defaults::builder_image(&version);
+        return Ok((version, image, reason));
     }
-    if let Some(c) = ceiling
-        && c.fails_from <= oldest
-    {
-        return Err(Error::input(format!(
-            "no builder image can build this workspace: {}, and the oldest `rust:<version>-slim-{}` image is Rust {major}.{minor}",
-            c.why,
-            defaults::DEBIAN_CODENAME
-        ))
-        .with_help(move_forward(c)));
-    }
-    Ok((
-        format!("{major}.{minor}"),
-        format!(
-            "{reason} ({version}), raised to {major}.{minor}: the oldest Rust with a `rust:<version>-slim-{}` image",
-            defaults::DEBIAN_CODENAME
-        ),
-    ))
-}
-
-/// The builder image for a Rust version: its own `rust:<version>-slim-bookworm`, unless it is
-/// older than any such image. A toolchain file's pin then runs on the oldest image, whose rustup
-/// installs the pinned toolchain from the copied file (as for a channel name); a `rust-version`
-/// setting that old has no image to name, and is an error rather than a tag that does not exist.
-fn pinned_builder_image(
-    version: &str,
-    reason: String,
-    setting: &Option<(String, crate::config::Origin)>,
-) -> Result<(String, String)> {
-    let (major, minor) = defaults::OLDEST_BUILDER_RUST;
-    let oldest = semver::Version::new(major, minor, 0);
-    if rust_floor::pin_satisfies(version, &oldest) != Some(false) {
-        return Ok((defaults::builder_image(version), reason));
-    }
+    let debian = defaults::DEBIAN_CODENAME;
     let image = defaults::builder_image(&format!("{major}.{minor}"));
-    if setting.is_some() {
-        return Err(Error::input(format!(
-            "no `rust:{version}-slim-{}` image exists for `rust-version = \"{version}\"` in `[workspace.metadata.distroless]` of `Cargo.toml`: the oldest is `{image}`",
-            defaults::DEBIAN_CODENAME
+    match pin {
+        Pin::None => {
+            if let Some(c) = ceiling
+                && c.fails_from <= oldest
+            {
+                return Err(Error::input(format!(
+                    "no builder image can build this workspace: {}, and the oldest `rust:<version>-slim-{debian}` image is Rust {major}.{minor}",
+                    c.why
+                ))
+                .with_help(move_forward(c)));
+            }
+            Ok((
+                format!("{major}.{minor}"),
+                image,
+                format!(
+                    "{reason} ({version}), raised to {major}.{minor}: the oldest Rust with a `rust:<version>-slim-{debian}` image"
+                ),
+            ))
+        }
+        Pin::Setting => Err(Error::input(format!(
+            "no `rust:{version}-slim-{debian}` image exists for `rust-version = \"{version}\"` in `[workspace.metadata.distroless]` of `Cargo.toml`: the oldest is `{image}`"
         ))
         .with_help(format!(
             "set `rust-version` to \"{major}.{minor}\" or newer, or pin `{version}` in `rust-toolchain.toml` instead: the builder then installs it with rustup in `{image}`"
-        )));
+        ))),
+        Pin::ToolchainFile => {
+            let reason = format!(
+                "{reason}, installed by rustup in `{image}`: no `rust:{version}-slim-{debian}` image exists"
+            );
+            Ok((version, image, reason))
+        }
     }
-    Ok((
-        image.clone(),
-        format!(
-            "{reason}, installed by rustup in `{image}`: no `rust:{version}-slim-{}` image exists",
-            defaults::DEBIAN_CODENAME
-        ),
-    ))
 }
 
 /// A pinned Rust at or above a ceiling fails in the builder minutes in: say so first.

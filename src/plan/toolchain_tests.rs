@@ -16,27 +16,29 @@ fn ceiling(fails_from: (u64, u64), dependency: &str, fixed_in: &str) -> RustCeil
 
 #[test]
 fn an_unpinned_version_older_than_any_bookworm_builder_is_raised_to_the_oldest() {
-    let (version, reason) = with_builder_image(
+    let (version, image, reason) = with_builder_image(
         "1.60".into(),
         "`rust-version` of package `svc`".into(),
+        Pin::None,
         None,
     )
     .unwrap();
     assert_eq!(version, "1.67");
+    assert_eq!(image, "rust:1.67-slim-bookworm");
     assert_eq!(
         reason,
         "`rust-version` of package `svc` (1.60), raised to 1.67: the oldest Rust with a `rust:<version>-slim-bookworm` image"
     );
-    let kept = with_builder_image("1.67".into(), "r".into(), None).unwrap();
+    let kept = with_builder_image("1.67".into(), "r".into(), Pin::None, None).unwrap();
     assert_eq!(kept.0, "1.67");
-    let kept = with_builder_image("1.95.0".into(), "r".into(), None).unwrap();
+    let kept = with_builder_image("1.95.0".into(), "r".into(), Pin::None, None).unwrap();
     assert_eq!(kept.0, "1.95.0");
 }
 
 #[test]
 fn a_ceiling_below_every_builder_image_is_an_error_naming_the_crate_to_move() {
     let c = ceiling((1, 53), "lexical-core", "0.7.5");
-    let err = with_builder_image("1.52".into(), "r".into(), Some(&c)).unwrap_err();
+    let err = with_builder_image("1.52".into(), "r".into(), Pin::None, Some(&c)).unwrap_err();
     let text = format!("{err:?}");
     assert!(
         text.contains("no builder image can build this workspace"),
@@ -49,7 +51,7 @@ fn a_ceiling_below_every_builder_image_is_an_error_naming_the_crate_to_move() {
     // A ceiling above the oldest image leaves the version as below_ceiling chose it.
     let c = ceiling((1, 80), "time", "0.3.35");
     assert_eq!(
-        with_builder_image("1.79".into(), "r".into(), Some(&c))
+        with_builder_image("1.79".into(), "r".into(), Pin::None, Some(&c))
             .unwrap()
             .0,
         "1.79"
