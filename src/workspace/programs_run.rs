@@ -41,15 +41,15 @@ pub fn programs_run(dir: &Utf8Path, on: &BTreeSet<String>) -> Vec<ProgramCall> {
         .into_iter()
         .filter_map(|file| Some((file.clone(), std::fs::read_to_string(&file).ok()?)))
         .collect();
-    let mut codes: Option<Vec<String>> = None;
+    // Each file without its comments, once: read for the wrappers, the calls and the `mod`s.
+    let codes: Vec<String> = sources.iter().map(|(_, s)| code_only(s)).collect();
     let mut calls = Vec::new();
-    let wrappers = command_wrappers(sources.iter().map(|(_, s)| s.as_str()));
-    for (file, source) in &sources {
-        let calls_a_wrapper = wrappers.iter().any(|w| source.contains(w.name.as_str()));
-        if !(source.contains("Command::new") || calls_a_wrapper) || in_other_os_module(dir, file) {
+    let wrappers = command_wrappers(&codes);
+    for ((file, _), code) in sources.iter().zip(&codes) {
+        let calls_a_wrapper = wrappers.iter().any(|w| code.contains(w.name.as_str()));
+        if !(code.contains("Command::new") || calls_a_wrapper) || in_other_os_module(dir, file) {
             continue;
         }
-        let code = code_only(source);
         // Whitespace out, so that calls are found however they are spaced; `offsets[i]` is where
         // byte `i` of `squashed` is in `code`, so that each is reported at its line.
         let mut squashed = String::with_capacity(code.len());
@@ -84,8 +84,6 @@ pub fn programs_run(dir: &Utf8Path, on: &BTreeSet<String>) -> Vec<ProgramCall> {
             continue;
         }
         // A file whose `mod` is only for tests, or behind features that are off.
-        let codes =
-            codes.get_or_insert_with(|| sources.iter().map(|(_, s)| code_only(s)).collect());
         if module_name(dir, file).is_some_and(|module| {
             module_gated_off(module, codes.iter().map(String::as_str), on)
                 || module_for_tests_only(module, codes.iter().map(String::as_str))
@@ -110,19 +108,19 @@ pub fn programs_run(dir: &Utf8Path, on: &BTreeSet<String>) -> Vec<ProgramCall> {
 /// `self`) goes to a process `Command::new`, as pict-rs 0.5's `Process::run(command: &str, …)`
 /// does with `Command::new(command.as_ref())` (it runs `magick`, `ffmpeg`, `exiftool` so). By
 /// name; a function that only passes its parameter on to another one is not followed.
-fn command_wrappers<'a>(sources: impl IntoIterator<Item = &'a str>) -> BTreeSet<Wrapper> {
+/// `codes` are the crate's files without their comments.
+fn command_wrappers(codes: &[String]) -> BTreeSet<Wrapper> {
     let header = regex::Regex::new(r"\bfn\s+([A-Za-z_][A-Za-z0-9_]*)\s*(?:<[^{(]*>)?\s*\(")
         .expect("a valid pattern");
     let mut wrappers = BTreeSet::new();
-    for source in sources {
-        if !source.contains("Command::new") {
+    for code in codes {
+        if !code.contains("Command::new") {
             continue;
         }
-        let code = code_only(source);
         let squashed: String = code.chars().filter(|c| !c.is_whitespace()).collect();
         let process = imports_process_command(&squashed);
-        let impls = impl_blocks(&code);
-        for caps in header.captures_iter(&code) {
+        let impls = impl_blocks(code);
+        for caps in header.captures_iter(code) {
             let (Some(whole), Some(name)) = (caps.get(0), caps.get(1)) else {
                 continue;
             };
