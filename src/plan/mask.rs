@@ -53,8 +53,8 @@ fn records(text: &str) -> Vec<&str> {
 /// left out (cargo builds nothing from them, and this tool's own settings live there: a changed
 /// `assets` or `env` re-ran the whole cook step); so are `[lints…]` and `[workspace.lints…]`
 /// tables and `lints.…` keys at the top or in `[workspace]` (only the workspace's own code is
-/// linted, and the skeleton's empty stand-ins fail tectonic's `missing_docs = "deny"`); the `version` of `[package]` and
-/// `[workspace.package]` becomes `0.0.0`; a table with a `path` key (a path dependency written as
+/// linted, and the skeleton's empty stand-ins fail tectonic's `missing_docs = "deny"`); the
+/// `version` of `[package]` and `[workspace.package]` becomes `0.0.0`; a table with a `path` key (a path dependency written as
 /// a table) loses its `version` line; an inline path dependency loses its `version = "..."`.
 pub fn mask_manifest(text: &str) -> String {
     let lines = records(text);
