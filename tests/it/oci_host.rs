@@ -215,3 +215,133 @@ fn a_host_cc_build_missing_a_dev_package_says_so_before_anything_else() {
     assert!(!stderr.contains("Resolving"), "no base asked for: {stderr}");
     assert!(!stderr.contains("Compiling"), "nothing compiled: {stderr}");
 }
+
+/// member-c (its own build script compiles C with `cc`) on a base of no registry.
+fn member_c() -> tempfile::TempDir {
+    let dir = support::fixture("member-c");
+    let manifest = dir.path().join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(&manifest, text + "runtime-image = \"builtin:static\"\n").unwrap();
+    dir
+}
+
+/// An executable script at `path` that logs its arguments to `log`, then runs `program`.
+fn logging_wrapper(path: &Path, log: &Path, program: &Path) {
+    std::fs::write(
+        path,
+        format!(
+            "#!/bin/sh\necho \"$@\" >> '{}'\nexec '{}' \"$@\"\n",
+            log.display(),
+            program.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// A static build whose crates compile C compiles it as the Dockerfile's builder does, with
+/// `musl-gcc` and `cargo build`, where this machine has it, not through zig; a C compiler the
+/// user named for the triple wins over it. Either way the binary is static and runs.
+#[test]
+fn a_static_build_that_compiles_c_uses_the_builders_musl_gcc_or_the_users_compiler() {
+    let Some(musl_gcc) = support::tool("musl-gcc") else {
+        return;
+    };
+    let dir = member_c();
+    // `musl-gcc` first on PATH is a wrapper that says it ran.
+    let tools = tempfile::tempdir().unwrap();
+    let builders_log = tools.path().join("musl-gcc.log");
+    logging_wrapper(&tools.path().join("musl-gcc"), &builders_log, &musl_gcc);
+    let path = std::env::join_paths(
+        std::iter::once(tools.path().to_path_buf())
+            .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
+    )
+    .unwrap();
+    let binary = dir
+        .path()
+        .join("target/x86_64-unknown-linux-musl/release/cadd");
+    let build = |extra_env: Option<(&str, &Path)>| {
+        let mut cmd = support::command(dir.path());
+        cmd.args(["build", "--backend", "oci", "--output"])
+            .arg(format!(
+                "type=oci,dest={}/out/{{image}},tar=false",
+                dir.path().display()
+            ))
+            .env("PATH", &path)
+            .env_remove("CC_x86_64_unknown_linux_musl");
+        if let Some((k, v)) = extra_env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        let stderr = support::stderr(&out);
+        assert!(out.status.success(), "{stderr}");
+        let linkage =
+            cargo_distroless::linkage::Linkage::read(&std::fs::read(&binary).unwrap()).unwrap();
+        assert!(linkage.is_static, "{linkage:?}");
+        let ran = std::process::Command::new(&binary).output().unwrap();
+        assert_eq!(support::stdout(&ran), "cadd 0.1.0 (5)\n");
+        stderr
+    };
+
+    let stderr = build(None);
+    assert!(
+        stderr.contains(
+            "Compiling cadd for linux/amd64 on this machine (cargo build, C with `musl-gcc`)"
+        ),
+        "{stderr}"
+    );
+    let compiled = std::fs::read_to_string(&builders_log).unwrap_or_default();
+    assert!(
+        compiled.contains("add.c"),
+        "musl-gcc compiled add.c: {compiled:?}"
+    );
+    assert!(
+        linker_of(&binary)
+            .unwrap_or_default()
+            .contains("Linker: LLD"),
+        "linked with the toolchain's lld, as the builder links"
+    );
+
+    // The user's own compiler for the triple: cargo's build script reads it, nothing overrides it.
+    let users_log = tools.path().join("my-cc.log");
+    let my_cc = tools.path().join("my-cc");
+    logging_wrapper(&my_cc, &users_log, &musl_gcc);
+    std::fs::remove_file(&builders_log).unwrap();
+    let stderr = build(Some(("CC_x86_64_unknown_linux_musl", &my_cc)));
+    assert!(
+        stderr.contains("(cargo build, C with `$CC_x86_64_unknown_linux_musl`)"),
+        "{stderr}"
+    );
+    let compiled = std::fs::read_to_string(&users_log).unwrap_or_default();
+    assert!(
+        compiled.contains("add.c"),
+        "the user's compiler compiled add.c: {compiled:?}"
+    );
+    assert!(!builders_log.exists(), "the builder's musl-gcc did not run");
+}
+
+/// Without `musl-gcc` or `cargo zigbuild`, a static build that compiles C says what to install
+/// before it compiles anything: the builder's compiler first.
+#[test]
+fn a_static_build_that_compiles_c_without_a_musl_c_compiler_says_what_to_install() {
+    let dir = member_c();
+    let bin = rust_only_path();
+    let out = support::command(dir.path())
+        .args(["build", "--backend", "oci"])
+        .env("PATH", bin.path())
+        .env_remove("CC_x86_64_unknown_linux_musl")
+        .output()
+        .unwrap();
+    let stderr = support::stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "an environment error: {stderr}");
+    assert!(
+        stderr.contains("error: `cargo zigbuild` is needed: "),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("help: install `musl-gcc`, the musl C compiler the Dockerfile's builder uses (Debian and Ubuntu: `apt-get install musl-tools`), or `cargo zigbuild`"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("target/distroless/oci").exists());
+}

@@ -16,8 +16,8 @@ pub fn check(packages: &[String]) -> Result<()> {
 
 /// The commands the plan's builder packages give build scripts, which a host build takes from
 /// this machine: (Debian package, commands any one of which will do, a variable that replaces
-/// them). Packages without one here (`musl-tools`: zig stands in; `-dev` libraries) are not
-/// checked.
+/// them). Packages without one here are not checked: `musl-tools` (`host::compile` uses its
+/// `musl-gcc` where this machine has it, zig where not) and `-dev` libraries (below).
 const BUILD_TOOLS: &[(&str, &[&str], Option<&str>)] = &[
     ("protobuf-compiler", &["protoc"], Some("PROTOC")),
     ("make", &["make"], None),
