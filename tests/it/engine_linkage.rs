@@ -60,6 +60,19 @@ fn static_image_prints(fixture_name: &str, package: &str, image: &str) -> String
     assert_eq!(linkage["is_static"], true, "{linkage:#}");
     assert_eq!(linkage["needed"], serde_json::json!([]));
     assert_eq!(linkage["fits"], true);
+    // Linked as the builder promises: with `cc` and the toolchain's lld, not musl's GNU ld.
+    let bin = image.split(':').next().unwrap();
+    let container = docker_ok(&["create", image]);
+    let copy = tempfile::tempdir().unwrap();
+    let copied = copy.path().join(bin);
+    docker_ok(&[
+        "cp",
+        &format!("{}:/usr/local/bin/{bin}", container.trim()),
+        copied.to_str().unwrap(),
+    ]);
+    docker_ok(&["rm", container.trim()]);
+    let comment = crate::oci_host::linker_of(&copied).unwrap_or_default();
+    assert!(comment.contains("Linker: LLD"), "{comment}");
     docker_ok(&["run", "--rm", "--network", "none", image])
 }
 
