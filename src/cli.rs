@@ -32,7 +32,7 @@ pub enum Command {
     Dockerfile(DockerfileArgs),
     /// Write the Dockerfile and .dockerignore into the workspace (or check them with --check)
     Init(InitArgs),
-    /// Build the images with docker buildx, then load, push or export them and report what was built
+    /// Build the images (with docker buildx, or without a daemon: cargo on this machine), then load, push or export them and report what was built
     Build(BuildArgs),
     /// Report how a binary (or an image's entrypoint) is linked, and whether it fits a base
     Inspect(InspectArgs),
