@@ -296,6 +296,41 @@ impl ImageFiles {
     }
 }
 
+const LIBRARY_DIRS: [&str; 5] = ["lib/", "lib64/", "usr/lib/", "usr/lib64/", "usr/local/lib/"];
+
+/// What a layer puts at `libc.so.6` in a library directory: glibc itself (2.34 and newer), or a
+/// link to it (`libc-2.31.so`, whose name says the version).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LibcEntry {
+    File(Vec<u8>),
+    Link(String),
+}
+
+/// The layer's `libc.so.6`, if it has one.
+pub fn libc_entry(layer: &[u8]) -> std::result::Result<Option<LibcEntry>, String> {
+    let mut found = None;
+    let mut archive = tar::Archive::new(layer_reader(layer));
+    let entries = archive.entries().map_err(|e| format!("not a layer: {e}"))?;
+    for entry in entries.flatten() {
+        let mut entry = entry;
+        let Ok(path) = entry.path() else { continue };
+        let path = path.to_string_lossy().trim_start_matches("./").to_string();
+        if !LIBRARY_DIRS.iter().any(|d| path.starts_with(d)) || !path.ends_with("/libc.so.6") {
+            continue;
+        }
+        if let Ok(Some(target)) = entry.link_name() {
+            found = Some(LibcEntry::Link(target.to_string_lossy().into_owned()));
+        } else if entry.header().entry_type().is_file() {
+            let mut data = Vec::new();
+            entry
+                .read_to_end(&mut data)
+                .map_err(|e| format!("could not read `{path}`: {e}"))?;
+            found = Some(LibcEntry::File(data));
+        }
+    }
+    Ok(found)
+}
+
 /// File names of the shared libraries a layer puts in a library directory (`lib/`, `usr/lib/`,
 /// and their per-architecture subdirectories).
 pub fn library_names(layer: &[u8]) -> std::result::Result<BTreeSet<String>, String> {
@@ -306,9 +341,7 @@ pub fn library_names(layer: &[u8]) -> std::result::Result<BTreeSet<String>, Stri
         let Ok(path) = entry.path() else { continue };
         let path = path.to_string_lossy();
         let path = path.trim_start_matches("./");
-        let in_lib_dir = ["lib/", "lib64/", "usr/lib/", "usr/lib64/", "usr/local/lib/"]
-            .iter()
-            .any(|d| path.starts_with(d));
+        let in_lib_dir = LIBRARY_DIRS.iter().any(|d| path.starts_with(d));
         if let Some(name) = path.rsplit('/').next()
             && in_lib_dir
             && name.contains(".so")

@@ -74,15 +74,17 @@ impl Linkage {
 
     /// Why it cannot run on `base` (`static`, `cc`, or an image name with a Debian release).
     pub fn fits(&self, runtime: Runtime, base: &str) -> Vec<Misfit> {
-        self.fits_with(runtime, base, &BTreeSet::new())
+        self.fits_with(runtime, base, glibc_of(base), &BTreeSet::new())
     }
 
-    /// [`Linkage::fits`], where the image also has the libraries named in `present` (file
-    /// names), as a cc image that carries its own has.
+    /// [`Linkage::fits`], where the base's glibc is `base_glibc` (`None`: not known, not
+    /// checked) and the image also has the libraries named in `present` (file names), as a cc
+    /// image that carries its own has.
     pub fn fits_with(
         &self,
         runtime: Runtime,
         base: &str,
+        base_glibc: Option<&str>,
         present: &BTreeSet<String>,
     ) -> Vec<Misfit> {
         let mut misfits = Vec::new();
@@ -113,7 +115,7 @@ impl Linkage {
                                 .to_string(),
                     });
                 }
-                if let (Some(need), Some(has)) = (&self.glibc, glibc_of(base))
+                if let (Some(need), Some(has)) = (&self.glibc, base_glibc)
                     && version_cmp(need, has).is_gt()
                 {
                     misfits.push(Misfit {
@@ -206,6 +208,53 @@ fn read_elf<H: FileHeader<Endian = Endianness>>(
     })
 }
 
+/// The glibc a `libc.so.6` is: the newest `GLIBC_x.y` version it defines (its version
+/// definitions, which every binary's `GLIBC_` needs are checked against when it loads).
+/// `None` when the file is no ELF library or defines none (musl's libc).
+pub fn glibc_defined(data: &[u8]) -> Option<String> {
+    match FileKind::parse(data).ok()? {
+        FileKind::Elf32 => {
+            let file = ElfFile::<elf::FileHeader32<Endianness>>::parse(data).ok()?;
+            newest_glibc_verdef(&file, data)
+        }
+        FileKind::Elf64 => {
+            let file = ElfFile::<elf::FileHeader64<Endianness>>::parse(data).ok()?;
+            newest_glibc_verdef(&file, data)
+        }
+        _ => None,
+    }
+}
+
+fn newest_glibc_verdef<H: FileHeader<Endian = Endianness>>(
+    file: &ElfFile<'_, H>,
+    data: &[u8],
+) -> Option<String> {
+    let endian = file.endian();
+    let sections = file.elf_section_table();
+    let (mut verdefs, link) = sections.gnu_verdef(endian, data).ok()??;
+    let strings = sections.strings(endian, data, link).ok()?;
+    let mut newest: Option<String> = None;
+    while let Ok(Some((_, mut aux))) = verdefs.next() {
+        // A definition's first name is its own; the rest name what it extends.
+        let Ok(Some(first)) = aux.next() else {
+            continue;
+        };
+        let Ok(name) = first.name(endian, strings) else {
+            continue;
+        };
+        let name = String::from_utf8_lossy(name);
+        if let Some(v) = name.strip_prefix("GLIBC_")
+            && v.starts_with(|c: char| c.is_ascii_digit())
+            && newest
+                .as_deref()
+                .is_none_or(|cur| version_cmp(v, cur).is_gt())
+        {
+            newest = Some(v.to_string());
+        }
+    }
+    newest
+}
+
 /// Shell-style `*` matching, for the base library patterns (`libnss_*`).
 /// Whether every distroless cc base has the library (glibc's, libgcc's, libstdc++, OpenSSL 3).
 pub fn in_cc_base(lib: &str) -> bool {
@@ -249,6 +298,32 @@ mod tests {
                 .any(|m| m.problem.contains("newer than glibc 2.31")),
             "{old:?}"
         );
+    }
+
+    #[test]
+    fn the_glibc_a_libc_defines_is_its_newest_glibc_version() {
+        // This machine's own libc: a real input. The test binary links against it, so it
+        // defines at least the newest version the binary needs.
+        let exe = std::fs::read(std::env::current_exe().unwrap()).unwrap();
+        let needs = Linkage::read(&exe).unwrap().glibc.unwrap();
+        let libc = [
+            "/lib/x86_64-linux-gnu/libc.so.6",
+            "/lib/aarch64-linux-gnu/libc.so.6",
+            "/lib64/libc.so.6",
+        ]
+        .iter()
+        .find_map(|p| std::fs::read(p).ok())
+        .expect("a glibc libc.so.6 on this machine");
+        let defined = glibc_defined(&libc).expect("libc defines GLIBC_ versions");
+        assert!(version_cmp(&defined, &needs).is_ge(), "{defined} < {needs}");
+        // Not just any version it defines: the newest (glibc 2.2.5 is the oldest on x86_64).
+        assert!(version_cmp(&defined, "2.17").is_gt(), "{defined}");
+        assert_eq!(
+            glibc_defined(&exe),
+            None,
+            "a program defines no GLIBC_ versions"
+        );
+        assert_eq!(glibc_defined(b"not elf"), None);
     }
 
     #[test]

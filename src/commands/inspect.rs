@@ -41,7 +41,12 @@ pub fn run(args: &InspectArgs) -> Result<i32> {
     let (fits, misfits) = match &base {
         Some(b) => {
             let (runtime, name) = base_runtime(b);
-            let misfits = linkage.fits_with(runtime, &name, &present);
+            let misfits = linkage.fits_with(
+                runtime,
+                &name,
+                crate::plan::verify::glibc_of(&name),
+                &present,
+            );
             (Some(misfits.is_empty()), misfits)
         }
         None => (None, Vec::new()),

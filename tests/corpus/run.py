@@ -16,6 +16,7 @@ and verdict per project. Exit status 1 when any project's verdict is not `ok`.
   python3 tests/corpus/run.py --ci            # CI: plan all, build the `ci = true` ones
   python3 tests/corpus/run.py --plan-only     # plans only, no engine needed
   python3 tests/corpus/run.py --only ripgrep  # one project
+  python3 tests/corpus/run.py --backend oci --only bat   # built without a daemon, then loaded
 
 Builds need a Docker engine with buildx at $DOCKER_HOST and the base images (tests/engine/).
 --rust pins the builder's Rust version by writing rust-toolchain.toml into the copy (default: the
@@ -115,7 +116,35 @@ def human_size(n):
     return "-" if n is None else f"{n / 1e6:.1f} MB"
 
 
-def check(project, bin_, rust, build, cold=False):
+CC_BASE = "gcr.io/distroless/cc-debian12:nonroot"
+
+
+def cc_base_layout():
+    """An OCI layout of the cc base, from the engine's copy (no registry is reachable here), for
+    oci builds of cc images; static images take the base the tool makes in-process."""
+    layout = WORK / "oci-base-cc"
+    if not (layout / "index.json").is_file():
+        archive = WORK / "oci-base-cc.tar"
+        subprocess.run(["docker", "image", "save", "-o", str(archive), CC_BASE], check=True)
+        shutil.rmtree(layout, ignore_errors=True)
+        subprocess.run(["skopeo", "copy", "-q", f"docker-archive:{archive}", f"oci:{layout}"], check=True)
+        archive.unlink()
+    return layout
+
+
+def set_base(manifest, base):
+    """`runtime-image = base` in the package's `[package.metadata.distroless]` (a crate from
+    crates.io is one package: its manifest is the root one)."""
+    text = manifest.read_text()
+    line = f'runtime-image = "{base}"\n'
+    if "[package.metadata.distroless]\n" in text:
+        text = text.replace("[package.metadata.distroless]\n", "[package.metadata.distroless]\n" + line, 1)
+    else:
+        text += "\n[package.metadata.distroless]\n" + line
+    manifest.write_text(text)
+
+
+def check(project, bin_, rust, build, cold=False, backend="buildx"):
     name, version = project["name"], project["version"]
     result = {"name": name, "version": version, "why": project["why"],
               "expect": project["expect"], "verdict": "ok", "notes": []}
@@ -155,8 +184,16 @@ def check(project, bin_, rust, build, cold=False):
     if cold:
         # Nothing cached from an earlier build: each project's time is a first build's time.
         subprocess.run(["docker", "builder", "prune", "-af"], capture_output=True)
-    cmd = [bin_, "distroless", "build", "--backend", "buildx", "--locked", "--network", "host",
-           "--message-format", "json"]
+    if backend == "oci":
+        # cargo on this machine, the image assembled in-process, then loaded into the engine for
+        # the smoke test and the inspection, as a buildx build's image is.
+        base = f"oci-layout:{cc_base_layout()}" if runtimes == ["cc"] else "builtin:static"
+        set_base(cwd / "Cargo.toml", base)
+        cmd = [bin_, "distroless", "build", "--backend", "oci", "--locked", "--load",
+               "--message-format", "json"]
+    else:
+        cmd = [bin_, "distroless", "build", "--backend", "buildx", "--locked", "--network", "host",
+               "--message-format", "json"]
     for b in project.get("bins", []):
         cmd += ["--bin", b]
     p, secs = run(cmd, cwd, 3600)
@@ -236,6 +273,8 @@ def main():
     ap.add_argument("--rust", default=None, help="Rust version for builds, or `project`")
     ap.add_argument("--out", default=None, help="markdown results (default: docs/corpus.md for a full run)")
     ap.add_argument("--cold", action="store_true", help="prune BuildKit's cache before each build (first-build times)")
+    ap.add_argument("--backend", choices=["buildx", "oci"], default="buildx",
+                    help="oci: cargo on this machine and the image assembled in-process, then loaded")
     args = ap.parse_args()
     if args.rust is None:
         toolchain = tomllib.loads((ROOT / "example-workspace" / "rust-toolchain.toml").read_text())
@@ -252,7 +291,7 @@ def main():
     for project in projects:
         build = not args.plan_only and (not args.ci or project.get("ci", False))
         log(f'{project["name"]} {project["version"]}: {"plan and build" if build else "plan"}')
-        r = check(project, bin_, project.get("rust", args.rust), build, args.cold)
+        r = check(project, bin_, project.get("rust", args.rust), build, args.cold, args.backend)
         log(f'{project["name"]}: {r.get("runtime", "-")}, {r["verdict"]}')
         results.append(r)
     commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=ROOT,

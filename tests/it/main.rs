@@ -21,6 +21,7 @@ mod hostile;
 mod init;
 mod inspect;
 mod oci;
+mod oci_glibc;
 mod oci_host;
 mod oci_load;
 mod oci_registry;

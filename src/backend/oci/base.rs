@@ -5,6 +5,9 @@
 //! - `builtin:static`: a minimal base made here for static binaries where no registry can be
 //!   reached (passwd and group with nonroot 65532, the CA bundle of this machine, `/tmp` 1777).
 //!   Only when named: never a silent fallback.
+//!
+//! And what a cc build needs to know of its base, read from its layers: the shared libraries it
+//! has, and its glibc.
 
 use camino::{Utf8Path, Utf8PathBuf};
 use serde_json::{Value, json};
@@ -224,4 +227,52 @@ fn layer_source(
         }
         None => Ok(Source::Memory(std::sync::Arc::new(files.blob(digest)?))),
     }
+}
+
+/// File names of the shared libraries in a base's layers (a cc binary may need only these).
+pub fn library_names(base: &BaseImage) -> Result<std::collections::BTreeSet<String>> {
+    let mut names = std::collections::BTreeSet::new();
+    for layer in &base.layers {
+        let found = crate::image_file::library_names(&layer.bytes()?).map_err(|e| {
+            Error::input(format!(
+                "layer `{}` of base `{}`: {e}",
+                layer.digest, base.name
+            ))
+        })?;
+        names.extend(found);
+    }
+    Ok(names)
+}
+
+/// The glibc of a base its name does not tell (an `oci-layout:`, a base of the user's own): the
+/// newest `GLIBC_` version its `libc.so.6` defines, or the version in the name of the file it
+/// links to (`libc-2.31.so`); the last layer that has one wins. `None` for a base without glibc.
+pub fn glibc(base: &BaseImage) -> Result<Option<String>> {
+    use crate::image_file::LibcEntry;
+    let mut libc = None;
+    for layer in &base.layers {
+        let found = crate::image_file::libc_entry(&layer.bytes()?).map_err(|e| {
+            Error::input(format!(
+                "layer `{}` of base `{}`: {e}",
+                layer.digest, base.name
+            ))
+        })?;
+        if found.is_some() {
+            libc = found;
+        }
+    }
+    Ok(match libc {
+        Some(LibcEntry::File(data)) => crate::linkage::glibc_defined(&data),
+        Some(LibcEntry::Link(target)) => {
+            let name = target.rsplit('/').next().unwrap_or(&target);
+            name.strip_prefix("libc-")
+                .and_then(|v| v.strip_suffix(".so"))
+                .filter(|v| {
+                    v.split('.')
+                        .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+                })
+                .map(str::to_string)
+        }
+        None => None,
+    })
 }

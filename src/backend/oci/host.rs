@@ -17,7 +17,6 @@ use super::linker;
 use crate::error::{Error, Result};
 use crate::link_errors;
 use crate::linkage::Linkage;
-use crate::plan::verify::glibc_of;
 use crate::plan::{BuildGroup, GroupPlatform, Runtime};
 use crate::process::{self, Invocation};
 use crate::shell::Shell;
@@ -221,14 +220,14 @@ fn ensure_target(
     Ok(())
 }
 
-/// Compiles `group` for `gp` and returns each binary's path. `base` names the runtime base
-/// (for the glibc a cc build may use).
+/// Compiles `group` for `gp` and returns each binary's path. `base_glibc` is the glibc of the
+/// runtime base, which a cc build through zig links against.
 pub fn compile(
     root: &Utf8Path,
     target_dir: &Utf8Path,
     group: &BuildGroup,
     gp: &GroupPlatform,
-    base: &str,
+    base_glibc: Option<&str>,
     auditable: bool,
     shell: &Shell,
 ) -> Result<BTreeMap<String, Utf8PathBuf>> {
@@ -246,7 +245,7 @@ pub fn compile(
     let zig = zig_needed || (group.runtime == Runtime::Cc && has_zigbuild(root));
     let sysroot = toolchain_sysroot(root);
     ensure_target(root, &gp.triple, sysroot.as_deref(), shell)?;
-    let glibc = glibc_of(base);
+    let glibc = base_glibc;
     let use_zig = zig_needed || (group.runtime == Runtime::Cc && zig && glibc.is_some());
     // zig links a glibc binary against the version named after the triple: the base's.
     let target_arg = match (group.runtime, use_zig, glibc) {
@@ -371,17 +370,19 @@ pub fn compile(
     Ok(out)
 }
 
-/// The binary's linkage, checked against what the plan promised and the base it goes onto.
+/// The binary's linkage, checked against what the plan promised and the base it goes onto
+/// (its glibc, when known, and the libraries the image has).
 pub fn check(
     path: &Utf8Path,
     runtime: Runtime,
     base: &str,
+    base_glibc: Option<&str>,
     base_libraries: &std::collections::BTreeSet<String>,
 ) -> Result<Linkage> {
     let data = std::fs::read(path)
         .map_err(|e| Error::environment(format!("could not read `{path}`: {e}")))?;
     let linkage = Linkage::read(&data).map_err(|why| Error::build(format!("`{path}` is {why}")))?;
-    let misfits = linkage.fits_with(runtime, base, base_libraries);
+    let misfits = linkage.fits_with(runtime, base, base_glibc, base_libraries);
     if let Some(first) = misfits.first() {
         let name = path.file_name().unwrap_or(path.as_str());
         let mut err = Error::build(format!("`{name}` does not fit its base `{base}`"));

@@ -135,6 +135,36 @@ pub fn build(
             }
         }
     }
+    // The glibc of each cc image's base, which a cc build links against and its binaries are
+    // checked against: its Debian release's, else read from its layers (an `oci-layout:` base,
+    // a base of the user's own), so that a binary this machine's newer glibc would leave needing
+    // `GLIBC_2.39` is refused here, not at its first start.
+    let mut glibcs: BTreeMap<(String, String), Option<String>> = BTreeMap::new();
+    for image in plan.images.iter().filter(|i| i.runtime == Runtime::Cc) {
+        for name in &image.platforms {
+            let key = (image.runtime_image.clone(), name.clone());
+            if glibcs.contains_key(&key) {
+                continue;
+            }
+            let glibc = match crate::plan::verify::glibc_of(&image.runtime_image) {
+                Some(v) => Some(v.to_string()),
+                None => match bases.get(&key) {
+                    Some(b) => {
+                        let read = base::glibc(b)?;
+                        if let Some(v) = &read {
+                            shell.verbose_status(
+                                "Reading",
+                                format!("glibc {v} in base {} ({name})", image.runtime_image),
+                            );
+                        }
+                        read
+                    }
+                    None => None,
+                },
+            };
+            glibcs.insert(key, glibc);
+        }
+    }
     // tini for the images that put it in front (`init = "tini"`), also before compiling: the
     // static build from the builder's Debian release, as the Dockerfile's tini stage takes it.
     let mut tinis: BTreeMap<String, Vec<u8>> = BTreeMap::new();
@@ -179,7 +209,9 @@ pub fn build(
                     target_dir,
                     group,
                     gp,
-                    &base,
+                    glibcs
+                        .get(&(base.clone(), gp.platform.clone()))
+                        .and_then(|g| g.as_deref()),
                     plan.rust.auditable,
                     shell,
                 )?,
@@ -226,11 +258,12 @@ pub fn build(
                 bases.insert(key.clone(), b);
             }
             let base_image = &bases[&key];
+            let base_glibc = glibcs.get(&key).and_then(|g| g.as_deref());
             let bins = &binaries[&(image.group.clone(), name.clone())];
             // Only a cc binary may need the base's shared libraries (reading them costs a pass
             // over the base's layers).
             let base_libraries = match image.runtime {
-                Runtime::Cc => base_library_names(base_image)?,
+                Runtime::Cc => base::library_names(base_image)?,
                 Runtime::Static => BTreeSet::new(),
             };
             let mut layer = LayerBuilder::default();
@@ -243,6 +276,7 @@ pub fn build(
                     carry::libraries(
                         &paths,
                         &image.runtime_image,
+                        base_glibc,
                         &base_libraries,
                         &carry::search_dirs(platform.gnu_prefix),
                         &format!("usr/lib/{}", platform.gnu_prefix),
@@ -264,7 +298,13 @@ pub fn build(
             }
             for bin in &image.bins {
                 let path = &bins[bin];
-                host::check(path, image.runtime, &image.runtime_image, &present)?;
+                host::check(
+                    path,
+                    image.runtime,
+                    &image.runtime_image,
+                    base_glibc,
+                    &present,
+                )?;
                 let data = std::fs::read(path)
                     .map_err(|e| Error::environment(format!("could not read `{path}`: {e}")))?;
                 binary_size = binary_size.max(data.len() as u64);
@@ -419,21 +459,6 @@ fn plan_platforms(plan: &Plan) -> usize {
         .flat_map(|i| i.platforms.iter())
         .collect::<BTreeSet<_>>()
         .len()
-}
-
-/// File names of the shared libraries in a base's layers (a cc binary may need only these).
-fn base_library_names(base: &BaseImage) -> Result<BTreeSet<String>> {
-    let mut names = BTreeSet::new();
-    for layer in &base.layers {
-        let found = crate::image_file::library_names(&layer.bytes()?).map_err(|e| {
-            Error::input(format!(
-                "layer `{}` of base `{}`: {e}",
-                layer.digest, base.name
-            ))
-        })?;
-        names.extend(found);
-    }
-    Ok(names)
 }
 
 /// The image's assets, owned by the image's user, as the Dockerfile's `COPY --chown` does.

@@ -1,0 +1,149 @@
+//! The glibc of a cc base the oci backend is not told by its name (`oci-layout:`, a base of the
+//! user's own): read from the base's `libc.so.6`, so that a binary built against this machine's
+//! newer glibc is linked for the base's (through zig) or refused, never written into an image it
+//! cannot start in.
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::support;
+
+/// An OCI layout of a glibc base the name says nothing of: one layer whose
+/// `lib/x86_64-linux-gnu/libc.so.6` links to `libc-2.31.so`, as Debian 11's does.
+fn glibc_2_31_base(dir: &Path) {
+    use sha2::Digest;
+    let hex = |bytes: &[u8]| format!("{:x}", sha2::Sha256::digest(bytes));
+    let mut tar = tar::Builder::new(Vec::new());
+    let mut link = tar::Header::new_gnu();
+    link.set_entry_type(tar::EntryType::Symlink);
+    link.set_size(0);
+    link.set_mode(0o777);
+    tar.append_link(&mut link, "lib/x86_64-linux-gnu/libc.so.6", "libc-2.31.so")
+        .unwrap();
+    let mut file = tar::Header::new_gnu();
+    file.set_size(4);
+    file.set_mode(0o755);
+    tar.append_data(
+        &mut file,
+        "lib/x86_64-linux-gnu/libc-2.31.so",
+        &b"\x7fELF"[..],
+    )
+    .unwrap();
+    let tar = tar.into_inner().unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&tar).unwrap();
+    let layer = gz.finish().unwrap();
+    let blobs = dir.join("blobs/sha256");
+    std::fs::create_dir_all(&blobs).unwrap();
+    let put = |bytes: &[u8]| -> String {
+        let d = hex(bytes);
+        std::fs::write(blobs.join(&d), bytes).unwrap();
+        format!("sha256:{d}")
+    };
+    let layer_digest = put(&layer);
+    let config = serde_json::json!({
+        "architecture": "amd64", "os": "linux",
+        "config": {"User": "65532", "WorkingDir": "/"},
+        "rootfs": {"type": "layers", "diff_ids": [format!("sha256:{}", hex(&tar))]}
+    })
+    .to_string();
+    let config_digest = put(config.as_bytes());
+    let manifest = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": config.len()},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": layer_digest, "size": layer.len()}]
+    })
+    .to_string();
+    let manifest_digest = put(manifest.as_bytes());
+    std::fs::write(
+        dir.join("index.json"),
+        serde_json::json!({"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": manifest_digest, "size": manifest.len()}]}).to_string(),
+    )
+    .unwrap();
+    std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+}
+
+/// example-workspace's `web` as a cc image on that base.
+fn web_on_old_glibc() -> tempfile::TempDir {
+    let dir = support::fixture("example-workspace");
+    let base = dir.path().join("old-glibc-base");
+    glibc_2_31_base(&base);
+    let manifest = dir.path().join("crates/web/Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap().replace(
+        "[package.metadata.distroless]\n",
+        &format!(
+            "[package.metadata.distroless]\nruntime = \"cc\"\nruntime-image = \"oci-layout:{}\"\n",
+            base.display()
+        ),
+    );
+    std::fs::write(&manifest, text).unwrap();
+    dir
+}
+
+fn build(dir: &Path, path: Option<&std::ffi::OsStr>) -> std::process::Output {
+    let mut cmd = support::command(dir);
+    cmd.args(["build", "--backend", "oci", "-p", "web", "-v", "--output"])
+        .arg(format!(
+            "type=oci,dest={}/out/{{image}},tar=false",
+            dir.display()
+        ));
+    if let Some(path) = path {
+        cmd.env("PATH", path);
+    }
+    cmd.output().unwrap()
+}
+
+/// With zig, the build links for the base's glibc, read from the base: this machine's glibc is
+/// newer (2.36 on Debian 12), and a plain `cargo build` would need `GLIBC_2.34`.
+#[test]
+fn a_cc_build_on_a_base_whose_glibc_the_name_does_not_say_links_for_the_bases_glibc() {
+    if support::tool("cargo-zigbuild").is_none() {
+        return;
+    }
+    let dir = web_on_old_glibc();
+    let out = build(dir.path(), None);
+    let stderr = support::stderr(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("Reading glibc 2.31 in base oci-layout:"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("(cargo zigbuild)"), "{stderr}");
+    let binary = dir
+        .path()
+        .join("target/x86_64-unknown-linux-gnu/release/web");
+    let linkage =
+        cargo_distroless::linkage::Linkage::read(&std::fs::read(&binary).unwrap()).unwrap();
+    let needs = linkage.glibc.expect("a glibc binary");
+    assert!(
+        cargo_distroless::plan::verify::version_cmp(&needs, "2.31").is_le(),
+        "the binary needs GLIBC_{needs}, newer than the base's 2.31"
+    );
+}
+
+/// Without zig, the binary this machine's glibc makes does not fit the base: refused, naming
+/// both versions, and no image is written.
+#[test]
+fn a_cc_binary_needing_a_newer_glibc_than_its_bases_is_refused_without_zig() {
+    // cargo, rustc and rustup, and the C compiler that drives the link: no cargo-zigbuild.
+    let bin = tempfile::tempdir().unwrap();
+    for tool in ["cargo", "rustc", "rustup", "cc"] {
+        let found = support::tool(tool).unwrap_or_else(|| panic!("`{tool}` is on PATH"));
+        std::os::unix::fs::symlink(found, bin.path().join(tool)).unwrap();
+    }
+    let dir = web_on_old_glibc();
+    let out = build(dir.path(), Some(bin.path().as_os_str()));
+    let stderr = support::stderr(&out);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("(cargo build)"), "{stderr}");
+    assert!(
+        stderr.contains("error: `web` does not fit its base `oci-layout:"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(", newer than glibc 2.31 in `oci-layout:"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("out/web").exists(), "no image written");
+}
