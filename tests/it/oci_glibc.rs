@@ -9,8 +9,8 @@ use std::path::Path;
 use crate::support;
 
 /// An OCI layout of a glibc base the name says nothing of: one layer whose
-/// `lib/x86_64-linux-gnu/libc.so.6` links to `libc-2.31.so`, as Debian 11's does.
-fn glibc_2_31_base(dir: &Path) {
+/// `lib/x86_64-linux-gnu/libc.so.6` links to `libc-<glibc>.so`, as Debian 11's (2.31) does.
+fn glibc_base(dir: &Path, glibc: &str) {
     use sha2::Digest;
     let hex = |bytes: &[u8]| format!("{:x}", sha2::Sha256::digest(bytes));
     let mut tar = tar::Builder::new(Vec::new());
@@ -18,8 +18,12 @@ fn glibc_2_31_base(dir: &Path) {
     link.set_entry_type(tar::EntryType::Symlink);
     link.set_size(0);
     link.set_mode(0o777);
-    tar.append_link(&mut link, "lib/x86_64-linux-gnu/libc.so.6", "libc-2.31.so")
-        .unwrap();
+    tar.append_link(
+        &mut link,
+        "lib/x86_64-linux-gnu/libc.so.6",
+        format!("libc-{glibc}.so"),
+    )
+    .unwrap();
     let mut file = tar::Header::new_gnu();
     file.set_size(4);
     file.set_mode(0o755);
@@ -64,11 +68,11 @@ fn glibc_2_31_base(dir: &Path) {
     std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
 }
 
-/// example-workspace's `web` as a cc image on that base.
-fn web_on_old_glibc() -> tempfile::TempDir {
+/// example-workspace's `web` as a cc image on such a base.
+fn web_on_glibc(glibc: &str) -> tempfile::TempDir {
     let dir = support::fixture("example-workspace");
-    let base = dir.path().join("old-glibc-base");
-    glibc_2_31_base(&base);
+    let base = dir.path().join("glibc-base");
+    glibc_base(&base, glibc);
     let manifest = dir.path().join("crates/web/Cargo.toml");
     let text = std::fs::read_to_string(&manifest).unwrap().replace(
         "[package.metadata.distroless]\n",
@@ -101,7 +105,7 @@ fn a_cc_build_on_a_base_whose_glibc_the_name_does_not_say_links_for_the_bases_gl
     if support::tool("cargo-zigbuild").is_none() {
         return;
     }
-    let dir = web_on_old_glibc();
+    let dir = web_on_glibc("2.31");
     let out = build(dir.path(), None);
     let stderr = support::stderr(&out);
     assert!(out.status.success(), "{stderr}");
@@ -132,7 +136,7 @@ fn a_cc_binary_needing_a_newer_glibc_than_its_bases_is_refused_without_zig() {
         let found = support::tool(tool).unwrap_or_else(|| panic!("`{tool}` is on PATH"));
         std::os::unix::fs::symlink(found, bin.path().join(tool)).unwrap();
     }
-    let dir = web_on_old_glibc();
+    let dir = web_on_glibc("2.31");
     let out = build(dir.path(), Some(bin.path().as_os_str()));
     let stderr = support::stderr(&out);
     assert!(!out.status.success(), "{stderr}");
@@ -146,4 +150,23 @@ fn a_cc_binary_needing_a_newer_glibc_than_its_bases_is_refused_without_zig() {
         "{stderr}"
     );
     assert!(!dir.path().join("out/web").exists(), "no image written");
+}
+
+/// A base whose glibc is as new as this machine's, or newer: `cargo build` links as the
+/// Dockerfile's builder does, with the system's compiler and headers, even with zig installed
+/// (zig's clang misses Debian's multiarch headers: openssl-sys fails on `opensslconf.h`).
+#[test]
+fn a_cc_build_on_a_base_with_this_machines_glibc_or_newer_does_not_go_through_zig() {
+    if support::tool("cargo-zigbuild").is_none() {
+        return;
+    }
+    let dir = web_on_glibc("2.99");
+    let out = build(dir.path(), None);
+    let stderr = support::stderr(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("Reading glibc 2.99 in base oci-layout:"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("(cargo build)"), "{stderr}");
 }

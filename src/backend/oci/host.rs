@@ -17,6 +17,7 @@ use super::linker;
 use crate::error::{Error, Result};
 use crate::link_errors;
 use crate::linkage::Linkage;
+use crate::plan::verify::version_cmp;
 use crate::plan::{BuildGroup, GroupPlatform, Runtime};
 use crate::process::{self, Invocation};
 use crate::shell::Shell;
@@ -134,6 +135,20 @@ fn native_musl_cc(gp: &GroupPlatform) -> Option<MuslCc> {
         })
 }
 
+/// This machine's glibc, for a native build: the newest `GLIBC_` version its `libc.so.6`
+/// defines. `None` where it has none there (a musl or non-Debian layout).
+fn host_glibc(gp: &GroupPlatform) -> Option<String> {
+    [
+        format!("/lib/{}/libc.so.6", gp.gnu_prefix),
+        format!("/usr/lib/{}/libc.so.6", gp.gnu_prefix),
+        "/lib64/libc.so.6".to_string(),
+        "/usr/lib64/libc.so.6".to_string(),
+    ]
+    .iter()
+    .find_map(|p| std::fs::read(p).ok())
+    .and_then(|data| crate::linkage::glibc_defined(&data))
+}
+
 /// Why this build needs `cargo zigbuild`, and how to get it.
 fn zigbuild_needed(gp: &GroupPlatform, cross: bool) -> Error {
     let why = if cross {
@@ -239,14 +254,25 @@ pub fn compile(
         None
     };
     let zig_needed = cross || (static_c && musl_cc.is_none());
-    // Asked only where it chooses between two ways (a cc build): the check runs a Python entry
-    // point, 0.05-0.1 s on every build. Where zig is needed anyway, cargo's own failure to find
-    // the subcommand says it is missing, before anything compiles.
-    let zig = zig_needed || (group.runtime == Runtime::Cc && has_zigbuild(root));
+    // A native cc build needs zig only to link for an older glibc than this machine's: where the
+    // base's is as new, `cargo build` links as the Dockerfile's builder does, with the system's
+    // compiler and headers (zig's clang does not search Debian's multiarch include directory:
+    // openssl-sys fails there on `openssl/opensslconf.h`). Whether zigbuild is installed is
+    // asked only then: the check runs a Python entry point, 0.05-0.1 s on every build. Where zig
+    // is needed anyway, cargo's own failure to find the subcommand says it is missing, before
+    // anything compiles.
+    let glibc = base_glibc;
+    let host_glibc_newer = match (host_glibc(gp), glibc) {
+        (Some(host), Some(base)) => version_cmp(&host, base).is_gt(),
+        _ => true,
+    };
+    let use_zig = zig_needed
+        || (group.runtime == Runtime::Cc
+            && glibc.is_some()
+            && host_glibc_newer
+            && has_zigbuild(root));
     let sysroot = toolchain_sysroot(root);
     ensure_target(root, &gp.triple, sysroot.as_deref(), shell)?;
-    let glibc = base_glibc;
-    let use_zig = zig_needed || (group.runtime == Runtime::Cc && zig && glibc.is_some());
     // zig links a glibc binary against the version named after the triple: the base's.
     let target_arg = match (group.runtime, use_zig, glibc) {
         (Runtime::Cc, true, Some(v)) => format!("{}.{v}", gp.triple),
