@@ -2,7 +2,8 @@
 # The whole test suite, as CI runs it (`.ci/run` calls exactly this) and as README.md names it:
 #   format, clippy with warnings denied, unit + snapshot + CLI tests, and the real-engine tests
 #   (build, run, push and pull images) on a Docker engine this script makes reachable, then a
-#   CI slice of the corpus of real projects (plan every one, build two), then a reduced run of the
+#   CI slice of the corpus of real projects (plan every one, build two, and two without a daemon
+#   with the oci backend), then a reduced run of the
 #   benchmark (one workload, medians of 3; size targets and the edit-rebuild regression guard).
 # Works on a fresh Debian machine as root (it provisions what it needs) and on a laptop that
 # already runs Docker with buildx.
@@ -35,8 +36,9 @@ bash tests/engine/standins.sh $rust_versions
 step "cargo test (unit, snapshot, CLI and real-engine tests)"
 CARGO_DISTROLESS_REQUIRE_TOOLS=1 cargo test --locked -- --include-ignored
 
-step "corpus, CI slice: plan every real project, build and inspect two (tests/corpus/run.py)"
+step "corpus, CI slice: plan every real project, build and inspect two, and two more without a daemon (tests/corpus/run.py)"
 python3 tests/corpus/run.py --ci --out target/corpus/ci.md
+python3 tests/corpus/run.py --ci --backend oci --only websocat git-absorb --out target/corpus/ci-oci.md
 
 step "benchmark, reduced: one workload, medians of 3, the regression guard (bench/README.md)"
 python3 bench/bench.py --workload example --runs 3 --no-chart --out target/bench/benchmarks.md --check

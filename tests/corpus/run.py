@@ -14,6 +14,8 @@ and verdict per project. Exit status 1 when any project's verdict is not `ok`.
 
   python3 tests/corpus/run.py --cold          # everything, first-build times (~30 min, 2 cores)
   python3 tests/corpus/run.py --ci            # CI: plan all, build the `ci = true` ones
+  python3 tests/corpus/run.py --ci --backend oci --only websocat git-absorb
+                                              # CI: the `ci_oci = true` ones, without a daemon
   python3 tests/corpus/run.py --plan-only     # plans only, no engine needed
   python3 tests/corpus/run.py --only ripgrep  # one project
   python3 tests/corpus/run.py --backend oci --only bat   # built without a daemon, then loaded
@@ -289,7 +291,8 @@ def main():
     bin_ = tool()
     results = []
     for project in projects:
-        build = not args.plan_only and (not args.ci or project.get("ci", False))
+        ci_key = "ci_oci" if args.backend == "oci" else "ci"
+        build = not args.plan_only and (not args.ci or project.get(ci_key, False))
         log(f'{project["name"]} {project["version"]}: {"plan and build" if build else "plan"}')
         r = check(project, bin_, project.get("rust", args.rust), build, args.cold, args.backend)
         log(f'{project["name"]}: {r.get("runtime", "-")}, {r["verdict"]}')
