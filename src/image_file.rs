@@ -143,6 +143,23 @@ impl ImageOnDisk {
         Ok(names)
     }
 
+    /// The image's glibc, from the `libc.so.6` of its topmost layer that has one (see
+    /// [`LibcEntry::glibc`]); `None` without glibc.
+    pub fn glibc(&self) -> Result<Option<String>> {
+        let mut libc = None;
+        for layer in &self.layers {
+            let Ok(bytes) = self.files.get(layer) else {
+                continue;
+            };
+            if let Some(found) = libc_entry(&bytes)
+                .map_err(|e| Error::input(format!("could not read layer `{layer}`: {e}")))?
+            {
+                libc = Some(found);
+            }
+        }
+        Ok(libc.and_then(|l| l.glibc()))
+    }
+
     fn find(&self, wanted: &str) -> Result<Found> {
         for layer in self.layers.iter().rev() {
             let Ok(bytes) = self.files.get(layer) else {
@@ -304,6 +321,26 @@ const LIBRARY_DIRS: [&str; 5] = ["lib/", "lib64/", "usr/lib/", "usr/lib64/", "us
 pub enum LibcEntry {
     File(Vec<u8>),
     Link(String),
+}
+
+impl LibcEntry {
+    /// The glibc it is: the newest `GLIBC_` version the library defines, or the version in the
+    /// name it links to. `None` for a libc that is not glibc.
+    pub fn glibc(&self) -> Option<String> {
+        match self {
+            LibcEntry::File(data) => crate::linkage::glibc_defined(data),
+            LibcEntry::Link(target) => {
+                let name = target.rsplit('/').next().unwrap_or(target);
+                name.strip_prefix("libc-")
+                    .and_then(|v| v.strip_suffix(".so"))
+                    .filter(|v| {
+                        v.split('.')
+                            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+                    })
+                    .map(str::to_string)
+            }
+        }
+    }
 }
 
 /// The layer's `libc.so.6`, if it has one.

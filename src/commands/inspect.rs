@@ -32,7 +32,7 @@ struct Report {
 pub fn run(args: &InspectArgs) -> Result<i32> {
     let shell = super::shell(&args.output);
     let target = Utf8Path::new(&args.target);
-    let (bytes, path, image, image_base, present) = read_target(target, args)?;
+    let (bytes, path, image, image_base, present, image_glibc) = read_target(target, args)?;
     let linkage = Linkage::read(&bytes).map_err(|why| {
         Error::input(format!("`{path}` is {why}"))
             .with_help("inspect a Linux executable, or an image whose entrypoint is one")
@@ -41,12 +41,13 @@ pub fn run(args: &InspectArgs) -> Result<i32> {
     let (fits, misfits) = match &base {
         Some(b) => {
             let (runtime, name) = base_runtime(b);
-            let misfits = linkage.fits_with(
-                runtime,
-                &name,
-                crate::plan::verify::glibc_of(&name),
-                &present,
-            );
+            // An image's own libc is what its binary loads: its glibc wins over the one its base's
+            // name says (none, for a base of the user's own). A `--base` asks about that base.
+            let glibc = match (&args.base, image_glibc) {
+                (None, Some(own)) => Some(own),
+                _ => crate::plan::verify::glibc_of(&name).map(str::to_string),
+            };
+            let misfits = linkage.fits_with(runtime, &name, glibc.as_deref(), &present);
             (Some(misfits.is_empty()), misfits)
         }
         None => (None, Vec::new()),
@@ -85,14 +86,15 @@ fn base_runtime(base: &str) -> (Runtime, String) {
     }
 }
 
-/// The binary's bytes, its path, the image it came from, the base that image names, and the
-/// shared libraries the image itself carries.
+/// The binary's bytes, its path, the image it came from, the base that image names, the shared
+/// libraries the image itself carries, and its glibc.
 type Target = (
     Vec<u8>,
     String,
     Option<String>,
     Option<String>,
     BTreeSet<String>,
+    Option<String>,
 );
 
 fn read_target(target: &Utf8Path, args: &InspectArgs) -> Result<Target> {
@@ -100,7 +102,7 @@ fn read_target(target: &Utf8Path, args: &InspectArgs) -> Result<Target> {
         let bytes = std::fs::read(target)
             .map_err(|e| Error::input(format!("could not read `{target}`: {e}")))?;
         if !is_tar(&bytes) {
-            return Ok((bytes, target.to_string(), None, None, BTreeSet::new()));
+            return Ok((bytes, target.to_string(), None, None, BTreeSet::new(), None));
         }
         return from_image(target, target.as_str(), args);
     }
@@ -134,6 +136,7 @@ fn from_image(archive: &Utf8Path, shown: &str, args: &InspectArgs) -> Result<Tar
         Some(shown.to_string()),
         image.label("org.opencontainers.image.base.name"),
         image.libraries()?,
+        image.glibc()?,
     ))
 }
 

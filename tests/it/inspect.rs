@@ -98,8 +98,21 @@ fn what_is_not_a_binary_or_an_image_is_bad_input() {
     );
 }
 
-/// Writes an OCI image layout with one gzip layer holding `bin` at `usr/local/bin/<name>`.
+/// Writes an OCI image layout with one gzip layer holding `bin` at `usr/local/bin/<name>`, on
+/// distroless/static by its label.
 fn oci_layout(dir: &Path, bin: &Path, name: &str) {
+    oci_layout_on(
+        dir,
+        bin,
+        name,
+        "gcr.io/distroless/static-debian12:nonroot",
+        None,
+    );
+}
+
+/// [`oci_layout`] with another base label, and a `libc.so.6` linking to `libc` when given (what
+/// a glibc base of Debian 11 or older has).
+fn oci_layout_on(dir: &Path, bin: &Path, name: &str, base: &str, libc: Option<&str>) {
     use sha256::digest;
     let blobs = dir.join("blobs/sha256");
     std::fs::create_dir_all(&blobs).unwrap();
@@ -114,6 +127,14 @@ fn oci_layout(dir: &Path, bin: &Path, name: &str) {
         header.set_cksum();
         tar.append_data(&mut header, format!("usr/local/bin/{name}"), &data[..])
             .unwrap();
+        if let Some(libc) = libc {
+            let mut link = tar::Header::new_gnu();
+            link.set_entry_type(tar::EntryType::Symlink);
+            link.set_size(0);
+            link.set_mode(0o777);
+            tar.append_link(&mut link, "lib/x86_64-linux-gnu/libc.so.6", libc)
+                .unwrap();
+        }
         tar.into_inner().unwrap().finish().unwrap();
     }
     let put = |bytes: &[u8]| -> String {
@@ -125,7 +146,7 @@ fn oci_layout(dir: &Path, bin: &Path, name: &str) {
     let config = serde_json::json!({
         "architecture": "amd64", "os": "linux",
         "config": {"Entrypoint": [format!("/usr/local/bin/{name}")],
-                   "Labels": {"org.opencontainers.image.base.name": "gcr.io/distroless/static-debian12:nonroot"}},
+                   "Labels": {"org.opencontainers.image.base.name": base}},
         "rootfs": {"type": "layers", "diff_ids": []}
     })
     .to_string();
@@ -182,4 +203,46 @@ fn the_entrypoint_of_an_oci_layout_is_read_and_checked_against_its_base_label() 
     let (code, json, err) = inspect(fixed.path(), &["layout"]);
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(json["is_static"], true);
+}
+
+/// An image's binary is checked against the glibc the image itself has, read from its
+/// `libc.so.6`, where its base's name says no Debian release (a base of the user's own).
+#[test]
+fn an_images_own_glibc_is_what_its_binary_is_checked_against() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Built here, against this machine's glibc (2.34 or newer: `__libc_start_main@GLIBC_2.34`).
+    let dynamic = gcc(tmp.path(), "svc", &[]);
+    let base = "registry.example/acme/glibc-base:1";
+    oci_layout_on(
+        &tmp.path().join("old"),
+        &dynamic,
+        "svc",
+        base,
+        Some("libc-2.31.so"),
+    );
+    let (code, json, err) = inspect(tmp.path(), &["old"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(json["base"], base);
+    assert!(
+        json["misfits"][0]["problem"]
+            .as_str()
+            .is_some_and(|p| p.contains(&format!("newer than glibc 2.31 in `{base}`"))),
+        "{json:#}"
+    );
+    // A libc as new as this machine's: it fits.
+    oci_layout_on(
+        &tmp.path().join("new"),
+        &dynamic,
+        "svc",
+        base,
+        Some("libc-2.99.so"),
+    );
+    let (code, json, err) = inspect(tmp.path(), &["new"]);
+    assert_eq!(code, Some(0), "{err}: {json:#}");
+    // `--base` asks about that base, not the image's own libc.
+    let (code, json, _) = inspect(
+        tmp.path(),
+        &["new", "--base", "gcr.io/distroless/cc-debian11"],
+    );
+    assert_eq!(code, Some(1), "{json:#}");
 }

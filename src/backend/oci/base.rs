@@ -248,7 +248,6 @@ pub fn library_names(base: &BaseImage) -> Result<std::collections::BTreeSet<Stri
 /// newest `GLIBC_` version its `libc.so.6` defines, or the version in the name of the file it
 /// links to (`libc-2.31.so`); the last layer that has one wins. `None` for a base without glibc.
 pub fn glibc(base: &BaseImage) -> Result<Option<String>> {
-    use crate::image_file::LibcEntry;
     let mut libc = None;
     for layer in &base.layers {
         let found = crate::image_file::libc_entry(&layer.bytes()?).map_err(|e| {
@@ -261,18 +260,5 @@ pub fn glibc(base: &BaseImage) -> Result<Option<String>> {
             libc = found;
         }
     }
-    Ok(match libc {
-        Some(LibcEntry::File(data)) => crate::linkage::glibc_defined(&data),
-        Some(LibcEntry::Link(target)) => {
-            let name = target.rsplit('/').next().unwrap_or(&target);
-            name.strip_prefix("libc-")
-                .and_then(|v| v.strip_suffix(".so"))
-                .filter(|v| {
-                    v.split('.')
-                        .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
-                })
-                .map(str::to_string)
-        }
-        None => None,
-    })
+    Ok(libc.and_then(|l| l.glibc()))
 }
