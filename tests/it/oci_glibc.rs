@@ -170,3 +170,46 @@ fn a_cc_build_on_a_base_with_this_machines_glibc_or_newer_does_not_go_through_zi
     );
     assert!(stderr.contains("(cargo build)"), "{stderr}");
 }
+
+/// A cc binary linked against this machine's system libraries (cc-openssl: libssl-dev) cannot run
+/// on a base with an older glibc, whatever zig pins: refused before anything compiles, naming the
+/// package and both glibc versions (zig would fail in openssl-sys's build script, on headers).
+#[test]
+fn a_cc_build_linking_this_machines_libraries_onto_an_older_glibc_is_refused_before_compiling() {
+    let dir = support::fixture("cc-openssl");
+    let base = dir.path().join("glibc-base");
+    glibc_base(&base, "2.31");
+    let manifest = dir.path().join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        format!(
+            "{text}\n[package.metadata.distroless]\nruntime-image = \"oci-layout:{}\"\n",
+            base.display()
+        ),
+    )
+    .unwrap();
+    let out = support::command(dir.path())
+        .args(["build", "--backend", "oci", "--output"])
+        .arg(format!(
+            "type=oci,dest={}/out/{{image}},tar=false",
+            dir.path().display()
+        ))
+        .output()
+        .unwrap();
+    let stderr = support::stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "an environment error: {stderr}");
+    assert!(
+        stderr.contains("error: `tls-client` links against this machine's `libssl-dev`, whose libraries need its glibc "),
+        "{stderr}"
+    );
+    assert!(stderr.contains(", and the base has glibc 2.31"), "{stderr}");
+    assert!(
+        stderr.contains(
+            "help: build with `--backend buildx`, whose builder runs the base's Debian release"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("Compiling"), "nothing compiled: {stderr}");
+    assert!(!dir.path().join("out").exists());
+}

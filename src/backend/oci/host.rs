@@ -262,10 +262,39 @@ pub fn compile(
     // is needed anyway, cargo's own failure to find the subcommand says it is missing, before
     // anything compiles.
     let glibc = base_glibc;
-    let host_glibc_newer = match (host_glibc(gp), glibc) {
-        (Some(host), Some(base)) => version_cmp(&host, base).is_gt(),
+    let machine_glibc = host_glibc(gp);
+    let host_glibc_newer = match (machine_glibc.as_deref(), glibc) {
+        (Some(host), Some(base)) => version_cmp(host, base).is_gt(),
         _ => true,
     };
+    // Linked against this machine's system libraries, built for its newer glibc, a cc binary
+    // cannot run on an older base whatever its own link pins: say so before compiling, where
+    // zig would fail in a build script (its clang misses Debian's multiarch headers) or the
+    // carried libraries' check after minutes.
+    if group.runtime == Runtime::Cc
+        && !cross
+        && host_glibc_newer
+        && let (Some(base), Some(host)) = (glibc, machine_glibc.as_deref())
+    {
+        let linked: Vec<&str> = gp
+            .native
+            .packages
+            .iter()
+            .map(String::as_str)
+            .filter(|p| p.ends_with("-dev") && *p != "libclang-dev")
+            .collect();
+        if !linked.is_empty() {
+            return Err(Error::environment(format!(
+                "{} link{} against this machine's {}, whose libraries need its glibc {host}, and the base has glibc {base}",
+                group.bins.iter().map(|b| format!("`{b}`")).collect::<Vec<_>>().join(", "),
+                if group.bins.len() == 1 { "s" } else { "" },
+                linked.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", "),
+            ))
+            .with_help(format!(
+                "build with `--backend buildx`, whose builder runs the base's Debian release, or choose a base with glibc {host} or newer"
+            )));
+        }
+    }
     let use_zig = zig_needed
         || (group.runtime == Runtime::Cc
             && glibc.is_some()
