@@ -113,73 +113,23 @@ fn oci_layout(dir: &Path, bin: &Path, name: &str) {
 /// [`oci_layout`] with another base label, and a `libc.so.6` linking to `libc` when given (what
 /// a glibc base of Debian 11 or older has).
 fn oci_layout_on(dir: &Path, bin: &Path, name: &str, base: &str, libc: Option<&str>) {
-    use sha256::digest;
-    let blobs = dir.join("blobs/sha256");
-    std::fs::create_dir_all(&blobs).unwrap();
-    let mut layer = Vec::new();
-    {
-        let gz = flate2::write::GzEncoder::new(&mut layer, flate2::Compression::default());
-        let mut tar = tar::Builder::new(gz);
-        let data = std::fs::read(bin).unwrap();
-        let mut header = tar::Header::new_gnu();
-        header.set_size(data.len() as u64);
-        header.set_mode(0o755);
-        header.set_cksum();
-        tar.append_data(&mut header, format!("usr/local/bin/{name}"), &data[..])
-            .unwrap();
-        if let Some(libc) = libc {
-            let mut link = tar::Header::new_gnu();
-            link.set_entry_type(tar::EntryType::Symlink);
-            link.set_size(0);
-            link.set_mode(0o777);
-            tar.append_link(&mut link, "lib/x86_64-linux-gnu/libc.so.6", libc)
-                .unwrap();
-        }
-        tar.into_inner().unwrap().finish().unwrap();
+    let mut tar = tar::Builder::new(Vec::new());
+    let data = std::fs::read(bin).unwrap();
+    let mut header = tar::Header::new_gnu();
+    header.set_size(data.len() as u64);
+    header.set_mode(0o755);
+    header.set_cksum();
+    tar.append_data(&mut header, format!("usr/local/bin/{name}"), &data[..])
+        .unwrap();
+    if let Some(libc) = libc {
+        support::append_symlink(&mut tar, "lib/x86_64-linux-gnu/libc.so.6", libc);
     }
-    let put = |bytes: &[u8]| -> String {
-        let d = digest(bytes);
-        std::fs::write(blobs.join(&d), bytes).unwrap();
-        format!("sha256:{d}")
-    };
-    let layer_digest = put(&layer);
     let config = serde_json::json!({
         "architecture": "amd64", "os": "linux",
         "config": {"Entrypoint": [format!("/usr/local/bin/{name}")],
-                   "Labels": {"org.opencontainers.image.base.name": base}},
-        "rootfs": {"type": "layers", "diff_ids": []}
-    })
-    .to_string();
-    let config_digest = put(config.as_bytes());
-    let manifest = serde_json::json!({
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": config.len()},
-        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": layer_digest, "size": layer.len()}]
-    })
-    .to_string();
-    let manifest_digest = put(manifest.as_bytes());
-    std::fs::write(
-        dir.join("index.json"),
-        serde_json::json!({"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": manifest_digest, "size": manifest.len()}]}).to_string(),
-    )
-    .unwrap();
-    std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
-}
-
-/// sha256 from coreutils: the crate itself does not hash yet.
-mod sha256 {
-    pub fn digest(bytes: &[u8]) -> String {
-        use std::io::Write;
-        let mut child = std::process::Command::new("sha256sum")
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(bytes).unwrap();
-        let out = child.wait_with_output().unwrap();
-        String::from_utf8(out.stdout).unwrap()[..64].to_string()
-    }
+                   "Labels": {"org.opencontainers.image.base.name": base}}
+    });
+    support::write_oci_layout(dir, config, &tar.into_inner().unwrap());
 }
 
 #[test]

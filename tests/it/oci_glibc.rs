@@ -3,7 +3,6 @@
 //! newer glibc is linked for the base's (through zig) or refused, never written into an image it
 //! cannot start in.
 
-use std::io::Write;
 use std::path::Path;
 
 use crate::support;
@@ -11,61 +10,26 @@ use crate::support;
 /// An OCI layout of a glibc base the name says nothing of: one layer whose
 /// `lib/x86_64-linux-gnu/libc.so.6` links to `libc-<glibc>.so`, as Debian 11's (2.31) does.
 fn glibc_base(dir: &Path, glibc: &str) {
-    use sha2::Digest;
-    let hex = |bytes: &[u8]| format!("{:x}", sha2::Sha256::digest(bytes));
     let mut tar = tar::Builder::new(Vec::new());
-    let mut link = tar::Header::new_gnu();
-    link.set_entry_type(tar::EntryType::Symlink);
-    link.set_size(0);
-    link.set_mode(0o777);
-    tar.append_link(
-        &mut link,
+    support::append_symlink(
+        &mut tar,
         "lib/x86_64-linux-gnu/libc.so.6",
-        format!("libc-{glibc}.so"),
-    )
-    .unwrap();
+        &format!("libc-{glibc}.so"),
+    );
     let mut file = tar::Header::new_gnu();
     file.set_size(4);
     file.set_mode(0o755);
     tar.append_data(
         &mut file,
-        "lib/x86_64-linux-gnu/libc-2.31.so",
+        format!("lib/x86_64-linux-gnu/libc-{glibc}.so"),
         &b"\x7fELF"[..],
     )
     .unwrap();
-    let tar = tar.into_inner().unwrap();
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    gz.write_all(&tar).unwrap();
-    let layer = gz.finish().unwrap();
-    let blobs = dir.join("blobs/sha256");
-    std::fs::create_dir_all(&blobs).unwrap();
-    let put = |bytes: &[u8]| -> String {
-        let d = hex(bytes);
-        std::fs::write(blobs.join(&d), bytes).unwrap();
-        format!("sha256:{d}")
-    };
-    let layer_digest = put(&layer);
     let config = serde_json::json!({
         "architecture": "amd64", "os": "linux",
-        "config": {"User": "65532", "WorkingDir": "/"},
-        "rootfs": {"type": "layers", "diff_ids": [format!("sha256:{}", hex(&tar))]}
-    })
-    .to_string();
-    let config_digest = put(config.as_bytes());
-    let manifest = serde_json::json!({
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": config.len()},
-        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": layer_digest, "size": layer.len()}]
-    })
-    .to_string();
-    let manifest_digest = put(manifest.as_bytes());
-    std::fs::write(
-        dir.join("index.json"),
-        serde_json::json!({"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": manifest_digest, "size": manifest.len()}]}).to_string(),
-    )
-    .unwrap();
-    std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+        "config": {"User": "65532", "WorkingDir": "/"}
+    });
+    support::write_oci_layout(dir, config, &tar.into_inner().unwrap());
 }
 
 /// example-workspace's `web` as a cc image on such a base.

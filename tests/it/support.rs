@@ -275,3 +275,49 @@ pub fn generate_lockfile(root: &Path) {
         .unwrap();
     assert!(lock.success());
 }
+
+/// Writes an OCI image layout at `dir` of one image: `config` (its `rootfs` is filled in) and
+/// one gzip layer holding `layer`, a tar.
+pub fn write_oci_layout(dir: &Path, mut config: serde_json::Value, layer: &[u8]) {
+    use sha2::Digest;
+    use std::io::Write;
+    let hex = |bytes: &[u8]| format!("{:x}", sha2::Sha256::digest(bytes));
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(layer).unwrap();
+    let blob = gz.finish().unwrap();
+    let blobs = dir.join("blobs/sha256");
+    std::fs::create_dir_all(&blobs).unwrap();
+    let put = |bytes: &[u8]| -> String {
+        let d = hex(bytes);
+        std::fs::write(blobs.join(&d), bytes).unwrap();
+        format!("sha256:{d}")
+    };
+    let layer_digest = put(&blob);
+    config["rootfs"] =
+        serde_json::json!({"type": "layers", "diff_ids": [format!("sha256:{}", hex(layer))]});
+    let config = config.to_string();
+    let config_digest = put(config.as_bytes());
+    let manifest = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": config.len()},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": layer_digest, "size": blob.len()}]
+    })
+    .to_string();
+    let manifest_digest = put(manifest.as_bytes());
+    std::fs::write(
+        dir.join("index.json"),
+        serde_json::json!({"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": manifest_digest, "size": manifest.len()}]}).to_string(),
+    )
+    .unwrap();
+    std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+}
+
+/// Appends a symlink `path` -> `target` to a layer being written.
+pub fn append_symlink(tar: &mut tar::Builder<Vec<u8>>, path: &str, target: &str) {
+    let mut link = tar::Header::new_gnu();
+    link.set_entry_type(tar::EntryType::Symlink);
+    link.set_size(0);
+    link.set_mode(0o777);
+    tar.append_link(&mut link, path, target).unwrap();
+}

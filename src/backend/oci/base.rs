@@ -229,36 +229,39 @@ fn layer_source(
     }
 }
 
+/// What `read` finds in each of a base's layers, in order, its errors naming the layer.
+fn read_layers<T>(
+    base: &BaseImage,
+    read: impl Fn(&[u8]) -> std::result::Result<T, String>,
+) -> Result<Vec<T>> {
+    base.layers
+        .iter()
+        .map(|layer| {
+            read(&layer.bytes()?).map_err(|e| {
+                Error::input(format!(
+                    "layer `{}` of base `{}`: {e}",
+                    layer.digest, base.name
+                ))
+            })
+        })
+        .collect()
+}
+
 /// File names of the shared libraries in a base's layers (a cc binary may need only these).
 pub fn library_names(base: &BaseImage) -> Result<std::collections::BTreeSet<String>> {
-    let mut names = std::collections::BTreeSet::new();
-    for layer in &base.layers {
-        let found = crate::image_file::library_names(&layer.bytes()?).map_err(|e| {
-            Error::input(format!(
-                "layer `{}` of base `{}`: {e}",
-                layer.digest, base.name
-            ))
-        })?;
-        names.extend(found);
-    }
-    Ok(names)
+    Ok(read_layers(base, crate::image_file::library_names)?
+        .into_iter()
+        .flatten()
+        .collect())
 }
 
 /// The glibc of a base its name does not tell (an `oci-layout:`, a base of the user's own): the
 /// newest `GLIBC_` version its `libc.so.6` defines, or the version in the name of the file it
 /// links to (`libc-2.31.so`); the last layer that has one wins. `None` for a base without glibc.
 pub fn glibc(base: &BaseImage) -> Result<Option<String>> {
-    let mut libc = None;
-    for layer in &base.layers {
-        let found = crate::image_file::libc_entry(&layer.bytes()?).map_err(|e| {
-            Error::input(format!(
-                "layer `{}` of base `{}`: {e}",
-                layer.digest, base.name
-            ))
-        })?;
-        if found.is_some() {
-            libc = found;
-        }
-    }
-    Ok(libc.and_then(|l| l.glibc()))
+    Ok(read_layers(base, crate::image_file::libc_entry)?
+        .into_iter()
+        .flatten()
+        .last()
+        .and_then(|libc| libc.glibc()))
 }
