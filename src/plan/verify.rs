@@ -86,7 +86,7 @@ impl BinaryCheck {
                     Some(v) => Some(v.to_string()),
                     None => {
                         note = Some(format!(
-                            "the glibc of {} is not known before building: the builder does not check GLIBC_ versions",
+                            "the glibc of {} is not known from its name: the Dockerfile's builder does not check GLIBC_ versions against it (the oci backend reads it from the base's libc)",
                             bases.join(", ")
                         ));
                         None
