@@ -30,15 +30,48 @@ pub(super) fn run_metadata(
         }
         // cargo's own message says what is wrong with the manifest (malformed TOML, a missing
         // member); quote it rather than paraphrase it.
-        return Err(Error::input("`cargo metadata` failed to read the workspace".to_string())
-            .with_detail(quoted_stderr(&out))
-            .with_help("fix the manifest error above; `cargo metadata` must succeed for cargo-distroless to work"));
+        let err = Error::input("`cargo metadata` failed to read the workspace".to_string())
+            .with_detail(quoted_stderr(&out));
+        return Err(match submodule_behind(opts, &out.stderr) {
+            // rustdesk-server cloned without `--recursive`: its member `libs/hbb_common` is a
+            // submodule, and cargo only says it cannot read `libs/hbb_common/Cargo.toml`.
+            Some(shown) => err.with_help(format!(
+                "git submodule `{shown}` (in `.gitmodules`) is not checked out, and cargo reads from it: run `git submodule update --init --recursive`"
+            )),
+            None => err.with_help(
+                "fix the manifest error above; `cargo metadata` must succeed for cargo-distroless to work",
+            ),
+        });
     }
     serde_json::from_str(&out.stdout).map_err(|e| {
         Error::environment(format!(
             "could not parse the output of `cargo metadata`: {e}"
         ))
     })
+}
+
+/// The submodule, relative to the top of its repository, that a failed `cargo metadata` names a
+/// file in (in its `stderr`), when a plain clone left that submodule empty.
+fn submodule_behind(opts: &LoadOptions, stderr: &str) -> Option<String> {
+    let cwd = camino::Utf8PathBuf::from_path_buf(std::env::current_dir().ok()?).ok()?;
+    let start = match &opts.manifest_path {
+        Some(manifest) => cwd.join(manifest).parent()?.to_path_buf(),
+        None => cwd,
+    };
+    // The whole repository, not just the directory cargo started in: run in a member's
+    // directory, the workspace root (and its submodules) can be above it.
+    let top = start.ancestors().find(|d| d.join(".git").exists())?;
+    // cargo prints the paths it was given, or their canonical form: match either.
+    let canonical = top.canonicalize_utf8().ok();
+    super::submodules::unchecked_out(top)
+        .into_iter()
+        .map(|dir| dir.strip_prefix(top).unwrap_or(&dir).to_path_buf())
+        .find(|rel| {
+            std::iter::once(top.join(rel))
+                .chain(canonical.iter().map(|c| c.join(rel)))
+                .any(|d| stderr.contains(&format!("{d}/")) || stderr.contains(&format!("{d}`")))
+        })
+        .map(|rel| rel.as_str().replace('\\', "/"))
 }
 
 /// No `Cargo.toml` here or above: a repository whose Rust lives in a subdirectory (tensorzero's

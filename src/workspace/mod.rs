@@ -19,6 +19,7 @@ pub mod rust_ceiling;
 pub mod rust_floor;
 pub mod source_files;
 mod sources;
+pub mod submodules;
 mod toolchain_file;
 pub mod tree_cache;
 

@@ -537,6 +537,45 @@ fn a_submodule_left_empty_by_a_plain_clone_is_warned_about() {
     assert!(!stderr.contains("submodule"), "{stderr}");
 }
 
+#[test]
+fn a_member_in_a_submodule_left_empty_says_to_check_it_out() {
+    // rustdesk-server cloned without `--recursive`: its member `libs/hbb_common` is a submodule,
+    // and `cargo metadata` fails before any plan, saying only that it cannot read the manifest.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    support::write_file(
+        root,
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"libs/common\"]\n\n[package]\nname = \"server\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\ncommon = { path = \"libs/common\" }\n",
+    );
+    support::write_file(root, "src/main.rs", "fn main() {}\n");
+    support::write_file(
+        root,
+        ".gitmodules",
+        "[submodule \"libs/common\"]\n\tpath = libs/common\n\turl = https://example.invalid/common.git\n",
+    );
+    std::fs::create_dir_all(root.join(".git")).unwrap();
+    std::fs::create_dir_all(root.join("libs/common")).unwrap();
+    for cwd in [root.to_path_buf(), root.join("libs")] {
+        let out = support::run(&cwd, &["init"]);
+        let err = support::stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains("error: `cargo metadata` failed to read the workspace"),
+            "{err}"
+        );
+        assert!(
+            err.contains("help: git submodule `libs/common` (in `.gitmodules`) is not checked out, and cargo reads from it: run `git submodule update --init --recursive`"),
+            "{err}"
+        );
+        assert!(!root.join("Dockerfile").exists());
+    }
+    // Without `.gitmodules` naming it, an empty member is the manifest error it is.
+    std::fs::remove_file(root.join(".gitmodules")).unwrap();
+    let err = support::stderr(&support::run(root, &["init"]));
+    assert!(err.contains("help: fix the manifest error above"), "{err}");
+}
+
 /// Runs `init` in `root` and returns the `.dockerignore` it wrote; `init --check` then agrees.
 fn init_dockerignore(root: &std::path::Path) -> String {
     let out = support::run(root, &["init"]);
