@@ -277,6 +277,12 @@ pub fn select(ws: &Workspace, config: &Config, selection: &Selection) -> Result<
         for line in &skipped {
             err = err.with_detail(format!("  {line}"));
         }
+        // A library workspace can hold another workspace with the programs (axum's `examples/`).
+        if let Some(first) = crate::workspace::workspaces_below(&ws.root).first() {
+            return Err(err.with_help(format!(
+                "`{first}` is a workspace of its own, which this one does not build: pass `--manifest-path {first}` to build its binaries, or add a `[[bin]]` target here"
+            )));
+        }
         return Err(err.with_help(
             "add a `[[bin]]` target, or select packages with `-p` / binaries with `--bin`",
         ));

@@ -101,6 +101,23 @@ fn no_manifest_here() -> Error {
     }
 }
 
+/// The manifests of other workspaces below `root` (up to three directories down), relative to
+/// it: axum's root workspace holds only libraries, and its `examples/Cargo.toml` is a workspace of
+/// its own, with the binaries.
+pub(crate) fn workspaces_below(root: &camino::Utf8Path) -> Vec<String> {
+    let mut found = Vec::new();
+    manifests_below(root.as_std_path(), 3, &mut found);
+    let own = root.join("Cargo.toml");
+    found
+        .into_iter()
+        .filter(|(path, workspace)| *workspace && path.as_path() != own.as_std_path())
+        .filter_map(|(path, _)| {
+            let rel = path.strip_prefix(root.as_std_path()).ok()?;
+            Some(rel.to_str()?.replace('\\', "/"))
+        })
+        .collect()
+}
+
 /// `Cargo.toml` files up to `depth` directories below `dir`, each with whether it declares a
 /// `[workspace]`; build output, dependencies and hidden directories are not searched.
 fn manifests_below(dir: &std::path::Path, depth: u32, found: &mut Vec<(std::path::PathBuf, bool)>) {

@@ -576,6 +576,45 @@ fn a_member_in_a_submodule_left_empty_says_to_check_it_out() {
     assert!(err.contains("help: fix the manifest error above"), "{err}");
 }
 
+#[test]
+fn a_library_workspace_points_at_the_workspace_below_it_with_the_binaries() {
+    // axum: the root workspace is libraries only; `examples/Cargo.toml` is a workspace of its own.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    support::write_file(
+        root,
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"core\"]\nresolver = \"2\"\n",
+    );
+    support::write_file(
+        root,
+        "core/Cargo.toml",
+        "[package]\nname = \"core-lib\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    support::write_file(root, "core/src/lib.rs", "");
+    let out = support::run(root, &["init"]);
+    let err = support::stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("error: nothing to build: no selected package has a binary"),
+        "{err}"
+    );
+    assert!(err.contains("help: add a `[[bin]]` target"), "{err}");
+    support::write_file(
+        root,
+        "examples/Cargo.toml",
+        "[workspace]\nmembers = [\"*\"]\nexclude = [\"target\"]\n",
+    );
+    let out = support::run(root, &["init"]);
+    let err = support::stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("help: `examples/Cargo.toml` is a workspace of its own, which this one does not build: pass `--manifest-path examples/Cargo.toml` to build its binaries"),
+        "{err}"
+    );
+    assert!(!root.join("Dockerfile").exists());
+}
+
 /// Runs `init` in `root` and returns the `.dockerignore` it wrote; `init --check` then agrees.
 fn init_dockerignore(root: &std::path::Path) -> String {
     let out = support::run(root, &["init"]);
