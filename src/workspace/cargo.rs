@@ -38,7 +38,9 @@ pub(super) fn run_metadata(
             Some(shown) => err.with_help(format!(
                 "git submodule `{shown}` (in `.gitmodules`) is not checked out, and cargo reads from it: run `git submodule update --init --recursive`"
             )),
-            None => err.with_help(
+            None => super::fetch_errors::explain(
+                err,
+                &out.stderr,
                 "fix the manifest error above; `cargo metadata` must succeed for cargo-distroless to work",
             ),
         });

@@ -10,6 +10,7 @@ mod cargo;
 pub mod cxx;
 pub mod embeds;
 pub mod feature_gates;
+mod fetch_errors;
 pub mod gated_code;
 pub mod library_search;
 pub mod link_config;

@@ -166,7 +166,7 @@ fn run_tree(opts: &LoadOptions, query: &BuildQuery, shape: &[&str]) -> Result<St
         .env("CARGO_TERM_COLOR", "never");
     let out = run_cargo(&inv)?;
     if !out.success() {
-        return Err(Error::input(format!(
+        let err = Error::input(format!(
             "`cargo tree` could not resolve the build of {} for `{}`",
             query
                 .packages
@@ -176,8 +176,12 @@ fn run_tree(opts: &LoadOptions, query: &BuildQuery, shape: &[&str]) -> Result<St
                 .join(", "),
             query.triple
         ))
-        .with_detail(quoted_stderr(&out))
-        .with_help("fix the error above: the image build runs the same resolution"));
+        .with_detail(quoted_stderr(&out));
+        return Err(super::fetch_errors::explain(
+            err,
+            &out.stderr,
+            "fix the error above: the image build runs the same resolution",
+        ));
     }
     Ok(out.stdout)
 }

@@ -17,6 +17,7 @@ mod engine_production;
 mod engine_release;
 mod fake;
 mod feature_gates;
+mod fetch_errors;
 mod hostile;
 mod init;
 mod inspect;
