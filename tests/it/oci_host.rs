@@ -146,6 +146,41 @@ fn a_host_build_whose_build_scripts_need_a_missing_command_says_so_before_compil
     assert!(!dir.path().join("target/distroless/oci").exists());
 }
 
+#[test]
+fn a_host_build_whose_pinned_toolchain_is_not_installed_says_how_to_install_it_before_compiling() {
+    // sozu pins 1.88.0 in `rust-toolchain`. Where rustup will not install it on its own, the
+    // plan reads the workspace with the default toolchain, but a host build compiles with the
+    // pinned one: refused before anything runs, with the command that installs it and the
+    // target the build needs (rustup's own refusal came later, with a help about the target).
+    let dir = workspace();
+    support::write_file(
+        dir.path(),
+        "rust-toolchain.toml",
+        "[toolchain]\nchannel = \"1.80.1\"\n",
+    );
+    // Run as the binary itself, as a CI step may: through rustup's `cargo` proxy, rustup stops
+    // first (or installs the pin), and `cargo test` sets `RUSTUP_TOOLCHAIN`, which outranks the
+    // file.
+    let out = support::command(dir.path())
+        .args(["build", "--backend", "oci", "-p", "web"])
+        .env("RUSTUP_AUTO_INSTALL", "0")
+        .env_remove("RUSTUP_TOOLCHAIN")
+        .output()
+        .unwrap();
+    let stderr = support::stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "an environment error: {stderr}");
+    assert!(
+        stderr.contains("error: the workspace pins the toolchain `1.80.1-x86_64-unknown-linux-gnu`, which `--backend oci` compiles with, and it is not installed here"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("help: install it: `rustup toolchain install 1.80.1-x86_64-unknown-linux-gnu --profile minimal --target x86_64-unknown-linux-musl` (or unset `RUSTUP_AUTO_INSTALL=0`"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("Compiling"), "nothing compiled: {stderr}");
+    assert!(!dir.path().join("target/distroless/oci").exists());
+}
+
 /// A build script of the workspace's own that runs `git` needs git on this machine too: the
 /// host build says so first, as for the tools of build-time crates.
 #[test]

@@ -104,6 +104,13 @@ pub fn build(
     }
     // What build scripts need from this machine, before the network is asked for anything.
     if let Binaries::Compile { .. } = binaries_from {
+        let triples: Vec<&str> = plan
+            .groups
+            .iter()
+            .flat_map(|g| &g.platforms)
+            .map(|gp| gp.triple.as_str())
+            .collect();
+        preflight::check_pinned_toolchain(&triples)?;
         if let Some(ceiling) = &plan.rust.ceiling {
             host::check_rust_below(root, ceiling)?;
         }

@@ -1,6 +1,6 @@
-//! Owns what a host build checks on this machine before compiling: the commands build scripts
-//! run (`protoc`, `make`, `git`), the libclang bindgen loads, and the `-dev` packages a cc build
-//! links against. Each is what the Dockerfile's builder installs; a host build takes them from
+//! Owns what a host build checks on this machine before compiling: the toolchain the workspace
+//! pins, the commands build scripts run (`protoc`, `make`, `git`), the libclang bindgen loads,
+//! and the `-dev` packages a cc build links against. Each is what the Dockerfile's builder installs; a host build takes them from
 //! this machine, and without this check cargo compiles for a minute and stops in a build script.
 
 use crate::error::{Error, Result};
@@ -12,6 +12,33 @@ pub fn check(packages: &[String]) -> Result<()> {
     check_build_tools(packages)?;
     check_libclang(packages)?;
     check_dev_packages(packages)
+}
+
+/// Fails when the workspace pins a toolchain (`rust-toolchain.toml`) that is not installed here
+/// and rustup will not install on its own (`RUSTUP_AUTO_INSTALL=0`, or an install that failed):
+/// planning read the workspace with the default toolchain instead, but a host build compiles
+/// with the pinned one, and rustup's own refusal surfaces only later, in `rustup target list`,
+/// with a help about the target. sozu pins 1.88.0 in `rust-toolchain`.
+pub fn check_pinned_toolchain(triples: &[&str]) -> Result<()> {
+    let Some((pinned, _)) = crate::workspace::toolchain_fallback() else {
+        return Ok(());
+    };
+    let mut targets: Vec<&str> = triples.to_vec();
+    targets.sort_unstable();
+    targets.dedup();
+    // Said only where it is the reason: rustup installs a pinned toolchain itself by default.
+    let auto_install_off = if std::env::var_os("RUSTUP_AUTO_INSTALL").is_some_and(|v| v == "0") {
+        " (or unset `RUSTUP_AUTO_INSTALL=0`, which keeps rustup from installing it itself)"
+    } else {
+        ""
+    };
+    Err(Error::environment(format!(
+        "the workspace pins the toolchain `{pinned}`, which `--backend oci` compiles with, and it is not installed here"
+    ))
+    .with_help(format!(
+        "install it: `rustup toolchain install {pinned} --profile minimal --target {}`{auto_install_off}; or build with `--backend buildx`, whose builder installs it",
+        targets.join(",")
+    )))
 }
 
 /// The commands the plan's builder packages give build scripts, which a host build takes from
