@@ -253,7 +253,10 @@ pub(super) fn check_unique_images(images: &[ImagePlan]) -> Result<()> {
 }
 
 /// Which image a plain `docker build .` makes: the root package's (its `default-run` binary
-/// first), as `cargo run` at the root would pick. A virtual workspace has no root package, so: the
+/// first), as `cargo run` at the root would pick; among several binaries without a `default-run`
+/// (which `cargo run` refuses to choose from), the one named as the package or as its server
+/// (mini-redis' `mini-redis-server`, not the `mini-redis-cli` that sorts first), else a service.
+/// A virtual workspace has no root package, so: the
 /// image named as its package's `repository` (hickory-dns' `hickory-dns`, not the `dns` that sorts
 /// first), or as that name's server (kanidm's `kanidmd`, sshx's `sshx-server`, not the client
 /// named as the repository); else the one named as the word most members' names begin with
@@ -267,16 +270,6 @@ pub(super) fn default_image(ws: &Workspace, images: &[ImagePlan]) -> usize {
         .packages
         .iter()
         .find(|p| ws.root.join(&p.manifest_path) == ws.root_manifest);
-    if let Some(pkg) = root_pkg {
-        if let Some(i) = images.iter().position(|i| {
-            i.package == pkg.name && pkg.default_run.as_ref().is_some_and(|d| &i.entrypoint == d)
-        }) {
-            return i;
-        }
-        if let Some(i) = images.iter().position(|i| i.package == pkg.name) {
-            return i;
-        }
-    }
     // The word's own server comes before the word: kanidm's daemon `kanidmd` beside its CLI
     // `kanidm`, sshx's `sshx-server` beside its client `sshx`.
     let named = |word: &str| {
@@ -296,6 +289,25 @@ pub(super) fn default_image(ws: &Workspace, images: &[ImagePlan]) -> usize {
                 .or_else(|| images.iter().position(|i| same(&i.package)))
         })
     };
+    if let Some(pkg) = root_pkg {
+        if let Some(i) = images.iter().position(|i| {
+            i.package == pkg.name && pkg.default_run.as_ref().is_some_and(|d| &i.entrypoint == d)
+        }) {
+            return i;
+        }
+        let own = |i: &usize| images[*i].package == pkg.name;
+        if let Some(i) = named(&pkg.name)
+            .filter(own)
+            .or_else(|| {
+                (0..images.len())
+                    .filter(own)
+                    .find(|&i| names_a_service(&images[i].name))
+            })
+            .or_else(|| (0..images.len()).find(own))
+        {
+            return i;
+        }
+    }
     let by_repository = images
         .iter()
         .find_map(|i| repository_name(ws, &i.package).and_then(|r| named(&r)));

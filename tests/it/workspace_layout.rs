@@ -140,6 +140,33 @@ fn a_virtual_workspace_defaults_to_the_image_named_as_its_repository_or_members_
 }
 
 #[test]
+fn a_root_package_with_several_binaries_defaults_to_its_server() {
+    // mini-redis: one package, `mini-redis-cli` and `mini-redis-server`, no `default-run`: the
+    // client sorts first, and the server is what an image ships.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    support::write_file(
+        root,
+        "Cargo.toml",
+        "[package]\nname = \"kv\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    for bin in ["kv-cli", "kv-server", "kv-bench"] {
+        support::write_file(root, &format!("src/bin/{bin}.rs"), "fn main() {}\n");
+    }
+    support::generate_lockfile(root);
+    let (plan, _) = plan_json(root, &[]);
+    assert_eq!(image_names(&plan), ["kv-bench", "kv-cli", "kv-server"]);
+    // A `default-run` still decides, as for `cargo run`.
+    support::replace_in(
+        &root.join("Cargo.toml"),
+        "edition",
+        "default-run = \"kv-cli\"\nedition",
+    );
+    let (plan, _) = plan_json(root, &[]);
+    assert_eq!(image_names(&plan), ["kv-bench", "kv-server", "kv-cli"]);
+}
+
+#[test]
 fn a_web_frontend_trunk_builds_is_no_image_unless_asked_for() {
     // iggy's `bench-dashboard-frontend`: a yew app with `Trunk.toml` beside its manifest.
     let dir = virtual_workspace("https://github.com/acme/platform");
