@@ -2,7 +2,8 @@
 //! `compile_error!` under a features-only cfg (see [`crate::workspace::feature_gates`]) in the
 //! build script or crate root of a workspace crate the image compiles. vaultwarden has no
 //! database backend on by default, and its build script says so only minutes into a build; the
-//! plan says so at once, with the features that lift the gate.
+//! plan says so at once, with the features that lift the gate. An image nobody named (deno's
+//! test binary `dcore`) is left out with a warning instead, when others remain.
 
 use std::collections::BTreeSet;
 
@@ -11,6 +12,26 @@ use crate::error::{Error, Result};
 use crate::workspace::feature_gates::{FeatureGate, compile_error_gates};
 use crate::workspace::resolve::BuildGraph;
 use crate::workspace::{TargetKind, Workspace};
+
+/// The warning for an image the selection picked by itself and `gate` stops: left out, so that
+/// the workspace's other images are planned, with the gate and its fix.
+pub(super) fn left_out(c: &Candidate, gate: &Error) -> String {
+    let what = match c.bins.as_slice() {
+        [one] => format!("binary `{one}` of package `{}` is", c.package),
+        many => format!(
+            "binaries {} of package `{}` are",
+            many.iter()
+                .map(|b| format!("`{b}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            c.package
+        ),
+    };
+    match &gate.help {
+        Some(help) => format!("{what} left out: {}; to build it, {help}", gate.message),
+        None => format!("{what} left out: {}", gate.message),
+    }
+}
 
 /// Fails when a gate of a workspace crate in `graph` holds with the features cargo gives it there.
 pub(super) fn check(ws: &Workspace, c: &Candidate, graph: &BuildGraph) -> Result<()> {

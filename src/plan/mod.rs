@@ -77,8 +77,14 @@ fn triple_for(runtime: Runtime, p: &Platform) -> Option<&'static str> {
 }
 
 /// What one image's own build needs, on every platform it is built for: resolved for the musl
-/// triple (the static candidate), or the gnu one where Rust has no musl target.
-fn image_needs(ws: &Workspace, c: &Candidate, graphs: &mut GraphSource) -> Result<NativeNeeds> {
+/// triple (the static candidate), or the gnu one where Rust has no musl target. The inner error
+/// is the `compile_error!` gate its build stops at, which the caller may turn into leaving the
+/// image out.
+fn image_needs(
+    ws: &Workspace,
+    c: &Candidate,
+    graphs: &mut GraphSource,
+) -> Result<Result<NativeNeeds, Error>> {
     let mut needs = NativeNeeds::default();
     for p in &c.settings.platforms {
         let triple = p.musl_triple.unwrap_or(p.gnu_triple);
@@ -87,10 +93,12 @@ fn image_needs(ws: &Workspace, c: &Candidate, graphs: &mut GraphSource) -> Resul
             feature_args: feature_args(c),
             triple: triple.to_string(),
         })?;
-        gates::check(ws, c, &graph)?;
+        if let Err(gate) = gates::check(ws, c, &graph) {
+            return Ok(Err(gate));
+        }
         needs.merge(native_needs(&graph));
     }
-    Ok(needs)
+    Ok(Ok(needs))
 }
 
 /// Step 3: the whole plan.
@@ -121,14 +129,32 @@ pub fn plan(
             )));
         }
     }
-    for c in &candidates {
-        let needs = image_needs(ws, c, graphs)?;
+    let mut buildable = Vec::new();
+    let mut gated: Vec<Error> = Vec::new();
+    for c in candidates {
+        let needs = match image_needs(ws, &c, graphs)? {
+            Ok(needs) => needs,
+            Err(gate) if !c.chosen => {
+                warnings.push(gates::left_out(&c, &gate));
+                gated.push(gate);
+                continue;
+            }
+            Err(gate) => return Err(gate),
+        };
         warnings.extend(runtime::warnings(&needs, &c.settings.apt_packages));
         if needs.sqlx_macros && !needs_by_image.iter().any(|n| n.sqlx_macros) {
             warnings.extend(sqlx::offline_warning(ws));
         }
         needs_by_image.push(needs);
+        buildable.push(c);
     }
+    // Nothing else to build: the gate is the answer (vaultwarden without a database feature).
+    if buildable.is_empty()
+        && let Some(gate) = gated.into_iter().next()
+    {
+        return Err(gate);
+    }
+    let candidates = buildable;
     // A crate in several images is read with the union of its features: a path one image's
     // features reach is one a build needs.
     let mut local_crates: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();

@@ -22,6 +22,11 @@ pub struct Candidate {
     pub bins: Vec<String>,
     pub single_image: bool,
     pub settings: PackageSettings,
+    /// Named by `-p`, `--bin` or a `bins` key: the user asked for it, so a reason it cannot be
+    /// built is an error. One the selection picked by itself is left out instead, with a
+    /// warning, when others can be built (deno's test binary `dcore`, which stops at a
+    /// `compile_error!` built on its own, must not stop the plan of `deno`).
+    pub chosen: bool,
 }
 
 /// What [`select`] chose, and what it left out and why.
@@ -258,6 +263,7 @@ pub fn select(ws: &Workspace, config: &Config, selection: &Selection) -> Result<
                 bins,
                 single_image: true,
                 settings,
+                chosen: explicit || named,
             });
         } else {
             for bin in bins {
@@ -268,6 +274,7 @@ pub fn select(ws: &Workspace, config: &Config, selection: &Selection) -> Result<
                     bins: image_bins,
                     single_image: false,
                     settings: settings.clone(),
+                    chosen: explicit || named,
                 });
             }
         }

@@ -1,5 +1,6 @@
 //! A package whose own build stops unless a feature is on (vaultwarden's database backends):
-//! the plan refuses at once, names the features that lift the gate, and plans once one is on.
+//! the plan refuses at once, names the features that lift the gate, and plans once one is on;
+//! beside other images nobody named, it is left out with a warning (deno's `dcore`).
 
 use crate::cli::{append, rejects};
 use crate::support;
@@ -44,4 +45,67 @@ fn a_build_script_that_stops_without_a_feature_is_refused_with_the_features_that
     );
     let plan = support::plan_json(dir.path(), &[]);
     assert_eq!(plan["images"][0]["name"], "hello-svc");
+}
+
+#[test]
+fn a_gated_binary_nobody_named_is_left_out_and_the_others_planned() {
+    // deno: `dcore`, a test binary, stops at deno_v8's `compile_error!` when built on its own;
+    // the plan of `deno` must not stop with it. Asked for by name, it is the error it is.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    support::write_file(
+        root,
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"app\", \"core\", \"probe\"]\nresolver = \"2\"\n",
+    );
+    support::write_file(
+        root,
+        "core/Cargo.toml",
+        "[package]\nname = \"engine\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[features]\nfast = []\nslow = []\n",
+    );
+    support::write_file(
+        root,
+        "core/src/lib.rs",
+        "#[cfg(not(any(feature = \"fast\", feature = \"slow\")))]\ncompile_error!(\"either feature `fast` or `slow` must be enabled\");\n",
+    );
+    let member = |name: &str, features: &str| {
+        support::write_file(
+            root,
+            &format!("{name}/Cargo.toml"),
+            &format!(
+                "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nengine = {{ path = \"../core\"{features} }}\n"
+            ),
+        );
+        support::write_file(root, &format!("{name}/src/main.rs"), "fn main() {}\n");
+    };
+    member("app", ", features = [\"fast\"]");
+    member("probe", "");
+    support::generate_lockfile(root);
+    let out = support::command(root)
+        .args(["plan", "--format", "json"])
+        .output()
+        .unwrap();
+    let stderr = support::stderr(&out);
+    assert!(out.status.success(), "{stderr}");
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let images: Vec<&str> = plan["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(images, ["app"]);
+    assert!(
+        stderr.contains("warning: binary `probe` of package `probe` is left out: `cargo build -p probe` stops in `core/src/lib.rs` (package `engine`)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("to build it, turn on one of `fast`, `slow` for the image: `features = [\"engine/fast\"]` in `[package.metadata.distroless]` of `probe/Cargo.toml`"),
+        "{stderr}"
+    );
+    rejects(
+        root,
+        &["-p", "probe"],
+        &["`cargo build -p probe` stops in `core/src/lib.rs` (package `engine`)"],
+    );
 }
