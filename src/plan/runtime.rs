@@ -345,10 +345,13 @@ pub fn auto_reason(needs: &NativeNeeds) -> (Runtime, String) {
         })
         .collect();
     for c in cxx {
-        parts.push(format!(
-            "`{}` compiles C++, and Debian has no C++ compiler for musl targets",
-            c.name
-        ));
+        parts.push(match bundled_crates::prebuilt_gnu_only(&c.name) {
+            Some(how) => format!("`{}` {how}", c.name),
+            None => format!(
+                "`{}` compiles C++, and Debian has no C++ compiler for musl targets",
+                c.name
+            ),
+        });
     }
     (Runtime::Cc, format!("cc because {}", parts.join("; ")))
 }

@@ -191,3 +191,27 @@ fn hwlocality_sys_bundles_with_vendored_and_links_libhwloc_without() {
     assert_eq!(auto_reason(&n).0, Runtime::Cc);
     assert!(n.dev_packages().contains("libhwloc-dev"));
 }
+
+#[test]
+fn v8_links_a_prebuilt_archive_published_for_gnu_only_and_downloads_it_with_curl() {
+    // deno 2.9.5: deno_core -> deno_v8 -> v8 150.4.0, with its own libc++ (`use_custom_libcxx`).
+    let n = needs(
+        "deno v2.9.5 (/w)|\n`-- deno_v8 v0.2.0 (/w/libs/deno_v8)|simdutf,use_custom_libcxx,v8\n    `-- v8 v150.4.0|simdutf,use_custom_libcxx\n        [build-dependencies]\n        |-- bindgen v0.72.0|\n        |-- fslock v0.2.1|\n        |-- gzip-header v1.0.0|\n        |-- home v0.5.11|\n        |-- miniz_oxide v0.8.0|\n        `-- which v6.0.3|\n",
+    );
+    let (runtime, reason) = auto_reason(&n);
+    assert_eq!(runtime, Runtime::Cc, "{reason}");
+    assert_eq!(
+        reason,
+        "cc because `v8` links the prebuilt V8 archive its build script downloads from github.com, which rusty_v8 publishes for gnu targets only"
+    );
+    let v8 = n.crates.iter().find(|c| c.name == "v8").unwrap();
+    assert!(v8.known, "no warning about a crate the table does not know");
+    assert!(
+        v8.evidence.starts_with("links the prebuilt V8 archive"),
+        "{}",
+        v8.evidence
+    );
+    // A Rust builder image has neither python3 nor curl, and v8's build script panics without
+    // both; g++ brings the libstdc++ a build without v8's own libc++ links.
+    assert!(n.build_tools.contains("curl"), "{:?}", n.build_tools);
+}

@@ -51,6 +51,8 @@ const BUILD_TOOLS: &[(&str, &[&str], Option<&str>)] = &[
     ("perl", &["perl"], None),
     ("g++", &["c++", "g++"], None),
     ("cmake", &["cmake"], None),
+    // v8's build script downloads its archive with python3 when it finds one, else curl.
+    ("curl", &["curl", "python3"], None),
 ];
 
 /// Fails before anything compiles when a build script will want a command this machine lacks:
