@@ -164,7 +164,7 @@ pub fn for_plan(
                 continue;
             }
             let query = BuildQuery {
-                packages: group.packages.clone(),
+                packages: ws.cargo_specs(&group.packages),
                 feature_args: feature_args(&group.cargo_args),
                 triple: gp.triple.clone(),
             };

@@ -78,7 +78,7 @@ pub fn check(planned: &Planned, load: &LoadOptions) -> Result<Vec<Finding>> {
             .filter(|gp| image.platforms.contains(&gp.platform))
         {
             let query = BuildQuery {
-                packages: group.packages.clone(),
+                packages: ws.cargo_specs(&group.packages),
                 feature_args: crate::sbom::feature_args(&group.cargo_args),
                 triple: gp.triple.clone(),
             };

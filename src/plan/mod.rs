@@ -89,7 +89,7 @@ fn image_needs(
     for p in &c.settings.platforms {
         let triple = p.musl_triple.unwrap_or(p.gnu_triple);
         let graph = graphs(&BuildQuery {
-            packages: vec![c.package.clone()],
+            packages: vec![ws.cargo_spec(&c.package)],
             feature_args: feature_args(c),
             triple: triple.to_string(),
         })?;
@@ -173,7 +173,7 @@ pub fn plan(
             .filter(|p| names.contains(p.name.as_str()))
             .collect()
     };
-    let (floor, ceiling) = rust_bounds(&candidates, graphs)?;
+    let (floor, ceiling) = rust_bounds(ws, &candidates, graphs)?;
     let mut rust = rust_plan(
         ws,
         &ws_settings,
@@ -326,7 +326,7 @@ pub fn plan(
         group.platforms.sort_by(|a, b| a.platform.cmp(&b.platform));
         for gp in &mut group.platforms {
             let graph = graphs(&BuildQuery {
-                packages: group.packages.clone(),
+                packages: ws.cargo_specs(&group.packages),
                 feature_args: group.cargo_args.clone(),
                 triple: gp.triple.clone(),
             })?;
@@ -383,7 +383,7 @@ pub fn plan(
             );
         }
         group.compiles_c.sort();
-        group.cargo_args = cargo_args(group);
+        group.cargo_args = cargo_args(group, &ws.cargo_specs(&group.packages));
         let members: Vec<&ImagePlan> = images.iter().filter(|i| i.group == group.name).collect();
         let bases: Vec<String> = members.iter().map(|i| i.runtime_image.clone()).collect();
         let native: Vec<&NativeCrate> = members.iter().flat_map(|i| i.native.iter()).collect();

@@ -60,7 +60,9 @@ pub(super) fn feature_args(c: &Candidate) -> Vec<String> {
     args
 }
 
-pub(super) fn cargo_args(group: &BuildGroup) -> Vec<String> {
+/// The arguments after `cargo build`; `packages` are the group's packages as cargo's `-p` takes
+/// them ([`Workspace::cargo_specs`]).
+pub(super) fn cargo_args(group: &BuildGroup, packages: &[String]) -> Vec<String> {
     let mut args = vec![
         "--locked".to_string(),
         "--profile".to_string(),
@@ -69,7 +71,7 @@ pub(super) fn cargo_args(group: &BuildGroup) -> Vec<String> {
     // `-p` for each package, always: without it, `cargo build --bin x` in a workspace resolves
     // features across every default member, and a feature that another member turns on (a test
     // crate's `bundled`) would change what this binary links behind the plan's back.
-    for p in &group.packages {
+    for p in packages {
         args.push("--package".to_string());
         args.push(p.clone());
     }
@@ -179,6 +181,7 @@ pub(super) fn toolchains(
 /// their builds' floors) and the first that cannot (the lowest of their ceilings, a locked crate
 /// a newer compiler rejects, see `workspace::rust_ceiling`). The caller read both into each graph.
 pub(super) fn rust_bounds(
+    ws: &Workspace,
     candidates: &[Candidate],
     graphs: &mut GraphSource,
 ) -> Result<(Option<RustFloor>, Option<RustCeiling>)> {
@@ -187,7 +190,7 @@ pub(super) fn rust_bounds(
     for c in candidates {
         for p in &c.settings.platforms {
             let graph = graphs(&BuildQuery {
-                packages: vec![c.package.clone()],
+                packages: vec![ws.cargo_spec(&c.package)],
                 feature_args: feature_args(c),
                 triple: p.musl_triple.unwrap_or(p.gnu_triple).to_string(),
             })?;

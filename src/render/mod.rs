@@ -58,6 +58,21 @@ fn environment() -> Environment<'static> {
         out.push('"');
         out
     });
+    // The cook step builds the skeleton, whose members are all version 0.0.0: a `-p name@1.2.0`
+    // (a member a dependency shares its name with) names 0.0.0 there.
+    env.add_filter("skeleton_versions", |args: Vec<String>| -> Vec<String> {
+        let mut after_package = false;
+        args.into_iter()
+            .map(|arg| {
+                let spec = after_package;
+                after_package = arg == "--package";
+                match arg.split_once('@') {
+                    Some((name, _)) if spec => format!("{name}@0.0.0"),
+                    _ => arg,
+                }
+            })
+            .collect()
+    });
     // Exec form is a JSON array, which docker parses as JSON.
     env.add_filter("exec_form", |words: Vec<String>| -> String {
         serde_json::to_string(&words).expect("strings serialise")

@@ -84,6 +84,10 @@ pub struct Workspace {
     /// The package names of those cargo resolves (a `[patch]` in use): their versions stay as
     /// they are in the skeleton's lock, which must match their manifests.
     pub local_crate_names: Vec<String>,
+    /// Members named like a package the lock takes from a registry or git (actix/examples'
+    /// `mysql` member beside the `mysql` crate it uses): for them, cargo's `-p <name>` is
+    /// ambiguous and fails, so [`Workspace::cargo_spec`] adds the version.
+    pub shadowed_members: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -274,7 +278,13 @@ impl Workspace {
             lock_sources.iter().filter_map(|s| ssh_host(s)).collect();
         ssh_git_hosts.sort();
         ssh_git_hosts.dedup();
+        let shadowed_members: BTreeSet<String> = packages
+            .iter()
+            .filter(|p| lock.with_source.contains(&p.name))
+            .map(|p| p.name.clone())
+            .collect();
         Ok(Workspace {
+            shadowed_members,
             registries,
             ssh_git_hosts,
             configures_linker,
@@ -298,6 +308,21 @@ impl Workspace {
 
     pub fn package(&self, name: &str) -> Option<&Package> {
         self.packages.iter().find(|p| p.name == name)
+    }
+
+    /// What `cargo build -p` / `cargo tree -p` get for member `name`: the name, or
+    /// `name@version` where a locked dependency shares it (cargo: "specification `mysql` is
+    /// ambiguous"). `@` specs need cargo 1.64; the oldest builder image has 1.67.
+    pub fn cargo_spec(&self, name: &str) -> String {
+        match self.package(name) {
+            Some(p) if self.shadowed_members.contains(name) => format!("{name}@{}", p.version),
+            _ => name.to_string(),
+        }
+    }
+
+    /// [`Workspace::cargo_spec`] of each of `names`.
+    pub fn cargo_specs(&self, names: &[String]) -> Vec<String> {
+        names.iter().map(|n| self.cargo_spec(n)).collect()
     }
 
     /// For every package in the lock file's graph, by `name@version`: its `links` key and the

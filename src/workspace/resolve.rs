@@ -26,7 +26,8 @@ use super::{LoadOptions, cargo_program, quoted_stderr, run_cargo};
 /// One `cargo build` as the builder runs it: the resolver's inputs, nothing else.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct BuildQuery {
-    /// Packages built together (`-p` each): cargo unifies features across exactly these.
+    /// Packages built together (`-p` each): cargo unifies features across exactly these. As
+    /// cargo's `-p` takes them: [`super::Workspace::cargo_specs`] of the members' names.
     pub packages: Vec<String>,
     /// `--features …`, `--no-default-features`, `--all-features`, as passed to `cargo build`.
     pub feature_args: Vec<String>,

@@ -40,6 +40,8 @@ impl PrivateRegistry {
 pub(super) struct LockSources {
     pub sources: BTreeSet<String>,
     pub without_source: Vec<String>,
+    /// The names of the packages with a source (registries, git).
+    pub with_source: BTreeSet<String>,
 }
 
 pub(super) fn read_lock_sources(lock: &Utf8Path) -> Result<LockSources> {
@@ -60,6 +62,11 @@ pub(super) fn read_lock_sources(lock: &Utf8Path) -> Result<LockSources> {
         match p.get("source").and_then(toml::Value::as_str) {
             Some(source) => {
                 found.sources.insert(source.to_string());
+                found.with_source.extend(
+                    p.get("name")
+                        .and_then(toml::Value::as_str)
+                        .map(str::to_string),
+                );
             }
             None => found.without_source.extend(
                 p.get("name")

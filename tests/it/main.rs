@@ -21,6 +21,7 @@ mod fetch_errors;
 mod hostile;
 mod init;
 mod inspect;
+mod member_names;
 mod oci;
 mod oci_glibc;
 mod oci_host;

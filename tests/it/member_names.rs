@@ -1,0 +1,68 @@
+//! A member named like a crate the lock takes from crates.io (actix/examples' `mysql` example
+//! beside the `mysql` crate it uses): cargo's `-p <name>` is ambiguous for it ("specification
+//! `mysql` is ambiguous"), so the plan, the Dockerfile and a host build select it by
+//! `name@version`, with the skeleton's 0.0.0 in the cook step.
+
+use crate::support;
+
+/// The example workspace, with a member `httparse` (a binary) beside the `httparse` crate from
+/// crates.io that `web` uses.
+fn shadowing_workspace() -> tempfile::TempDir {
+    let dir = crate::oci::workspace();
+    support::write_file(
+        dir.path(),
+        "crates/httparse/Cargo.toml",
+        "[package]\nname = \"httparse\"\nversion = \"0.9.0\"\nedition = \"2021\"\n",
+    );
+    support::write_file(
+        dir.path(),
+        "crates/httparse/src/main.rs",
+        "fn main() { println!(\"parsed\"); }\n",
+    );
+    support::generate_lockfile(dir.path());
+    dir
+}
+
+#[test]
+fn a_member_named_like_a_locked_crate_is_planned_rendered_and_built_by_name_and_version() {
+    let dir = shadowing_workspace();
+    let root = dir.path();
+    let plan = support::plan_json(root, &["-p", "httparse", "-p", "web"]);
+    let names: Vec<&str> = plan["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"httparse"), "{names:?}");
+    let out = support::run(root, &["dockerfile", "-p", "httparse"]);
+    let dockerfile = support::stdout(&out);
+    assert!(out.status.success(), "{}", support::stderr(&out));
+    // The cook step builds the skeleton (every member at 0.0.0), the last step the sources.
+    assert!(
+        dockerfile.contains("--locked --profile release --package httparse@0.0.0 --bin httparse"),
+        "{dockerfile}"
+    );
+    assert!(
+        dockerfile.contains("--locked --profile release --package httparse@0.9.0 --bin httparse"),
+        "{dockerfile}"
+    );
+    // A host build runs the same `cargo build`, which cargo accepts (onto a base made here).
+    crate::cli::append(
+        root,
+        "crates/httparse/Cargo.toml",
+        "\n[package.metadata.distroless]\nruntime-image = \"builtin:static\"\n",
+    );
+    let out = support::command(root)
+        .args(["build", "--backend", "oci", "-p", "httparse"])
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", support::stderr(&out));
+    assert!(
+        root.join("target/distroless/oci/httparse/index.json")
+            .exists(),
+        "{}",
+        support::stderr(&out)
+    );
+}
