@@ -66,3 +66,44 @@ fn a_member_named_like_a_locked_crate_is_planned_rendered_and_built_by_name_and_
         support::stderr(&out)
     );
 }
+
+#[test]
+#[ignore = "needs a Docker engine with buildx: run tests/run-all.sh"]
+fn a_member_named_like_a_locked_crate_builds_in_the_engine_and_after_a_version_bump() {
+    // What only BuildKit proves: the cook step's `-p httparse@0.0.0` matches the skeleton's
+    // masked member, and the last step's `-p httparse@<version>` the real one, before and
+    // after a bump.
+    let _guard = crate::engine::engine_lock();
+    let dir = shadowing_workspace();
+    let root = dir.path();
+    let build = || {
+        let out = support::run(
+            root,
+            &[
+                "build",
+                "--network",
+                "host",
+                "--no-smoke-test",
+                "-p",
+                "httparse",
+            ],
+        );
+        assert!(out.status.success(), "{}", support::stderr(&out));
+    };
+    build();
+    let run = |image: &str| crate::engine::docker_ok(&["run", "--rm", "--network", "none", image]);
+    assert_eq!(run("httparse:0.9.0").trim(), "parsed");
+    support::replace_in(
+        &root.join("crates/httparse/Cargo.toml"),
+        "version = \"0.9.0\"",
+        "version = \"0.9.1\"",
+    );
+    support::replace_in(
+        &root.join("crates/httparse/src/main.rs"),
+        "parsed",
+        "bumped",
+    );
+    support::generate_lockfile(root);
+    build();
+    assert_eq!(run("httparse:0.9.1").trim(), "bumped");
+}
