@@ -58,13 +58,10 @@ fn a_member_named_like_a_locked_crate_is_planned_rendered_and_built_by_name_and_
         .env("SOURCE_DATE_EPOCH", "1700000000")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", support::stderr(&out));
-    assert!(
-        root.join("target/distroless/oci/httparse/index.json")
-            .exists(),
-        "{}",
-        support::stderr(&out)
-    );
+    let stderr = support::stderr(&out);
+    assert!(out.status.success(), "{stderr}");
+    // Into an engine where one answers (the suite's), else an OCI layout: built either way.
+    assert!(stderr.contains("Built httparse sha256:"), "{stderr}");
 }
 
 #[test]
