@@ -158,6 +158,7 @@ pub fn select(ws: &Workspace, config: &Config, selection: &Selection) -> Result<
     }
     let explicit = !chosen.is_empty();
     let mut outside_defaults = Vec::new();
+    let mut test_tooling: Vec<&str> = Vec::new();
     let mut skipped = Vec::new();
     if !explicit {
         for pkg in &ws.packages {
@@ -168,9 +169,7 @@ pub fn select(ws: &Workspace, config: &Config, selection: &Selection) -> Result<
             }
             let name = &pkg.name;
             if !selection.workspace && is_test_tooling(pkg) {
-                skipped.push(format!(
-                    "package `{name}` is left out: a fuzzing, test, benchmark or example package (by a word of its name or its directory), not a program to ship; pass `-p {name}` or `--workspace` to build it"
-                ));
+                test_tooling.push(name);
                 continue;
             }
             if !selection.workspace && is_web_frontend(ws, pkg) {
@@ -188,6 +187,7 @@ pub fn select(ws: &Workspace, config: &Config, selection: &Selection) -> Result<
         }
     }
 
+    skipped.extend(test_tooling_warning(&test_tooling));
     let mut candidates = Vec::new();
     if !outside_defaults.is_empty() {
         skipped.push(format!(
@@ -298,6 +298,32 @@ pub fn select(ws: &Workspace, config: &Config, selection: &Selection) -> Result<
         candidates,
         warnings: skipped,
     })
+}
+
+/// The warning for the packages left out as fuzzing, test, benchmark or example ones: one line
+/// for all of them, as for the crates the native table does not know (sqlx has fourteen
+/// examples, actix/examples eighteen: a line each hid the warnings that matter).
+fn test_tooling_warning(names: &[&str]) -> Option<String> {
+    const SHOWN: usize = 8;
+    match names {
+        [] => None,
+        [name] => Some(format!(
+            "package `{name}` is left out: a fuzzing, test, benchmark or example package (by a word of its name or its directory), not a program to ship; pass `-p {name}` or `--workspace` to build it"
+        )),
+        many => {
+            let mut listed: Vec<String> =
+                many.iter().take(SHOWN).map(|n| format!("`{n}`")).collect();
+            if many.len() > SHOWN {
+                listed.push(format!("and {} more", many.len() - SHOWN));
+            }
+            Some(format!(
+                "{} packages are left out: fuzzing, test, benchmark or example packages (by a word of their names or their directories), not programs to ship: {}; pass `-p {}` (or another) or `--workspace` to build them",
+                many.len(),
+                listed.join(", "),
+                many[0]
+            ))
+        }
+    }
 }
 
 /// The package's own features a build turns on, as cargo resolves them: those named in
@@ -443,4 +469,30 @@ fn leptos_warning(pkg: &Package, settings: &PackageSettings) -> Option<String> {
         "package `{}` is a cargo-leptos app, and `cargo build` without its `bin-features` ({list}) builds no server; set `features = [{list}]` in `[package.metadata.distroless]` of `{}`, and carry in the site cargo-leptos builds (`cargo leptos build --release`) with `assets`",
         pkg.name, pkg.manifest_path
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_tooling_warning;
+
+    #[test]
+    fn packages_left_out_as_test_tooling_make_one_warning() {
+        assert_eq!(test_tooling_warning(&[]), None);
+        assert_eq!(
+            test_tooling_warning(&["fuzz"]).unwrap(),
+            "package `fuzz` is left out: a fuzzing, test, benchmark or example package (by a word of its name or its directory), not a program to ship; pass `-p fuzz` or `--workspace` to build it"
+        );
+        let names: Vec<String> = (1..=10).map(|i| format!("example-{i}")).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let warning = test_tooling_warning(&names).unwrap();
+        assert!(
+            warning.starts_with("10 packages are left out: "),
+            "{warning}"
+        );
+        assert!(
+            warning.contains("`example-8`, and 2 more; pass `-p example-1` (or another)"),
+            "{warning}"
+        );
+        assert!(!warning.contains("`example-9`"), "{warning}");
+    }
 }
