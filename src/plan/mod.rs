@@ -130,13 +130,13 @@ pub fn plan(
         }
     }
     let mut buildable = Vec::new();
-    let mut gated: Vec<Error> = Vec::new();
+    let mut first_gate: Option<Error> = None;
     for c in candidates {
         let needs = match image_needs(ws, &c, graphs)? {
             Ok(needs) => needs,
             Err(gate) if !c.chosen => {
                 warnings.push(gates::left_out(&c, &gate));
-                gated.push(gate);
+                first_gate.get_or_insert(gate);
                 continue;
             }
             Err(gate) => return Err(gate),
@@ -150,7 +150,7 @@ pub fn plan(
     }
     // Nothing else to build: the gate is the answer (vaultwarden without a database feature).
     if buildable.is_empty()
-        && let Some(gate) = gated.into_iter().next()
+        && let Some(gate) = first_gate
     {
         return Err(gate);
     }

@@ -1,7 +1,8 @@
 //! Owns what a host build checks on this machine before compiling: the toolchain the workspace
 //! pins, the commands build scripts run (`protoc`, `make`, `git`), the libclang bindgen loads,
-//! and the `-dev` packages a cc build links against. Each is what the Dockerfile's builder installs; a host build takes them from
-//! this machine, and without this check cargo compiles for a minute and stops in a build script.
+//! and the `-dev` packages a cc build links against. Each is what the Dockerfile's builder
+//! installs; a host build takes them from this machine, and without this check cargo compiles
+//! for a minute and stops in a build script.
 
 use crate::error::{Error, Result};
 use crate::plan::build_programs;
