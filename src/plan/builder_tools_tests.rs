@@ -99,6 +99,62 @@ fn rdkafka_builds_its_bundled_librdkafka_with_make_and_a_cpp_compiler() {
 }
 
 #[test]
+fn a_known_crate_whose_features_turn_on_its_cmake_build_gets_cmake() {
+    // rustus: `rdkafka = { features = ["cmake-build"] }` makes rdkafka-sys build librdkafka with
+    // the `cmake` crate (an optional build dependency) instead of `./configure`.
+    let tree = |features: &str, build_deps: &str| {
+        needs(&format!(
+            "kc v0.1.0 (/w)|\n`-- rdkafka v0.37.0|cmake-build\n    `-- rdkafka-sys v4.8.0+2.3.0|{features}\n        |-- libc v0.2.180|default,std\n        [build-dependencies]\n{build_deps}        `-- pkg-config v0.3.32|\n"
+        ))
+    };
+    let with_cmake = tree("cmake,cmake-build", "        |-- cmake v0.1.54|\n");
+    assert_eq!(auto_reason(&with_cmake).0, Runtime::Static);
+    for tool in ["cmake", "make", "g++"] {
+        assert!(
+            with_cmake.build_tools.contains(tool),
+            "{:?}",
+            with_cmake.build_tools
+        );
+    }
+    let configure = tree("libz", "");
+    assert!(!configure.build_tools.contains("cmake"));
+    // libz-sys's `zlib-ng` builds zlib-ng with cmake.
+    let zlib_ng = needs(
+        "app v0.1.0 (/w)|\n`-- libz-sys v1.1.33|cmake,libc,static,stock-zlib,zlib-ng\n    [build-dependencies]\n    |-- cc v1.2.0|\n    |-- cmake v0.1.54|\n    `-- pkg-config v0.3.32|\n",
+    );
+    assert!(
+        zlib_ng.build_tools.contains("cmake"),
+        "{:?}",
+        zlib_ng.build_tools
+    );
+}
+
+#[test]
+fn aws_lc_sys_needs_cmake_only_where_its_cc_builder_cannot_build() {
+    // Its `cmake` build dependency is not optional, but since 0.15 the cc builder does x86_64
+    // and aarch64 Linux; `bindgen` (and `ssl`, `fips`) send it to cmake.
+    let tree = |version: &str, features: &str| {
+        needs(&format!(
+            "svc v0.1.0 (/w)|\n`-- aws-lc-rs v1.15.0|aws-lc-sys\n    `-- aws-lc-sys v{version}|{features}\n        [build-dependencies]\n        |-- cc v1.2.0|\n        |-- cmake v0.1.54|\n        |-- dunce v1.0.5|\n        `-- fs_extra v1.3.0|\n"
+        ))
+    };
+    let current = tree("0.42.0", "all-bindings,default");
+    assert_eq!(auto_reason(&current).0, Runtime::Static);
+    assert!(
+        !current.build_tools.contains("cmake"),
+        "{:?}",
+        current.build_tools
+    );
+    assert!(current.compiles_c.contains(&"aws-lc-sys".to_string()));
+    assert!(tree("0.14.0", "default").build_tools.contains("cmake"));
+    assert!(
+        tree("0.42.0", "bindgen,default")
+            .build_tools
+            .contains("cmake")
+    );
+}
+
+#[test]
 fn programs_a_members_build_script_runs_come_into_the_builder() {
     // gitui's shape: the member's build.rs runs `git`; a build helper of the workspace (a
     // build-time crate) runs `protoc` and a program no table knows.

@@ -113,6 +113,8 @@ pub struct IdleBuildDeps {
     pub krate: &'static str,
     /// The version whose build script the entry was checked against.
     pub read: &'static str,
+    /// The first version that leaves them unused (`0.0.0`: every version that has them).
+    pub since: &'static str,
     /// The build dependencies it leaves unused on Linux.
     pub idle: &'static [&'static str],
     /// Features (optional dependencies among them) that make it use them after all.
@@ -127,6 +129,7 @@ pub const IDLE_BUILD_DEPS: &[IdleBuildDeps] = &[
     IdleBuildDeps {
         krate: "mysql_common",
         read: "0.30.6",
+        since: "0.0.0",
         idle: &["cc", "cmake", "bindgen"],
         unless_any: &["test"],
     },
@@ -135,6 +138,7 @@ pub const IDLE_BUILD_DEPS: &[IdleBuildDeps] = &[
     IdleBuildDeps {
         krate: "backtrace",
         read: "0.3.67",
+        since: "0.0.0",
         idle: &["cc"],
         unless_any: NONE,
     },
@@ -143,6 +147,7 @@ pub const IDLE_BUILD_DEPS: &[IdleBuildDeps] = &[
     IdleBuildDeps {
         krate: "wayland-backend",
         read: "0.3.14",
+        since: "0.0.0",
         idle: &["cc"],
         unless_any: &["log"],
     },
@@ -151,6 +156,7 @@ pub const IDLE_BUILD_DEPS: &[IdleBuildDeps] = &[
     IdleBuildDeps {
         krate: "stacker",
         read: "0.1.23",
+        since: "0.0.0",
         idle: &["cc"],
         unless_any: NONE,
     },
@@ -159,6 +165,7 @@ pub const IDLE_BUILD_DEPS: &[IdleBuildDeps] = &[
     IdleBuildDeps {
         krate: "libproc",
         read: "0.14.11",
+        since: "0.0.0",
         idle: &["bindgen"],
         unless_any: NONE,
     },
@@ -167,6 +174,7 @@ pub const IDLE_BUILD_DEPS: &[IdleBuildDeps] = &[
     IdleBuildDeps {
         krate: "findshlibs",
         read: "0.10.2",
+        since: "0.0.0",
         idle: &["cc"],
         unless_any: NONE,
     },
@@ -175,8 +183,20 @@ pub const IDLE_BUILD_DEPS: &[IdleBuildDeps] = &[
     IdleBuildDeps {
         krate: "wasmtime-internal-fiber",
         read: "48.0.8",
+        since: "0.0.0",
         idle: &["cc"],
         unless_any: NONE,
+    },
+    // builder/main.rs: cmake builds AWS-LC only where its cc builder cannot (FIPS, no
+    // pregenerated bindings, `AWS_LC_SYS_CMAKE_BUILDER=1`), and that builder has covered x86_64
+    // and aarch64 Linux, gnu and musl, since 0.15; before it, cmake always. `cmake` is not
+    // optional, so without the entry every rustls service on aws-lc-rs would install cmake.
+    IdleBuildDeps {
+        krate: "aws-lc-sys",
+        read: "0.47.0",
+        since: "0.15.0",
+        idle: &["cmake"],
+        unless_any: &["bindgen", "fips", "ssl", "asan"],
     },
 ];
 
@@ -184,7 +204,9 @@ pub const IDLE_BUILD_DEPS: &[IdleBuildDeps] = &[
 /// [`IDLE_BUILD_DEPS`] knows it leaves unused with these features.
 pub fn used_build_deps(crate_: &Crate) -> std::borrow::Cow<'_, Crate> {
     let idle = IDLE_BUILD_DEPS.iter().find(|e| {
-        e.krate == crate_.name && !e.unless_any.iter().any(|f| crate_.features.contains(*f))
+        e.krate == crate_.name
+            && !e.unless_any.iter().any(|f| crate_.features.contains(*f))
+            && at_least(&crate_.version, e.since)
     });
     match idle {
         Some(e) if e.idle.iter().any(|d| crate_.build_deps.contains(*d)) => {
@@ -193,5 +215,16 @@ pub fn used_build_deps(crate_: &Crate) -> std::borrow::Cow<'_, Crate> {
             std::borrow::Cow::Owned(used)
         }
         _ => std::borrow::Cow::Borrowed(crate_),
+    }
+}
+
+/// Whether `version` is `since` or later; a version that does not parse is taken to be.
+fn at_least(version: &str, since: &str) -> bool {
+    match (
+        semver::Version::parse(version),
+        semver::Version::parse(since),
+    ) {
+        (Ok(v), Ok(since)) => v >= since,
+        _ => true,
     }
 }

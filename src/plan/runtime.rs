@@ -206,7 +206,10 @@ pub fn native_needs(graph: &BuildGraph) -> NativeNeeds {
             verdict.as_ref().is_some_and(|v| !v.dynamic) || has_any(&c.build_deps, C_BUILD_DEPS);
         if compiles {
             needs.compiles_c.push(c.name.clone());
-            if c.build_deps.contains("cmake") && verdict.as_ref().is_none_or(|v| !v.known) {
+            // The `cmake` crate runs cmake, known crate or not: rdkafka-sys's `cmake-build`
+            // and libz-sys's `zlib-ng` turn it on, and a known crate whose script leaves it
+            // unused on Linux (aws-lc-sys) has it taken away by `used_build_deps` above.
+            if c.build_deps.contains("cmake") {
                 needs.build_tools.insert("cmake".to_string());
             }
         }
@@ -283,9 +286,11 @@ fn build_time_tools(graph: &BuildGraph) -> BTreeSet<String> {
     let mut tools = BTreeSet::new();
     let crates = || graph.build_time.values();
     for c in crates() {
+        let c = &*not_linked::used_build_deps(c);
         if let Some(entry) = sys_crates::find(&c.name) {
             tools.extend(entry.tools.iter().map(|t| t.to_string()));
-        } else if c.build_deps.contains("cmake") {
+        }
+        if c.build_deps.contains("cmake") {
             tools.insert("cmake".to_string());
         }
         if let Some((_, packages)) = tool_crates::TOOL_CRATES.iter().find(|(n, _)| *n == c.name) {
