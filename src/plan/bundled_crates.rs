@@ -36,6 +36,13 @@ pub const BUNDLED: &[SysCrate] = &[
     // build.rs: compiles the libwebp it vendors, no search.
     bundled("libwebp-sys", "0.9.6", NONE, false),
     bundled("cxx", "1.0.205", NONE, true),
+    // build.rs: compiles the libsecp256k1 it carries with cc, no search (bitcoin and nostr
+    // crates; nostr-rs-relay locks three versions of it).
+    bundled("secp256k1-sys", "0.14.1", NONE, false),
+    // build.rs: compiles the blst it carries (C and assembly) with cc; it links a prebuilt
+    // `libblst.a` only when one sits in the crate's own directory, which a published crate has
+    // not (Ethereum clients, through c-kzg and bls crates).
+    bundled("blst", "0.3.17", NONE, false),
     // build/main.rs: copies the BoringSSL it vendors, `git init`s it to `git apply` its patches,
     // and builds it with cmake (C++ since 2024); bindgen for the bindings. redlib's, via wreq.
     bundled("boring-sys2", "5.0.0-alpha.13", &["cmake", "git"], true),

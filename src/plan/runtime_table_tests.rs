@@ -237,3 +237,16 @@ fn mysql_common_compiles_nothing_without_its_test_feature() {
         n.compiles_c
     );
 }
+
+#[test]
+fn secp256k1_sys_and_blst_are_known_to_bundle() {
+    // nostr-rs-relay 0.9 locks three secp256k1-sys; Ethereum clients link blst. Each compiled
+    // into a static binary by the oci backend here (a crate calling both ran `hi 0`).
+    let n = needs(
+        "relay v0.9.0 (/w)|\n|-- secp256k1 v0.31.0|\n|   `-- secp256k1-sys v0.11.0|\n|       [build-dependencies]\n|       `-- cc v1.2.0|\n`-- blst v0.3.17|\n    [build-dependencies]\n    `-- cc v1.2.0|\n",
+    );
+    assert_eq!(auto_reason(&n).0, Runtime::Static);
+    assert!(n.unknown.is_empty(), "{:?}", n.unknown);
+    assert_eq!(n.compiles_c, ["blst", "secp256k1-sys"]);
+    assert!(n.crates.iter().all(|c| c.known), "{:?}", n.crates);
+}
