@@ -502,3 +502,26 @@ fn a_search_for_a_system_library_through_a_helper_crate_is_a_search() {
         "{packages:#}"
     );
 }
+
+/// rustus's `rdkafka = { features = ["cmake-build"] }`: rdkafka-sys builds librdkafka with the
+/// `cmake` crate, so cmake (and make, its generator's program) comes into the builder, which the
+/// known crate's `./configure` build did not need.
+#[test]
+fn rdkafka_with_cmake_build_gets_cmake_in_the_builder() {
+    let dir = support::fixture("rdkafka-bundled");
+    assert!(!builder_packages(&support::plan_json(dir.path(), &[])).contains(&"cmake".into()));
+    let manifest = dir.path().join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let text = text.replace(
+        "features = [\"libz\"]",
+        "features = [\"libz\", \"cmake-build\"]",
+    );
+    std::fs::write(&manifest, text).unwrap();
+    let plan = support::plan_json(dir.path(), &[]);
+    let image = find_image(&plan, "kconsumer");
+    assert_eq!(image["runtime"], "static", "{:#}", image["runtime_reason"]);
+    let packages = builder_packages(&plan);
+    for tool in ["cmake", "make", "g++", "musl-tools"] {
+        assert!(packages.contains(&tool.to_string()), "{tool}: {packages:?}");
+    }
+}
