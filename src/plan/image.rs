@@ -272,7 +272,10 @@ pub(super) fn default_image(ws: &Workspace, images: &[ImagePlan]) -> usize {
         .find(|p| ws.root.join(&p.manifest_path) == ws.root_manifest);
     // The word's own server comes before the word: kanidm's daemon `kanidmd` beside its CLI
     // `kanidm`, sshx's `sshx-server` beside its client `sshx`.
-    let named = |word: &str| {
+    // `by_package`: an image whose package has the name counts too (a virtual workspace's
+    // `hickory-dns` package with a binary of another name). Not for the root package's own
+    // images, which all have its name: any would do, and the first sorts first.
+    let named = |word: &str, by_package: bool| {
         let word = word.replace('_', "-");
         [
             format!("{word}-server"),
@@ -283,10 +286,11 @@ pub(super) fn default_image(ws: &Workspace, images: &[ImagePlan]) -> usize {
         .iter()
         .find_map(|name| {
             let same = |other: &str| other.replace('_', "-").eq_ignore_ascii_case(name);
-            images
-                .iter()
-                .position(|i| same(&i.name))
-                .or_else(|| images.iter().position(|i| same(&i.package)))
+            images.iter().position(|i| same(&i.name)).or_else(|| {
+                by_package
+                    .then(|| images.iter().position(|i| same(&i.package)))
+                    .flatten()
+            })
         })
     };
     if let Some(pkg) = root_pkg {
@@ -296,7 +300,7 @@ pub(super) fn default_image(ws: &Workspace, images: &[ImagePlan]) -> usize {
             return i;
         }
         let own = |i: &usize| images[*i].package == pkg.name;
-        if let Some(i) = named(&pkg.name)
+        if let Some(i) = named(&pkg.name, false)
             .filter(own)
             .or_else(|| {
                 (0..images.len())
@@ -310,8 +314,8 @@ pub(super) fn default_image(ws: &Workspace, images: &[ImagePlan]) -> usize {
     }
     let by_repository = images
         .iter()
-        .find_map(|i| repository_name(ws, &i.package).and_then(|r| named(&r)));
-    if let Some(i) = by_repository.or_else(|| common_first_word(ws).and_then(|w| named(&w))) {
+        .find_map(|i| repository_name(ws, &i.package).and_then(|r| named(&r, true)));
+    if let Some(i) = by_repository.or_else(|| common_first_word(ws).and_then(|w| named(&w, true))) {
         return i;
     }
     let reach: Vec<usize> = images
@@ -340,11 +344,16 @@ fn names_a_service(name: &str) -> bool {
         .split(['-', '_'])
         .map(|w| w.to_ascii_lowercase())
         .collect();
+    // A word that ends in `server` or `service` counts as well: shadowsocks' `ssserver` and
+    // `ssservice` beside its client `sslocal`, a `tileserver`; `observer` does not serve.
     let serves = words.iter().any(|w| {
         matches!(
             w.as_str(),
             "server" | "web" | "api" | "daemon" | "service" | "backend" | "gateway"
-        )
+        ) || (["server", "service"]
+            .iter()
+            .any(|end| w.len() > end.len() && w.ends_with(end))
+            && w != "observer")
     });
     let not = words.iter().any(|w| {
         matches!(

@@ -164,6 +164,16 @@ fn a_root_package_with_several_binaries_defaults_to_its_server() {
     );
     let (plan, _) = plan_json(root, &[]);
     assert_eq!(image_names(&plan), ["kv-bench", "kv-server", "kv-cli"]);
+    // shadowsocks-rust: `sslocal` (its client) sorts first, `ssserver` serves.
+    support::replace_in(&root.join("Cargo.toml"), "default-run = \"kv-cli\"\n", "");
+    for bin in ["kv-cli", "kv-server", "kv-bench"] {
+        std::fs::remove_file(root.join(format!("src/bin/{bin}.rs"))).unwrap();
+    }
+    for bin in ["sslocal", "ssserver", "ssurl"] {
+        support::write_file(root, &format!("src/bin/{bin}.rs"), "fn main() {}\n");
+    }
+    let (plan, _) = plan_json(root, &[]);
+    assert_eq!(image_names(&plan), ["sslocal", "ssurl", "ssserver"]);
 }
 
 #[test]
