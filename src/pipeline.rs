@@ -180,15 +180,18 @@ impl<'a> CargoGraphs<'a> {
                     {
                         c.build_deps.remove("pkg-config");
                     }
-                    // A C build dependency the script never names compiles nothing: no musl C
-                    // compiler in the builder, and no zig for the oci backend, for it.
+                    // A C build dependency (or bindgen) the script never uses where its code
+                    // runs compiles nothing: no musl C compiler in the builder, no zig for the
+                    // oci backend, no libclang for it.
                     if let Some(script) = script.as_deref() {
                         c.build_deps.retain(|d| {
-                            !plan::sys_crates::C_BUILD_DEPS.contains(&d.as_str())
+                            !(plan::sys_crates::C_BUILD_DEPS.contains(&d.as_str())
+                                || d == "bindgen")
                                 || workspace::build_script::uses_build_dependency(
                                     script,
                                     manifest.as_deref(),
                                     d,
+                                    &c.features,
                                 ) != Some(false)
                         });
                     }

@@ -122,17 +122,6 @@ pub struct IdleBuildDeps {
 }
 
 pub const IDLE_BUILD_DEPS: &[IdleBuildDeps] = &[
-    // build.rs: `main` downloads MySQL's sources and builds its libstrings with cmake and a C++
-    // wrapper with cc only under `cfg!(all(feature = "test", unix))`; the build dependencies
-    // are not optional before 0.35. mysql 24 and mysql_async pull it into services (actix's
-    // examples): read without the gate, "compiles C++" made each a cc image.
-    IdleBuildDeps {
-        krate: "mysql_common",
-        read: "0.30.6",
-        since: "0.0.0",
-        idle: &["cc", "cmake", "bindgen"],
-        unless_any: &["test"],
-    },
     // build.rs: `cc` runs only in `build_android`, called when CARGO_CFG_TARGET_OS is
     // "android" (0.3.69 dropped the build dependency).
     IdleBuildDeps {

@@ -217,28 +217,6 @@ fn v8_links_a_prebuilt_archive_published_for_gnu_only_and_downloads_it_with_curl
 }
 
 #[test]
-fn mysql_common_compiles_nothing_without_its_test_feature() {
-    // actix/examples' `mysql` (mysql 24 -> mysql_common 0.30.6): cc, cmake and bindgen are
-    // build dependencies, used only under `cfg!(all(feature = "test", unix))`.
-    let tree = |features: &str| {
-        format!(
-            "mysql v0.0.0 (/w)|\n`-- mysql_common v0.30.6|{features}\n    [build-dependencies]\n    |-- bindgen v0.64.0|\n    |-- cc v1.0.83|\n    |-- cmake v0.1.50|\n    `-- subprocess v0.2.9|\n"
-        )
-    };
-    let n = needs(&tree("bigdecimal,default,derive,frunk,rust_decimal,time"));
-    let (runtime, reason) = auto_reason(&n);
-    assert_eq!(runtime, Runtime::Static, "{reason}");
-    assert!(n.compiles_c.is_empty(), "{:?}", n.compiles_c);
-    assert!(n.unknown.is_empty(), "no warning: {:?}", n.unknown);
-    let n = needs(&tree("default,derive,test"));
-    assert!(
-        n.compiles_c.contains(&"mysql_common".to_string()),
-        "{:?}",
-        n.compiles_c
-    );
-}
-
-#[test]
 fn secp256k1_sys_and_blst_are_known_to_bundle() {
     // nostr-rs-relay 0.9 locks three secp256k1-sys; Ethereum clients link blst. Each compiled
     // into a static binary by the oci backend here (a crate calling both ran `hi 0`).

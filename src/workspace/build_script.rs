@@ -46,7 +46,7 @@ pub fn build_script_programs(script: &str, on: &BTreeSet<String>) -> BTreeSet<St
         .into_iter()
         .filter(|(_, name)| !name.contains('/'))
         .chain(helpers)
-        .filter(|(at, _)| !super::gated_code::gated_off(&code, *at, on))
+        .filter(|(at, _)| !super::script_reach::unreached(&code, *at, on))
         .map(|(_, name)| name)
         .collect()
 }
@@ -282,11 +282,18 @@ mod own_library_tests {
 }
 
 /// Whether a build script whose whole text is `script` uses the build dependency `krate` (`cc`,
-/// `cmake`): `Some(false)` when no path or identifier in its code is that name, as termusic-lib
-/// 0.13.2 lists `cc` and compiles only protobuf files. `None` when the script cannot be read
-/// whole (a `mod` in another file, an `include!`, a `#[path]`), or when the manifest renames a
-/// dependency to `krate` (`cc_rs = { package = "cc" }`), since the script then uses another name.
-pub fn uses_build_dependency(script: &str, manifest: Option<&str>, krate: &str) -> Option<bool> {
+/// `cmake`) with the features `on`: `Some(false)` when no path or identifier in its code is
+/// that name, as termusic-lib 0.13.2 lists `cc` and compiles only protobuf files, or when every
+/// use is in code that never runs with them (see [`super::script_reach`]: mysql_common 0.30's
+/// C++ under its `test` feature). `None` when the script cannot be read whole (a `mod` in
+/// another file, an `include!`, a `#[path]`), or when the manifest renames a dependency to
+/// `krate` (`cc_rs = { package = "cc" }`), since the script then uses another name.
+pub fn uses_build_dependency(
+    script: &str,
+    manifest: Option<&str>,
+    krate: &str,
+    on: &BTreeSet<String>,
+) -> Option<bool> {
     let code = code_only(script);
     let squashed = squashed_code(script);
     let spread = squashed.contains("include!(") || squashed.contains("#[path=");
@@ -300,36 +307,50 @@ pub fn uses_build_dependency(script: &str, manifest: Option<&str>, krate: &str) 
     if spread || has_file_module || renamed {
         return None;
     }
-    let ident = krate.replace('-', "_");
-    Some(
-        code.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .any(|word| word == ident),
-    )
+    super::script_reach::uses_crate(&code, krate, on)
 }
 
 #[cfg(test)]
 mod build_dependency_tests {
     use super::*;
 
+    /// No feature on.
+    fn off() -> BTreeSet<String> {
+        BTreeSet::new()
+    }
+
     #[test]
     fn a_c_build_dependency_the_script_never_names_is_unused() {
         // termusic-lib 0.13.2's build.rs, whole; `cc` is among its build dependencies.
         let termusic = "fn main() -> Result<(), Box<dyn std::error::Error>> {\n    tonic_prost_build::compile_protos(\"proto/player.proto\")?;\n    Ok(())\n}\n";
-        assert_eq!(uses_build_dependency(termusic, None, "cc"), Some(false));
+        assert_eq!(
+            uses_build_dependency(termusic, None, "cc", &off()),
+            Some(false)
+        );
         let uses = [
             "fn main() { cc::Build::new().file(\"a.c\").compile(\"a\"); }",
             "extern crate cc;\nfn main() {}",
             "use cmake::Config;\nfn main() { Config::new(\"lib\").build(); }",
         ];
-        assert_eq!(uses_build_dependency(uses[0], None, "cc"), Some(true));
-        assert_eq!(uses_build_dependency(uses[1], None, "cc"), Some(true));
-        assert_eq!(uses_build_dependency(uses[2], None, "cmake"), Some(true));
+        assert_eq!(
+            uses_build_dependency(uses[0], None, "cc", &off()),
+            Some(true)
+        );
+        assert_eq!(
+            uses_build_dependency(uses[1], None, "cc", &off()),
+            Some(true)
+        );
+        assert_eq!(
+            uses_build_dependency(uses[2], None, "cmake", &off()),
+            Some(true)
+        );
         // Named only in a comment: unused. `cc` inside a longer word (`ccache`): unused.
         assert_eq!(
             uses_build_dependency(
                 "// cc::Build is not needed\nfn main() { let ccache = 1; }",
                 None,
-                "cc"
+                "cc",
+                &off()
             ),
             Some(false)
         );
@@ -338,18 +359,24 @@ mod build_dependency_tests {
     #[test]
     fn a_script_in_several_files_or_a_renamed_dependency_cannot_be_told() {
         assert_eq!(
-            uses_build_dependency("mod build_c;\nfn main() { build_c::run(); }", None, "cc"),
+            uses_build_dependency(
+                "mod build_c;\nfn main() { build_c::run(); }",
+                None,
+                "cc",
+                &off()
+            ),
             None
         );
         assert_eq!(
-            uses_build_dependency("include!(\"common.rs\");\nfn main() {}", None, "cc"),
+            uses_build_dependency("include!(\"common.rs\");\nfn main() {}", None, "cc", &off()),
             None
         );
         assert_eq!(
             uses_build_dependency(
                 "fn main() { cc_rs::Build::new(); }",
                 Some("[build-dependencies.cc_rs]\nversion = \"1\"\npackage = \"cc\"\n"),
-                "cc"
+                "cc",
+                &off()
             ),
             None
         );
@@ -358,7 +385,8 @@ mod build_dependency_tests {
             uses_build_dependency(
                 "mod inner { pub fn f() {} }\nfn main() { inner::f(); }",
                 None,
-                "cc"
+                "cc",
+                &off()
             ),
             Some(false)
         );

@@ -8,10 +8,17 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-/// A cfg predicate made of features only.
+/// A cfg predicate made of features only (and, read for code that builds on and for Linux, of
+/// what Linux settles: see [`cfg_predicate_on_linux`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FeatureCfg {
     Feature(String),
+    /// `unix`, `windows`, `target_os = "…"`, `target_family = "…"` as written, and whether
+    /// Linux satisfies it.
+    Linux {
+        text: String,
+        holds: bool,
+    },
     Not(Box<FeatureCfg>),
     Any(Vec<FeatureCfg>),
     All(Vec<FeatureCfg>),
@@ -22,6 +29,7 @@ impl FeatureCfg {
     pub fn holds(&self, on: &BTreeSet<String>) -> bool {
         match self {
             FeatureCfg::Feature(f) => on.contains(f),
+            FeatureCfg::Linux { holds, .. } => *holds,
             FeatureCfg::Not(inner) => !inner.holds(on),
             FeatureCfg::Any(all) => all.iter().any(|c| c.holds(on)),
             FeatureCfg::All(all) => all.iter().all(|c| c.holds(on)),
@@ -62,6 +70,7 @@ impl fmt::Display for FeatureCfg {
         };
         match self {
             FeatureCfg::Feature(name) => write!(f, "feature = \"{name}\""),
+            FeatureCfg::Linux { text, .. } => write!(f, "{text}"),
             FeatureCfg::Not(inner) => write!(f, "not({inner})"),
             FeatureCfg::Any(all) => list(f, "any", all),
             FeatureCfg::All(all) => list(f, "all", all),
@@ -84,7 +93,10 @@ pub fn compile_error_gates(source: &str) -> Vec<FeatureGate> {
     let mut rest = code.as_str();
     while let Some(at) = rest.find("#[cfg(") {
         rest = &rest[at + "#[cfg(".len()..];
-        let mut tokens = Tokens { text: rest };
+        let mut tokens = Tokens {
+            text: rest,
+            linux: false,
+        };
         let Some(cfg) = tokens.predicate() else {
             continue;
         };
@@ -104,7 +116,19 @@ pub fn compile_error_gates(source: &str) -> Vec<FeatureGate> {
 /// The features-only predicate at the start of `text` (what follows `#[cfg(` or `cfg!(`),
 /// closed by its `)`; `None` for one that asks anything but features.
 pub fn cfg_predicate(text: &str) -> Option<FeatureCfg> {
-    let mut tokens = Tokens { text };
+    let mut tokens = Tokens { text, linux: false };
+    let cfg = tokens.predicate()?;
+    tokens.eat(")").then_some(cfg)
+}
+
+/// As [`cfg_predicate`], for code known to build on and for Linux (a build script, which runs
+/// in the Linux builder, or a crate compiled for a Linux image): `unix`, `windows`, `target_os`
+/// and `target_family` are settled too. mysql_common 0.30's build script compiles C++ under
+/// `cfg!(all(feature = "test", unix))`. Anything else about the target (`target_env`,
+/// `target_arch`, `test`) is still not read. Not for `compile_error!` gates, which stop a plan
+/// and keep to features alone.
+pub fn cfg_predicate_on_linux(text: &str) -> Option<FeatureCfg> {
+    let mut tokens = Tokens { text, linux: true };
     let cfg = tokens.predicate()?;
     tokens.eat(")").then_some(cfg)
 }
@@ -112,9 +136,11 @@ pub fn cfg_predicate(text: &str) -> Option<FeatureCfg> {
 /// A cursor over code with comments removed, skipping whitespace before each token.
 struct Tokens<'a> {
     text: &'a str,
+    /// Whether Linux's own cfg values are read (see [`cfg_predicate_on_linux`]).
+    linux: bool,
 }
 
-impl Tokens<'_> {
+impl<'a> Tokens<'a> {
     fn eat(&mut self, token: &str) -> bool {
         let trimmed = self.text.trim_start();
         match trimmed.strip_prefix(token) {
@@ -126,7 +152,7 @@ impl Tokens<'_> {
         }
     }
 
-    fn ident(&mut self) -> Option<&str> {
+    fn ident(&mut self) -> Option<&'a str> {
         let trimmed = self.text.trim_start();
         let end = trimmed
             .find(|c: char| !(c.is_alphanumeric() || c == '_'))
@@ -167,6 +193,7 @@ impl Tokens<'_> {
     }
 
     fn predicate(&mut self) -> Option<FeatureCfg> {
+        let linux = self.linux;
         match self.ident()? {
             "feature" => {
                 if !self.eat("=") {
@@ -197,6 +224,21 @@ impl Tokens<'_> {
                     FeatureCfg::Any(all)
                 } else {
                     FeatureCfg::All(all)
+                })
+            }
+            word @ ("unix" | "windows") if linux => Some(FeatureCfg::Linux {
+                text: word.to_string(),
+                holds: word == "unix",
+            }),
+            key @ ("target_os" | "target_family") if linux => {
+                if !self.eat("=") {
+                    return None;
+                }
+                let value = self.string()?;
+                let holds = value == if key == "target_os" { "linux" } else { "unix" };
+                Some(FeatureCfg::Linux {
+                    text: format!("{key} = \"{value}\""),
+                    holds,
                 })
             }
             _ => None,
@@ -262,6 +304,23 @@ compile_error!("alloc"); */
         assert!(gates[0].cfg.holds(&on(&["rustls", "native-tls"])));
         assert!(!gates[0].cfg.holds(&on(&["rustls"])));
         assert_eq!(gates[0].cfg.one_of(), None);
+    }
+
+    #[test]
+    fn read_for_linux_a_cfg_may_ask_what_linux_settles() {
+        let cfg = cfg_predicate_on_linux(r#"all(feature = "test", unix))"#).unwrap();
+        assert_eq!(cfg.to_string(), r#"all(feature = "test", unix)"#);
+        assert!(!cfg.holds(&on(&[])));
+        assert!(cfg.holds(&on(&["test"])));
+        let cfg = cfg_predicate_on_linux(r#"not(any(windows, target_os = "macos")))"#).unwrap();
+        assert!(cfg.holds(&on(&[])));
+        assert!(
+            cfg_predicate_on_linux(r#"all(target_family = "wasm", feature = "a"))"#)
+                .is_some_and(|c| !c.holds(&on(&["a"])))
+        );
+        assert_eq!(cfg_predicate_on_linux(r#"target_arch = "x86_64")"#), None);
+        // A `compile_error!` gate keeps to features.
+        assert_eq!(cfg_predicate(r#"all(feature = "test", unix))"#), None);
     }
 
     #[test]

@@ -6,14 +6,16 @@
 //! A spot is gated off when a block around it (or the statement it is in) is conditioned on
 //! features, all of them known, and the condition is false with the features cargo turns on:
 //! `#[cfg(feature = "x")]` on an item or statement, `if cfg!(feature = "x") {`, `if
-//! env::var("CARGO_FEATURE_X").is_ok() {` (`var_os(…).is_some()`, `if let Ok(_) = …`). Anything
-//! else (a negation, an `||`, a condition on the target, an `else`) leaves the spot read as
-//! reached, so that a probe is never dropped on a guess. The code given is comment-free (see
+//! env::var("CARGO_FEATURE_X").is_ok() {` (`var_os(…).is_some()`, `if let Ok(_) = …`), where a
+//! cfg may also ask what Linux settles (`all(feature = "test", unix)`; see
+//! `feature_gates::cfg_predicate_on_linux`). Anything else (a negation, an `||`, a condition
+//! on the target's arch or libc, an `else`) leaves the spot read as reached, so that a probe
+//! is never dropped on a guess. The code given is comment-free (see
 //! `cxx::code_only` and `cxx::squashed_code`); braces inside string literals do not count.
 
 use std::collections::BTreeSet;
 
-use super::feature_gates::cfg_predicate;
+use super::feature_gates::cfg_predicate_on_linux as cfg_predicate;
 
 /// Whether the code at byte `at` of `code` runs only under features that are off in `on`.
 pub fn gated_off(code: &str, at: usize, on: &BTreeSet<String>) -> bool {
@@ -28,18 +30,20 @@ pub fn gated_off(code: &str, at: usize, on: &BTreeSet<String>) -> bool {
 /// header before each block still open around it (`#[cfg(test)] mod tests`, `if cfg!(windows)`),
 /// outermost first.
 fn scopes(before: &str) -> (&str, Vec<&str>) {
-    fn from_last_boundary(text: &str) -> &str {
-        let start = text
-            .rfind([';', '{', '}'])
-            .map(|i| i + 1)
-            .unwrap_or_default();
-        text.get(start..).unwrap_or_default()
-    }
     let headers = enclosing_blocks(before)
         .into_iter()
         .map(|open| from_last_boundary(&before[..open]))
         .collect();
     (from_last_boundary(before), headers)
+}
+
+/// The statement that ends `text`, from the last `;`, `{` or `}`.
+pub(super) fn from_last_boundary(text: &str) -> &str {
+    let start = text
+        .rfind([';', '{', '}'])
+        .map(|i| i + 1)
+        .unwrap_or_default();
+    text.get(start..).unwrap_or_default()
 }
 
 /// Whether the code at byte `at` of `code` is compiled only for a target other than Linux: under
@@ -197,8 +201,21 @@ fn every_declaration<'a>(
 }
 
 /// The byte offsets of the `{` that are still open at the end of `code`, outermost first.
-fn enclosing_blocks(code: &str) -> Vec<usize> {
+pub(super) fn enclosing_blocks(code: &str) -> Vec<usize> {
     let mut open = Vec::new();
+    for (i, brace) in braces(code) {
+        if brace == '{' {
+            open.push(i);
+        } else {
+            open.pop();
+        }
+    }
+    open
+}
+
+/// The `{` and `}` of `code` with their offsets, less those in string and char literals.
+pub(super) fn braces(code: &str) -> Vec<(usize, char)> {
+    let mut found = Vec::new();
     let mut in_string = false;
     let mut chars = code.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
@@ -220,14 +237,11 @@ fn enclosing_blocks(code: &str) -> Vec<usize> {
                 chars.next();
                 chars.next();
             }
-            '{' => open.push(i),
-            '}' => {
-                open.pop();
-            }
+            '{' | '}' => found.push((i, c)),
             _ => {}
         }
     }
-    open
+    found
 }
 
 /// A `#[cfg(…)]` of features only that does not hold.
@@ -383,6 +397,25 @@ mod tests {
             "fn main() { if cfg!(feature = \"x\") { let q = '\"'; } probe_library(\"z\"); }",
         ] {
             assert!(!probe_off(script, &[]), "{script}");
+        }
+    }
+
+    #[test]
+    fn what_linux_settles_is_read_beside_features() {
+        // mysql_common 0.30: C++ only under its `test` feature, on unix hosts.
+        let unix = "fn main() { if cfg!(all(feature = \"test\", unix)) { probe_library(\"z\"); } }";
+        assert!(probe_off(unix, &[]));
+        assert!(!probe_off(unix, &["test"]));
+        let other_os = "#[cfg(any(windows, target_os = \"macos\", feature = \"x\"))]\nfn find() { probe_library(\"z\"); }";
+        assert!(probe_off(other_os, &[]));
+        assert!(!probe_off(other_os, &["x"]));
+        for reached in [
+            "#[cfg(not(windows))]\nfn find() { probe_library(\"z\"); }",
+            "#[cfg(all(target_family = \"unix\", target_os = \"linux\"))]\nfn find() { probe_library(\"z\"); }",
+            // The target's libc or arch is not settled: not read.
+            "#[cfg(all(feature = \"x\", target_env = \"musl\"))]\nfn find() { probe_library(\"z\"); }",
+        ] {
+            assert!(!probe_off(reached, &[]), "{reached}");
         }
     }
 

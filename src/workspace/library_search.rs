@@ -34,7 +34,7 @@ pub fn pkg_config_modules(
                 let rest = &code[at + needle.len()..];
                 if let Some(end) = rest.find('"')
                     && !rest[..end].is_empty()
-                    && !super::gated_code::gated_off(&code, at, on)
+                    && !super::script_reach::unreached(&code, at, on)
                 {
                     modules.insert(rest[..end].to_string());
                 }
@@ -76,7 +76,7 @@ pub fn module_literals(
     let literal = regex::Regex::new(r#""([A-Za-z0-9_.+-]+)""#).expect("a valid pattern");
     literal
         .captures_iter(&code)
-        .filter(|c| !super::gated_code::gated_off(&code, c.get(0).map_or(0, |m| m.start()), on))
+        .filter(|c| !super::script_reach::unreached(&code, c.get(0).map_or(0, |m| m.start()), on))
         .map(|c| c[1].to_string())
         .filter(|m| is_module(m))
         .collect()
@@ -90,7 +90,7 @@ pub fn mentions_gated_off(script: &str, krate: &str, on: &BTreeSet<String>) -> b
     let code = squashed_code(script);
     let needle = format!("{}::", krate.replace('-', "_"));
     let mut mentions = code.match_indices(&needle).map(|(at, _)| at).peekable();
-    mentions.peek().is_some() && mentions.all(|at| super::gated_code::gated_off(&code, at, on))
+    mentions.peek().is_some() && mentions.all(|at| super::script_reach::unreached(&code, at, on))
 }
 
 /// Whether every pkg-config call in a build script is behind a feature that is off with the
@@ -109,7 +109,7 @@ pub fn pkg_config_calls_gated_off(script: &str, on: &BTreeSet<String>) -> bool {
             !(statement.starts_with("use") || statement.starts_with("externcrate"))
         })
         .peekable();
-    calls.peek().is_some() && calls.all(|at| super::gated_code::gated_off(&code, at, on))
+    calls.peek().is_some() && calls.all(|at| super::script_reach::unreached(&code, at, on))
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ pub mod programs_run;
 pub mod resolve;
 pub mod rust_ceiling;
 pub mod rust_floor;
+pub mod script_reach;
 pub mod source_files;
 mod sources;
 pub mod submodules;

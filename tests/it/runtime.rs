@@ -525,3 +525,45 @@ fn rdkafka_with_cmake_build_gets_cmake_in_the_builder() {
         assert!(packages.contains(&tool.to_string()), "{tool}: {packages:?}");
     }
 }
+
+/// mysql_common 0.30's shape: `cc` is a build dependency, called in a helper that `main` calls
+/// only under `cfg!(all(feature = "test", unix))`. Read spot by spot, the call made every
+/// service on mysql 24 a cc image with a C++ compiler in its builder.
+#[test]
+fn a_c_build_dependency_used_only_in_a_helper_behind_an_off_feature_compiles_nothing() {
+    let dir = Scratch::new("cd-helpercc-");
+    let write = |path: &str, text: &str| dir.write(path, text);
+    write(
+        "Cargo.toml",
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\ncommon = { path = \"common\" }\n\n[workspace]\n",
+    );
+    write("src/main.rs", "fn main() {}\n");
+    write(
+        "common/Cargo.toml",
+        "[package]\nname = \"common\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[features]\ntest = []\n\n[build-dependencies]\ncc = \"1\"\n",
+    );
+    write("common/src/lib.rs", "");
+    write(
+        "common/build.rs",
+        "fn make_wrapper() {\n    cc::Build::new().file(\"wrapper.cc\").cpp(true).compile(\"wrapper\");\n}\n\nfn main() {\n    if cfg!(all(feature = \"test\", unix)) {\n        make_wrapper();\n    }\n}\n",
+    );
+    dir.lock(false);
+    let plan = support::plan_json(dir.path(), &[]);
+    let image = find_image(&plan, "app");
+    assert_eq!(image["runtime"], "static", "{:#}", image["runtime_reason"]);
+    assert!(image["native"].as_array().unwrap().is_empty(), "{image:#}");
+    assert!(
+        !builder_packages(&plan).contains(&"musl-tools".to_string()),
+        "{:?}",
+        builder_packages(&plan)
+    );
+    // With the feature on, the helper runs: a C++ compiler, so cc.
+    support::replace_in(
+        &dir.path().join("Cargo.toml"),
+        "path = \"common\" }",
+        "path = \"common\", features = [\"test\"] }",
+    );
+    let plan = support::plan_json(dir.path(), &[]);
+    let image = find_image(&plan, "app");
+    assert_eq!(image["runtime"], "cc", "{:#}", image["runtime_reason"]);
+}
