@@ -8,6 +8,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 use super::{AssetPlan, Candidate, Facts, ImagePlan, Runtime};
 use crate::config::{defaults, expand_template};
 use crate::error::{Error, Result};
+use crate::workspace::service_names::names_a_service;
 use crate::workspace::{Package, Workspace};
 
 /// The label naming the system libraries a cc image's binaries link, and the crates that link them.
@@ -261,7 +262,7 @@ pub(super) fn check_unique_images(images: &[ImagePlan]) -> Result<()> {
 /// first), or as that name's server (kanidm's `kanidmd`, sshx's `sshx-server`, not the client
 /// named as the repository); else the one named as the word most members' names begin with
 /// (meilisearch's `meilisearch` among `meilisearch-types`, `meilisearch-auth`…, none with a
-/// `repository`); else one named as a service (docs.rs' `docs_rs_web`, see [`names_a_service`]);
+/// `repository`); else one named as a service (docs.rs' `docs_rs_web`, see [`names_a_service`](crate::workspace::service_names::names_a_service));
 /// else, among those or all, the one whose package builds on the most members (lemmy's
 /// `lemmy_server`, not the `lemmy_diesel_utils` helper): the top of the workspace is what it
 /// ships. Read from the manifests only, so a clone into any directory renders the same Dockerfile.
@@ -334,45 +335,6 @@ pub(super) fn default_image(ws: &Workspace, images: &[ImagePlan]) -> usize {
     };
     let most = pool.iter().map(|&i| reach[i]).max().unwrap_or(0);
     pool.into_iter().find(|&i| reach[i] == most).unwrap_or(0)
-}
-
-/// An image name with a word that says it serves (`server`, `web`, `api`, `daemon`, `service`,
-/// `backend`, `gateway`) and none that says it talks to one or is a tool (`client`, `cli`,
-/// `sdk`, `tool`, `migrate`…): `docs_rs_web`, `lemmy_server`, not `acme-api-client`.
-fn names_a_service(name: &str) -> bool {
-    let words: Vec<String> = name
-        .split(['-', '_'])
-        .map(|w| w.to_ascii_lowercase())
-        .collect();
-    // A word that ends in `server` or `service` counts as well: shadowsocks' `ssserver` and
-    // `ssservice` beside its client `sslocal`, a `tileserver`; `observer` does not serve.
-    let serves = words.iter().any(|w| {
-        matches!(
-            w.as_str(),
-            "server" | "web" | "api" | "daemon" | "service" | "backend" | "gateway"
-        ) || (["server", "service"]
-            .iter()
-            .any(|end| w.len() > end.len() && w.ends_with(end))
-            && w != "observer")
-    });
-    let not = words.iter().any(|w| {
-        matches!(
-            w.as_str(),
-            "client"
-                | "cli"
-                | "sdk"
-                | "tool"
-                | "tools"
-                | "util"
-                | "utils"
-                | "codegen"
-                | "generator"
-                | "migrate"
-                | "migration"
-                | "migrations"
-        )
-    });
-    serves && !not
 }
 
 /// The last segment of a package's `repository` (`hickory-dns` from

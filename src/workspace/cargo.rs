@@ -82,8 +82,16 @@ fn no_manifest_here() -> Error {
     let cwd = std::env::current_dir().unwrap_or_default();
     let mut found = Vec::new();
     manifests_below(&cwd, 3, &mut found);
-    // A workspace root before its members; then the shallowest.
-    found.sort_by_key(|(path, workspace)| (!workspace, path.components().count(), path.clone()));
+    // A workspace root before its members; then the shallowest; then a server's (svix-webhooks'
+    // `server/`, not its `bridge/`, which sorts first).
+    found.sort_by_key(|(path, workspace)| {
+        (
+            !workspace,
+            path.components().count(),
+            !in_a_service_directory(path),
+            path.clone(),
+        )
+    });
     let mut err = Error::input(
         "no `Cargo.toml` in this directory or any parent: this is not a Cargo workspace",
     );
@@ -110,6 +118,8 @@ pub(crate) fn workspaces_below(root: &camino::Utf8Path) -> Vec<String> {
     let mut found = Vec::new();
     manifests_below(root.as_std_path(), 3, &mut found);
     let own = root.join("Cargo.toml");
+    // A server's workspace first, else in the order found (by path).
+    found.sort_by_key(|(path, _)| !in_a_service_directory(path));
     found
         .into_iter()
         .filter(|(path, workspace)| *workspace && path.as_path() != own.as_std_path())
@@ -118,6 +128,16 @@ pub(crate) fn workspaces_below(root: &camino::Utf8Path) -> Vec<String> {
             Some(rel.to_str()?.replace('\\', "/"))
         })
         .collect()
+}
+
+/// Whether a manifest's directory is named as a service's (see
+/// [`super::service_names::names_a_service`]).
+fn in_a_service_directory(manifest: &std::path::Path) -> bool {
+    manifest
+        .parent()
+        .and_then(|dir| dir.file_name())
+        .and_then(|name| name.to_str())
+        .is_some_and(super::service_names::names_a_service)
 }
 
 /// `Cargo.toml` files up to `depth` directories below `dir`, each with whether it declares a

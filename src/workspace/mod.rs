@@ -19,6 +19,7 @@ pub mod resolve;
 pub mod rust_ceiling;
 pub mod rust_floor;
 pub mod script_reach;
+pub mod service_names;
 pub mod source_files;
 mod sources;
 pub mod submodules;

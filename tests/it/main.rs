@@ -38,4 +38,5 @@ mod snapshots;
 mod support;
 mod tree_cache;
 mod verify;
+mod workspace_discovery;
 mod workspace_layout;

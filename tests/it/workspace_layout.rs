@@ -1,9 +1,7 @@
 //! Workspaces as real repositories lay them out: in a virtual workspace (no root package), which
-//! image is the default (the Dockerfile's last stage) and which packages are no images at all;
-//! a repository whose workspace is in a subdirectory, or holds another below it; a member in a
-//! submodule a plain clone left empty.
+//! image is the default (the Dockerfile's last stage) and which packages are no images at all.
+//! Finding the workspace itself is `workspace_discovery`'s.
 
-use crate::cli::rejects;
 use crate::init::{image_names, plan_json};
 use crate::support;
 
@@ -198,33 +196,6 @@ fn a_web_frontend_trunk_builds_is_no_image_unless_asked_for() {
     .unwrap();
     let (plan, _) = plan_json(dir.path(), &[]);
     assert_eq!(image_names(&plan), ["acme-admin", "acme-server"]);
-}
-
-/// A repository whose Rust lives in a subdirectory (tensorzero's `crates/`): the error names it.
-#[test]
-fn no_manifest_here_points_at_the_workspace_below() {
-    let dir = tempfile::tempdir().unwrap();
-    let crates = dir.path().join("crates");
-    std::fs::create_dir_all(crates.join("core")).unwrap();
-    std::fs::write(
-        crates.join("Cargo.toml"),
-        "[workspace]\nmembers = [\"core\"]\n",
-    )
-    .unwrap();
-    std::fs::write(
-        crates.join("core/Cargo.toml"),
-        "[package]\nname = \"core\"\n",
-    )
-    .unwrap();
-    rejects(
-        dir.path(),
-        &[],
-        &[
-            "error: no `Cargo.toml` in this directory or any parent",
-            "manifests below it: crates/Cargo.toml, crates/core/Cargo.toml",
-            "help: run it in the workspace's directory, or pass `--manifest-path crates/Cargo.toml`",
-        ],
-    );
 }
 
 #[test]
@@ -509,82 +480,4 @@ fn a_server_serving_what_the_frontend_build_makes_is_warned_about() {
     );
     let (_, stderr) = plan_json(root, &[]);
     assert!(!stderr.contains("runs a server"), "{stderr}");
-}
-
-#[test]
-fn a_member_in_a_submodule_left_empty_says_to_check_it_out() {
-    // rustdesk-server cloned without `--recursive`: its member `libs/hbb_common` is a submodule,
-    // and `cargo metadata` fails before any plan, saying only that it cannot read the manifest.
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
-    support::write_file(
-        root,
-        "Cargo.toml",
-        "[workspace]\nmembers = [\"libs/common\"]\n\n[package]\nname = \"server\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\ncommon = { path = \"libs/common\" }\n",
-    );
-    support::write_file(root, "src/main.rs", "fn main() {}\n");
-    support::write_file(
-        root,
-        ".gitmodules",
-        "[submodule \"libs/common\"]\n\tpath = libs/common\n\turl = https://example.invalid/common.git\n",
-    );
-    std::fs::create_dir_all(root.join(".git")).unwrap();
-    std::fs::create_dir_all(root.join("libs/common")).unwrap();
-    for cwd in [root.to_path_buf(), root.join("libs")] {
-        let out = support::run(&cwd, &["init"]);
-        let err = support::stderr(&out);
-        assert_eq!(out.status.code(), Some(2), "{err}");
-        assert!(
-            err.contains("error: `cargo metadata` failed to read the workspace"),
-            "{err}"
-        );
-        assert!(
-            err.contains("help: git submodule `libs/common` (in `.gitmodules`) is not checked out, and cargo reads from it: run `git submodule update --init --recursive`"),
-            "{err}"
-        );
-        assert!(!root.join("Dockerfile").exists());
-    }
-    // Without `.gitmodules` naming it, an empty member is the manifest error it is.
-    std::fs::remove_file(root.join(".gitmodules")).unwrap();
-    let err = support::stderr(&support::run(root, &["init"]));
-    assert!(err.contains("help: fix the manifest error above"), "{err}");
-}
-
-#[test]
-fn a_library_workspace_points_at_the_workspace_below_it_with_the_binaries() {
-    // axum: the root workspace is libraries only; `examples/Cargo.toml` is a workspace of its own.
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
-    support::write_file(
-        root,
-        "Cargo.toml",
-        "[workspace]\nmembers = [\"core\"]\nresolver = \"2\"\n",
-    );
-    support::write_file(
-        root,
-        "core/Cargo.toml",
-        "[package]\nname = \"core-lib\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
-    );
-    support::write_file(root, "core/src/lib.rs", "");
-    let out = support::run(root, &["init"]);
-    let err = support::stderr(&out);
-    assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(
-        err.contains("error: nothing to build: no selected package has a binary"),
-        "{err}"
-    );
-    assert!(err.contains("help: add a `[[bin]]` target"), "{err}");
-    support::write_file(
-        root,
-        "examples/Cargo.toml",
-        "[workspace]\nmembers = [\"*\"]\nexclude = [\"target\"]\n",
-    );
-    let out = support::run(root, &["init"]);
-    let err = support::stderr(&out);
-    assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(
-        err.contains("help: `examples/Cargo.toml` is a workspace of its own, which this one does not build: pass `--manifest-path examples/Cargo.toml` to build its binaries"),
-        "{err}"
-    );
-    assert!(!root.join("Dockerfile").exists());
 }
