@@ -379,17 +379,69 @@ fn siblings_run(ws: &Workspace, pkg: &Package, bin: &str) -> Vec<String> {
 
 /// A binary package trunk builds for the browser: its directory holds `Trunk.toml`, or an
 /// `index.html` with trunk's `data-trunk` links (iggy's `bench-dashboard-frontend`, a yew app;
-/// lldap's `app`). Its `main` mounts a web page; compiled for Linux it is an image that does
-/// nothing, and its wasm-only dependencies may not compile for Linux at all. A package with a
+/// lldap's `app`), and it depends on a crate for the browser (`wasm-bindgen`, `web-sys`, yew,
+/// leptos…). Its `main` mounts a web page; compiled for Linux it is an image that does nothing,
+/// and its wasm-only dependencies may not compile for Linux at all. trunk itself keeps an
+/// example `Trunk.toml` at its root and depends on none: it is a program. A package with a
 /// `[package.metadata.distroless]` table of its own asked to be built.
 fn is_web_frontend(ws: &Workspace, pkg: &Package) -> bool {
     if pkg.metadata.get("distroless").is_some() {
         return false;
     }
     let dir = ws.root.join(&pkg.dir);
-    dir.join("Trunk.toml").is_file()
+    let trunk_builds = dir.join("Trunk.toml").is_file()
         || std::fs::read_to_string(dir.join("index.html"))
-            .is_ok_and(|html| html.contains("data-trunk"))
+            .is_ok_and(|html| html.contains("data-trunk"));
+    trunk_builds
+        && std::fs::read_to_string(ws.root.join(&pkg.manifest_path))
+            .ok()
+            .and_then(|text| text.parse::<toml::Table>().ok())
+            .is_none_or(|manifest| depends_on_a_browser_crate(&manifest))
+}
+
+/// Crates only a program for the browser depends on (with `gloo-*` as `gloo`).
+const BROWSER_CRATES: &[&str] = &[
+    "wasm-bindgen",
+    "wasm-bindgen-futures",
+    "web-sys",
+    "js-sys",
+    "gloo",
+    "yew",
+    "leptos",
+    "sycamore",
+    "dioxus",
+    "dioxus-web",
+    "seed",
+];
+
+/// Whether a manifest's dependencies (target-specific ones too) name a [`BROWSER_CRATES`] one,
+/// by key or by `package`.
+fn depends_on_a_browser_crate(manifest: &toml::Table) -> bool {
+    let tables = manifest.get("dependencies").into_iter().chain(
+        manifest
+            .get("target")
+            .and_then(|t| t.as_table())
+            .into_iter()
+            .flat_map(|targets| targets.values())
+            .filter_map(|target| target.get("dependencies")),
+    );
+    tables
+        .filter_map(|deps| deps.as_table())
+        .flat_map(|deps| deps.iter())
+        .map(|(key, spec)| {
+            spec.get("package")
+                .and_then(|p| p.as_str())
+                .unwrap_or(key)
+                .to_string()
+        })
+        .any(|name| {
+            let family = if name.starts_with("gloo-") {
+                "gloo"
+            } else {
+                name.as_str()
+            };
+            BROWSER_CRATES.contains(&family)
+        })
 }
 
 /// A package that exists to test, measure or show the others: a fuzzer (meilisearch's

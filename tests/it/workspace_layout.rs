@@ -179,6 +179,15 @@ fn a_web_frontend_trunk_builds_is_no_image_unless_asked_for() {
     // iggy's `bench-dashboard-frontend`: a yew app with `Trunk.toml` beside its manifest.
     let dir = virtual_workspace("https://github.com/acme/platform");
     std::fs::write(dir.path().join("crates/report/Trunk.toml"), "[build]\n").unwrap();
+    // trunk itself keeps an example `Trunk.toml` at its root: with no crate for the browser
+    // among its dependencies, the package is a program like any other.
+    let (plan, _) = plan_json(dir.path(), &[]);
+    assert_eq!(image_names(&plan), ["acme-admin", "report", "acme-server"]);
+    let manifest = dir.path().join("crates/report/Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let wasm = "\n[target.'cfg(target_arch = \"wasm32\")'.dependencies]\nweb = { package = \"wasm-bindgen\", version = \"0.2\" }\n";
+    std::fs::write(&manifest, text + wasm).unwrap();
+    support::generate_lockfile(dir.path());
     let (plan, stderr) = plan_json(dir.path(), &[]);
     assert_eq!(image_names(&plan), ["acme-admin", "acme-server"]);
     assert!(
