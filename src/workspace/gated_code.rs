@@ -85,7 +85,7 @@ fn inner_attributes(code: &str) -> &str {
 }
 
 /// The text of a `cfg(` up to its matching `)`, given the text after the `(`.
-fn cfg_text(after_open: &str) -> Option<&str> {
+pub(super) fn cfg_text(after_open: &str) -> Option<&str> {
     let mut depth = 1;
     for (i, c) in after_open.char_indices() {
         match c {

@@ -6,13 +6,17 @@
 //! one spot at a time, each made every service on mysql 24 a cc image for a C++ compiler it
 //! never runs.
 //!
+//! A function that returns at the top of its body when a feature is off (`if !cfg!(feature =
+//! "x") { return; }`) runs nothing after that with `x` off.
+//!
 //! A script whose code is in other files as well (a `mod` item, an `include!`, a `#[path]`)
 //! may call its functions from there, so in one its functions always count as reached. The
 //! code given is comment-free (see `cxx::code_only`).
 
 use std::collections::BTreeSet;
 
-use super::gated_code::{braces, enclosing_blocks, from_last_boundary, gated_off};
+use super::feature_gates::cfg_predicate_on_linux;
+use super::gated_code::{braces, cfg_text, enclosing_blocks, from_last_boundary, gated_off};
 
 /// How many callers deep a function is followed back towards `main`.
 const CALLERS_FOLLOWED: usize = 4;
@@ -29,18 +33,70 @@ fn unreached_within(code: &str, at: usize, on: &BTreeSet<String>, depth: usize) 
     if gated_off(code, at, on) {
         return true;
     }
-    if depth == 0 {
-        return false;
-    }
     let Some((name, body)) = enclosing_function(code, at) else {
         return false;
     };
-    if name == "main" {
+    if returned_before(code, body.start, at, on) {
+        return true;
+    }
+    if depth == 0 || name == "main" {
         return false;
     }
     word_positions(&blank_strings(code), name)
         .filter(|p| !body.contains(p) && !is_definition(code, *p))
         .all(|p| unreached_within(code, p, on, depth - 1))
+}
+
+/// Whether the function whose body opens at byte `open` returns, before byte `at`, at the top
+/// of its body under a condition that holds with the features `on`: `if !cfg!(feature = "x") {
+/// return; }` with `x` off (wasmtime-internal-jit-debug's guard before its cc build), or `if
+/// env::var("CARGO_FEATURE_X").is_err() { return; }`. The code after such a guard runs only when
+/// it does not return.
+fn returned_before(code: &str, open: usize, at: usize, on: &BTreeSet<String>) -> bool {
+    let body = &code[open + 1..at];
+    word_positions(body, "if")
+        .filter(|&i| enclosing_blocks(&body[..i]).is_empty())
+        .any(|i| {
+            let start = open + 1 + i;
+            let Some(block) = code[start..at].find('{').map(|b| start + b) else {
+                return false;
+            };
+            let Some(close) = matching_close(code, block) else {
+                return false;
+            };
+            let only_returns = {
+                let inner = code[block + 1..close].trim();
+                inner.starts_with("return") && !inner.trim_end_matches(';').contains(';')
+            };
+            let condition = code[start + "if".len()..block].trim();
+            only_returns && close < at && returns_with(condition, on)
+        })
+}
+
+/// Whether an early return's condition holds with the features `on`: `!cfg!(P)` with `P` false
+/// (read as for Linux), or `env::var("CARGO_FEATURE_X").is_err()` (`var_os(…).is_none()`) with
+/// `x` off.
+fn returns_with(condition: &str, on: &BTreeSet<String>) -> bool {
+    if let Some(predicate) = condition.strip_prefix("!cfg!(") {
+        // The whole condition: in `!cfg!(P) && q` a false `P` proves nothing.
+        let whole = cfg_text(predicate).is_some_and(|p| predicate[p.len() + 1..].trim().is_empty());
+        return whole && cfg_predicate_on_linux(predicate).is_some_and(|cfg| !cfg.holds(on));
+    }
+    let squashed: String = condition.split_whitespace().collect();
+    let Some(rest) = squashed.split_once("\"CARGO_FEATURE_").map(|(_, r)| r) else {
+        return false;
+    };
+    let Some((name, after)) = rest.split_once('"') else {
+        return false;
+    };
+    let negative = after == ").is_err()" || after == ").is_none()";
+    let set: BTreeSet<String> = on
+        .iter()
+        .map(|f| f.to_uppercase().replace('-', "_"))
+        .collect();
+    negative
+        && (squashed.starts_with("env::var") || squashed.starts_with("std::env::var"))
+        && !set.contains(name)
 }
 
 /// Whether the script's code is in other files as well: a `mod name;`, an `include!`, a
@@ -350,6 +406,58 @@ fn main() {
             "struct B;\nimpl B { fn go(&self) { cc::Build::new().compile(\"a\"); } }\nfn main() {}",
         );
         assert_eq!(uses_crate(&method, "cc", &on(&[])), Some(true));
+    }
+
+    #[test]
+    fn an_early_return_when_a_feature_is_off_guards_what_follows() {
+        // wasmtime-internal-jit-debug 48.0.8's build.rs, as published.
+        let jit_debug = code_only(
+            r#"use wasmtime_versioned_export_macros::versioned_suffix;
+
+fn main() {
+    if !cfg!(feature = "gdb_jit_int") {
+        return;
+    }
+
+    let mut build = cc::Build::new();
+    build.warnings(true);
+    let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap();
+    build.define(&format!("CFG_TARGET_OS_{os}"), None);
+    build.define("VERSIONED_SUFFIX", Some(versioned_suffix!()));
+
+    println!("cargo:rerun-if-changed=gdbjit.c");
+    build.file("gdbjit.c");
+    build.compile("gdbjit-helpers");
+}
+"#,
+        );
+        assert_eq!(uses_crate(&jit_debug, "cc", &on(&["std"])), Some(false));
+        assert_eq!(
+            uses_crate(&jit_debug, "cc", &on(&["gdb_jit_int"])),
+            Some(true)
+        );
+        let env = code_only(
+            "fn main() -> std::io::Result<()> {\n    if std::env::var(\"CARGO_FEATURE_BUNDLED\").is_err() {\n        return Ok(());\n    }\n    cc::Build::new().file(\"a.c\").compile(\"a\");\n    Ok(())\n}",
+        );
+        assert_eq!(uses_crate(&env, "cc", &on(&[])), Some(false));
+        assert_eq!(uses_crate(&env, "cc", &on(&["bundled"])), Some(true));
+        for reached in [
+            // The return depends on more than the feature.
+            "fn main() { if !cfg!(feature = \"x\") && quick() { return; } cc::Build::new(); }",
+            // It does more than return, or returns when the feature is on.
+            "fn main() { if !cfg!(feature = \"x\") { log(); return; } cc::Build::new(); }",
+            "fn main() { if cfg!(feature = \"x\") { return; } cc::Build::new(); }",
+            // Nested in another block, it guards nothing after that block.
+            "fn main() { for _ in 0..1 { if !cfg!(feature = \"x\") { return; } } cc::Build::new(); }",
+            // The use comes before it.
+            "fn main() { cc::Build::new(); if !cfg!(feature = \"x\") { return; } }",
+        ] {
+            assert_eq!(
+                uses_crate(&code_only(reached), "cc", &on(&[])),
+                Some(true),
+                "{reached}"
+            );
+        }
     }
 
     #[test]
