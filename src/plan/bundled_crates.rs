@@ -43,6 +43,11 @@ pub const BUNDLED: &[SysCrate] = &[
     // `libblst.a` only when one sits in the crate's own directory, which a published crate has
     // not (Ethereum clients, through c-kzg and bls crates).
     bundled("blst", "0.3.17", NONE, false),
+    // build.rs: compiles the capstone it carries with cc unless `check_only`; bindgen only with
+    // `use_bindgen` (wasmtime-cli's disassembler).
+    bundled("capstone-sys", "0.18.0", NONE, false),
+    // build.rs: compiles Intel's ittnotify C it carries, no search (wasmtime's VTune support).
+    bundled("ittapi-sys", "0.4.0", NONE, false),
     // build/main.rs: copies the BoringSSL it vendors, `git init`s it to `git apply` its patches,
     // and builds it with cmake (C++ since 2024); bindgen for the bindings. redlib's, via wreq.
     bundled("boring-sys2", "5.0.0-alpha.13", &["cmake", "git"], true),

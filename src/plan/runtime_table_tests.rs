@@ -217,14 +217,18 @@ fn v8_links_a_prebuilt_archive_published_for_gnu_only_and_downloads_it_with_curl
 }
 
 #[test]
-fn secp256k1_sys_and_blst_are_known_to_bundle() {
+fn secp256k1_sys_blst_capstone_sys_and_ittapi_sys_are_known_to_bundle() {
     // nostr-rs-relay 0.9 locks three secp256k1-sys; Ethereum clients link blst. Each compiled
     // into a static binary by the oci backend here (a crate calling both ran `hi 0`).
+    // wasmtime-cli 48 links capstone-sys and ittapi-sys.
     let n = needs(
-        "relay v0.9.0 (/w)|\n|-- secp256k1 v0.31.0|\n|   `-- secp256k1-sys v0.11.0|\n|       [build-dependencies]\n|       `-- cc v1.2.0|\n`-- blst v0.3.17|\n    [build-dependencies]\n    `-- cc v1.2.0|\n",
+        "relay v0.9.0 (/w)|\n|-- secp256k1 v0.31.0|\n|   `-- secp256k1-sys v0.11.0|\n|       [build-dependencies]\n|       `-- cc v1.2.0|\n|-- capstone-sys v0.18.0|full\n|   [build-dependencies]\n|   `-- cc v1.2.0|\n|-- ittapi-sys v0.4.0|\n|   [build-dependencies]\n|   `-- cc v1.2.0|\n`-- blst v0.3.17|\n    [build-dependencies]\n    `-- cc v1.2.0|\n",
     );
     assert_eq!(auto_reason(&n).0, Runtime::Static);
     assert!(n.unknown.is_empty(), "{:?}", n.unknown);
-    assert_eq!(n.compiles_c, ["blst", "secp256k1-sys"]);
+    assert_eq!(
+        n.compiles_c,
+        ["blst", "capstone-sys", "ittapi-sys", "secp256k1-sys"]
+    );
     assert!(n.crates.iter().all(|c| c.known), "{:?}", n.crates);
 }
