@@ -192,10 +192,73 @@ fn relative_literals(code: &str) -> BTreeSet<String> {
             continue;
         }
         if let Some(name) = first_component(literal) {
+            // A bare word (`"templates"`, not `"./templates"` or `"templates/"`) is as often
+            // a key or a name as a path: rauthy's `table.remove("templates")` reads a TOML
+            // table. It counts only where a path goes.
+            if literal == name && !name.contains('.') && !bare_word_as_path(before) {
+                continue;
+            }
             names.insert(name.to_string());
         }
     }
     names
+}
+
+/// Calls whose first argument is a key, a name or a pattern, never a path.
+const NON_PATH_CALLS: &[&str] = &[
+    "get",
+    "get_mut",
+    "remove",
+    "insert",
+    "contains_key",
+    "entry",
+    "contains",
+    "starts_with",
+    "ends_with",
+    "strip_prefix",
+    "strip_suffix",
+    "split",
+    "replace",
+    "find",
+    "var",
+    "var_os",
+    "eq",
+    "push_str",
+    "expect",
+    "context",
+    "with_context",
+    "field",
+    "header",
+    "route",
+];
+
+/// Whether a bare word whose literal follows `before` is where a path goes: the first argument
+/// of a call that takes one (`base_path.join("configuration")`, `ServeDir::new("static")`, not
+/// `table.remove("templates")`), the value of a `const` or `let` (`const PUBLIC_DIRECTORY_NAME:
+/// &str = "public";`), or an argument after a mount point (actix's `Files::new("/static",
+/// "static")`).
+fn bare_word_as_path(before: &str) -> bool {
+    let before = before.trim_end();
+    if before.ends_with('=') && !before.ends_with("==") {
+        return true;
+    }
+    // After a mount point: `Files::new("/static", "static")`.
+    if let Some(args) = before.strip_suffix(',') {
+        let args = args.trim_end();
+        return args.strip_suffix('"').is_some_and(|inner| {
+            inner
+                .rfind('"')
+                .is_some_and(|open| inner[open + 1..].starts_with('/'))
+        });
+    }
+    let Some(call) = before.strip_suffix('(') else {
+        return false;
+    };
+    let callee = call
+        .rsplit(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .next()
+        .unwrap_or_default();
+    !callee.is_empty() && !NON_PATH_CALLS.contains(&callee)
 }
 
 /// Where the literal that starts at the beginning of `text` ends (the closing `"`).
@@ -276,6 +339,9 @@ mod tests {
         assert_eq!(names(z2p), ["base.yaml", "configuration"]);
         let web = "let app = Router::new().nest_service(\"/static\", ServeDir::new(\"./static\"));\nlet tera = Tera::new(\"templates/**/*\")?;\nlet url = \"http://localhost:8080\";\nlet msg = \"hello world\";";
         assert_eq!(names(web), ["static", "templates"]);
+        // Bare words where a path goes count, keys and names do not (rauthy's TOML table).
+        let bare = "const PUBLIC: &str = \"public\";\nlet files = Files::new(\"/\", \"assets\");\nlet views = Path::new(\"views\");\nlet t = table.remove(\"templates\");\nt_str(&mut table, \"config\", \"subject\", \"\");\nmatch key { \"static\" => 1, _ => 0 };\nif name == \"settings\" {}";
+        assert_eq!(names(bare), ["assets", "public", "views"]);
         let compile_time = "const INDEX: &str = include_str!(\"index.html\");\nsqlx::migrate!(\"./migrations\");\n#[derive(RustEmbed)]\n#[folder = \"assets/\"]\nstruct Assets;\n#[template(path = \"hello.html\")]\nstruct Hello;\nlet s = r\"raw/path\";\n// \"commented\"\nlet c = '\"';";
         assert!(names(compile_time).is_empty(), "{:?}", names(compile_time));
     }
