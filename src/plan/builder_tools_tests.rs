@@ -101,14 +101,17 @@ fn rdkafka_builds_its_bundled_librdkafka_with_make_and_a_cpp_compiler() {
 #[test]
 fn a_known_crate_whose_features_turn_on_its_cmake_build_gets_cmake() {
     // rustus: `rdkafka = { features = ["cmake-build"] }` makes rdkafka-sys build librdkafka with
-    // the `cmake` crate (an optional build dependency) instead of `./configure`.
+    // the `cmake` crate (an optional build dependency) instead of `./configure`, and CMake
+    // compiles its C++ wrapper for the target: cc, as for any C++ (no musl g++ in Debian).
     let tree = |features: &str, build_deps: &str| {
         needs(&format!(
             "kc v0.1.0 (/w)|\n`-- rdkafka v0.37.0|cmake-build\n    `-- rdkafka-sys v4.8.0+2.3.0|{features}\n        |-- libc v0.2.180|default,std\n        [build-dependencies]\n{build_deps}        `-- pkg-config v0.3.32|\n"
         ))
     };
     let with_cmake = tree("cmake,cmake-build", "        |-- cmake v0.1.54|\n");
-    assert_eq!(auto_reason(&with_cmake).0, Runtime::Static);
+    let (runtime, reason) = auto_reason(&with_cmake);
+    assert_eq!(runtime, Runtime::Cc, "{reason}");
+    assert!(reason.contains("`rdkafka-sys` compiles C++"), "{reason}");
     for tool in ["cmake", "make", "g++"] {
         assert!(
             with_cmake.build_tools.contains(tool),
@@ -118,6 +121,7 @@ fn a_known_crate_whose_features_turn_on_its_cmake_build_gets_cmake() {
     }
     let configure = tree("libz", "");
     assert!(!configure.build_tools.contains("cmake"));
+    assert_eq!(auto_reason(&configure).0, Runtime::Static);
     // libz-sys's `zlib-ng` builds zlib-ng with cmake.
     let zlib_ng = needs(
         "app v0.1.0 (/w)|\n`-- libz-sys v1.1.33|cmake,libc,static,stock-zlib,zlib-ng\n    [build-dependencies]\n    |-- cc v1.2.0|\n    |-- cmake v0.1.54|\n    `-- pkg-config v0.3.32|\n",

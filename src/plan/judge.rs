@@ -55,12 +55,17 @@ pub(super) fn judge_known(c: &Crate, entry: &sys_crates::SysCrate) -> NativeCrat
         (entry.default, why)
     };
     let dynamic = kind == SysKind::SystemOnly;
+    let cxx_with_feature = sys_crates::cxx_with_feature(&c.name, &c.features).filter(|_| !dynamic);
+    let evidence = match cxx_with_feature {
+        Some(what) => format!("{evidence}; {what}"),
+        None => evidence,
+    };
     NativeCrate {
         name: c.name.clone(),
         version: c.version.clone(),
         kind,
         dynamic,
-        cxx: !dynamic && entry.cxx,
+        cxx: !dynamic && (entry.cxx || cxx_with_feature.is_some()),
         library: (!entry.library.is_empty()).then(|| entry.library.to_string()),
         known: true,
         // The table was written from one version's build script; say which when this build

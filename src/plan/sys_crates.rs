@@ -418,7 +418,8 @@ pub const SYS_CRATES: &[SysCrate] = &[
     // it copies its bundled librdkafka and runs `./configure` and `make libs`, which also build
     // the C++ wrapper library (configure stops at "c++: command not found"). Only the C library
     // is linked. With `cmake-build` it builds with the `cmake` crate (an optional build
-    // dependency, so the plan sees it and installs cmake).
+    // dependency, so the plan sees it and installs cmake), and C++ for the target (see
+    // [`CXX_WITH_FEATURE`]).
     SysCrate {
         krate: "rdkafka-sys",
         read: "4.10.0+2.12.1",
@@ -496,6 +497,32 @@ pub const SYS_CRATES: &[SysCrate] = &[
         advice: "set `PCRE2_SYS_STATIC=1`",
     },
 ];
+
+/// Crates of the tables that compile C++ for the target only with a feature on, each with the
+/// feature and what the build then does, for the plan's reason.
+const CXX_WITH_FEATURE: &[(&str, &str, &str)] = &[
+    // build.rs (4.10.0): `cmake-build` configures librdkafka's CMake project, which enables C++
+    // and builds its C++ wrapper (src-cpp) for the target; `./configure` otherwise uses the
+    // host's c++. For musl, cmake stopped at "failed to find tool x86_64-linux-musl-g++" (the
+    // oci backend, here); rustus's rdkafka-sys 4.8 built for gnu with cmake and g++.
+    (
+        "rdkafka-sys",
+        "cmake-build",
+        "with `cmake-build` librdkafka's CMake build compiles its C++ wrapper for the target",
+    ),
+];
+
+/// What `name`'s build compiles in C++ for the target with the features `on`, when a feature of
+/// [`CXX_WITH_FEATURE`] makes it do so.
+pub fn cxx_with_feature(
+    name: &str,
+    on: &std::collections::BTreeSet<String>,
+) -> Option<&'static str> {
+    CXX_WITH_FEATURE
+        .iter()
+        .find(|(krate, feature, _)| *krate == name && on.contains(*feature))
+        .map(|(_, _, what)| *what)
+}
 
 pub fn find(name: &str) -> Option<&'static SysCrate> {
     SYS_CRATES

@@ -505,7 +505,8 @@ fn a_search_for_a_system_library_through_a_helper_crate_is_a_search() {
 
 /// rustus's `rdkafka = { features = ["cmake-build"] }`: rdkafka-sys builds librdkafka with the
 /// `cmake` crate, so cmake (and make, its generator's program) comes into the builder, which the
-/// known crate's `./configure` build did not need.
+/// known crate's `./configure` build did not need; and CMake compiles librdkafka's C++ wrapper
+/// for the target, which no musl compiler in Debian can, so the image is cc, with g++.
 #[test]
 fn rdkafka_with_cmake_build_gets_cmake_in_the_builder() {
     let dir = support::fixture("rdkafka-bundled");
@@ -519,9 +520,9 @@ fn rdkafka_with_cmake_build_gets_cmake_in_the_builder() {
     std::fs::write(&manifest, text).unwrap();
     let plan = support::plan_json(dir.path(), &[]);
     let image = find_image(&plan, "kconsumer");
-    assert_eq!(image["runtime"], "static", "{:#}", image["runtime_reason"]);
+    assert_eq!(image["runtime"], "cc", "{:#}", image["runtime_reason"]);
     let packages = builder_packages(&plan);
-    for tool in ["cmake", "make", "g++", "musl-tools"] {
+    for tool in ["cmake", "make", "g++"] {
         assert!(packages.contains(&tool.to_string()), "{tool}: {packages:?}");
     }
 }
