@@ -10,7 +10,12 @@
 //! feature and compile without both. The older one: `lexical-core` (nom 5's number parsing)
 //! before 0.4.8, 0.5.1, 0.6.8 and 0.7.5, with its default `correct` feature, fails from Rust 1.53
 //! (0.4.0, 0.4.6, 0.5.0, 0.6.0, 0.6.6, 0.6.7, 0.7.0, 0.7.3 and 0.7.4 fail on 1.95, the four fixed
-//! releases compile; 0.7.4 compiles on 1.52.0 and fails on 1.53.0).
+//! releases compile; 0.7.4 compiles on 1.52.0 and fails on 1.53.0). The newest: `metrics` 0.22.0
+//! to 0.22.3, 0.23.0 and 0.24.0 to 0.24.1, whose thread-local recorder casts away a trait
+//! object's lifetime, which Rust 1.94 rejects (E0521, rust-lang/rust#141402); 0.22.4, 0.23.1
+//! and 0.24.2 fixed it. rustus's lock has 0.23.0, and its build stopped there on Rust 1.95.
+//! Measured with `cargo check` of `metrics` alone: 0.22.0, 0.22.3, 0.23.0, 0.24.0 and 0.24.1 fail
+//! on 1.94.0 and 1.95.0 and compile on 1.93.0; 0.21.1 and the fixed releases compile on all three.
 
 use semver::Version;
 
@@ -28,8 +33,8 @@ pub struct RustCeiling {
     pub fixed_in: String,
 }
 
-/// One known breakage: `name` from `first` to `last` (inclusive), with any of `features` on,
-/// fails to compile from Rust `fails_from` on.
+/// One known breakage: `name` from `first` to `last` (inclusive), with any of `features` on
+/// (whatever its features, when there are none), fails to compile from Rust `fails_from` on.
 struct Breakage {
     name: &'static str,
     first: Version,
@@ -39,6 +44,8 @@ struct Breakage {
     fixed_in: &'static str,
     how: &'static str,
 }
+
+const METRICS_HOW: &str = "its thread-local recorder casts away a trait object's lifetime, which Rust 1.94 rejects with E0521, rust-lang/rust#141402";
 
 const LEXICAL_HOW: &str =
     "the `BITS` constant Rust 1.53 gave the integer types shadows its own (E0308)";
@@ -90,6 +97,34 @@ const BREAKAGES: &[Breakage] = &[
         fixed_in: "0.7.5",
         how: LEXICAL_HOW,
     },
+    // Each minor line of `metrics` got a fixed release.
+    Breakage {
+        name: "metrics",
+        first: Version::new(0, 22, 0),
+        last: Version::new(0, 22, 3),
+        features: &[],
+        fails_from: Version::new(1, 94, 0),
+        fixed_in: "0.22.4",
+        how: METRICS_HOW,
+    },
+    Breakage {
+        name: "metrics",
+        first: Version::new(0, 23, 0),
+        last: Version::new(0, 23, 0),
+        features: &[],
+        fails_from: Version::new(1, 94, 0),
+        fixed_in: "0.23.1",
+        how: METRICS_HOW,
+    },
+    Breakage {
+        name: "metrics",
+        first: Version::new(0, 24, 0),
+        last: Version::new(0, 24, 1),
+        features: &[],
+        fails_from: Version::new(1, 94, 0),
+        fixed_in: "0.24.2",
+        how: METRICS_HOW,
+    },
 ];
 
 /// The lowest Rust from which one of `crates` (linked or compiled for build scripts, with the
@@ -101,9 +136,10 @@ pub fn ceiling<'a>(crates: impl IntoIterator<Item = &'a Crate>) -> Option<RustCe
             continue;
         };
         for b in BREAKAGES.iter().filter(|b| b.name == c.name) {
-            let Some(feature) = b.features.iter().find(|f| c.features.contains(**f)) else {
+            let feature = b.features.iter().find(|f| c.features.contains(**f));
+            if feature.is_none() && !b.features.is_empty() {
                 continue;
-            };
+            }
             if version < b.first || version > b.last {
                 continue;
             }
@@ -115,8 +151,15 @@ pub fn ceiling<'a>(crates: impl IntoIterator<Item = &'a Crate>) -> Option<RustCe
             }
             lowest = Some(RustCeiling {
                 why: format!(
-                    "`{}` {} (feature `{feature}`) does not compile with Rust {}.{} or later ({})",
-                    c.name, c.version, b.fails_from.major, b.fails_from.minor, b.how
+                    "`{}` {}{} does not compile with Rust {}.{} or later ({})",
+                    c.name,
+                    c.version,
+                    feature
+                        .map(|f| format!(" (feature `{f}`)"))
+                        .unwrap_or_default(),
+                    b.fails_from.major,
+                    b.fails_from.minor,
+                    b.how
                 ),
                 fails_from: b.fails_from.clone(),
                 dependency: c.name.clone(),
@@ -165,6 +208,35 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn metrics_before_each_fixed_release_stops_at_1_94_whatever_its_features() {
+        for (version, fixed) in [
+            ("0.22.0", Some("0.22.4")),
+            ("0.22.3", Some("0.22.4")),
+            ("0.23.0", Some("0.23.1")),
+            ("0.24.0", Some("0.24.2")),
+            ("0.24.1", Some("0.24.2")),
+            ("0.21.1", None),
+            ("0.22.4", None),
+            ("0.23.1", None),
+            ("0.24.2", None),
+        ] {
+            let found = ceiling([&named("metrics", version, &[])]);
+            assert_eq!(
+                found.as_ref().map(|c| c.fixed_in.as_str()),
+                fixed,
+                "{version}"
+            );
+        }
+        // rustus's lock.
+        let found = ceiling([&named("metrics", "0.23.0", &["default"])]).unwrap();
+        assert_eq!(found.fails_from, Version::new(1, 94, 0));
+        assert_eq!(
+            found.why,
+            "`metrics` 0.23.0 does not compile with Rust 1.94 or later (its thread-local recorder casts away a trait object's lifetime, which Rust 1.94 rejects with E0521, rust-lang/rust#141402)"
+        );
     }
 
     #[test]
