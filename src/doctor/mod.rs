@@ -251,12 +251,17 @@ fn musl_resolver(plan: &crate::plan::Plan, image: &ImagePlan, findings: &mut Vec
 }
 
 /// Whether the package's sources answer `--version`: the literal, or a CLI parser's version
-/// attribute or call.
+/// attribute or call. getopts and lexopt name the long flag without its dashes: agate 3.3.25's
+/// `opts.optflag("V", "version", …)` answered `--version` while the check said it would not.
 fn handles_version(dir: &Utf8Path) -> bool {
     rust_files(dir).iter().any(|file| {
         std::fs::read_to_string(file).is_ok_and(|text| {
             text.contains("\"--version\"")
                 || text.contains(".version(")
+                || text.contains("Long(\"version\")")
+                || text
+                    .match_indices("optflag(")
+                    .any(|(at, _)| getopts_names_version(&text[at + "optflag(".len()..]))
                 || parser_attributes(&text).any(|a| {
                     a.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
                         .any(|word| word == "version")
@@ -264,6 +269,18 @@ fn handles_version(dir: &Utf8Path) -> bool {
                 || text.contains("argh::from_env")
         })
     })
+}
+
+/// Whether a getopts `optflag(short, long, …)` call, from its arguments on, has `"version"` for
+/// its long name.
+fn getopts_names_version(args: &str) -> bool {
+    let args: String = args
+        .chars()
+        .take(80)
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    args.split_once(',')
+        .is_some_and(|(_, rest)| rest.starts_with("\"version\""))
 }
 
 /// The insides of each `#[command(…)]`, `#[clap(…)]` and `#[structopt(…)]` attribute, over as
@@ -333,6 +350,20 @@ mod tests {
         std::fs::write(
             dir.join("src/main.rs"),
             "#[clap(\n    name = \"svc\",\n)]\nstruct Cli {}\n#[command(subcommand)]\nfn f() {}\n",
+        )
+        .unwrap();
+        assert!(!handles_version(dir));
+        // getopts (agate 3.3.25) and lexopt name the long flag without its dashes.
+        for answers in [
+            "let mut opts = getopts::Options::new();\nopts.optflag(\n    \"V\",\n    \"version\",\n    \"Print version information and exit.\",\n);\n",
+            "match arg { Long(\"version\") => print_version(), _ => {} }\n",
+        ] {
+            std::fs::write(dir.join("src/main.rs"), answers).unwrap();
+            assert!(handles_version(dir), "{answers}");
+        }
+        std::fs::write(
+            dir.join("src/main.rs"),
+            "opts.optflag(\"v\", \"verbose\", \"the version is not printed\");\n",
         )
         .unwrap();
         assert!(!handles_version(dir));
