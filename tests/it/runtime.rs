@@ -371,45 +371,58 @@ fn the_linkers_cargo_config_names_are_installed_in_the_builder() {
     assert!(!packages.contains(&"clang".to_string()), "{packages:?}");
 }
 
+/// A package `app` depending on a path crate `native` with `cc` among its build dependencies,
+/// `features` (a `[features]` table, or nothing) and this build script, locked.
+fn app_with_a_cc_build_dependency(prefix: &str, features: &str, build_rs: &str) -> Scratch {
+    let dir = Scratch::new(prefix);
+    dir.write(
+        "Cargo.toml",
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nnative = { path = \"native\" }\n\n[workspace]\n",
+    );
+    dir.write("src/main.rs", "fn main() {}\n");
+    dir.write(
+        "native/Cargo.toml",
+        &format!(
+            "[package]\nname = \"native\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n{features}[build-dependencies]\ncc = \"1\"\n"
+        ),
+    );
+    dir.write("native/src/lib.rs", "");
+    dir.write("native/build.rs", build_rs);
+    dir.lock(false);
+    dir
+}
+
+/// `app` is planned static, with nothing native and no musl C compiler in its builder.
+fn assert_static_without_a_c_compiler(plan: &serde_json::Value) {
+    let image = find_image(plan, "app");
+    assert_eq!(image["runtime"], "static", "{:#}", image["runtime_reason"]);
+    assert!(image["native"].as_array().unwrap().is_empty(), "{image:#}");
+    assert!(
+        !builder_packages(plan).contains(&"musl-tools".to_string()),
+        "{:?}",
+        builder_packages(plan)
+    );
+}
+
 #[test]
 fn a_c_build_dependency_the_build_script_never_names_brings_no_c_compiler() {
     // termusic-lib 0.13.2 lists `cc` among its build dependencies and its build script compiles
     // only protobuf files.
-    let dir = Scratch::new("cd-idlecc-");
-    let write = |path: &str, text: &str| dir.write(path, text);
-    write(
-        "Cargo.toml",
-        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nprotos = { path = \"protos\" }\n\n[workspace]\n",
-    );
-    write("src/main.rs", "fn main() {}\n");
-    write(
-        "protos/Cargo.toml",
-        "[package]\nname = \"protos\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[build-dependencies]\ncc = \"1\"\n",
-    );
-    write("protos/src/lib.rs", "");
-    write(
-        "protos/build.rs",
+    let dir = app_with_a_cc_build_dependency(
+        "cd-idlecc-",
+        "",
         "fn main() {\n    // no C here\n    println!(\"cargo:rerun-if-changed=proto/player.proto\");\n}\n",
     );
-    dir.lock(false);
-    let plan = support::plan_json(dir.path(), &[]);
-    let image = find_image(&plan, "app");
-    assert_eq!(image["runtime"], "static", "{:#}", image["runtime_reason"]);
-    assert!(image["native"].as_array().unwrap().is_empty(), "{image:#}");
-    assert!(
-        !builder_packages(&plan).contains(&"musl-tools".to_string()),
-        "{:?}",
-        builder_packages(&plan)
-    );
+    assert_static_without_a_c_compiler(&support::plan_json(dir.path(), &[]));
     // The same script compiling C gets its musl C compiler.
-    write(
-        "protos/build.rs",
+    dir.write(
+        "native/build.rs",
         "fn main() {\n    cc::Build::new().file(\"src/shim.c\").compile(\"shim\");\n}\n",
     );
     let plan = support::plan_json(dir.path(), &[]);
     let image = find_image(&plan, "app");
     assert_eq!(image["runtime"], "static", "{:#}", image["runtime_reason"]);
-    assert_eq!(native(image, "protos")["kind"], "bundled");
+    assert_eq!(native(image, "native")["kind"], "bundled");
     assert!(
         builder_packages(&plan).contains(&"musl-tools".to_string()),
         "{:?}",
@@ -532,37 +545,17 @@ fn rdkafka_with_cmake_build_gets_cmake_in_the_builder() {
 /// service on mysql 24 a cc image with a C++ compiler in its builder.
 #[test]
 fn a_c_build_dependency_used_only_in_a_helper_behind_an_off_feature_compiles_nothing() {
-    let dir = Scratch::new("cd-helpercc-");
-    let write = |path: &str, text: &str| dir.write(path, text);
-    write(
-        "Cargo.toml",
-        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\ncommon = { path = \"common\" }\n\n[workspace]\n",
-    );
-    write("src/main.rs", "fn main() {}\n");
-    write(
-        "common/Cargo.toml",
-        "[package]\nname = \"common\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[features]\ntest = []\n\n[build-dependencies]\ncc = \"1\"\n",
-    );
-    write("common/src/lib.rs", "");
-    write(
-        "common/build.rs",
+    let dir = app_with_a_cc_build_dependency(
+        "cd-helpercc-",
+        "[features]\ntest = []\n\n",
         "fn make_wrapper() {\n    cc::Build::new().file(\"wrapper.cc\").cpp(true).compile(\"wrapper\");\n}\n\nfn main() {\n    if cfg!(all(feature = \"test\", unix)) {\n        make_wrapper();\n    }\n}\n",
     );
-    dir.lock(false);
-    let plan = support::plan_json(dir.path(), &[]);
-    let image = find_image(&plan, "app");
-    assert_eq!(image["runtime"], "static", "{:#}", image["runtime_reason"]);
-    assert!(image["native"].as_array().unwrap().is_empty(), "{image:#}");
-    assert!(
-        !builder_packages(&plan).contains(&"musl-tools".to_string()),
-        "{:?}",
-        builder_packages(&plan)
-    );
+    assert_static_without_a_c_compiler(&support::plan_json(dir.path(), &[]));
     // With the feature on, the helper runs: a C++ compiler, so cc.
     support::replace_in(
         &dir.path().join("Cargo.toml"),
-        "path = \"common\" }",
-        "path = \"common\", features = [\"test\"] }",
+        "path = \"native\" }",
+        "path = \"native\", features = [\"test\"] }",
     );
     let plan = support::plan_json(dir.path(), &[]);
     let image = find_image(&plan, "app");
