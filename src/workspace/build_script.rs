@@ -295,16 +295,11 @@ pub fn uses_build_dependency(
     on: &BTreeSet<String>,
 ) -> Option<bool> {
     let code = code_only(script);
-    let squashed = squashed_code(script);
-    let spread = squashed.contains("include!(") || squashed.contains("#[path=");
-    let has_file_module = code
-        .split(';')
-        .any(|item| item.split_whitespace().rev().nth(1) == Some("mod"));
     let renamed = manifest.is_some_and(|m| {
         let m: String = m.chars().filter(|c| !c.is_whitespace()).collect();
         m.contains(&format!("package=\"{krate}\""))
     });
-    if spread || has_file_module || renamed {
+    if super::script_reach::in_several_files(&code) || renamed {
         return None;
     }
     super::script_reach::uses_crate(&code, krate, on)

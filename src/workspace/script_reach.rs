@@ -25,7 +25,7 @@ const CALLERS_FOLLOWED: usize = 4;
 /// it is gated off, or it is in a function of the script (not `main`) that is named only where
 /// the code never runs (or nowhere).
 pub fn unreached(code: &str, at: usize, on: &BTreeSet<String>) -> bool {
-    let whole = !spread(code);
+    let whole = !in_several_files(code);
     unreached_within(code, at, on, if whole { CALLERS_FOLLOWED } else { 0 })
 }
 
@@ -99,9 +99,9 @@ fn returns_with(condition: &str, on: &BTreeSet<String>) -> bool {
         && !set.contains(name)
 }
 
-/// Whether the script's code is in other files as well: a `mod name;`, an `include!`, a
-/// `#[path]`.
-fn spread(code: &str) -> bool {
+/// Whether the script's code (comment-free) is in other files as well: a `mod name;`, an
+/// `include!`, a `#[path]`.
+pub(super) fn in_several_files(code: &str) -> bool {
     let squashed: String = code.split_whitespace().collect();
     squashed.contains("include!(")
         || squashed.contains("#[path=")
