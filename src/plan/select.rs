@@ -393,10 +393,14 @@ fn is_web_frontend(ws: &Workspace, pkg: &Package) -> bool {
         || std::fs::read_to_string(dir.join("index.html"))
             .is_ok_and(|html| html.contains("data-trunk"));
     trunk_builds
-        && std::fs::read_to_string(ws.root.join(&pkg.manifest_path))
-            .ok()
-            .and_then(|text| text.parse::<toml::Table>().ok())
-            .is_none_or(|manifest| depends_on_a_browser_crate(&manifest))
+        && pkg.normal_dependencies.iter().any(|name| {
+            let family = if name.starts_with("gloo-") {
+                "gloo"
+            } else {
+                name.as_str()
+            };
+            BROWSER_CRATES.contains(&family)
+        })
 }
 
 /// Crates only a program for the browser depends on (with `gloo-*` as `gloo`).
@@ -413,36 +417,6 @@ const BROWSER_CRATES: &[&str] = &[
     "dioxus-web",
     "seed",
 ];
-
-/// Whether a manifest's dependencies (target-specific ones too) name a [`BROWSER_CRATES`] one,
-/// by key or by `package`.
-fn depends_on_a_browser_crate(manifest: &toml::Table) -> bool {
-    let tables = manifest.get("dependencies").into_iter().chain(
-        manifest
-            .get("target")
-            .and_then(|t| t.as_table())
-            .into_iter()
-            .flat_map(|targets| targets.values())
-            .filter_map(|target| target.get("dependencies")),
-    );
-    tables
-        .filter_map(|deps| deps.as_table())
-        .flat_map(|deps| deps.iter())
-        .map(|(key, spec)| {
-            spec.get("package")
-                .and_then(|p| p.as_str())
-                .unwrap_or(key)
-                .to_string()
-        })
-        .any(|name| {
-            let family = if name.starts_with("gloo-") {
-                "gloo"
-            } else {
-                name.as_str()
-            };
-            BROWSER_CRATES.contains(&family)
-        })
-}
 
 /// A package that exists to test, measure or show the others: a fuzzer (meilisearch's
 /// `fuzzers`, a `*-fuzz`), a test program (hickory-dns' `test-server`, oxigraph's

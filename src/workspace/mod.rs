@@ -122,6 +122,10 @@ pub struct Package {
     /// Directories of its `path` dependencies, absolute (members or not).
     #[serde(skip)]
     pub path_dependencies: Vec<Utf8PathBuf>,
+    /// The packages its `[dependencies]` name (target-specific ones too), by package name
+    /// whatever the manifest renames them to; not its dev- or build-dependencies.
+    #[serde(skip)]
+    pub normal_dependencies: BTreeSet<String>,
     /// A plain `cargo build` at the root builds it: the workspace names no `default-members`,
     /// or names this one.
     #[serde(skip)]
@@ -431,6 +435,12 @@ impl Package {
                 .dependencies
                 .iter()
                 .filter_map(|d| d.path.clone())
+                .collect(),
+            normal_dependencies: pkg
+                .dependencies
+                .iter()
+                .filter(|d| d.kind == cargo_metadata::DependencyKind::Normal)
+                .map(|d| d.name.clone())
                 .collect(),
             default_member: true,
         })
