@@ -233,8 +233,29 @@ impl<'a> CargoGraphs<'a> {
             }
         }
         read_build_scripts(self.ws, &mut graph);
+        read_protobuf_codegen_use(facts, &mut graph);
         self.seen.insert(query.clone(), graph.clone());
         Ok(graph)
+    }
+}
+
+/// Which crates that get protobuf-codegen as a build dependency have it parse `.proto` files in
+/// Rust, so that protoc need not be in the builder for them (librespot-protocol 0.8).
+fn read_protobuf_codegen_use(
+    facts: &BTreeMap<String, workspace::PackageFacts>,
+    graph: &mut BuildGraph,
+) {
+    for (key, c) in graph.linked.iter_mut().chain(graph.build_time.iter_mut()) {
+        if !c.build_deps.contains("protobuf-codegen") {
+            continue;
+        }
+        let script = facts
+            .get(key)
+            .and_then(|f| f.build_script.as_ref())
+            .and_then(|path| std::fs::read_to_string(path).ok());
+        c.pure_protobuf_codegen = script.is_some_and(|script| {
+            workspace::build_script::protobuf_codegen_is_pure(&script, &c.features)
+        });
     }
 }
 

@@ -297,9 +297,21 @@ fn build_time_tools(graph: &BuildGraph) -> BTreeSet<String> {
             tools.extend(packages.iter().map(|p| p.to_string()));
         }
     }
+    // protobuf-codegen runs protoc unless every script that gets it asks for `.pure()`; one
+    // that reaches it some other way (through a crate of its own) is taken to run protoc.
+    let codegen_users: Vec<_> = graph
+        .linked
+        .values()
+        .chain(crates())
+        .filter(|c| c.build_deps.contains("protobuf-codegen"))
+        .collect();
+    let codegen_is_pure =
+        !codegen_users.is_empty() && codegen_users.iter().all(|c| c.pure_protobuf_codegen);
     let runs_protoc = crates().any(|c| {
         tool_crates::PROTOC_USERS.iter().any(|(name, from)| {
-            c.name == *name && semver::Version::parse(&c.version).is_ok_and(|v| v >= *from)
+            c.name == *name
+                && semver::Version::parse(&c.version).is_ok_and(|v| v >= *from)
+                && !(c.name == "protobuf-codegen" && codegen_is_pure)
         })
     });
     let brings_protoc = crates().any(|c| tool_crates::PROTOC_PROVIDERS.contains(&c.name.as_str()));

@@ -4,8 +4,10 @@
 
 /// Build-time crates that run `protoc` from the `PATH` (or `$PROTOC`), each from the version on
 /// which it does: prost-build carried protoc binaries before 0.11; protoc-rust always runs it;
-/// protobuf-codegen 3 does unless a build script asks for `.pure()`, which no plan can see, so
-/// it is taken to (protobuf-compiler is 3 MB in the builder; a missing protoc fails the build).
+/// protobuf-codegen 3 does unless every build script that gets it asks for `.pure()` (read in
+/// `workspace::build_script::protobuf_codegen_is_pure`; librespot's does), so where one cannot
+/// be read it is taken to (protobuf-compiler is 3 MB in the builder; a missing protoc fails the
+/// build, and the oci backend refuses to start one without it).
 pub const PROTOC_USERS: &[(&str, semver::Version)] = &[
     ("prost-build", semver::Version::new(0, 11, 0)),
     ("protoc-rust", semver::Version::new(0, 0, 0)),

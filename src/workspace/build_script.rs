@@ -281,6 +281,26 @@ mod own_library_tests {
     }
 }
 
+/// Whether a build script that gets protobuf-codegen 3 parses its `.proto` files in Rust
+/// (`Codegen::new().pure()`), so that it never runs `protoc`: every `Codegen` it makes where
+/// its code runs with the features `on` asks for `.pure()`, and none for `.protoc()`.
+/// librespot-protocol 0.8 does (spotifyd, ncspot). protobuf-codegen's default is protoc, so a
+/// script that cannot be read whole (see [`super::script_reach::in_several_files`]) is not.
+pub fn protobuf_codegen_is_pure(script: &str, on: &BTreeSet<String>) -> bool {
+    let code = code_only(script);
+    if super::script_reach::in_several_files(&code) {
+        return false;
+    }
+    let code = squashed_code(script);
+    let reached = |needle: &str| {
+        code.match_indices(needle)
+            .filter(|(at, _)| !super::script_reach::unreached(&code, *at, on))
+            .count()
+    };
+    let made = reached("Codegen::new()");
+    made > 0 && reached(".pure()") >= made && reached(".protoc()") + reached(".protoc_path(") == 0
+}
+
 /// Whether a build script whose whole text is `script` uses the build dependency `krate` (`cc`,
 /// `cmake`) with the features `on`: `Some(false)` when no path or identifier in its code is
 /// that name, as termusic-lib 0.13.2 lists `cc` and compiles only protobuf files, or when every
@@ -385,5 +405,31 @@ mod build_dependency_tests {
             ),
             Some(false)
         );
+    }
+
+    #[test]
+    fn protobuf_codegen_asked_for_its_rust_parser_everywhere_runs_no_protoc() {
+        // librespot-protocol 0.8.0's build script, abridged.
+        let librespot = "fn compile() {\n    protobuf_codegen::Codegen::new()\n        .pure()\n        .out_dir(&out_dir)\n        .inputs(&slices)\n        .run()\n        .expect(\"Codegen failed.\");\n}\nfn main() {\n    cleanup();\n    compile();\n}\n";
+        assert!(protobuf_codegen_is_pure(librespot, &off()));
+        let imported = "use protobuf_codegen::Codegen;\nfn main() { Codegen::new().pure().inputs([\"a.proto\"]).run_from_script(); }";
+        assert!(protobuf_codegen_is_pure(imported, &off()));
+        // The default (no `.pure()`), `.protoc()`, and a second `Codegen` left on the default.
+        for protoc in [
+            "fn main() { protobuf_codegen::Codegen::new().inputs([\"a.proto\"]).run_from_script(); }",
+            "fn main() { protobuf_codegen::Codegen::new().protoc().inputs([\"a.proto\"]).run_from_script(); }",
+            "fn main() { Codegen::new().pure().run_from_script(); Codegen::new().protoc_path(&p).run_from_script(); }",
+            "fn main() { Codegen::new().pure().run_from_script(); Codegen::new().run_from_script(); }",
+            // A commented-out `.pure()` does nothing; a script in several files is not read whole.
+            "fn main() { Codegen::new() /* .pure() */ .run_from_script(); }",
+            "mod generate;\nfn main() { generate::run(Codegen::new().pure()); }",
+        ] {
+            assert!(!protobuf_codegen_is_pure(protoc, &off()), "{protoc}");
+        }
+        // protoc behind a feature that is off leaves the parser in Rust.
+        let gated = "fn main() {\n    #[cfg(feature = \"protoc\")]\n    Codegen::new().protoc().run_from_script();\n    #[cfg(not(feature = \"protoc\"))]\n    Codegen::new().pure().run_from_script();\n}\n";
+        assert!(protobuf_codegen_is_pure(gated, &off()));
+        let on = BTreeSet::from(["protoc".to_string()]);
+        assert!(!protobuf_codegen_is_pure(gated, &on));
     }
 }

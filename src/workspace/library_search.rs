@@ -25,18 +25,25 @@ pub fn pkg_config_modules(
         // `find_library` is pkg-config's old name for `probe_library` (rust-lzma 0.5.1), and
         // `Config::new().find(…)` its old `probe` (smithay-client-toolkit 0.16.1).
         for needle in [
-            "probe(\"",
-            "probe_library(\"",
-            "find_library(\"",
-            "Config::new().find(\"",
+            "probe(",
+            "probe_library(",
+            "find_library(",
+            "Config::new().find(",
         ] {
             for (at, _) in code.match_indices(needle) {
-                let rest = &code[at + needle.len()..];
-                if let Some(end) = rest.find('"')
-                    && !rest[..end].is_empty()
-                    && !super::script_reach::unreached(&code, at, on)
-                {
-                    modules.insert(rest[..end].to_string());
+                if super::script_reach::unreached(&code, at, on) {
+                    continue;
+                }
+                let argument = &code[at + needle.len()..];
+                if let Some(rest) = argument.strip_prefix('"') {
+                    if let Some(end) = rest.find('"')
+                        && !rest[..end].is_empty()
+                    {
+                        modules.insert(rest[..end].to_string());
+                    }
+                } else {
+                    // libpulse-sys 1.23: `let lib_name = "libpulse"; … config.probe(lib_name)`.
+                    modules.extend(literals_bound_to(&code, variable_argument(argument)));
                 }
             }
         }
@@ -61,6 +68,56 @@ pub fn pkg_config_modules(
         modules.insert(name.to_string());
     }
     modules
+}
+
+/// The variable a call's argument list starts with and holds alone (`lib_name)`,
+/// `&name)`, `name,`), or "" for anything else: a literal, an expression, no argument.
+fn variable_argument(argument: &str) -> &str {
+    let argument = argument.strip_prefix('&').unwrap_or(argument);
+    let end = argument
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(argument.len());
+    let starts_like_a_name = argument.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
+    match argument[end..].chars().next() {
+        Some(')' | ',') if starts_like_a_name => &argument[..end],
+        _ => "",
+    }
+}
+
+/// The string literals squashed `code` binds to the variable or constant `name`:
+/// `let name = "x";`, `let mut name: &str = "x";`, `const NAME: &str = "x";`. A name bound to
+/// anything else (`format!(…)`, a function's result) gives nothing: that is read at run time.
+fn literals_bound_to(code: &str, name: &str) -> BTreeSet<String> {
+    let mut literals = BTreeSet::new();
+    if name.is_empty() {
+        return literals;
+    }
+    for keyword in ["let", "letmut", "const", "static"] {
+        let binding = format!("{keyword}{name}");
+        for (at, _) in code.match_indices(&binding) {
+            let starts_a_statement = code[..at]
+                .chars()
+                .next_back()
+                .is_none_or(|c| matches!(c, ';' | '{' | '}'));
+            let rest = &code[at + binding.len()..];
+            let Some(value) = rest
+                .strip_prefix(":&'staticstr=")
+                .or_else(|| rest.strip_prefix(":&str="))
+                .or_else(|| rest.strip_prefix('='))
+                .and_then(|value| value.strip_prefix('"'))
+            else {
+                continue;
+            };
+            if let Some(end) = value.find('"')
+                && starts_a_statement
+                && !value[..end].is_empty()
+                && value[end + 1..].starts_with(';')
+            {
+                literals.insert(value[..end].to_string());
+            }
+        }
+    }
+    literals
 }
 
 /// The string literals of a build script that `is_module` takes for pkg-config module names:
@@ -204,6 +261,23 @@ mod pkg_config_tests {
         assert_eq!(
             pkg_config_modules(Some(pcap), None, &none),
             BTreeSet::from(["libpcap".to_string()])
+        );
+        // libpulse-sys 1.23.0's build.rs, abridged: the name is a variable's.
+        let libpulse = "fn main() {\n    let lib_name = \"libpulse\";\n    let mut config = pkg_config::Config::new();\n    let fallback = match config.probe(lib_name) { _ => true };\n    match config.atleast_version(min_version).probe(lib_name) { _ => {} }\n}";
+        assert_eq!(
+            pkg_config_modules(Some(libpulse), None, &none),
+            BTreeSet::from(["libpulse".to_string()])
+        );
+        // A name made at run time, or a literal in an expression, is not a module.
+        let computed = "fn main() {\n    let name = format!(\"lib{}\", v);\n    let other = \"x\".to_string();\n    pkg_config::probe_library(&name).unwrap();\n    pkg_config::probe_library(&other).unwrap();\n    let lib = \"notthis\";\n    pkg_config::probe_library(lib.trim()).unwrap();\n}";
+        assert_eq!(
+            pkg_config_modules(Some(computed), None, &none),
+            BTreeSet::new()
+        );
+        let constant = "const LIB: &str = \"libudev\";\nfn main() { pkg_config::Config::new().probe(LIB).unwrap(); }";
+        assert_eq!(
+            pkg_config_modules(Some(constant), None, &none),
+            BTreeSet::from(["libudev".to_string()])
         );
         let manifest = "[package]\nname = \"gtk-sys\"\n[package.metadata.system-deps.gtk_3]\nname = \"gtk+-3.0\"\nversion = \"3.22\"\n[package.metadata.system-deps]\nglib = \"2.56\"\n";
         let manifest = manifest.replace("[package.metadata.system-deps]\nglib = \"2.56\"\n", "")

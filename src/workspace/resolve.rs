@@ -75,6 +75,10 @@ pub struct Crate {
     /// [`Crate::build_deps`] too, as it is what the script calls in the end.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub probe_helper: Option<(String, String)>,
+    /// Its build script gets protobuf-codegen and has it parse `.proto` files in Rust (see
+    /// `workspace::build_script::protobuf_codegen_is_pure`), so it runs no `protoc`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub pure_protobuf_codegen: bool,
 }
 
 /// What one build links into its binaries.
@@ -272,6 +276,7 @@ pub fn parse_tree(text: &str) -> Result<BuildGraph> {
             config_programs: BTreeSet::new(),
             own_libraries: BTreeSet::new(),
             probe_helper: None,
+            pure_protobuf_codegen: false,
         });
         let features: BTreeSet<String> = features
             .split(',')

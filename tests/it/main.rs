@@ -4,6 +4,7 @@
 mod bake;
 mod build;
 mod build_errors;
+mod build_tools;
 mod canary;
 mod cli;
 mod doctor;

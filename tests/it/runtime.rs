@@ -22,25 +22,25 @@ fn native<'a>(image: &'a serde_json::Value, krate: &str) -> &'a serde_json::Valu
 }
 
 /// A workspace a test writes file by file, and locks with real cargo.
-struct Scratch(tempfile::TempDir);
+pub(crate) struct Scratch(tempfile::TempDir);
 
 impl Scratch {
-    fn new(prefix: &str) -> Scratch {
+    pub(crate) fn new(prefix: &str) -> Scratch {
         Scratch(tempfile::Builder::new().prefix(prefix).tempdir().unwrap())
     }
 
-    fn path(&self) -> &std::path::Path {
+    pub(crate) fn path(&self) -> &std::path::Path {
         self.0.path()
     }
 
-    fn write(&self, path: &str, text: &str) {
+    pub(crate) fn write(&self, path: &str, text: &str) {
         let path = self.path().join(path);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, text).unwrap();
     }
 
     /// `cargo generate-lockfile`, offline where the workspace has no registry dependency.
-    fn lock(&self, offline: bool) {
+    pub(crate) fn lock(&self, offline: bool) {
         let mut cargo =
             std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
         cargo.arg("generate-lockfile").current_dir(self.path());
@@ -319,7 +319,7 @@ fn a_sys_crate_linking_its_own_library_by_name_is_cc_unless_the_link_is_for_anot
 }
 
 /// The builder's packages for the group's one platform, natively.
-fn builder_packages(plan: &serde_json::Value) -> Vec<String> {
+pub(crate) fn builder_packages(plan: &serde_json::Value) -> Vec<String> {
     plan["groups"][0]["platforms"][0]["native"]["packages"]
         .as_array()
         .unwrap()

@@ -1,0 +1,70 @@
+//! What the builder gets for build scripts that name their library or program indirectly: a
+//! pkg-config module held in a variable (libpulse-sys), and protobuf-codegen told to parse the
+//! `.proto` files in Rust (librespot-protocol), on scripts in a workspace real cargo locks.
+
+use crate::runtime::{Scratch, builder_packages};
+use crate::support;
+
+/// A workspace whose binary `app` depends on the path crate `{links}-sys` in `dep/`, whose build script is
+/// `build_rs` and whose build dependencies are `build_deps` (a TOML table's body).
+fn app_with_a_build_script(prefix: &str, links: &str, build_deps: &str, build_rs: &str) -> Scratch {
+    let dir = Scratch::new(prefix);
+    dir.write(
+        "Cargo.toml",
+        &format!("[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n{links}-sys = {{ path = \"dep\" }}\n\n[workspace]\n"),
+    );
+    dir.write("src/main.rs", "fn main() {}\n");
+    dir.write(
+        "dep/Cargo.toml",
+        &format!(
+            "[package]\nname = \"{links}-sys\"\nversion = \"0.1.0\"\nedition = \"2021\"\nlinks = \"{links}\"\n\n[build-dependencies]\n{build_deps}"
+        ),
+    );
+    dir.write("dep/src/lib.rs", "");
+    dir.write("dep/build.rs", build_rs);
+    dir.lock(false);
+    dir
+}
+
+#[test]
+fn a_pkg_config_module_named_through_a_variable_gets_its_dev_package() {
+    // libpulse-sys 1.23.0's build script, abridged: the module is `lib_name`'s.
+    let dir = app_with_a_build_script(
+        "cd-pulse-",
+        "pulse",
+        "pkg-config = \"0.3\"\n",
+        "fn main() {\n    let lib_name = \"libpulse\";\n    let mut config = pkg_config::Config::new();\n    config.cargo_metadata(false);\n    let fallback = config.probe(lib_name).is_err();\n    if fallback {\n        println!(\"cargo:rustc-link-lib=pulse\");\n    }\n}\n",
+    );
+    let plan = support::plan_json(dir.path(), &[]);
+    let image = &plan["images"][0];
+    assert_eq!(image["runtime"], "cc", "{:#}", image["runtime_reason"]);
+    assert!(
+        builder_packages(&plan).contains(&"libpulse-dev".to_string()),
+        "{:?}",
+        builder_packages(&plan)
+    );
+}
+
+#[test]
+fn protobuf_codegen_parsing_in_rust_needs_no_protoc_and_its_default_does() {
+    // librespot-protocol 0.8.0's build script, abridged.
+    let pure = "fn main() {\n    protobuf_codegen::Codegen::new()\n        .pure()\n        .out_dir(std::env::var(\"OUT_DIR\").unwrap())\n        .inputs([\"proto/a.proto\"])\n        .include(\"proto\")\n        .run()\n        .expect(\"Codegen failed.\");\n}\n";
+    let dir = app_with_a_build_script("cd-pbpure-", "proto", "protobuf-codegen = \"3\"\n", pure);
+    let plan = support::plan_json(dir.path(), &[]);
+    assert!(
+        !builder_packages(&plan).contains(&"protobuf-compiler".to_string()),
+        "{:?}",
+        builder_packages(&plan)
+    );
+    // protobuf-codegen's default is protoc.
+    dir.write("dep/build.rs", &pure.replace(".pure()", ".protoc()"));
+    let plan = support::plan_json(dir.path(), &[]);
+    assert!(
+        builder_packages(&plan).contains(&"protobuf-compiler".to_string()),
+        "{:?}",
+        builder_packages(&plan)
+    );
+    dir.write("dep/build.rs", &pure.replace("        .pure()\n", ""));
+    let plan = support::plan_json(dir.path(), &[]);
+    assert!(builder_packages(&plan).contains(&"protobuf-compiler".to_string()));
+}
