@@ -207,10 +207,10 @@ impl<'a> CargoGraphs<'a> {
                                 .iter()
                                 .any(|d| c.build_deps.contains(*d));
                         let sources = match (&f.dir, quiet) {
-                            (Some(dir), true) => workspace::build_script::crate_sources(dir),
+                            (Some(dir), true) => workspace::link_names::crate_sources(dir),
                             _ => Vec::new(),
                         };
-                        c.own_libraries = workspace::build_script::own_library_links(
+                        c.own_libraries = workspace::link_names::own_library_links(
                             &c.name,
                             script.as_deref(),
                             &sources,
@@ -260,7 +260,8 @@ fn read_protobuf_codegen_use(
 }
 
 /// The programs the build scripts of the workspace's own crates in this graph run by name, read
-/// from the members' `build.rs` (a few small files; not cached). A program named like one of the
+/// from the members' `build.rs` (a few small files; not cached), and the libraries the members
+/// link by name (see `workspace::link_names::member_library_links`). A program named like one of the
 /// workspace's own binaries is left out: jj-cli's build script asks an installed `jj` for the
 /// commit it is built from, and no builder can have the binary it is about to build, so such a
 /// script must already do without it.
@@ -280,20 +281,25 @@ fn read_build_scripts(ws: &workspace::Workspace, graph: &mut BuildGraph) {
         if !c.local {
             continue;
         }
-        let script = ws
-            .packages
+        let Some(package) = ws.packages.iter().find(|p| p.name == c.name) else {
+            continue;
+        };
+        let script = package
+            .targets
             .iter()
-            .filter(|p| p.name == c.name)
-            .flat_map(|p| &p.targets)
-            .find(|t| t.kind == workspace::TargetKind::CustomBuild);
-        if let Some(text) =
-            script.and_then(|t| std::fs::read_to_string(ws.root.join(&t.src_path)).ok())
-        {
-            c.runs_programs = workspace::build_script::build_script_programs(&text, &c.features)
+            .find(|t| t.kind == workspace::TargetKind::CustomBuild)
+            .and_then(|t| std::fs::read_to_string(ws.root.join(&t.src_path)).ok());
+        if let Some(text) = &script {
+            c.runs_programs = workspace::build_script::build_script_programs(text, &c.features)
                 .into_iter()
                 .filter(|program| !own_bins.contains(program.as_str()))
                 .collect();
         }
+        c.own_libraries = workspace::link_names::member_library_links(
+            &ws.root.join(&package.dir),
+            script.as_deref(),
+            &c.features,
+        );
     }
 }
 

@@ -161,7 +161,7 @@ pub(super) fn judge_unknown(c: &Crate) -> Option<NativeCrate> {
     let is_sys = c.links.is_some() || c.is_sys_named() || config_program.is_some();
     // A search for a system library counts on any crate, not only on `-sys` ones: `pcap` and
     // `libxml` link libpcap and libxml2 found with pkg-config, with no `links` key.
-    if !(is_sys || compiles_c || cxx || probes.is_some()) {
+    if !(is_sys || compiles_c || cxx || probes.is_some() || !c.own_libraries.is_empty()) {
         return None;
     }
     // A member's build script is judged by the same rule: one compiling C++ or finding a
@@ -191,6 +191,11 @@ pub(super) fn judge_unknown(c: &Crate) -> Option<NativeCrate> {
                 .iter()
                 .filter_map(|p| config_program_package(p)),
         )
+        .chain(
+            c.own_libraries
+                .iter()
+                .filter_map(|l| pkg_config::linked_library_package(l)),
+        )
         .map(str::to_string)
         .collect();
     // The C library's sources packaged as a crate (`lua-src`, `luajit-src`: the `*-src`
@@ -206,6 +211,7 @@ pub(super) fn judge_unknown(c: &Crate) -> Option<NativeCrate> {
     let vendoring = ["vendored", "bundled"]
         .into_iter()
         .find(|f| c.features.contains(*f));
+    let linked_by_name = c.own_libraries.first().filter(|_| c.local);
     let (kind, evidence) = if vendoring.is_some() || !sources.is_empty() {
         let how = match (vendoring, sources.is_empty()) {
             (Some(f), true) => format!("feature `{f}` is on"),
@@ -243,6 +249,19 @@ pub(super) fn judge_unknown(c: &Crate) -> Option<NativeCrate> {
                 config_program_package(program)
                     .map(|p| format!(" (Debian's `{p}`)"))
                     .unwrap_or_default()
+            ),
+        )
+    } else if let Some(own) = linked_by_name {
+        // The workspace's own code linking a library by name links it, whatever else its
+        // build script compiles (sudo-rs's `#[link(name = "pam")]`).
+        (
+            SysKind::SystemOnly,
+            format!(
+                "{whose}; it links `{own}` by name (`#[link(name = \"{own}\")]` or `rustc-link-lib={own}`){}, so it links a system library",
+                match pkg_config::linked_library_package(own) {
+                    Some(p) => format!(" (Debian's `{p}`)"),
+                    None => format!(", whose Debian package goes in `apt-packages`"),
+                }
             ),
         )
     } else if compiles_c || cxx {
@@ -284,7 +303,9 @@ pub(super) fn judge_unknown(c: &Crate) -> Option<NativeCrate> {
         library: dynamic.then_some(library),
         known: false,
         evidence,
-        advice: dynamic.then(|| if c.local {
+        advice: dynamic.then(|| if let (Some(own), None, None) = (linked_by_name, probes, config_program) {
+            format!("link `{own}` statically (`kind = \"static\"`, with its static library in the builder), or drop it")
+        } else if c.local {
             format!("build the library from source in `{}`'s build script (or set `runtime = \"static\"` to try: the build checks the binary)", c.name)
         } else {
             format!("check whether `{}` has a feature that builds its library from source; if so, enable it (or set `runtime = \"static\"` to try: the build checks the binary)", c.name)

@@ -22,6 +22,8 @@ const DEV_PACKAGES: &[(&str, &str)] = &[
     ("libudev", "libudev-dev"),
     ("libsystemd", "libsystemd-dev"),
     ("dbus-1", "libdbus-1-dev"),
+    ("pam", "libpam0g-dev"),
+    ("pam_misc", "libpam0g-dev"),
     ("libseccomp", "libseccomp-dev"),
     ("libcap", "libcap-dev"),
     ("libusb-1.0", "libusb-1.0-0-dev"),
@@ -107,6 +109,22 @@ pub fn dev_package(module: &str) -> Option<&'static str> {
         .iter()
         .find(|(m, _)| *m == module)
         .map(|(_, package)| *package)
+}
+
+/// Linker names (`-lz`) whose pkg-config module is named otherwise than `name` or `libname`.
+const LINKER_NAME_MODULES: &[(&str, &str)] = &[("z", "zlib"), ("asound", "alsa"), ("X11", "x11")];
+
+/// The Debian `-dev` package of a library linked by its linker name (`pam` from
+/// `#[link(name = "pam")]`, `pcap` from `rustc-link-lib=pcap`): the package of the module of
+/// that name, or of `lib` and that name (`libpcap`), or of [`LINKER_NAME_MODULES`]'s.
+pub fn linked_library_package(name: &str) -> Option<&'static str> {
+    let renamed = LINKER_NAME_MODULES
+        .iter()
+        .find(|(linker, _)| *linker == name)
+        .map(|(_, module)| *module);
+    dev_package(name)
+        .or_else(|| dev_package(&format!("lib{name}")))
+        .or_else(|| renamed.and_then(dev_package))
 }
 
 #[cfg(test)]

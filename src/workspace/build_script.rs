@@ -7,15 +7,14 @@
 //! one the environment already provides. Crates from a registry are not read: their build
 //! scripts run outside any repository and are written to degrade without such tools.
 //!
-//! Also here, readings of any crate's build script about what it links and uses: the libraries
-//! a `-sys` crate links by its own name ([`own_library_links`]) and whether it uses a build
-//! dependency at all ([`uses_build_dependency`]). Its searches for system libraries are
-//! [`super::library_search`]'s.
+//! Also here, readings of any crate's build script about what it uses: whether it uses a build
+//! dependency at all ([`uses_build_dependency`]), and whether protobuf-codegen runs protoc for it
+//! ([`protobuf_codegen_is_pure`]). Its searches for system libraries are
+//! [`super::library_search`]'s, the libraries it links by name [`super::link_names`]'s.
 
 use std::collections::BTreeSet;
 
 use super::cxx::{code_only, squashed_code};
-use super::source_files::{OTHER_TARGETS, rust_files};
 
 /// The programs a build script runs by a literal name, sorted. A name with a path in it
 /// (`./configure`, `/usr/bin/git`) is left out: a path in the sources ships with them, and an
@@ -115,168 +114,6 @@ mod tests {
             programs_run(script).is_empty(),
             "{:?}",
             programs_run(script)
-        );
-    }
-}
-
-/// Where a `-sys` crate's sources are read for `#[link]` attributes, at most: bindings files
-/// run to megabytes, and a crate that big is read no further (its build script still is).
-const SOURCE_READ_LIMIT: u64 = 16 << 20;
-
-/// The libraries a `-sys` crate links by a literal name that is its own (the crate's name
-/// without `-sys`, `lib` and separators, either one a prefix of the other): a
-/// `cargo:rustc-link-lib=vapoursynth` in a build script that tells no targets apart, or a
-/// `#[link(name = "seccomp")]` in its sources not gated on another OS (seccomp-sys 0.1.3 and
-/// odbc-sys link that way, with no pkg-config, no C compiler and no `links` key). Static
-/// libraries and frameworks do not count, nor do names built at run time (`{}`), nor libraries
-/// named otherwise: those are most often another OS's (`ws2_32`, `advapi32`) behind a `cfg` this
-/// reading cannot see. Sorted.
-pub fn own_library_links(
-    crate_name: &str,
-    script: Option<&str>,
-    sources: &[String],
-) -> BTreeSet<String> {
-    let stem = library_key(crate_name.trim_end_matches("-sys").trim_end_matches("_sys"));
-    let mut names = BTreeSet::new();
-    // A script that tells targets apart may link only for another one: inotify-sys 0.1.8 prints
-    // `rustc-link-lib=inotify` for NetBSD and OpenBSD alone. Which branch a line is in takes
-    // more than a reading of the text, so such a script's links do not count.
-    if let Some(script) = script.filter(|s| !names_another_os(&code_only(s))) {
-        let code = squashed_code(script);
-        for (at, needle) in code.match_indices("rustc-link-lib=") {
-            let rest = &code[at + needle.len()..];
-            let Some(end) = rest.find('"') else { continue };
-            let spec = &rest[..end];
-            let name = match spec.split_once('=') {
-                Some(("dylib", name)) => name,
-                Some(_) => continue, // static=, framework=, or a modifier list
-                None => spec,
-            };
-            names.insert(name.to_string());
-        }
-    }
-    for text in sources {
-        let code = squashed_code(text);
-        for (at, needle) in code.match_indices("#[link(name=\"") {
-            // `#[cfg(target_os = "macos")] #[link(name = "…")]`: for another target.
-            let before = &code[..at];
-            if before.ends_with(")]")
-                && let Some(cfg) = before.rfind("#[cfg(")
-                && names_another_os(&before[cfg..])
-            {
-                continue;
-            }
-            let rest = &code[at + needle.len()..];
-            let Some(end) = rest.find('"') else { continue };
-            let attribute = &rest[..rest.find(")]").unwrap_or(rest.len())];
-            if attribute.contains("kind=\"static\"") || attribute.contains("kind=\"framework\"") {
-                continue;
-            }
-            names.insert(rest[..end].to_string());
-        }
-    }
-    names.retain(|name| {
-        let key = library_key(name);
-        let (short, long) = if key.len() <= stem.len() {
-            (&key, &stem)
-        } else {
-            (&stem, &key)
-        };
-        !name.contains('{') && short.len() >= 3 && long.starts_with(short.as_str())
-    });
-    names
-}
-
-/// Whether `code` names a target other than Linux: a word such as `windows`, `macos`, `netbsd`
-/// (`target.contains("apple-darwin")`, `#[cfg(target_os = "freebsd")]`), or a `not(…)` of one.
-fn names_another_os(code: &str) -> bool {
-    code.split(|c: char| !c.is_ascii_alphanumeric())
-        .any(|word| OTHER_TARGETS.contains(&word) || ["msvc", "not"].contains(&word))
-}
-
-/// A library or crate name as [`own_library_links`] compares them: lowercase, without a `lib`
-/// prefix, `-` or `_` (`libmpv-sys` and `mpv`, `sdl2-sys` and `SDL2`).
-fn library_key(name: &str) -> String {
-    let lower = name.to_ascii_lowercase();
-    lower
-        .strip_prefix("lib")
-        .unwrap_or(&lower)
-        .chars()
-        .filter(|c| !matches!(c, '-' | '_'))
-        .collect()
-}
-
-/// The Rust sources under `dir/src`, for [`own_library_links`]; empty when there are more than
-/// [`SOURCE_READ_LIMIT`] bytes of them, or none.
-pub fn crate_sources(dir: &camino::Utf8Path) -> Vec<String> {
-    let files = rust_files(dir);
-    let total: u64 = files
-        .iter()
-        .filter_map(|f| f.metadata().ok())
-        .map(|m| m.len())
-        .sum();
-    if total > SOURCE_READ_LIMIT {
-        return Vec::new();
-    }
-    files
-        .iter()
-        .filter_map(|f| std::fs::read_to_string(f).ok())
-        .collect()
-}
-
-#[cfg(test)]
-mod own_library_tests {
-    use super::*;
-
-    #[test]
-    fn a_sys_crate_linking_its_own_library_by_name_is_read() {
-        // A build script that links its library and tells no targets apart.
-        let plain = "fn main() {\n    // the library's own name, and a computed one\n    println!(\"cargo:rustc-link-lib=vapoursynth\");\n    println!(\"cargo:rustc-link-lib={}\", other);\n}";
-        assert_eq!(
-            own_library_links("vapoursynth-sys", Some(plain), &[]),
-            BTreeSet::from(["vapoursynth".to_string()])
-        );
-        // vapoursynth-sys 0.5.0's own build.rs, abridged, links the same library after asking
-        // whether the target is Windows or macOS: not read (see `names_another_os`).
-        let vapoursynth = "let targets_windows = target.contains(\"windows\");\nlet targets_macos = target.contains(\"apple-darwin\");\nprintln!(\"cargo:rustc-link-lib=vapoursynth\");";
-        assert!(own_library_links("vapoursynth-sys", Some(vapoursynth), &[]).is_empty());
-        // odbc-sys 0.29.0's src/lib.rs, abridged; and the new `cargo::` prefix with a kind.
-        let odbc = "#[cfg_attr(windows, link(name = \"odbc32\"))]\n#[cfg_attr(not(windows), link(name = \"odbc\"))]\nextern \"system\" {}\n#[link(name = \"odbc\")]\nunsafe extern \"C\" {}".to_string();
-        assert_eq!(
-            own_library_links("odbc-sys", None, &[odbc]),
-            BTreeSet::from(["odbc".to_string()])
-        );
-        assert_eq!(
-            own_library_links(
-                "libmpv-sys",
-                Some("println!(\"cargo::rustc-link-lib=dylib=mpv\");"),
-                &[]
-            ),
-            BTreeSet::from(["mpv".to_string()])
-        );
-    }
-
-    #[test]
-    fn static_framework_computed_commented_and_foreign_links_do_not_count() {
-        let script = "println!(\"cargo:rustc-link-lib=static=foo\");\n// println!(\"cargo:rustc-link-lib=foo\");\nprintln!(\"cargo:rustc-link-lib=framework=Foo\");\nprintln!(\"cargo:rustc-link-lib={}\", name);\nprintln!(\"cargo:rustc-link-lib=ws2_32\");\nprintln!(\"cargo:rustc-link-lib=fo\");";
-        let sources = vec!["#[link(name = \"foo\", kind = \"static\")]\nextern {}\n#[link(name = \"Foundation\", kind = \"framework\")]\nextern {}".to_string()];
-        assert!(own_library_links("foo-sys", Some(script), &sources).is_empty());
-        // inotify-sys 0.1.8's build.rs, abridged: the link is for NetBSD and OpenBSD only.
-        let inotify = "let target_os = std::env::var(\"CARGO_CFG_TARGET_OS\").unwrap();\nlet needs_libinotify = match target_os.as_str() { \"netbsd\" | \"openbsd\" => true, _ => false };\nif needs_libinotify {\n    println!(\"cargo:rustc-link-lib=inotify\");\n}";
-        assert!(own_library_links("inotify-sys", Some(inotify), &[]).is_empty());
-        let gated = "#[cfg(target_os = \"macos\")]\n#[link(name = \"foo\")]\nextern {}\n#[cfg(not(unix))]\n#[link(name = \"foo\")]\nextern {}".to_string();
-        assert!(own_library_links("foo-sys", None, &[gated]).is_empty());
-        let linux = "#[cfg(target_os = \"linux\")]\n#[link(name = \"foo\")]\nextern {}".to_string();
-        assert_eq!(own_library_links("foo-sys", None, &[linux]).len(), 1);
-        // `fo` shares the stem's first letters but is under three characters, and `ws2_32` is
-        // not the crate's library.
-        assert!(
-            own_library_links(
-                "fo-sys",
-                Some("println!(\"cargo:rustc-link-lib=fo\");"),
-                &[]
-            )
-            .is_empty()
         );
     }
 }

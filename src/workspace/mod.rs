@@ -14,6 +14,7 @@ mod fetch_errors;
 pub mod gated_code;
 pub mod library_search;
 pub mod link_config;
+pub mod link_names;
 pub mod programs_run;
 pub mod resolve;
 pub mod rust_ceiling;

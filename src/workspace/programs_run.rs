@@ -20,7 +20,7 @@ use super::cxx::code_only;
 use super::gated_code::{
     gated_off, in_test_code, module_for_tests_only, module_gated_off, other_target_only,
 };
-use super::source_files::{OTHER_TARGETS, module_name, rust_files};
+use super::source_files::{in_other_os_module, module_name, rust_files};
 
 /// One `Command::new("…")` with a literal program, or a call with a literal program to one of
 /// the crate's own functions that runs its argument (`Process::run("magick", …)`).
@@ -275,20 +275,6 @@ fn wrapper_calls(code: &str, wrapper: &Wrapper) -> Vec<(usize, String, String)> 
             (plain && owned).then(|| (at, name.to_string(), written.to_string()))
         })
         .collect()
-}
-
-/// A module for another OS, by its path: `freebsd.rs`, `windows/mod.rs`, sccache's
-/// `build_freebsd.rs` (bottom 0.15's `freebsd.rs` runs `df`).
-fn in_other_os_module(dir: &Utf8Path, file: &Utf8Path) -> bool {
-    file.strip_prefix(dir)
-        .unwrap_or(file)
-        .components()
-        .any(|c| {
-            c.as_str()
-                .trim_end_matches(".rs")
-                .split(['_', '-'])
-                .any(|w| OTHER_TARGETS.contains(&w) || ["win", "win32", "bsd"].contains(&w))
-        })
 }
 
 /// Whether a plain `Command` in a file's (whitespace-free) code is the process builder: `use

@@ -25,6 +25,20 @@ pub const OTHER_TARGETS: &[&str] = &[
     "emscripten",
 ];
 
+/// A module for another OS, by its path: `freebsd.rs`, `windows/mod.rs`, sccache's
+/// `build_freebsd.rs` (bottom 0.15's `freebsd.rs` runs `df`).
+pub fn in_other_os_module(dir: &Utf8Path, file: &Utf8Path) -> bool {
+    file.strip_prefix(dir)
+        .unwrap_or(file)
+        .components()
+        .any(|c| {
+            c.as_str()
+                .trim_end_matches(".rs")
+                .split(['_', '-'])
+                .any(|w| OTHER_TARGETS.contains(&w) || ["win", "win32", "bsd"].contains(&w))
+        })
+}
+
 /// The `.rs` files under `dir/src`, sorted.
 pub fn rust_files(dir: &Utf8Path) -> Vec<Utf8PathBuf> {
     let mut stack = vec![dir.join("src")];

@@ -1,6 +1,7 @@
-//! What the builder gets for build scripts that name their library or program indirectly: a
-//! pkg-config module held in a variable (libpulse-sys), and protobuf-codegen told to parse the
-//! `.proto` files in Rust (librespot-protocol), on scripts in a workspace real cargo locks.
+//! What the builder and the image get for libraries and programs named indirectly: a pkg-config
+//! module held in a variable (libpulse-sys), protobuf-codegen told to parse the `.proto` files in
+//! Rust (librespot-protocol), a library the workspace's own code links by name (sudo-rs's
+//! `#[link(name = "pam")]`), on workspaces real cargo locks.
 
 use crate::runtime::{Scratch, builder_packages};
 use crate::support;
@@ -67,4 +68,45 @@ fn protobuf_codegen_parsing_in_rust_needs_no_protoc_and_its_default_does() {
     dir.write("dep/build.rs", &pure.replace("        .pure()\n", ""));
     let plan = support::plan_json(dir.path(), &[]);
     assert!(builder_packages(&plan).contains(&"protobuf-compiler".to_string()));
+}
+
+#[test]
+fn a_library_the_workspace_links_by_name_makes_the_image_cc_with_its_dev_package() {
+    let dir = Scratch::new("cd-pam-");
+    dir.write(
+        "Cargo.toml",
+        "[package]\nname = \"login\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[features]\npam = []\n\n[workspace]\n",
+    );
+    // sudo-rs 0.2.15 links libpam so, in src/pam/mod.rs, with no build script.
+    dir.write(
+        "src/main.rs",
+        "#[cfg(feature = \"pam\")]\nmod pam;\nfn main() {}\n",
+    );
+    dir.write(
+        "src/pam.rs",
+        "#[link(name = \"pam\")]\nunsafe extern \"C\" {}\n",
+    );
+    dir.lock(true);
+    let plan = support::plan_json(dir.path(), &[]);
+    assert_eq!(
+        plan["images"][0]["runtime"], "static",
+        "{:#}",
+        plan["images"][0]
+    );
+    let plan = support::plan_json(dir.path(), &["--features", "pam"]);
+    let image = &plan["images"][0];
+    assert_eq!(image["runtime"], "cc", "{image:#}");
+    assert!(
+        image["runtime_reason"]
+            .as_str()
+            .unwrap()
+            .contains("`login` is taken to link libpam dynamically"),
+        "{:#}",
+        image["runtime_reason"]
+    );
+    assert!(
+        builder_packages(&plan).contains(&"libpam0g-dev".to_string()),
+        "{:?}",
+        builder_packages(&plan)
+    );
 }
