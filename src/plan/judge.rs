@@ -260,7 +260,7 @@ pub(super) fn judge_unknown(c: &Crate) -> Option<NativeCrate> {
                 "{whose}; it links `{own}` by name (`#[link(name = \"{own}\")]` or `rustc-link-lib={own}`){}, so it links a system library",
                 match pkg_config::linked_library_package(own) {
                     Some(p) => format!(" (Debian's `{p}`)"),
-                    None => format!(", whose Debian package goes in `apt-packages`"),
+                    None => ", whose Debian package goes in `apt-packages`".to_string(),
                 }
             ),
         )
