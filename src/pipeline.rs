@@ -261,10 +261,10 @@ fn read_protobuf_codegen_use(
 
 /// The programs the build scripts of the workspace's own crates in this graph run by name, read
 /// from the members' `build.rs` (a few small files; not cached), and the libraries the members
-/// link by name (see `workspace::link_names::member_library_links`). A program named like one of the
-/// workspace's own binaries is left out: jj-cli's build script asks an installed `jj` for the
-/// commit it is built from, and no builder can have the binary it is about to build, so such a
-/// script must already do without it.
+/// link by name (see `workspace::link_names::member_library_links`). A program named like one of
+/// the workspace's own binaries is left out: jj-cli's build script asks an installed `jj` for
+/// the commit it is built from, and no builder can have the binary it is about to build, so such
+/// a script must already do without it.
 fn read_build_scripts(ws: &workspace::Workspace, graph: &mut BuildGraph) {
     let own_bins: std::collections::BTreeSet<&str> = ws
         .packages
