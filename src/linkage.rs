@@ -34,6 +34,11 @@ pub struct Linkage {
     pub is_static: bool,
     pub interpreter: Option<String>,
     pub needed: Vec<String>,
+    /// Where the loader looks for its `NEEDED` libraries before the system's directories: its
+    /// `DT_RUNPATH` (or the older `DT_RPATH`), split at `:`, `$ORIGIN` left as written.
+    /// libpulse.so.0 finds libpulsecommon-16.1.so in `/usr/lib/x86_64-linux-gnu/pulseaudio` so.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub runpath: Vec<String>,
     /// The newest `GLIBC_x.y` symbol version it needs.
     pub glibc: Option<String>,
     /// The newest `GLIBCXX_x.y.z` (libstdc++) version it needs.
@@ -154,12 +159,29 @@ fn read_elf<H: FileHeader<Endian = Endianness>>(
     }
     let sections = file.elf_section_table();
     let mut needed = Vec::new();
+    let (mut runpath, mut rpath) = (Vec::new(), Vec::new());
     let dynamic = sections.dynamic_table(endian, data).map_err(bad)?;
     for d in dynamic.iter() {
+        let list = match d.tag {
+            elf::DT_NEEDED => &mut needed,
+            elf::DT_RUNPATH => &mut runpath,
+            elf::DT_RPATH => &mut rpath,
+            _ => continue,
+        };
+        let text = String::from_utf8_lossy(dynamic.string(d).map_err(bad)?).into_owned();
         if d.tag == elf::DT_NEEDED {
-            let name = dynamic.string(d).map_err(bad)?;
-            needed.push(String::from_utf8_lossy(name).into_owned());
+            list.push(text);
+        } else {
+            list.extend(
+                text.split(':')
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_string),
+            );
         }
+    }
+    // The loader ignores DT_RPATH where DT_RUNPATH is present.
+    if runpath.is_empty() {
+        runpath = rpath;
     }
     let mut glibc: Option<String> = None;
     let mut glibcxx: Option<String> = None;
@@ -199,6 +221,7 @@ fn read_elf<H: FileHeader<Endian = Endianness>>(
         is_static: interpreter.is_none() && needed.is_empty(),
         interpreter,
         needed,
+        runpath,
         glibc,
         glibcxx,
         libc,
