@@ -285,7 +285,7 @@ mod tests {
             BASE,
             None,
             &BTreeSet::new(),
-            &[public.clone()],
+            std::slice::from_ref(&public),
             LIBDIR,
         )
         .err()
