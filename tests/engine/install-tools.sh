@@ -57,6 +57,9 @@ command -v musl-gcc >/dev/null || apt_need+=(musl-tools)
 # The oci backend builds on this machine: its cc test links the system libpcap (pcap-system),
 # as a user's machine with the -dev package would, and carries the library into the image.
 pkg-config --exists libpcap 2>/dev/null || apt_need+=(libpcap-dev pkg-config)
+# Its cc test of a library's RUNPATH links the system libpulse (pulse-runpath), whose
+# libpulse.so.0 finds libpulsecommon in pulseaudio/.
+pkg-config --exists libpulse 2>/dev/null || apt_need+=(libpulse-dev pkg-config)
 # The corpus's oci slice links websocat against this machine's OpenSSL.
 pkg-config --exists openssl 2>/dev/null || apt_need+=(libssl-dev pkg-config)
 if [ ${#apt_need[@]} -gt 0 ]; then

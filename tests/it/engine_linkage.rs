@@ -1,7 +1,7 @@
 //! Real-engine proof of the static-or-cc decision and of the binary check in the Dockerfile:
 //! the libgit2 fixture builds static and runs, and so do a vendored OpenSSL, a build script
 //! that runs protoc, a member that compiles C and a bundled librdkafka; the SQLite fixture builds cc and carries its
-//! library; a static build that comes out dynamic fails the build with the check's message; a
+//! library, and libpulse with the library its RUNPATH finds; a static build that comes out dynamic fails the build with the check's message; a
 //! library linked from source (`#[link]`, which no plan sees) fails a static build by name, and
 //! the cc build the message asks for carries it. A lock that Rust 1.80 and later reject builds
 //! with the Rust the plan caps the builder at.
@@ -174,6 +174,33 @@ fn an_unknown_pkg_config_crate_gets_its_dev_package_and_a_cc_image_that_runs() {
     let printed = docker_ok(&["run", "--rm", "--network", "none", "netdevs:0.1.0"]);
     assert!(printed.starts_with("netdevs 0.1.0: "), "{printed}");
     assert!(printed.split_whitespace().any(|d| d == "lo"), "{printed}");
+}
+
+/// libpulse.so.0 needs libpulsecommon-16.1.so from its RUNPATH (`pulseaudio/`), where the
+/// builder's check did not look: it stopped the build with "the builder has no copy of" a
+/// library its `-dev` package had installed. Both are carried now, and the binary runs.
+#[test]
+#[ignore = "needs a Docker engine with buildx: run tests/run-all.sh"]
+fn a_library_found_through_another_s_runpath_is_carried_and_the_image_runs() {
+    let _guard = engine_lock();
+    let dir = fixture("pulse-runpath");
+    let out = build(dir.path(), "pulsever");
+    let err = support::stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("carrying libpulsecommon-16.1.so into the image (needed by pulsever)"),
+        "{err}"
+    );
+    let files = crate::engine::image_files("pulsever:0.1.0");
+    assert!(
+        crate::engine::has_path(&files, "usr/lib/x86_64-linux-gnu/libpulsecommon-16.1.so"),
+        "{files:?}"
+    );
+    let printed = docker_ok(&["run", "--rm", "--network", "none", "pulsever:0.1.0"]);
+    assert!(
+        printed.starts_with("pulsever 0.1.0: libpulse 16."),
+        "{printed}"
+    );
 }
 
 #[test]

@@ -180,3 +180,41 @@ fn oci_backend_carries_the_libraries_a_cc_binary_needs_and_the_image_runs() {
     assert!(out.starts_with("netdevs 0.1.0: "), "{out}");
     assert!(out.split_whitespace().any(|d| d == "lo"), "{out}");
 }
+
+/// libpulse.so.0 needs libpulsecommon-16.1.so from its RUNPATH (`pulseaudio/`): the oci backend
+/// carried libpulse without it, and the image stopped at start ("cannot open shared object
+/// file"). It looks where the loader looks now, and the image runs.
+#[test]
+#[ignore = "needs a Docker engine with buildx: run tests/run-all.sh"]
+fn oci_backend_carries_what_a_library_s_runpath_finds_and_the_image_runs() {
+    let _guard = engine_lock();
+    let dir = support::fixture("pulse-runpath");
+    let bases = tempfile::tempdir().unwrap();
+    layout_of(
+        "gcr.io/distroless/cc-debian12:nonroot",
+        &bases.path().join("cc"),
+    );
+    // The `[package.metadata.distroless]` table is the manifest's last.
+    let manifest = dir.path().join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        format!(
+            "{text}runtime-image = \"oci-layout:{}\"\n",
+            bases.path().join("cc").display()
+        ),
+    )
+    .unwrap();
+    let report = build(dir.path(), "pulsever");
+    assert_eq!(report["runtime"], "cc");
+    assert_eq!(report["smoke_test"], "passed");
+    let files = image_files("pulsever:0.1.0");
+    for lib in ["libpulse.so.0", "libpulsecommon-16.1.so"] {
+        assert!(
+            has_path(&files, &format!("usr/lib/x86_64-linux-gnu/{lib}")),
+            "{lib} in {files:?}"
+        );
+    }
+    let out = docker_ok(&["run", "--rm", "--network", "none", "pulsever:0.1.0"]);
+    assert!(out.starts_with("pulsever 0.1.0: libpulse 16."), "{out}");
+}

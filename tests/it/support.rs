@@ -26,6 +26,7 @@ pub const FIXTURES: &[&str] = &[
     "rdkafka-bundled",
     "build-script-git",
     "pcap-system",
+    "pulse-runpath",
 ];
 
 /// `plan --format json` of a directory, parsed.
