@@ -15,6 +15,7 @@ pub mod gated_code;
 pub mod library_search;
 pub mod link_config;
 pub mod link_names;
+mod package;
 pub mod programs_run;
 pub mod resolve;
 pub mod rust_ceiling;
@@ -30,6 +31,7 @@ pub mod tree_cache;
 use cargo::run_metadata;
 pub use cargo::toolchain_fallback;
 pub(crate) use cargo::{cargo_program, quoted_stderr, run_cargo, workspaces_below};
+pub use package::{Package, Target, TargetKind};
 pub(crate) use sources::normalize;
 pub use sources::{PrivateRegistry, paths_outside_root};
 use sources::{read_lock_sources, read_registries, ssh_host};
@@ -91,69 +93,6 @@ pub struct Workspace {
     /// `mysql` member beside the `mysql` crate it uses): for them, cargo's `-p <name>` is
     /// ambiguous and fails, so [`Workspace::cargo_spec`] adds the version.
     pub shadowed_members: BTreeSet<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Package {
-    pub name: String,
-    pub id: String,
-    pub version: semver::Version,
-    /// Relative to the workspace root, with `/` separators.
-    pub manifest_path: Utf8PathBuf,
-    pub dir: Utf8PathBuf,
-    pub description: Option<String>,
-    pub license: Option<String>,
-    pub repository: Option<String>,
-    pub homepage: Option<String>,
-    pub documentation: Option<String>,
-    pub authors: Vec<String>,
-    pub rust_version: Option<semver::Version>,
-    pub default_run: Option<String>,
-    pub targets: Vec<Target>,
-    /// `[features]`: each feature and what it turns on, as cargo metadata reports them.
-    #[serde(skip)]
-    pub features: BTreeMap<String, Vec<String>>,
-    /// `[package.metadata]`, `Null` when absent.
-    #[serde(skip)]
-    pub metadata: serde_json::Value,
-    /// Target kinds (`example`, `test`, `bench`) the manifest declares by hand, by name. Cargo
-    /// refuses to load a manifest whose declared target file is missing, so the dependency
-    /// skeleton must stub them; auto-discovered ones it can leave out.
-    pub declared_targets: BTreeSet<(String, String)>,
-    /// Directories of its `path` dependencies, absolute (members or not).
-    #[serde(skip)]
-    pub path_dependencies: Vec<Utf8PathBuf>,
-    /// The packages its `[dependencies]` name (target-specific ones too), by package name
-    /// whatever the manifest renames them to; not its dev- or build-dependencies.
-    #[serde(skip)]
-    pub normal_dependencies: BTreeSet<String>,
-    /// A plain `cargo build` at the root builds it: the workspace names no `default-members`,
-    /// or names this one.
-    #[serde(skip)]
-    pub default_member: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct Target {
-    pub name: String,
-    pub kind: TargetKind,
-    /// Relative to the workspace root.
-    pub src_path: Utf8PathBuf,
-    /// `required-features`: cargo builds the target only with these on.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub required_features: Vec<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum TargetKind {
-    Lib,
-    ProcMacro,
-    Bin,
-    Example,
-    Test,
-    Bench,
-    CustomBuild,
 }
 
 /// What `cargo metadata` knows of a dependency that `cargo tree` does not print.
@@ -372,91 +311,6 @@ impl Workspace {
     }
 }
 
-impl Package {
-    fn from_metadata(root: &Utf8Path, pkg: &cargo_metadata::Package) -> Result<Package> {
-        let manifest_path = relative(root, &pkg.manifest_path);
-        let dir = manifest_path
-            .parent()
-            .map(Utf8Path::to_path_buf)
-            .unwrap_or_default();
-        let mut targets: Vec<Target> = pkg
-            .targets
-            .iter()
-            .filter_map(|t| {
-                let kind = t.kind.iter().find_map(|k| match k {
-                    cargo_metadata::TargetKind::Bin => Some(TargetKind::Bin),
-                    cargo_metadata::TargetKind::Example => Some(TargetKind::Example),
-                    cargo_metadata::TargetKind::Test => Some(TargetKind::Test),
-                    cargo_metadata::TargetKind::Bench => Some(TargetKind::Bench),
-                    cargo_metadata::TargetKind::CustomBuild => Some(TargetKind::CustomBuild),
-                    cargo_metadata::TargetKind::ProcMacro => Some(TargetKind::ProcMacro),
-                    cargo_metadata::TargetKind::Lib
-                    | cargo_metadata::TargetKind::RLib
-                    | cargo_metadata::TargetKind::DyLib
-                    | cargo_metadata::TargetKind::CDyLib
-                    | cargo_metadata::TargetKind::StaticLib => Some(TargetKind::Lib),
-                    _ => None,
-                })?;
-                Some(Target {
-                    name: t.name.clone(),
-                    kind,
-                    src_path: relative(root, &t.src_path),
-                    required_features: t.required_features.clone(),
-                })
-            })
-            .collect();
-        targets.sort();
-        let declared_targets = declared_targets(&root.join(&manifest_path))?;
-        Ok(Package {
-            name: pkg.name.to_string(),
-            id: pkg.id.repr.clone(),
-            version: pkg.version.clone(),
-            manifest_path,
-            dir,
-            description: pkg
-                .description
-                .clone()
-                .map(|d| d.split_whitespace().collect::<Vec<_>>().join(" ")),
-            license: pkg.license.clone(),
-            repository: pkg.repository.clone(),
-            homepage: pkg.homepage.clone(),
-            documentation: pkg.documentation.clone(),
-            authors: pkg.authors.clone(),
-            rust_version: pkg.rust_version.clone(),
-            default_run: pkg.default_run.clone(),
-            targets,
-            features: pkg
-                .features
-                .iter()
-                .map(|(name, values)| (name.clone(), values.clone()))
-                .collect(),
-            metadata: pkg.metadata.clone(),
-            declared_targets,
-            path_dependencies: pkg
-                .dependencies
-                .iter()
-                .filter_map(|d| d.path.clone())
-                .collect(),
-            normal_dependencies: pkg
-                .dependencies
-                .iter()
-                .filter(|d| d.kind == cargo_metadata::DependencyKind::Normal)
-                .map(|d| d.name.clone())
-                .collect(),
-            default_member: true,
-        })
-    }
-
-    pub fn bins(&self) -> impl Iterator<Item = &Target> {
-        self.targets.iter().filter(|t| t.kind == TargetKind::Bin)
-    }
-
-    /// The crate name rustc uses for the library (dashes become underscores).
-    pub fn crate_name(name: &str) -> String {
-        name.replace('-', "_")
-    }
-}
-
 /// Whether a cargo config's text chooses how to link: a `linker` key (or `linker-flavor`),
 /// or rustflags with `-C linker=`, `link-arg`/`link-args` or `-fuse-ld`. Read as text, lines
 /// outside comments, so that every place cargo takes them (`[target.<triple>]`, `[target.'cfg(..)']`,
@@ -510,25 +364,6 @@ pub fn host_configures_linker(root: &Utf8Path) -> bool {
         flags && sets_linker(&value)
     });
     in_files || in_env
-}
-
-/// `[[example]]`, `[[test]]`, `[[bench]]` entries written in the manifest, as (kind, name).
-fn declared_targets(manifest: &Utf8Path) -> Result<BTreeSet<(String, String)>> {
-    let text = std::fs::read_to_string(manifest)
-        .map_err(|e| Error::input(format!("could not read `{manifest}`: {e}")))?;
-    let table: toml::Table = toml::from_str(&text)
-        .map_err(|e| Error::input(format!("could not parse `{manifest}`: {e}")))?;
-    let mut out = BTreeSet::new();
-    for kind in ["example", "test", "bench"] {
-        if let Some(toml::Value::Array(entries)) = table.get(kind) {
-            for entry in entries {
-                if let Some(name) = entry.get("name").and_then(toml::Value::as_str) {
-                    out.insert((kind.to_string(), name.to_string()));
-                }
-            }
-        }
-    }
-    Ok(out)
 }
 
 /// The version of the cargo that would build here (`cargo --version`, run in the workspace so
