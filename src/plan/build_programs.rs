@@ -33,6 +33,27 @@ pub const PACKAGES: &[(&str, &str)] = &[
     ("unzip", "unzip"),
     ("zip", "zip"),
     ("xxd", "xxd"),
+    ("nasm", "nasm"),
+    ("yasm", "yasm"),
+    ("bison", "bison"),
+    ("flex", "flex"),
+    ("gperf", "gperf"),
+    ("patch", "patch"),
+    ("autoreconf", "autoconf"),
+    ("go", "golang-go"),
+    // Documentation and translations a build script makes: meli's `cli-docs` (on by default)
+    // renders its manual pages with `mandoc`, or `man -l`; ripasso-cursive compiles its `.po`
+    // files with `msgfmt`.
+    ("mandoc", "mandoc"),
+    ("man", "man-db"),
+    ("msgfmt", "gettext"),
+    ("xgettext", "gettext"),
+    ("scdoc", "scdoc"),
+    ("help2man", "help2man"),
+    ("pandoc", "pandoc"),
+    ("asciidoctor", "asciidoctor"),
+    ("glib-compile-resources", "libglib2.0-dev-bin"),
+    ("wayland-scanner", "libwayland-bin"),
 ];
 
 /// Programs every `rust:*-slim` builder has: the toolchain, its C compiler and binutils, and
@@ -201,6 +222,10 @@ mod tests {
     fn programs_map_to_packages_or_to_the_builder() {
         assert_eq!(need("git"), Need::Package("git"));
         assert_eq!(need("protoc"), Need::Package("protobuf-compiler"));
+        // meli 0.9's and ripasso-cursive 0.8's build scripts.
+        assert_eq!(need("mandoc"), Need::Package("mandoc"));
+        assert_eq!(need("man"), Need::Package("man-db"));
+        assert_eq!(need("msgfmt"), Need::Package("gettext"));
         assert_eq!(need("cc"), Need::Present);
         assert_eq!(need("bash"), Need::Present);
         assert_eq!(need("bazel"), Need::Unknown);

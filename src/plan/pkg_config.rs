@@ -23,6 +23,20 @@ const DEV_PACKAGES: &[(&str, &str)] = &[
     ("libsystemd", "libsystemd-dev"),
     ("dbus-1", "libdbus-1-dev"),
     ("pam", "libpam0g-dev"),
+    // Lua: each version's `.pc` under three names (lua52-sys probes `lua5.2`; sn0int).
+    ("lua5.1", "liblua5.1-0-dev"),
+    ("lua-5.1", "liblua5.1-0-dev"),
+    ("lua51", "liblua5.1-0-dev"),
+    ("lua5.2", "liblua5.2-dev"),
+    ("lua-5.2", "liblua5.2-dev"),
+    ("lua52", "liblua5.2-dev"),
+    ("lua5.3", "liblua5.3-dev"),
+    ("lua-5.3", "liblua5.3-dev"),
+    ("lua53", "liblua5.3-dev"),
+    ("lua5.4", "liblua5.4-dev"),
+    ("lua-5.4", "liblua5.4-dev"),
+    ("lua54", "liblua5.4-dev"),
+    ("luajit", "libluajit-5.1-dev"),
     ("pam_misc", "libpam0g-dev"),
     ("libseccomp", "libseccomp-dev"),
     ("libcap", "libcap-dev"),
@@ -134,5 +148,20 @@ mod tests {
         assert_eq!(super::dev_package("libxml-2.0"), Some("libxml2-dev"));
         assert_eq!(super::dev_package("libpcap"), Some("libpcap-dev"));
         assert_eq!(super::dev_package("no-such-module"), None);
+        // lua52-sys 0.1 (sn0int) probes `lua5.2`.
+        assert_eq!(super::dev_package("lua5.2"), Some("liblua5.2-dev"));
+    }
+
+    #[test]
+    fn libraries_linked_by_name_map_to_the_package_of_their_module() {
+        // sudo-rs's `#[link(name = "pam")]`; `-lpcap`; linker names unlike their module's.
+        assert_eq!(super::linked_library_package("pam"), Some("libpam0g-dev"));
+        assert_eq!(super::linked_library_package("pcap"), Some("libpcap-dev"));
+        assert_eq!(super::linked_library_package("z"), Some("zlib1g-dev"));
+        assert_eq!(
+            super::linked_library_package("asound"),
+            Some("libasound2-dev")
+        );
+        assert_eq!(super::linked_library_package("tinyfoo"), None);
     }
 }
