@@ -105,6 +105,7 @@ impl<'a> CargoGraphs<'a> {
             return Ok(g.clone());
         }
         let mut graph = workspace::tree_cache::build_graph(self.ws, &self.load, query)?;
+        graph.triple = query.triple.clone();
         // Only crates the table does not know are judged by the rule that reads these facts:
         // `-sys` crates (their `links`), crates that compile C (C++ sources or not) and crates
         // that search for a library (the pkg-config modules), the workspace's own included.

@@ -156,6 +156,19 @@ fn aws_lc_sys_needs_cmake_only_where_its_cc_builder_cannot_build() {
             .build_tools
             .contains("cmake")
     );
+    // The cc builder's platforms: x86_64 and aarch64 from 0.15; riscv64 (and s390x) not yet.
+    let for_target = |triple: &str| {
+        let mut graph = parse_tree(
+            "svc v0.1.0 (/w)|\n`-- aws-lc-sys v0.42.0|default\n    [build-dependencies]\n    |-- cc v1.2.0|\n    `-- cmake v0.1.54|\n",
+        )
+        .unwrap();
+        graph.triple = triple.to_string();
+        native_needs(&graph).build_tools
+    };
+    assert!(!for_target("aarch64-unknown-linux-musl").contains("cmake"));
+    assert!(!for_target("x86_64-unknown-linux-gnu").contains("cmake"));
+    assert!(for_target("riscv64gc-unknown-linux-gnu").contains("cmake"));
+    assert!(for_target("s390x-unknown-linux-gnu").contains("cmake"));
 }
 
 #[test]

@@ -119,6 +119,8 @@ pub struct IdleBuildDeps {
     pub idle: &'static [&'static str],
     /// Features (optional dependencies among them) that make it use them after all.
     pub unless_any: &'static [&'static str],
+    /// The target architectures (a triple's first part) it leaves them unused for; empty: all.
+    pub on_arches: &'static [&'static str],
 }
 
 pub const IDLE_BUILD_DEPS: &[IdleBuildDeps] = &[
@@ -130,6 +132,7 @@ pub const IDLE_BUILD_DEPS: &[IdleBuildDeps] = &[
         since: "0.0.0",
         idle: &["cc"],
         unless_any: NONE,
+        on_arches: NONE,
     },
     // build.rs: the client and server log shims are compiled only with CARGO_FEATURE_LOG, the
     // optional `log` dependency.
@@ -139,6 +142,7 @@ pub const IDLE_BUILD_DEPS: &[IdleBuildDeps] = &[
         since: "0.0.0",
         idle: &["cc"],
         unless_any: &["log"],
+        on_arches: NONE,
     },
     // build.rs: compiles its C only when TARGET contains "windows"; psm does the work on Linux.
     // chumsky, markdown-it and rustc's parsers pull it into services (lemmy).
@@ -148,6 +152,7 @@ pub const IDLE_BUILD_DEPS: &[IdleBuildDeps] = &[
         since: "0.0.0",
         idle: &["cc"],
         unless_any: NONE,
+        on_arches: NONE,
     },
     // build.rs: the `main` that runs bindgen is `#[cfg(target_os = "macos")]` (the build host);
     // on Linux it is empty. pueue 4 depends on it for Linux and macOS.
@@ -157,6 +162,7 @@ pub const IDLE_BUILD_DEPS: &[IdleBuildDeps] = &[
         since: "0.0.0",
         idle: &["bindgen"],
         unless_any: NONE,
+        on_arches: NONE,
     },
     // build.rs: `cc` expands `src/android-api.c` only when CARGO_CFG_TARGET_OS is "android".
     // sentry's debug-images pull it into services (crates.io).
@@ -166,6 +172,7 @@ pub const IDLE_BUILD_DEPS: &[IdleBuildDeps] = &[
         since: "0.0.0",
         idle: &["cc"],
         unless_any: NONE,
+        on_arches: NONE,
     },
     // build.rs: compiles `src/windows.c` on Windows only; elsewhere the stack switch is inline
     // assembly in the crate (wasmtime, through opa-wasm in matrix-authentication-service).
@@ -175,27 +182,34 @@ pub const IDLE_BUILD_DEPS: &[IdleBuildDeps] = &[
         since: "0.0.0",
         idle: &["cc"],
         unless_any: NONE,
+        on_arches: NONE,
     },
     // builder/main.rs: cmake builds AWS-LC only where its cc builder cannot (FIPS, no
     // pregenerated bindings, `AWS_LC_SYS_CMAKE_BUILDER=1`), and that builder has covered x86_64
     // and aarch64 Linux, gnu and musl, since 0.15; before it, cmake always. `cmake` is not
     // optional, so without the entry every rustls service on aws-lc-rs would install cmake.
+    // Other architectures came later, one by one (0.47 has arm and ppc64le, not riscv64 or
+    // s390x), so for them cmake stays.
     IdleBuildDeps {
         krate: "aws-lc-sys",
         read: "0.47.0",
         since: "0.15.0",
         idle: &["cmake"],
         unless_any: &["bindgen", "fips", "ssl", "asan"],
+        on_arches: &["x86_64", "aarch64"],
     },
 ];
 
-/// The build dependencies of `crate_` its build script uses on Linux: all of them, less those
-/// [`IDLE_BUILD_DEPS`] knows it leaves unused with these features.
-pub fn used_build_deps(crate_: &Crate) -> std::borrow::Cow<'_, Crate> {
+/// The build dependencies of `crate_` its build script uses on Linux for the target `triple`:
+/// all of them, less those [`IDLE_BUILD_DEPS`] knows it leaves unused with these features
+/// there. An empty `triple` (not known) is taken to be on every architecture an entry names.
+pub fn used_build_deps<'c>(crate_: &'c Crate, triple: &str) -> std::borrow::Cow<'c, Crate> {
+    let arch = triple.split('-').next().unwrap_or_default();
     let idle = IDLE_BUILD_DEPS.iter().find(|e| {
         e.krate == crate_.name
             && !e.unless_any.iter().any(|f| crate_.features.contains(*f))
             && at_least(&crate_.version, e.since)
+            && (e.on_arches.is_empty() || arch.is_empty() || e.on_arches.contains(&arch))
     });
     match idle {
         Some(e) if e.idle.iter().any(|d| crate_.build_deps.contains(*d)) => {

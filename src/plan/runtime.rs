@@ -166,7 +166,7 @@ pub fn native_needs(graph: &BuildGraph) -> NativeNeeds {
         if not_linked::links_nothing(&c.name, &c.features).is_some() {
             continue; // it loads its library at run time, or has no part of it on
         }
-        let c = &*not_linked::used_build_deps(c);
+        let c = &*not_linked::used_build_deps(c, &graph.triple);
         let verdict = match sys_crates::find(&c.name) {
             Some(entry) => {
                 let v = judge_known(c, entry);
@@ -286,7 +286,7 @@ fn build_time_tools(graph: &BuildGraph) -> BTreeSet<String> {
     let mut tools = BTreeSet::new();
     let crates = || graph.build_time.values();
     for c in crates() {
-        let c = &*not_linked::used_build_deps(c);
+        let c = &*not_linked::used_build_deps(c, &graph.triple);
         if let Some(entry) = sys_crates::find(&c.name) {
             tools.extend(entry.tools.iter().map(|t| t.to_string()));
         }

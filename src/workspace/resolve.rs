@@ -96,6 +96,9 @@ pub struct BuildGraph {
     /// The first Rust that cannot compile this build, when a locked crate is known to break
     /// there (see [`super::rust_ceiling`]).
     pub rust_ceiling: Option<super::rust_ceiling::RustCeiling>,
+    /// The target this build compiles for (`aarch64-unknown-linux-musl`), set by whoever asked
+    /// for the graph; empty where nobody said (a tree parsed on its own).
+    pub triple: String,
 }
 
 impl Crate {
