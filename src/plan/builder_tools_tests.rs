@@ -217,3 +217,60 @@ fn a_build_dependency_that_drives_a_program_brings_its_package() {
     let plain = needs("app v0.1.0 (/w)|\n[build-dependencies]\n`-- cc v1.2.0|\n");
     assert!(!plain.build_tools.contains("nasm"));
 }
+
+#[test]
+fn libbpf_sys_links_libelf_and_builds_its_libbpf_with_make_either_way() {
+    // below 0.9.0's shape: libbpf-rs with its defaults, libbpf-sys's `vendored-libbpf`.
+    let tree = |features: &str| {
+        needs(&format!(
+            "below v0.9.0 (/w)|\n`-- libbpf-rs v0.25.0|default\n    `-- libbpf-sys v1.5.0+v1.5.0|{features}\n        [build-dependencies]\n        |-- cc v1.2.0|\n        |-- nix v0.29.0|fs\n        `-- pkg-config v0.3.31|\n"
+        ))
+    };
+    let default = tree("default,static-libbpf,vendored-libbpf");
+    assert_eq!(auto_reason(&default).0, Runtime::Cc);
+    let libbpf = default
+        .crates
+        .iter()
+        .find(|c| c.name == "libbpf-sys")
+        .unwrap();
+    assert!(libbpf.dynamic, "{libbpf:?}");
+    assert_eq!(libbpf.dev_packages, ["libelf-dev"]);
+    for tool in ["make", "pkg-config"] {
+        assert!(
+            default.build_tools.contains(tool),
+            "{:?}",
+            default.build_tools
+        );
+    }
+    assert!(
+        !default.build_tools.contains("autopoint"),
+        "{:?}",
+        default.build_tools
+    );
+    // `vendored` builds libelf and zlib too, with the autotools its script checks for.
+    let vendored = tree(
+        "default,static,static-libbpf,static-libelf,static-zlib,vendored,vendored-libbpf,vendored-libelf,vendored-zlib",
+    );
+    assert_eq!(auto_reason(&vendored).0, Runtime::Static);
+    for tool in ["make", "autoconf", "autopoint", "flex", "bison", "gawk"] {
+        assert!(
+            vendored.build_tools.contains(tool),
+            "{:?}",
+            vendored.build_tools
+        );
+    }
+    // Built only for a build script (libbpf-cargo generates the skeletons): the image stays
+    // static, and the builder links the build script's libbpf-sys against its own libelf.
+    let build_time = needs(
+        "tool v0.1.0 (/w)|\n[build-dependencies]\n`-- libbpf-cargo v0.25.0|default\n    `-- libbpf-rs v0.25.0|default\n        `-- libbpf-sys v1.5.0+v1.5.0|default,static-libbpf,vendored-libbpf\n            [build-dependencies]\n            |-- cc v1.2.0|\n            `-- pkg-config v0.3.31|\n",
+    );
+    assert_eq!(auto_reason(&build_time).0, Runtime::Static);
+    for tool in ["libelf-dev", "make", "pkg-config"] {
+        assert!(
+            build_time.build_tools.contains(tool),
+            "{:?}",
+            build_time.build_tools
+        );
+    }
+    assert!(!build_time.build_tools.contains("autopoint"));
+}

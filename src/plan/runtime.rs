@@ -36,7 +36,7 @@ use super::sys_crates::{self, C_BUILD_DEPS, SysKind};
 use super::tool_crates;
 use crate::config::{PackageSettings, RuntimeChoice};
 use crate::error::{Error, Result};
-use crate::workspace::resolve::BuildGraph;
+use crate::workspace::resolve::{BuildGraph, Crate};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -213,13 +213,9 @@ pub fn native_needs(graph: &BuildGraph) -> NativeNeeds {
                 needs.build_tools.insert("cmake".to_string());
             }
         }
-        if let Some((_, _, packages)) = tool_crates::SCRIPT_TOOLS.iter().find(|(name, below, _)| {
-            c.name == *name && semver::Version::parse(&c.version).is_ok_and(|v| v < *below)
-        }) {
-            needs
-                .build_tools
-                .extend(packages.iter().map(|p| p.to_string()));
-        }
+        needs
+            .build_tools
+            .extend(script_tools(c).iter().map(|p| p.to_string()));
         // bindgen in a build script loads libclang at build time.
         if c.build_deps.contains("bindgen") {
             needs.build_tools.insert("libclang-dev".to_string());
@@ -286,10 +282,20 @@ fn build_time_tools(graph: &BuildGraph) -> BTreeSet<String> {
     let mut tools = BTreeSet::new();
     let crates = || graph.build_time.values();
     for c in crates() {
-        let c = &*not_linked::used_build_deps(c, &graph.triple);
+        // Compiled for the machine that builds, not for the image's target: the builder's
+        // architecture is not known here, and "" stands for any.
+        let c = &*not_linked::used_build_deps(c, "");
+        // Its bundled build needs its tools; linking the system's library for a program that
+        // runs in the builder needs the library's `-dev` package there, whatever the image's
+        // runtime (below's build script runs libbpf-cargo, which links libelf).
         if let Some(entry) = sys_crates::find(&c.name) {
-            tools.extend(entry.tools.iter().map(|t| t.to_string()));
+            if judge_known(c, entry).dynamic {
+                tools.extend(entry.dev_package.map(str::to_string));
+            } else {
+                tools.extend(entry.tools.iter().map(|t| t.to_string()));
+            }
         }
+        tools.extend(script_tools(c).iter().map(|t| t.to_string()));
         if c.build_deps.contains("cmake") {
             tools.insert("cmake".to_string());
         }
@@ -319,6 +325,17 @@ fn build_time_tools(graph: &BuildGraph) -> BTreeSet<String> {
         tools.insert("protobuf-compiler".to_string());
     }
     tools
+}
+
+/// The packages of the programs `c`'s own build script runs from the `PATH` (see
+/// [`tool_crates::SCRIPT_TOOLS`]), whether it is linked or built for a build script.
+fn script_tools(c: &Crate) -> &'static [&'static str] {
+    tool_crates::SCRIPT_TOOLS
+        .iter()
+        .find(|(name, below, _)| {
+            c.name == *name && semver::Version::parse(&c.version).is_ok_and(|v| v < *below)
+        })
+        .map_or(&[], |(_, _, packages)| *packages)
 }
 
 /// One sentence on why the runtime is what it is, naming the crates and the way out.

@@ -250,6 +250,25 @@ pub const SYS_CRATES: &[SysCrate] = &[
         cxx: false,
         advice: "enable the `vendored` feature of `hwlocality-sys` (its build downloads and compiles hwloc)",
     },
+    // build.rs: compiles its libbpf with `make` (`vendored-libbpf`, on by default) and links
+    // libelf and zlib from the system (`rustc-link-lib=elf`, `=z`) unless `vendored` builds
+    // them too, with autoreconf, autopoint, flex, bison and gawk. Its script checks that `make`
+    // and `pkg-config` run either way (see tool_crates::SCRIPT_TOOLS). libelf-dev depends on
+    // zlib1g-dev. eBPF tools through libbpf-rs (below).
+    SysCrate {
+        krate: "libbpf-sys",
+        read: "1.5.0+v1.5.0",
+        library: "libelf",
+        default: SysKind::SystemOnly,
+        bundled_features: &["vendored"],
+        bundled_build_deps: NONE,
+        system_features: NONE,
+        dev_package: Some("libelf-dev"),
+        static_env: NONE,
+        tools: &["autoconf", "autopoint", "flex", "bison", "gawk"],
+        cxx: false,
+        advice: "enable the `vendored` feature of `libbpf-rs` (or of `libbpf-sys`), which builds libelf and zlib too",
+    },
     // build.rs: pkg-config `libudev`, no bundled copy.
     SysCrate {
         krate: "libudev-sys",
@@ -539,49 +558,5 @@ pub const CXX_BUILD_DEPS: &[&str] = &["cxx-build", "cpp_build"];
 pub const SYSTEM_PROBES: &[&str] = crate::workspace::resolve::SYSTEM_PROBES;
 
 #[cfg(test)]
-mod tests {
-    use super::super::not_linked::{IDLE_BUILD_DEPS, LinksWhen, RUN_TIME_LOADED};
-    use super::*;
-
-    #[test]
-    fn every_entry_is_unique_and_explains_itself() {
-        let all = || {
-            SYS_CRATES
-                .iter()
-                .chain(super::super::bundled_crates::BUNDLED)
-        };
-        let mut names: Vec<&str> = all().map(|c| c.krate).collect();
-        names.sort();
-        let before = names.len();
-        names.dedup();
-        assert_eq!(before, names.len(), "duplicate entries");
-        for c in all() {
-            assert!(!c.read.is_empty(), "{} names no version read", c.krate);
-            if c.default != SysKind::Bundled {
-                assert!(!c.library.is_empty() && !c.advice.is_empty(), "{}", c.krate);
-            }
-        }
-        // A crate is either linked (the table above) or loaded at run time, never both, unless
-        // it links only with some features on (hidapi's C backends): the table then says how.
-        for c in RUN_TIME_LOADED {
-            let conditional = matches!(c.links, LinksWhen::WithAny(_)) && c.dlopen.is_empty();
-            assert!(
-                find(c.krate).is_none() || conditional,
-                "{} is in both tables",
-                c.krate
-            );
-            assert!(!c.read.is_empty(), "{} names no version read", c.krate);
-        }
-        // An idle entry for a crate of the tables above may take away only what does not
-        // decide its kind: aws-lc-sys's cmake, while its cc still compiles the bundled AWS-LC.
-        for c in IDLE_BUILD_DEPS {
-            assert!(
-                find(c.krate)
-                    .is_none_or(|t| t.default == SysKind::Bundled && !c.idle.contains(&"cc")),
-                "{} is in both tables",
-                c.krate
-            );
-            assert!(!c.read.is_empty(), "{} names no version read", c.krate);
-        }
-    }
-}
+#[path = "sys_crates_tests.rs"]
+mod tests;

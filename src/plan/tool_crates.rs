@@ -15,9 +15,17 @@ pub const PROTOC_USERS: &[(&str, semver::Version)] = &[
 ];
 /// Linked crates whose own build script runs a program from the `PATH` below a version, with the
 /// Debian packages that ship it: a Rust builder image has no Python, and xcb before 1.0 generates
-/// its bindings from XCB's XML with `python3 rs_client.py` (jless 0.9.0, through `clipboard`).
-pub const SCRIPT_TOOLS: &[(&str, semver::Version, &[&str])] =
-    &[("xcb", semver::Version::new(1, 0, 0), &["python3"])];
+/// its bindings from XCB's XML with `python3 rs_client.py` (jless 0.9.0, through `clipboard`);
+/// libbpf-sys builds libbpf with `make`, static image or not.
+pub const SCRIPT_TOOLS: &[(&str, semver::Version, &[&str])] = &[
+    ("xcb", semver::Version::new(1, 0, 0), &["python3"]),
+    // Its build script panics unless `make` and `pkg-config` run (read in 1.5.0; 1.x all along).
+    (
+        "libbpf-sys",
+        semver::Version::new(2, 0, 0),
+        &["make", "pkg-config"],
+    ),
+];
 /// Build-time crates that drive a program from the `PATH`, with the Debian packages that ship it.
 /// A build script that uses one fails in a builder without it, and nothing in the script's own
 /// text names the program: nasm-rs runs `nasm` (rav1e 0.8.1's `asm` feature, on by default, for

@@ -1,0 +1,46 @@
+//! Tests of the native-crate tables' consistency: each entry unique, read from a named
+//! version, and in one table only.
+
+use super::super::not_linked::{IDLE_BUILD_DEPS, LinksWhen, RUN_TIME_LOADED};
+use super::*;
+
+#[test]
+fn every_entry_is_unique_and_explains_itself() {
+    let all = || {
+        SYS_CRATES
+            .iter()
+            .chain(super::super::bundled_crates::BUNDLED)
+    };
+    let mut names: Vec<&str> = all().map(|c| c.krate).collect();
+    names.sort();
+    let before = names.len();
+    names.dedup();
+    assert_eq!(before, names.len(), "duplicate entries");
+    for c in all() {
+        assert!(!c.read.is_empty(), "{} names no version read", c.krate);
+        if c.default != SysKind::Bundled {
+            assert!(!c.library.is_empty() && !c.advice.is_empty(), "{}", c.krate);
+        }
+    }
+    // A crate is either linked (the table above) or loaded at run time, never both, unless
+    // it links only with some features on (hidapi's C backends): the table then says how.
+    for c in RUN_TIME_LOADED {
+        let conditional = matches!(c.links, LinksWhen::WithAny(_)) && c.dlopen.is_empty();
+        assert!(
+            find(c.krate).is_none() || conditional,
+            "{} is in both tables",
+            c.krate
+        );
+        assert!(!c.read.is_empty(), "{} names no version read", c.krate);
+    }
+    // An idle entry for a crate of the tables above may take away only what does not
+    // decide its kind: aws-lc-sys's cmake, while its cc still compiles the bundled AWS-LC.
+    for c in IDLE_BUILD_DEPS {
+        assert!(
+            find(c.krate).is_none_or(|t| t.default == SysKind::Bundled && !c.idle.contains(&"cc")),
+            "{} is in both tables",
+            c.krate
+        );
+        assert!(!c.read.is_empty(), "{} names no version read", c.krate);
+    }
+}
