@@ -31,6 +31,28 @@ fn layout_of(image: &str, dir: &Path) {
     );
 }
 
+/// Points the fixture at `dir` (whose `[package.metadata.distroless]` table is its manifest's
+/// last) to the engine's cc base, copied to an OCI layout; the layout lives as long as the
+/// directory returned.
+fn on_a_cc_base_layout(dir: &Path) -> tempfile::TempDir {
+    let bases = tempfile::tempdir().unwrap();
+    layout_of(
+        "gcr.io/distroless/cc-debian12:nonroot",
+        &bases.path().join("cc"),
+    );
+    let manifest = dir.join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        format!(
+            "{text}runtime-image = \"oci-layout:{}\"\n",
+            bases.path().join("cc").display()
+        ),
+    )
+    .unwrap();
+    bases
+}
+
 fn build(dir: &Path, package: &str) -> serde_json::Value {
     let out = support::command(dir)
         .args([
@@ -152,22 +174,7 @@ fn oci_backend_images_load_run_as_nonroot_without_a_shell_and_serve() {
 fn oci_backend_carries_the_libraries_a_cc_binary_needs_and_the_image_runs() {
     let _guard = engine_lock();
     let dir = support::fixture("pcap-system");
-    let bases = tempfile::tempdir().unwrap();
-    layout_of(
-        "gcr.io/distroless/cc-debian12:nonroot",
-        &bases.path().join("cc"),
-    );
-    // The `[package.metadata.distroless]` table is the manifest's last.
-    let manifest = dir.path().join("Cargo.toml");
-    let text = std::fs::read_to_string(&manifest).unwrap();
-    std::fs::write(
-        &manifest,
-        format!(
-            "{text}runtime-image = \"oci-layout:{}\"\n",
-            bases.path().join("cc").display()
-        ),
-    )
-    .unwrap();
+    let _bases = on_a_cc_base_layout(dir.path());
     let report = build(dir.path(), "netdevs");
     assert_eq!(report["runtime"], "cc");
     assert_eq!(report["smoke_test"], "passed");
@@ -189,22 +196,7 @@ fn oci_backend_carries_the_libraries_a_cc_binary_needs_and_the_image_runs() {
 fn oci_backend_carries_what_a_library_s_runpath_finds_and_the_image_runs() {
     let _guard = engine_lock();
     let dir = support::fixture("pulse-runpath");
-    let bases = tempfile::tempdir().unwrap();
-    layout_of(
-        "gcr.io/distroless/cc-debian12:nonroot",
-        &bases.path().join("cc"),
-    );
-    // The `[package.metadata.distroless]` table is the manifest's last.
-    let manifest = dir.path().join("Cargo.toml");
-    let text = std::fs::read_to_string(&manifest).unwrap();
-    std::fs::write(
-        &manifest,
-        format!(
-            "{text}runtime-image = \"oci-layout:{}\"\n",
-            bases.path().join("cc").display()
-        ),
-    )
-    .unwrap();
+    let _bases = on_a_cc_base_layout(dir.path());
     let report = build(dir.path(), "pulsever");
     assert_eq!(report["runtime"], "cc");
     assert_eq!(report["smoke_test"], "passed");
