@@ -273,4 +273,14 @@ fn libbpf_sys_links_libelf_and_builds_its_libbpf_with_make_either_way() {
         );
     }
     assert!(!build_time.build_tools.contains("autopoint"));
+    // hidapi with its Rust backend, for a build script (probe-rs-tools 0.32 through
+    // probe-rs-espressif): it links nothing, so no libudev-dev.
+    let hidapi = needs(
+        "probe-rs-tools v0.32.0 (/w)|\n[build-dependencies]\n`-- probe-rs-espressif v0.32.0|\n    `-- hidapi v2.6.6|linux-native-basic-udev\n        [build-dependencies]\n        |-- cc v1.2.0|\n        `-- pkg-config v0.3.31|\n",
+    );
+    assert!(
+        !hidapi.build_tools.contains("libudev-dev"),
+        "{:?}",
+        hidapi.build_tools
+    );
 }

@@ -288,7 +288,10 @@ fn build_time_tools(graph: &BuildGraph) -> BTreeSet<String> {
         // Its bundled build needs its tools; linking the system's library for a program that
         // runs in the builder needs the library's `-dev` package there, whatever the image's
         // runtime (below's build script runs libbpf-cargo, which links libelf).
-        if let Some(entry) = sys_crates::find(&c.name) {
+        // A crate that loads its library at run time, or has no part of it on, links nothing
+        // here either: probe-rs-espressif's build script gets hidapi with its Rust backend.
+        let links = not_linked::links_nothing(&c.name, &c.features).is_none();
+        if let Some(entry) = sys_crates::find(&c.name).filter(|_| links) {
             if judge_known(c, entry).dynamic {
                 tools.extend(entry.dev_package.map(str::to_string));
             } else {
