@@ -137,13 +137,25 @@ pub(super) fn each(reason: &str) -> String {
     }
 }
 
-/// The Debian package of a library-finding program such as `llvm-config`.
-fn config_program_package(program: &str) -> Option<&'static str> {
+/// The Debian package of a library-finding program such as `llvm-config`, as crate `c`'s build
+/// script runs it. llvm-sys N wants LLVM N/10 exactly (`llvm-config-19` for 191), which
+/// `llvm-dev` (Debian 12's LLVM 14) is not: its own versioned package, or none where Debian 12
+/// has no such LLVM (bpf-linker 0.13's llvm-sys 231 wants LLVM 23).
+fn config_program_package(c: &Crate, program: &str) -> Option<String> {
+    if program == "llvm-config" && c.name == "llvm-sys" {
+        let llvm = semver::Version::parse(&c.version).ok()?.major / 10;
+        return DEBIAN_12_LLVM
+            .contains(&llvm)
+            .then(|| format!("llvm-{llvm}-dev"));
+    }
     crate::workspace::library_search::LIBRARY_CONFIG_PROGRAMS
         .iter()
         .find(|(p, _)| *p == program)
-        .map(|(_, package)| *package)
+        .map(|(_, package)| package.to_string())
 }
+
+/// The LLVM versions Debian 12 packages (`llvm-N-dev`).
+const DEBIAN_12_LLVM: &[u64] = &[13, 14, 15, 16, 19];
 
 /// How the evidence about a crate the table does not know begins.
 pub(super) const UNKNOWN_PREFIX: &str = "not in cargo-distroless's table; ";
@@ -186,17 +198,18 @@ pub(super) fn judge_unknown(c: &Crate) -> Option<NativeCrate> {
         .pkg_config_modules
         .iter()
         .filter_map(|m| pkg_config::dev_package(m))
+        .map(str::to_string)
         .chain(
             c.config_programs
                 .iter()
-                .filter_map(|p| config_program_package(p)),
+                .filter_map(|p| config_program_package(c, p)),
         )
         .chain(
             c.own_libraries
                 .iter()
-                .filter_map(|l| pkg_config::linked_library_package(l)),
+                .filter_map(|l| pkg_config::linked_library_package(l))
+                .map(str::to_string),
         )
-        .map(str::to_string)
         .collect();
     // The C library's sources packaged as a crate (`lua-src`, `luajit-src`: the `*-src`
     // convention openssl-src started) among the build dependencies it actually gets, or its own
@@ -246,9 +259,14 @@ pub(super) fn judge_unknown(c: &Crate) -> Option<NativeCrate> {
             SysKind::SystemOnly,
             format!(
                 "{whose}; its build script runs `{program}` to find a system library{}, so it is taken to link one",
-                config_program_package(program)
-                    .map(|p| format!(" (Debian's `{p}`)"))
-                    .unwrap_or_default()
+                match config_program_package(c, program) {
+                    Some(p) => format!(" (Debian's `{p}`)"),
+                    None if c.name == "llvm-sys" => format!(
+                        " (LLVM {}, which Debian 12 does not package: the builder has no LLVM it takes, so choose one of 13–16 or 19 where the crate offers it)",
+                        semver::Version::parse(&c.version).map_or(0, |v| v.major / 10)
+                    ),
+                    None => String::new(),
+                }
             ),
         )
     } else if let Some(own) = linked_by_name {

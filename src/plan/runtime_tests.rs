@@ -415,30 +415,52 @@ fn an_unknown_crate_that_gets_its_library_s_sources_compiles_them() {
 #[test]
 fn a_build_script_that_runs_a_library_config_program_links_that_library() {
     // bpf-linker 0.13.0: llvm-sys 231.0.0-rc2 compiles a C wrapper with `cc` (which alone reads
-    // as bundled) and finds LLVM with `llvm-config`.
-    let mut graph = parse_tree(
-        "bpf-linker v0.13.0 (/w)|\n`-- llvm-sys v231.0.0-rc2|\n    [build-dependencies]\n    |-- anyhow v1.0.0|\n    `-- cc v1.2.0|\n",
-    )
-    .unwrap();
-    let llvm = graph.linked.get_mut("llvm-sys@231.0.0-rc2").unwrap();
-    llvm.links = Some("llvm-23".into());
-    llvm.config_programs = BTreeSet::from(["llvm-config".to_string()]);
-    let n = native_needs(&graph);
+    // as bundled) and finds LLVM with `llvm-config`, or `llvm-config-23`: LLVM 23 exactly.
+    let llvm_sys = |version: &str, program: &str| {
+        let mut graph = parse_tree(&format!(
+            "bpf-linker v0.13.0 (/w)|\n`-- llvm-sys v{version}|\n    [build-dependencies]\n    |-- anyhow v1.0.0|\n    `-- cc v1.2.0|\n"
+        ))
+        .unwrap();
+        let llvm = graph
+            .linked
+            .values_mut()
+            .find(|c| c.name == "llvm-sys")
+            .unwrap();
+        llvm.config_programs = BTreeSet::from([program.to_string()]);
+        native_needs(&graph)
+    };
+    let n = llvm_sys("231.0.0-rc2", "llvm-config");
     let (runtime, reason) = auto_reason(&n);
     assert_eq!(runtime, Runtime::Cc, "{reason}");
     assert!(n.crates[0].dynamic);
+    // Debian 12's `llvm-dev` is LLVM 14, which llvm-sys 231 refuses; no Debian 12 package has 23.
     assert!(
         n.crates[0].evidence.ends_with(
-            "its build script runs `llvm-config` to find a system library (Debian's `llvm-dev`), so it is taken to link one"
+            "its build script runs `llvm-config` to find a system library (LLVM 23, which Debian 12 does not package: the builder has no LLVM it takes, so choose one of 13–16 or 19 where the crate offers it), so it is taken to link one"
         ),
         "{}",
         n.crates[0].evidence
     );
+    assert!(n.dev_packages().is_empty(), "{:?}", n.dev_packages());
+    // llvm-sys 191 wants LLVM 19, which Debian 12 has as llvm-19-dev (with `llvm-config-19`).
+    let n = llvm_sys("191.0.0", "llvm-config");
     assert!(
-        n.dev_packages().contains("llvm-dev"),
-        "{:?}",
-        n.dev_packages()
+        n.crates[0].evidence.contains("(Debian's `llvm-19-dev`)"),
+        "{}",
+        n.crates[0].evidence
     );
+    assert_eq!(
+        n.dev_packages().into_iter().collect::<Vec<_>>(),
+        ["llvm-19-dev"]
+    );
+    // Another crate that runs `llvm-config` takes the release's own LLVM.
+    let mut graph = parse_tree(
+        "app v0.1.0 (/w)|\n`-- llvm-wrapper-sys v0.1.0|\n    [build-dependencies]\n    `-- cc v1.2.0|\n",
+    )
+    .unwrap();
+    let wrapper = graph.linked.values_mut().find(|c| !c.local).unwrap();
+    wrapper.config_programs = BTreeSet::from(["llvm-config".to_string()]);
+    assert!(native_needs(&graph).dev_packages().contains("llvm-dev"));
 }
 
 #[test]
