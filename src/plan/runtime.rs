@@ -32,7 +32,7 @@ use super::build_programs::{self, Need};
 use super::bundled_crates;
 use super::judge::{UNKNOWN_PREFIX, each, has_any, judge_known, judge_unknown};
 use super::not_linked;
-use super::sys_crates::{self, C_BUILD_DEPS, SysKind};
+use super::sys_crates::{self, C_BUILD_DEPS, SYSTEM_PROBES, SysKind};
 use super::tool_crates;
 use crate::config::{PackageSettings, RuntimeChoice};
 use crate::error::{Error, Result};
@@ -198,6 +198,12 @@ pub fn native_needs(graph: &BuildGraph) -> NativeNeeds {
                     }
                     (Some(_), _) if !c.local => needs.unknown.push(c.name.clone()),
                     _ => {}
+                }
+                // Its search runs the pkg-config program, whether or not its module's package
+                // is known (one Debian lacks goes in `apt-packages`, and then the search
+                // still wants the program): wiremix's builder had neither.
+                if v.as_ref().is_some_and(|n| n.dynamic) && has_any(&c.build_deps, SYSTEM_PROBES) {
+                    needs.build_tools.insert("pkg-config".to_string());
                 }
                 v
             }

@@ -1,7 +1,8 @@
 //! What the builder and the image get for libraries and programs named indirectly: a pkg-config
 //! module held in a variable (libpulse-sys), protobuf-codegen told to parse the `.proto` files in
 //! Rust (librespot-protocol), a library the workspace's own code links by name (sudo-rs's
-//! `#[link(name = "pam")]`), on workspaces real cargo locks.
+//! `#[link(name = "pam")]`), any pkg-config module Debian ships (PipeWire's), on workspaces
+//! real cargo locks.
 
 use crate::runtime::{Scratch, builder_packages};
 use crate::support;
@@ -41,6 +42,42 @@ fn a_pkg_config_module_named_through_a_variable_gets_its_dev_package() {
     assert_eq!(image["runtime"], "cc", "{:#}", image["runtime_reason"]);
     assert!(
         builder_packages(&plan).contains(&"libpulse-dev".to_string()),
+        "{:?}",
+        builder_packages(&plan)
+    );
+}
+
+/// wiremix 0.11's pipewire-sys searches for `libpipewire-0.3`, stratisd 3.9's crates for
+/// `libcryptsetup`, `blkid` and `devmapper`: modules a table written by hand lacked, so their
+/// builders had no `-dev` package, and wiremix's not even the pkg-config program.
+#[test]
+fn any_module_debian_ships_gets_its_package_and_any_search_gets_pkg_config() {
+    let dir = app_with_a_build_script(
+        "cd-pipewire-",
+        "pipewire",
+        "pkg-config = \"0.3\"\n",
+        "fn main() {\n    pkg_config::probe_library(\"libpipewire-0.3\").unwrap();\n    pkg_config::Config::new().probe(\"blkid\").unwrap();\n}\n",
+    );
+    let plan = support::plan_json(dir.path(), &[]);
+    let image = &plan["images"][0];
+    assert_eq!(image["runtime"], "cc", "{:#}", image["runtime_reason"]);
+    let packages = builder_packages(&plan);
+    for package in ["libpipewire-0.3-dev", "libblkid-dev", "pkg-config"] {
+        assert!(
+            packages.contains(&package.to_string()),
+            "{package}: {packages:?}"
+        );
+    }
+    // A module Debian does not ship: its package is the user's to name, but the search still
+    // runs pkg-config.
+    dir.write(
+        "dep/build.rs",
+        "fn main() {\n    pkg_config::probe_library(\"libnot-in-debian-1.0\").unwrap();\n}\n",
+    );
+    let plan = support::plan_json(dir.path(), &[]);
+    assert_eq!(plan["images"][0]["runtime"], "cc");
+    assert!(
+        builder_packages(&plan).contains(&"pkg-config".to_string()),
         "{:?}",
         builder_packages(&plan)
     );
