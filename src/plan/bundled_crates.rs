@@ -59,32 +59,45 @@ pub const BUNDLED: &[SysCrate] = &[
     bundled("wasmtime", "48.0.8", NONE, false),
     // build.rs: cmake builds protobuf (C++14) for the host, where a build script runs its protoc.
     bundled("protobuf-src", "2.1.1+27.1", &["cmake", "g++"], true),
-    // See [`PREBUILT_GNU_ONLY`]: C++ (g++ brings the libstdc++ it links without its own libc++),
+    // See [`GNU_ONLY`]: C++ (g++ brings the libstdc++ it links without its own libc++),
     // downloaded with curl, which a Rust builder image lacks.
     bundled("v8", "150.4.0", &["curl"], true),
 ];
 
-/// Crates whose build script links a prebuilt archive of C++ that it downloads at build time,
-/// published for gnu targets only: there is no musl build, so the image is cc. Each with what
-/// its build script does, for the plan's reason.
-const PREBUILT_GNU_ONLY: &[(&str, &str)] = &[
+/// A crate whose bundled build cannot make a musl binary for another reason than C++, so the
+/// image is cc: its table entry says `cxx`, and this says why, for the plan's reason.
+pub struct GnuOnly {
+    pub krate: &'static str,
+    /// What its build script does, said after the crate's name.
+    pub how: &'static str,
+    /// It links C++ all the same (the builder gets g++).
+    pub cxx: bool,
+}
+
+const GNU_ONLY: &[GnuOnly] = &[
     // build.rs: downloads librusty_v8 for `$TARGET` from the rusty_v8 release on github.com,
     // with deno or python3 if found, else `curl`, whose absence panics; the release publishes
     // gnu, darwin and windows archives only (rusty_v8's ci.yml, June 2026), so a musl build
     // stops there, and building V8 from source takes hours. deno's, through deno_core.
-    (
-        "v8",
-        "links the prebuilt V8 archive its build script downloads from github.com, which rusty_v8 publishes for gnu targets only",
-    ),
+    GnuOnly {
+        krate: "v8",
+        how: "links the prebuilt V8 archive its build script downloads from github.com, which rusty_v8 publishes for gnu targets only",
+        cxx: true,
+    },
+    // build.rs (1.6.8): unless `use-system-libs`, runs GMP's, MPFR's and MPC's own `configure`
+    // and `make` (with m4), and panics "Cross compilation from {host} to {target} not
+    // supported!" where the target is not the host (x86_64 to i686 aside) unless `force-cross`:
+    // a musl target, from a gnu builder, is another target. rug's (kalker 2.2).
+    GnuOnly {
+        krate: "gmp-mpfr-sys",
+        how: "builds GMP with its own `configure` and `make`, for the builder's own target only: its build script refuses a musl target unless its `force-cross` feature is on",
+        cxx: false,
+    },
 ];
 
-/// What `name`'s build script does instead of compiling, when it links a prebuilt archive that
-/// exists for gnu targets only ([`PREBUILT_GNU_ONLY`]).
-pub fn prebuilt_gnu_only(name: &str) -> Option<&'static str> {
-    PREBUILT_GNU_ONLY
-        .iter()
-        .find(|(krate, _)| *krate == name)
-        .map(|(_, how)| *how)
+/// Why `name`'s bundled build makes no musl binary, when it is not (only) C++ ([`GNU_ONLY`]).
+pub fn gnu_only(name: &str) -> Option<&'static GnuOnly> {
+    GNU_ONLY.iter().find(|g| g.krate == name)
 }
 
 const fn bundled(

@@ -48,8 +48,10 @@ pub(super) fn judge_known(c: &Crate, entry: &sys_crates::SysCrate) -> NativeCrat
                 "looks for a system {} with pkg-config first and compiles its bundled copy where none is found: on a musl target, or in a builder without its `-dev` package",
                 entry.library
             ),
-            SysKind::Bundled => super::bundled_crates::prebuilt_gnu_only(&c.name)
-                .unwrap_or("its build script always compiles what it carries")
+            SysKind::Bundled => super::bundled_crates::gnu_only(&c.name)
+                .map_or("its build script always compiles what it carries", |g| {
+                    g.how
+                })
                 .to_string(),
         };
         (entry.default, why)

@@ -37,6 +37,7 @@ use crate::error::{Error, Result};
 use crate::platform::Platform;
 use crate::workspace::resolve::{BuildGraph, BuildQuery};
 use crate::workspace::{Package, Workspace};
+pub use bundled_crates::gnu_only;
 pub use image::SYSTEM_LIBRARIES_LABEL;
 use image::{check_unique_images, default_image, image_plan};
 pub use model::{
@@ -339,7 +340,13 @@ pub fn plan(
                         group.packages.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", "),
                         gp.triple,
                         d.name,
-                        if d.dynamic { "links a system library" } else { "compiles C++" }
+                        if d.dynamic {
+                            "links a system library"
+                        } else if bundled_crates::gnu_only(&d.name).is_some() {
+                            "builds for gnu targets only"
+                        } else {
+                            "compiles C++"
+                        }
                     ));
                 }
             }
@@ -366,7 +373,12 @@ pub fn plan(
                 build_env.insert(sqlx::OFFLINE.to_string());
             }
             gp.compiles_c = needs.compiles_c.clone();
-            gp.compiles_cxx = needs.cxx().map(|c| c.name.clone()).collect();
+            // A crate that builds for gnu only without C++ (gmp-mpfr-sys) needs no g++.
+            gp.compiles_cxx = needs
+                .cxx()
+                .filter(|c| bundled_crates::gnu_only(&c.name).is_none_or(|g| g.cxx))
+                .map(|c| c.name.clone())
+                .collect();
             gp.build_env = build_env.iter().cloned().collect();
             for k in &needs.compiles_c {
                 if !group.compiles_c.contains(k) {

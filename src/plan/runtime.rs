@@ -388,8 +388,8 @@ pub fn auto_reason(needs: &NativeNeeds) -> (Runtime, String) {
         })
         .collect();
     for c in cxx {
-        parts.push(match bundled_crates::prebuilt_gnu_only(&c.name) {
-            Some(how) => format!("`{}` {how}", c.name),
+        parts.push(match bundled_crates::gnu_only(&c.name) {
+            Some(g) => format!("`{}` {}", c.name, g.how),
             None => format!(
                 "`{}` compiles C++, and Debian has no C++ compiler for musl targets",
                 c.name
@@ -439,7 +439,10 @@ pub(super) fn decide_runtime(
                 warnings.push(format!("`{}` is taken to link {} dynamically, but the runtime is forced to static; a build failure at link time, or the binary check after it, means it does", d.name, d.library.as_deref().unwrap_or("a system library")));
             }
             for d in needs.cxx() {
-                warnings.push(format!("`{}` compiles C++ and the runtime is forced to static: Debian has no C++ compiler for musl targets, so expect the build to fail", d.name));
+                warnings.push(match bundled_crates::gnu_only(&d.name) {
+                    Some(g) => format!("`{}` {} and the runtime is forced to static, so expect the build to fail", d.name, g.how),
+                    None => format!("`{}` compiles C++ and the runtime is forced to static: Debian has no C++ compiler for musl targets, so expect the build to fail", d.name),
+                });
             }
             Ok((
                 Runtime::Static,

@@ -217,6 +217,45 @@ fn v8_links_a_prebuilt_archive_published_for_gnu_only_and_downloads_it_with_curl
 }
 
 #[test]
+fn gmp_mpfr_sys_builds_gmp_for_gnu_only_with_m4_and_links_the_system_one_when_told() {
+    // kalker 2.2.3: kalk -> rug -> gmp-mpfr-sys 1.6.8, its defaults on. Taken as an unknown
+    // crate that declares `links = "gmp"` and compiles nothing, it was planned to link a system
+    // GMP, with no package for it and no m4 for the GMP its build script configures.
+    let tree = |features: &str| {
+        format!(
+            "kalker v2.2.3 (/w)|\n`-- kalk v3.2.3|\n    `-- rug v1.19.2|default,float,integer,rational\n        `-- gmp-mpfr-sys v1.6.8|{features}\n"
+        )
+    };
+    let n = needs(&tree("default,mpc,mpfr"));
+    let (runtime, reason) = auto_reason(&n);
+    assert_eq!(runtime, Runtime::Cc, "{reason}");
+    assert!(
+        reason.starts_with("cc because `gmp-mpfr-sys` builds GMP with its own `configure`"),
+        "{reason}"
+    );
+    assert!(n.unknown.is_empty(), "{:?}", n.unknown);
+    let gmp = n.crates.iter().find(|c| c.name == "gmp-mpfr-sys").unwrap();
+    assert!(!gmp.dynamic && gmp.cxx, "{gmp:?}");
+    for tool in ["m4", "make"] {
+        assert!(n.build_tools.contains(tool), "{tool}: {:?}", n.build_tools);
+    }
+    assert!(n.dev_packages().is_empty(), "{:?}", n.dev_packages());
+    let n = needs(&tree("default,mpc,mpfr,use-system-libs"));
+    let (runtime, reason) = auto_reason(&n);
+    assert_eq!(runtime, Runtime::Cc, "{reason}");
+    assert!(
+        reason.contains("`gmp-mpfr-sys` links libgmp dynamically"),
+        "{reason}"
+    );
+    assert!(
+        n.dev_packages().contains("libmpc-dev"),
+        "{:?}",
+        n.dev_packages()
+    );
+    assert!(!n.build_tools.contains("m4"), "{:?}", n.build_tools);
+}
+
+#[test]
 fn secp256k1_sys_blst_capstone_sys_and_ittapi_sys_are_known_to_bundle() {
     // nostr-rs-relay 0.9 locks three secp256k1-sys; Ethereum clients link blst. Each compiled
     // into a static binary by the oci backend here (a crate calling both ran `hi 0`).

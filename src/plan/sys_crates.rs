@@ -56,7 +56,8 @@ pub struct SysCrate {
     pub static_env: &'static [&'static str],
     /// Builder tools its bundled build needs beyond a C compiler.
     pub tools: &'static [&'static str],
-    /// Its bundled build compiles C++.
+    /// Its bundled build compiles C++, or builds for gnu targets only (see
+    /// [`super::bundled_crates::gnu_only`]): either way a musl build of it cannot be static.
     pub cxx: bool,
     /// How to make a system-only build static.
     pub advice: &'static str,
@@ -452,6 +453,25 @@ pub const SYS_CRATES: &[SysCrate] = &[
         tools: &["make", "g++"],
         cxx: false,
         advice: "turn off the `dynamic-linking` feature of `rdkafka`",
+    },
+    // build.rs (1.6.8): GMP, and with `mpfr`/`mpc` (its defaults) MPFR and MPC, built from the
+    // sources it carries by their own `configure` and `make`, which need m4; for the host's
+    // target only (see [`super::bundled_crates::GNU_ONLY`]), so its `cxx` says cc. With
+    // `use-system-libs` it links the system's: libmpc-dev depends on libmpfr-dev and
+    // libgmp-dev, so it brings all three. rug's, in kalker 2.2.
+    SysCrate {
+        krate: "gmp-mpfr-sys",
+        read: "1.6.8",
+        library: "libgmp",
+        default: SysKind::Bundled,
+        bundled_features: NONE,
+        bundled_build_deps: NONE,
+        system_features: &["use-system-libs"],
+        dev_package: Some("libmpc-dev"),
+        static_env: NONE,
+        tools: &["m4", "make"],
+        cxx: true,
+        advice: "turn off the `use-system-libs` feature of `gmp-mpfr-sys` (then it builds GMP for gnu targets only: a cc image, with GMP linked in)",
     },
     // build.rs: compiles zstd with cc (or cmake); pkg-config only with the `pkg-config`
     // feature, and then it panics without a system libzstd.

@@ -1,8 +1,8 @@
 //! What the builder and the image get for libraries and programs named indirectly: a pkg-config
 //! module held in a variable (libpulse-sys), protobuf-codegen told to parse the `.proto` files in
 //! Rust (librespot-protocol), a library the workspace's own code links by name (sudo-rs's
-//! `#[link(name = "pam")]`), any pkg-config module Debian ships (PipeWire's), on workspaces
-//! real cargo locks.
+//! `#[link(name = "pam")]`), any pkg-config module Debian ships (PipeWire's), GMP built by its
+//! own configure (gmp-mpfr-sys), on workspaces real cargo locks.
 
 use crate::runtime::{Scratch, builder_packages};
 use crate::support;
@@ -145,5 +145,34 @@ fn a_library_the_workspace_links_by_name_makes_the_image_cc_with_its_dev_package
         builder_packages(&plan).contains(&"libpam0g-dev".to_string()),
         "{:?}",
         builder_packages(&plan)
+    );
+}
+
+/// kalker 2.2's rug -> gmp-mpfr-sys builds GMP by its own `configure` and `make`, for the
+/// builder's own target only: a cc image, with m4 and make in the builder and no C++ compiler,
+/// which nothing in it compiles. Planned as a crate linking a system GMP, its builder had none of
+/// them, and the oci backend's build stopped in GMP's configure.
+#[test]
+fn gmp_mpfr_sys_gets_m4_and_make_and_a_cc_image_without_gxx() {
+    let dir = Scratch::new("cd-gmp-");
+    dir.write(
+        "Cargo.toml",
+        "[package]\nname = \"calc\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\ngmp-mpfr-sys = \"=1.6.8\"\n\n[workspace]\n",
+    );
+    dir.write("src/main.rs", "fn main() {}\n");
+    dir.lock(false);
+    let plan = support::plan_json(dir.path(), &[]);
+    let image = &plan["images"][0];
+    assert_eq!(image["runtime"], "cc", "{:#}", image["runtime_reason"]);
+    let packages = builder_packages(&plan);
+    for tool in ["m4", "make"] {
+        assert!(packages.contains(&tool.to_string()), "{tool}: {packages:?}");
+    }
+    assert!(!packages.contains(&"g++".to_string()), "{packages:?}");
+    let out = support::run(dir.path(), &["plan"]);
+    let text = support::stdout(&out);
+    assert!(
+        text.contains("gmp-mpfr-sys 1.6.8: bundled, builds for gnu targets only"),
+        "{text}"
     );
 }
