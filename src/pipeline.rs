@@ -201,7 +201,8 @@ impl<'a> CargoGraphs<'a> {
                         .map(workspace::library_search::library_config_programs)
                         .unwrap_or_default();
                     // Only a `-sys` crate is read for a library of its own name, and its sources
-                    // only where its build script compiles and searches nothing.
+                    // only where its build script compiles and searches nothing (other crates:
+                    // `read_script_links`).
                     if c.is_sys_named() {
                         let quiet = c.pkg_config_modules.is_empty()
                             && !plan::sys_crates::C_BUILD_DEPS
@@ -234,9 +235,43 @@ impl<'a> CargoGraphs<'a> {
             }
         }
         read_build_scripts(self.ws, &mut graph);
+        read_script_links(facts, &mut graph);
         read_protobuf_codegen_use(facts, &mut graph);
         self.seen.insert(query.clone(), graph.clone());
         Ok(graph)
+    }
+}
+
+/// The library of its own name a linked crate from outside the workspace links, where it is no
+/// `-sys` crate (those are read with the crates the table does not know) but its build script
+/// links a library: capng 0.2 prints `rustc-link-lib={}={}` with a constant, and its bindings
+/// say `#[link(name = "cap-ng")]`, so virtiofsd's builder lacked libcap-ng-dev and its link
+/// failed. Its sources are read only where the script compiles and searches nothing, as a
+/// `-sys` crate's are (see `workspace::link_names::own_library_links`).
+fn read_script_links(facts: &BTreeMap<String, workspace::PackageFacts>, graph: &mut BuildGraph) {
+    for (key, c) in graph.linked.iter_mut() {
+        if c.local || c.is_sys_named() || plan::sys_crates::find(&c.name).is_some() {
+            continue;
+        }
+        let Some(f) = facts.get(key) else { continue };
+        let Some(script) = f
+            .build_script
+            .as_ref()
+            .and_then(|path| std::fs::read_to_string(path).ok())
+            .filter(|script| script.contains("rustc-link-lib"))
+        else {
+            continue;
+        };
+        let quiet = !plan::sys_crates::C_BUILD_DEPS
+            .iter()
+            .chain(plan::sys_crates::SYSTEM_PROBES)
+            .any(|d| c.build_deps.contains(*d));
+        let sources = match (&f.dir, quiet) {
+            (Some(dir), true) => workspace::link_names::crate_sources(dir),
+            _ => Vec::new(),
+        };
+        c.own_libraries =
+            workspace::link_names::own_library_links(&c.name, Some(&script), &sources);
     }
 }
 

@@ -176,3 +176,28 @@ fn gmp_mpfr_sys_gets_m4_and_make_and_a_cc_image_without_gxx() {
         "{text}"
     );
 }
+
+/// virtiofsd 1.14 links libcap-ng through capng 0.2, which is no `-sys` crate: its build script
+/// prints `rustc-link-lib={}={}` with a constant, and its bindings say
+/// `#[link(name = "cap-ng")]`. Read for nothing, the builder lacked libcap-ng-dev and the link
+/// stopped at "unable to find library -lcap-ng".
+#[test]
+fn a_crate_whose_build_script_links_its_own_library_gets_its_dev_package() {
+    let dir = Scratch::new("cd-capng-");
+    dir.write(
+        "Cargo.toml",
+        "[package]\nname = \"fsd\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\ncapng = \"=0.2.2\"\n\n[workspace]\n",
+    );
+    dir.write("src/main.rs", "fn main() {}\n");
+    dir.lock(false);
+    let plan = support::plan_json(dir.path(), &[]);
+    let image = &plan["images"][0];
+    assert_eq!(image["runtime"], "cc", "{:#}", image["runtime_reason"]);
+    let packages = builder_packages(&plan);
+    assert!(
+        packages.contains(&"libcap-ng-dev".to_string()),
+        "{packages:?}"
+    );
+    let evidence = image["native"][0]["evidence"].as_str().unwrap_or_default();
+    assert!(evidence.contains("it links `cap-ng` by name"), "{evidence}");
+}
