@@ -67,6 +67,10 @@ pub(super) fn unshipped_warning(
 ) -> Vec<String> {
     let mut named: BTreeMap<Utf8PathBuf, Utf8PathBuf> = BTreeMap::new();
     let mut to_build: BTreeMap<Utf8PathBuf, Utf8PathBuf> = BTreeMap::new();
+    // What the crates embed at compile time is in the binary, whatever else names it: rustfs
+    // embeds its console with `#[folder = "$CARGO_MANIFEST_DIR/static"]`, and names a KMS
+    // backend "static".
+    let mut embedded: BTreeSet<Utf8PathBuf> = BTreeSet::new();
     let member_dirs: BTreeSet<Utf8PathBuf> =
         ws.packages.iter().map(|p| ws.root.join(&p.dir)).collect();
     for pkg in ws
@@ -74,6 +78,7 @@ pub(super) fn unshipped_warning(
         .iter()
         .filter(|p| local_crates.contains_key(&p.name))
     {
+        let features = &local_crates[&pkg.name];
         let crate_dir = ws.root.join(&pkg.dir);
         let has_frontend =
             ws.root.join("package.json").exists() || crate_dir.join("package.json").exists();
@@ -81,6 +86,11 @@ pub(super) fn unshipped_warning(
             let Ok(source) = std::fs::read_to_string(&file) else {
                 continue;
             };
+            embedded.extend(
+                crate::workspace::embeds::embeds(&crate_dir, &file, &source, features)
+                    .into_iter()
+                    .map(|e| e.path),
+            );
             let code = code_only(&source);
             let served = if has_frontend {
                 frontend_outputs_served(&code)
@@ -111,6 +121,12 @@ pub(super) fn unshipped_warning(
             }
         }
     }
+    named.retain(|relative, _| {
+        let path = ws.root.join(relative);
+        !embedded
+            .iter()
+            .any(|e| e.as_std_path() == path.as_std_path())
+    });
     let package_dir = ws
         .package(&image.package)
         .map(|p| p.dir.clone())

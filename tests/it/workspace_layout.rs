@@ -419,6 +419,42 @@ fn a_server_naming_a_configuration_directory_it_does_not_carry_is_warned_about()
     assert!(!stderr.contains("runs a server"), "{stderr}");
 }
 
+/// rustfs 1.0's shape: its console is embedded with rust-embed's
+/// `#[folder = "$CARGO_MANIFEST_DIR/static"]`, and elsewhere its code names a KMS backend
+/// "static". The directory is in the binary: no warning. Not embedded, the same name is warned
+/// about.
+#[test]
+fn a_directory_the_server_embeds_at_compile_time_is_not_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let write = |path: &str, text: &str| support::write_file(root, path, text);
+    write(
+        "vendor/axum/Cargo.toml",
+        "[package]\nname = \"axum\"\nversion = \"0.8.0\"\nedition = \"2021\"\n",
+    );
+    write("vendor/axum/src/lib.rs", "");
+    write(
+        "Cargo.toml",
+        "[package]\nname = \"store\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\naxum = { path = \"vendor/axum\" }\n",
+    );
+    write("static/index.html", "<html></html>\n");
+    let backend = "pub fn unsupported() -> (String, String) {\n    capability(\"static\", \"tag_key\")\n}\n\nfn capability(backend: &str, what: &str) -> (String, String) {\n    (backend.to_string(), what.to_string())\n}\n";
+    let console = "// #[derive(RustEmbed)]\n#[folder = \"$CARGO_MANIFEST_DIR/static\"]\nstruct StaticFiles;\n";
+    write(
+        "src/main.rs",
+        &format!("{backend}\n{console}\nfn main() {{}}\n"),
+    );
+    support::generate_lockfile(root);
+    let (_, stderr) = plan_json(root, &[]);
+    assert!(!stderr.contains("runs a server"), "{stderr}");
+    write("src/main.rs", &format!("{backend}\nfn main() {{}}\n"));
+    let (_, stderr) = plan_json(root, &[]);
+    assert!(
+        stderr.contains("runs a server whose code names `static`"),
+        "{stderr}"
+    );
+}
+
 /// sshx's shape: its server serves `ServeDir::new("build")`, which the workspace's frontend
 /// build (`npm run build`, from the root's `package.json`) makes and neither backend runs; its
 /// image answered 404 for the whole web UI. Carried once built, as the warning says: no warning.
