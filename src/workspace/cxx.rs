@@ -6,7 +6,7 @@
 //! `c/blake3_tbb.cpp` for the CMake build of its C library, while its build script compiles only
 //! C; reading the files alone made every workspace that hashes with blake3 (just, sccache) `cc`.
 
-use camino::Utf8Path;
+use camino::{Utf8Path, Utf8PathBuf};
 
 /// Whether the crate's build compiles C++. The build script decides where it says so: it asks
 /// `cc` for C++ (`.cpp(true)`) or names a C++ source file. Where it may pick sources by their
@@ -15,7 +15,7 @@ use camino::Utf8Path;
 /// the package count. Without a readable build script they count too: a wrong `cc` costs image
 /// size, a wrong `static` a failed build.
 pub fn compiles_cxx(dir: &Utf8Path, build_script: Option<&Utf8Path>, uses_cmake: bool) -> bool {
-    let Some(script) = build_script.and_then(|path| std::fs::read_to_string(path).ok()) else {
+    let Some(script) = build_script.and_then(with_module_files) else {
         return has_cxx_sources(dir);
     };
     let script = squashed_code(&script);
@@ -31,6 +31,40 @@ pub fn compiles_cxx(dir: &Utf8Path, build_script: Option<&Utf8Path>, uses_cmake:
         .iter()
         .any(|ext| script.contains(&format!("\"{ext}\"")));
     (uses_cmake || by_extension) && has_cxx_sources(dir)
+}
+
+/// A build script's text followed by the files its `mod name;` items name (`name.rs` or
+/// `name/mod.rs` beside it, or a `#[path]`'s), one level down: libduckdb-sys 1.10504 asks for
+/// `.cpp(true)` in `build_bundled_cc.rs`, a module of its build.rs, and rainfrog was planned a
+/// static image it cannot build (DuckDB is C++).
+fn with_module_files(script_path: &Utf8Path) -> Option<String> {
+    let mut text = std::fs::read_to_string(script_path).ok()?;
+    let dir = script_path.parent()?;
+    let declared = regex::Regex::new(
+        r#"(?:#\[\s*path\s*=\s*"([^"]+)"\s*\]\s*)?\bmod\s+([A-Za-z_][A-Za-z0-9_]*)\s*;"#,
+    )
+    .expect("a valid pattern");
+    let code = code_only(&text);
+    let files: Vec<Utf8PathBuf> = declared
+        .captures_iter(&code)
+        .flat_map(|c| match c.get(1) {
+            Some(path) => vec![dir.join(path.as_str())],
+            None => {
+                let name = &c[2];
+                vec![
+                    dir.join(format!("{name}.rs")),
+                    dir.join(name).join("mod.rs"),
+                ]
+            }
+        })
+        .collect();
+    for file in files {
+        if let Ok(module) = std::fs::read_to_string(&file) {
+            text.push('\n');
+            text.push_str(&module);
+        }
+    }
+    Some(text)
 }
 
 /// [`code_only`] without whitespace either, for readings that look for a call or an attribute
@@ -195,6 +229,40 @@ mod tests {
             std::fs::write(path, "").unwrap();
         }
         (dir, root)
+    }
+
+    #[test]
+    fn a_cpp_build_in_a_module_of_the_build_script_counts() {
+        // libduckdb-sys 1.10504's shape: build.rs declares the module, which asks for C++.
+        let script = "#[cfg(all(feature = \"bundled\", not(feature = \"bundled-cmake\")))]\nmod build_bundled_cc;\nfn main() { build_bundled_cc::main(); }\n";
+        let (_d, root) = package(script, &[]);
+        let build = root.join("build.rs");
+        assert!(!compiles_cxx(&root, Some(&build), false));
+        std::fs::write(
+            root.join("build_bundled_cc.rs"),
+            "pub fn main() {\n    let mut cfg = cc::Build::new();\n    cfg.cpp(true).file(\"duckdb.cpp\");\n}\n",
+        )
+        .unwrap();
+        assert!(compiles_cxx(&root, Some(&build), false));
+        // A `#[path]` names the file; a commented-out `mod` names none.
+        let (_d, root) = package(
+            "// mod old;\n#[path = \"build/cxx.rs\"]\nmod cxx_build;\nfn main() {}\n",
+            &[],
+        );
+        std::fs::write(
+            root.join("old.rs"),
+            "fn f() { cc::Build::new().cpp(true); }",
+        )
+        .unwrap();
+        let build = root.join("build.rs");
+        assert!(!compiles_cxx(&root, Some(&build), false));
+        std::fs::create_dir_all(root.join("build")).unwrap();
+        std::fs::write(
+            root.join("build/cxx.rs"),
+            "fn f() { cc::Build::new().cpp(true); }",
+        )
+        .unwrap();
+        assert!(compiles_cxx(&root, Some(&build), false));
     }
 
     #[test]
