@@ -149,6 +149,11 @@ impl<'a> CargoGraphs<'a> {
                         manifest.as_deref(),
                         &c.features,
                     );
+                    c.pkg_config_modules
+                        .extend(workspace::library_search::modules_by_feature(
+                            &c.name,
+                            &c.features,
+                        ));
                     // A search through a helper crate (`tectonic_dep_support`): none where the
                     // script uses the helper only behind features that are off; else the
                     // modules are the literals that name one.

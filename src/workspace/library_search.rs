@@ -150,13 +150,15 @@ pub fn mentions_gated_off(script: &str, krate: &str, on: &BTreeSet<String>) -> b
     mentions.peek().is_some() && mentions.all(|at| super::script_reach::unreached(&code, at, on))
 }
 
-/// Whether every pkg-config call in a build script is behind a feature that is off with the
-/// features `on` (and there is one): then its `pkg-config` build dependency searches for
+/// Whether every pkg-config call in a build script that could link a library is behind a
+/// feature that is off with the features `on` (and there is one), or there is none but reads
+/// of a module's variables (`pkg_config::get_variable("x11", "libdir")`, device_query 1.1's
+/// only use, which links nothing): then its `pkg-config` build dependency searches for
 /// nothing. A script with no call it can read (a name built at run time, a helper crate) is
 /// not taken as idle.
 pub fn pkg_config_calls_gated_off(script: &str, on: &BTreeSet<String>) -> bool {
     let code = squashed_code(script);
-    let mut calls = ["probe_library(", ".probe(", "find_library(", "pkg_config::"]
+    let mentions: BTreeSet<usize> = ["probe_library(", ".probe(", "find_library(", "pkg_config::"]
         .iter()
         .flat_map(|needle| code.match_indices(needle).map(|(at, _)| at))
         // `use pkg_config;` and `extern crate pkg_config;` call nothing.
@@ -165,13 +167,76 @@ pub fn pkg_config_calls_gated_off(script: &str, on: &BTreeSet<String>) -> bool {
             let statement = &code[line_start..at];
             !(statement.starts_with("use") || statement.starts_with("externcrate"))
         })
-        .peekable();
-    calls.peek().is_some() && calls.all(|at| super::script_reach::unreached(&code, at, on))
+        .collect();
+    let reads_variable = |at: &usize| code[*at..].starts_with("pkg_config::get_variable(");
+    let mut calls = mentions.iter().filter(|at| !reads_variable(at)).peekable();
+    if calls.peek().is_none() {
+        return mentions.iter().any(reads_variable);
+    }
+    calls.all(|&at| super::script_reach::unreached(&code, at, on))
+}
+
+/// Crates whose build script probes a module for each feature that is on, from a table its
+/// code walks at run time (so no literal stands at the call): x11 2.21's
+/// `("xtst", "1.2", "xtst")` … `probe(dep)` when `CARGO_FEATURE_XTST` is set. menyoki links it
+/// with `xlib`, and its builder lacked libx11-dev. Each entry: feature → module.
+const MODULES_BY_FEATURE: &[(&str, &[(&str, &str)])] = &[(
+    "x11",
+    &[
+        ("glx", "gl"),
+        ("xlib", "x11"),
+        ("xlib_xcb", "x11-xcb"),
+        ("xcursor", "xcursor"),
+        ("dpms", "xext"),
+        ("xfixes", "xfixes"),
+        ("xft", "xft"),
+        ("xinput", "xi"),
+        ("xinerama", "xinerama"),
+        ("xmu", "xmu"),
+        ("xrandr", "xrandr"),
+        ("xrender", "xrender"),
+        ("xpresent", "xpresent"),
+        ("xss", "xscrnsaver"),
+        ("xt", "xt"),
+        ("xtst", "xtst"),
+        ("xf86vmode", "xxf86vm"),
+    ],
+)];
+
+/// The modules [`MODULES_BY_FEATURE`] says `krate` probes with the features `on`.
+pub fn modules_by_feature(krate: &str, on: &BTreeSet<String>) -> BTreeSet<String> {
+    MODULES_BY_FEATURE
+        .iter()
+        .filter(|(name, _)| *name == krate)
+        .flat_map(|(_, table)| table.iter())
+        .filter(|(feature, _)| on.contains(*feature))
+        .map(|(_, module)| module.to_string())
+        .collect()
 }
 
 #[cfg(test)]
 mod pkg_config_tests {
     use super::*;
+
+    #[test]
+    fn reading_a_modules_variable_searches_for_nothing_and_x11_probes_per_feature() {
+        let on = |f: &[&str]| f.iter().map(|f| f.to_string()).collect::<BTreeSet<_>>();
+        // device_query 1.1.3's build.rs, abridged: it asks where libX11 is, and links nothing.
+        let device_query = "extern crate pkg_config;\n#[cfg(target_os = \"linux\")]\nfn main() {\n    let libdir = match pkg_config::get_variable(\"x11\", \"libdir\") {\n        Ok(libdir) => format!(\"Some(\\\"{}\\\")\", libdir),\n        Err(_) => \"None\".to_string(),\n    };\n}\n";
+        assert!(pkg_config_calls_gated_off(device_query, &on(&[])));
+        // A probe beside it searches.
+        let probing = device_query.replace(
+            "    let libdir",
+            "    pkg_config::probe_library(\"xtst\").unwrap();\n    let libdir",
+        );
+        assert!(!pkg_config_calls_gated_off(&probing, &on(&[])));
+        // x11 2.21 probes a module for each feature on; another crate gets nothing from it.
+        assert_eq!(
+            modules_by_feature("x11", &on(&["xlib", "xrandr", "default"])),
+            BTreeSet::from(["x11".to_string(), "xrandr".to_string()])
+        );
+        assert!(modules_by_feature("x11-dl", &on(&["xlib"])).is_empty());
+    }
 
     #[test]
     fn a_helper_used_only_behind_a_feature_that_is_off_is_not_used() {
