@@ -236,6 +236,9 @@ impl<'a> CargoGraphs<'a> {
                             c.build_deps.contains("cmake"),
                         )
                     });
+                    c.probe_falls_back = script.as_deref().is_some_and(|script| {
+                        workspace::probe_fallback::probe_falls_back(script, &c.features)
+                    });
                 }
             }
         }

@@ -240,6 +240,25 @@ pub(super) fn judge_unknown(c: &Crate) -> Option<NativeCrate> {
             SysKind::Bundled,
             format!("{whose}; {how}, so it is taken to compile its own copy of the library"),
         )
+    } else if let Some(p) = probes.filter(|_| c.probe_falls_back && (compiles_c || cxx)) {
+        // sqlite3-src 0.4 compiles SQLite where `find_library("sqlite3")` fails, as pkg-config
+        // does on a musl target: system first, bundled fallback, as the table's crates.
+        (
+            SysKind::SystemFirst,
+            format!(
+                "{whose}; its build script searches for a system library with `{p}`{} and compiles its bundled copy where none is found: on a musl target, or in a builder without its `-dev` package",
+                if c.pkg_config_modules.is_empty() {
+                    String::new()
+                } else {
+                    let modules: Vec<String> = c
+                        .pkg_config_modules
+                        .iter()
+                        .map(|m| format!("`{m}`"))
+                        .collect();
+                    format!(" ({})", modules.join(", "))
+                }
+            ),
+        )
     } else if let Some(p) = probes {
         (
             SysKind::SystemOnly,

@@ -11,6 +11,9 @@
 //!   that could have been static still runs, a static build of one that cannot fails. Crates
 //!   known to ask pkg-config only where a library is, to `dlopen` it at run time (`x11-dl`,
 //!   `wayland-sys` without its linking features), are in [`super::not_linked::RUN_TIME_LOADED`].
+//!   A crate whose every search compiles the library it carries where the search fails
+//!   (sqlite3-src's `find_library("sqlite3").is_err()`; see `workspace::probe_fallback`) is
+//!   *system first*: pkg-config finds nothing for a musl target, so it builds static.
 //! - it compiles C (`cc`, `cmake`) and searches nothing: *bundled*, static with a C compiler.
 //!   Crates known to use their `cc` (or `bindgen`) only on another OS or behind a feature
 //!   (`backtrace` before 0.3.69: Android only) are in [`super::not_linked::IDLE_BUILD_DEPS`].

@@ -16,6 +16,7 @@ pub mod library_search;
 pub mod link_config;
 pub mod link_names;
 mod package;
+pub mod probe_fallback;
 pub mod programs_run;
 pub mod resolve;
 pub mod rust_ceiling;

@@ -75,6 +75,11 @@ pub struct Crate {
     /// [`Crate::build_deps`] too, as it is what the script calls in the end.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub probe_helper: Option<(String, String)>,
+    /// Its build script's every search for a system library compiles the library it carries
+    /// where the search fails (see `workspace::probe_fallback`): read for crates the table does
+    /// not know.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub probe_falls_back: bool,
     /// Its build script gets protobuf-codegen and has it parse `.proto` files in Rust (see
     /// `workspace::build_script::protobuf_codegen_is_pure`), so it runs no `protoc`.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -279,6 +284,7 @@ pub fn parse_tree(text: &str) -> Result<BuildGraph> {
             config_programs: BTreeSet::new(),
             own_libraries: BTreeSet::new(),
             probe_helper: None,
+            probe_falls_back: false,
             pure_protobuf_codegen: false,
         });
         let features: BTreeSet<String> = features

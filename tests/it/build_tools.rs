@@ -201,3 +201,34 @@ fn a_crate_whose_build_script_links_its_own_library_gets_its_dev_package() {
     let evidence = image["native"][0]["evidence"].as_str().unwrap_or_default();
     assert!(evidence.contains("it links `cap-ng` by name"), "{evidence}");
 }
+
+#[test]
+fn a_crate_that_compiles_its_bundled_copy_where_the_search_fails_builds_static() {
+    // sqlite3-src 0.4 compiles SQLite where `pkg_config::find_library("sqlite3")` fails, as it
+    // does on a musl target: no system SQLite needed, so no cc image and no libsqlite3-dev.
+    let dir = Scratch::new("cd-sqlite3-src-");
+    dir.write(
+        "Cargo.toml",
+        "[package]\nname = \"notes\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nsqlite3-src = \"=0.4.0\"\n\n[workspace]\n",
+    );
+    dir.write("src/main.rs", "fn main() {}\n");
+    dir.lock(false);
+    let plan = support::plan_json(dir.path(), &[]);
+    let image = &plan["images"][0];
+    assert_eq!(image["runtime"], "static", "{:#}", image["runtime_reason"]);
+    let reason = image["runtime_reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("`sqlite3-src` builds the bundled copy"),
+        "{reason}"
+    );
+    let packages = builder_packages(&plan);
+    assert!(
+        !packages.contains(&"libsqlite3-dev".to_string()),
+        "{packages:?}"
+    );
+    let evidence = image["native"][0]["evidence"].as_str().unwrap_or_default();
+    assert!(
+        evidence.contains("compiles its bundled copy where none is found"),
+        "{evidence}"
+    );
+}
