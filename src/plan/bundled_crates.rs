@@ -1,8 +1,12 @@
 //! Owns the crates known to compile only the C (or C++) they carry, by name and by family: the
 //! *bundled* kind of [`super::sys_crates`], kept apart from the crates that link a system library
-//! so each table stays readable. Data only; [`super::sys_crates::find`] looks in both.
+//! so each table stays readable; and the crates whose bundled build makes no musl binary
+//! ([`GNU_ONLY`]), with the warning for the one that builds for the builder's own architecture
+//! only. [`super::sys_crates::find`] looks in both tables.
 
+use super::runtime::NativeNeeds;
 use super::sys_crates::{NONE, SysCrate, SysKind};
+use crate::workspace::resolve::BuildGraph;
 
 pub const BUNDLED: &[SysCrate] = &[
     // build.rs: compiles the bundled oniguruma unless RUSTONIG_SYSTEM_LIBONIG or
@@ -72,6 +76,10 @@ pub struct GnuOnly {
     pub how: &'static str,
     /// It links C++ all the same (the builder gets g++).
     pub cxx: bool,
+    /// Where its build script refuses a target of another architecture than the builder's (as
+    /// a multi-platform image cross-compiles all but one of its platforms), the feature that
+    /// lets it.
+    pub cross_feature: Option<&'static str>,
 }
 
 const GNU_ONLY: &[GnuOnly] = &[
@@ -83,6 +91,7 @@ const GNU_ONLY: &[GnuOnly] = &[
         krate: "v8",
         how: "links the prebuilt V8 archive its build script downloads from github.com, which rusty_v8 publishes for gnu targets only",
         cxx: true,
+        cross_feature: None,
     },
     // build.rs (1.6.8): unless `use-system-libs`, runs GMP's, MPFR's and MPC's own `configure`
     // and `make` (with m4), and panics "Cross compilation from {host} to {target} not
@@ -92,12 +101,39 @@ const GNU_ONLY: &[GnuOnly] = &[
         krate: "gmp-mpfr-sys",
         how: "builds GMP with its own `configure` and `make`, for the builder's own target only: its build script refuses a musl target unless its `force-cross` feature is on",
         cxx: false,
+        cross_feature: Some("force-cross"),
     },
 ];
 
 /// Why `name`'s bundled build makes no musl binary, when it is not (only) C++ ([`GNU_ONLY`]).
 pub fn gnu_only(name: &str) -> Option<&'static GnuOnly> {
     GNU_ONLY.iter().find(|g| g.krate == name)
+}
+
+/// The warning for an image of several `platforms` that links a crate whose bundled build
+/// refuses a target of another architecture than the builder's: on one machine, all platforms
+/// but its own cross-compile, and gmp-mpfr-sys panics "Cross compilation from … not supported!"
+/// there, after the rest of the build.
+pub(super) fn refused_cross_build(
+    needs: &NativeNeeds,
+    graph: &BuildGraph,
+    platforms: &[String],
+) -> Option<String> {
+    if platforms.len() < 2 {
+        return None;
+    }
+    let (native, feature) = needs.crates.iter().filter(|c| !c.dynamic).find_map(|c| {
+        let feature = gnu_only(&c.name)?.cross_feature?;
+        let linked = graph.crates().find(|g| g.name == c.name)?;
+        (!linked.features.contains(feature)).then_some((c, feature))
+    })?;
+    Some(format!(
+        "`{}` (via {}) builds its library for the builder's own architecture only, and this image is for {}: a builder cross-compiles all but its own, where `{}`'s build script stops with \"Cross compilation … not supported\"; build each platform on a runner of its architecture (`build --platform`, then `merge`; see `matrix`), or turn on its `{feature}` feature",
+        native.name,
+        native.via.join(" -> "),
+        platforms.join(", "),
+        native.name,
+    ))
 }
 
 const fn bundled(

@@ -325,6 +325,11 @@ pub fn plan(
         group.packages.sort();
         group.bins.sort();
         group.platforms.sort_by(|a, b| a.platform.cmp(&b.platform));
+        let platform_names: Vec<String> = group
+            .platforms
+            .iter()
+            .map(|gp| gp.platform.clone())
+            .collect();
         for gp in &mut group.platforms {
             let graph = graphs(&BuildQuery {
                 packages: ws.cargo_specs(&group.packages),
@@ -333,6 +338,12 @@ pub fn plan(
             })?;
             let needs = native_needs(&graph);
             system_libraries::check(&needs.crates, debian_codename(&rust.builder_image))?;
+            if let Some(warning) =
+                bundled_crates::refused_cross_build(&needs, &graph, &platform_names)
+                && !warnings.contains(&warning)
+            {
+                warnings.push(warning);
+            }
             if group.runtime == Runtime::Static {
                 for d in needs.dynamic().chain(needs.cxx()) {
                     warnings.push(format!(

@@ -177,6 +177,35 @@ fn gmp_mpfr_sys_gets_m4_and_make_and_a_cc_image_without_gxx() {
     );
 }
 
+/// gmp-mpfr-sys's build script refuses a target of another architecture than the builder's
+/// unless its `force-cross` feature is on: an image for two platforms is warned at plan time,
+/// not stopped by the panic after the rest of the build.
+#[test]
+fn gmp_mpfr_sys_on_two_platforms_is_warned_that_one_would_cross_compile() {
+    let dir = Scratch::new("cd-gmp-cross-");
+    let manifest = |features: &str| {
+        format!(
+            "[package]\nname = \"calc\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\ngmp-mpfr-sys = {{ version = \"=1.6.8\"{features} }}\n\n[workspace]\n"
+        )
+    };
+    dir.write("Cargo.toml", &manifest(""));
+    dir.write("src/main.rs", "fn main() {}\n");
+    dir.lock(false);
+    let warned = |args: &[&str]| {
+        let out = support::run(dir.path(), &[&["plan"], args].concat());
+        assert!(out.status.success(), "{}", support::stderr(&out));
+        support::stderr(&out).contains("builds its library for the builder's own architecture only")
+    };
+    let two = ["--platform", "linux/amd64", "--platform", "linux/arm64"];
+    assert!(warned(&two), "two platforms, no warning");
+    assert!(
+        !warned(&["--platform", "linux/arm64"]),
+        "one platform, warned"
+    );
+    dir.write("Cargo.toml", &manifest(", features = [\"force-cross\"]"));
+    assert!(!warned(&two), "warned though `force-cross` is on");
+}
+
 /// virtiofsd 1.14 links libcap-ng through capng 0.2, which is no `-sys` crate: its build script
 /// prints `rustc-link-lib={}={}` with a constant, and its bindings say
 /// `#[link(name = "cap-ng")]`. Read for nothing, the builder lacked libcap-ng-dev and the link
