@@ -9,7 +9,7 @@ use camino::Utf8Path;
 
 use crate::workspace::cxx::code_only;
 use crate::workspace::embeds::embeds;
-use crate::workspace::gated_code::module_gated_off;
+use crate::workspace::gated_code::{module_declared, module_for_tests_only, module_gated_off};
 use crate::workspace::source_files::{module_name, rust_files};
 use crate::workspace::{Workspace, normalize};
 
@@ -39,9 +39,7 @@ pub(super) fn missing_warnings(
                 }
                 let codes = codes
                     .get_or_insert_with(|| sources.iter().map(|(_, s)| code_only(s)).collect());
-                if module_name(&dir, file).is_some_and(|module| {
-                    module_gated_off(module, codes.iter().map(String::as_str), on)
-                }) {
+                if compiled_out(&dir, file, codes, on) {
                     continue;
                 }
                 seen.insert(e.path.clone());
@@ -57,4 +55,29 @@ pub(super) fn missing_warnings(
         }
     }
     warnings
+}
+
+/// Whether the build leaves `file` out: its module, or one it is in (`src/tests/x.rs` is in
+/// `tests`), is declared behind a feature that is off or for tests only (tree-sitter-cli's
+/// `#[cfg(test)] mod tests;`); or no `mod` declares it, and no `#[path]` or `include!` naming
+/// its file could bring it in, so it is no module at all (tree-sitter-cli's `src/templates/lib.rs`, a file
+/// it writes into the grammars it generates).
+fn compiled_out(dir: &Utf8Path, file: &Utf8Path, codes: &[String], on: &BTreeSet<String>) -> bool {
+    let Some(module) = module_name(dir, file) else {
+        return false;
+    };
+    let codes = || codes.iter().map(String::as_str);
+    let enclosing = file
+        .strip_prefix(dir.join("src"))
+        .ok()
+        .and_then(|relative| relative.parent())
+        .map(|parent| parent.iter().collect::<Vec<_>>())
+        .unwrap_or_default();
+    let left_out = |m: &str| module_gated_off(m, codes(), on) || module_for_tests_only(m, codes());
+    let file_name = file.file_name().unwrap_or_default();
+    let brought_otherwise =
+        codes().any(|c| (c.contains("#[path") || c.contains("include!(")) && c.contains(file_name));
+    left_out(module)
+        || enclosing.iter().any(|m| left_out(m))
+        || (!module_declared(module, codes()) && !brought_otherwise)
 }

@@ -40,14 +40,18 @@ pub fn embeds(
         ("include_bytes!(", "include_bytes!", file_dir),
     ];
     let squashed: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    let literals = string_literals(&squashed);
     for (needle, how, base) in readers {
         let mut rest = squashed.as_str();
         while let Some(at) = rest.find(needle) {
             let offset = squashed.len() - rest.len() + at;
             // A test's fixture is not compiled into the build (martin's `mod tests` embed
-            // `tests/fixtures/*.sql`, which its `.dockerignore` keeps out).
+            // `tests/fixtures/*.sql`, which its `.dockerignore` keeps out); nor is a macro in
+            // a string (tree-sitter-cli 0.27 writes `include_str!("../../HIGHLIGHTS_QUERY_PATH")`
+            // into the grammars it generates, from a raw string).
             let gated = super::gated_code::gated_off(&squashed, offset, on)
-                || super::gated_code::in_test_code(&squashed, offset);
+                || super::gated_code::in_test_code(&squashed, offset)
+                || literals.iter().any(|l| l.contains(&offset));
             rest = &rest[at + needle.len()..];
             if gated {
                 continue;
@@ -71,6 +75,43 @@ pub fn embeds(
         }
     }
     found
+}
+
+/// The spans of the string literals in `code`, raw ones (`r#"…"#`, whose `"` and `\\` are
+/// text) among them; a char literal `'"'` opens none.
+fn string_literals(code: &str) -> Vec<std::ops::Range<usize>> {
+    let bytes = code.as_bytes();
+    let mut spans = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\'' if code.get(i + 1..i + 3) == Some("\"'") => i += 3,
+            b'"' => {
+                // `r`, then as many `#` as close it, before the quote: a raw string, unless the
+                // `r` ends an identifier (`bar"` is no raw string).
+                let hashes = code[..i].len() - code[..i].trim_end_matches('#').len();
+                let before_r = &code[..i - hashes];
+                let raw = before_r.strip_suffix('r').is_some_and(|b| {
+                    !b.ends_with(|c: char| c.is_alphanumeric() || c == '_') || b.ends_with('b')
+                });
+                let end = if raw {
+                    let close = format!("\"{}", "#".repeat(hashes));
+                    code[i + 1..].find(&close).map(|e| i + 1 + e + close.len())
+                } else {
+                    let mut j = i + 1;
+                    while j < bytes.len() && bytes[j] != b'"' {
+                        j += if bytes[j] == b'\\' { 2 } else { 1 };
+                    }
+                    (j < bytes.len()).then_some(j + 1)
+                };
+                let end = end.unwrap_or(bytes.len());
+                spans.push(i..end);
+                i = end;
+            }
+            _ => i += 1,
+        }
+    }
+    spans
 }
 
 #[cfg(test)]
@@ -129,5 +170,21 @@ const GEN: &str = include_str!("$OUT_DIR/x");
             .map(|e| e.path.to_string())
             .collect();
         assert_eq!(found, ["/w/martin/src/config/args/schema.sql"]);
+    }
+
+    #[test]
+    fn a_macro_written_in_a_string_is_not_read() {
+        // tree-sitter-cli 0.27's src/init.rs: text it writes into a grammar's bindings.
+        let dir = Utf8Path::new("/w/cli");
+        let file = dir.join("src/init.rs");
+        let source = "const LIB_RS: &str = include_str!(\"./templates/lib.rs\");\nfn update() {\n    let replacement = indoc! {r#\"\n        #[cfg(with_highlights_query)]\n        pub const HIGHLIGHTS_QUERY: &str = include_str!(\"../../HIGHLIGHTS_QUERY_PATH\");\n        \"#};\n    let plain = \"include_bytes!(\\\"x.bin\\\")\";\n    let quote = '\"';\n    let data = include_bytes!(\"data.bin\");\n}\n";
+        let found: Vec<String> = embeds(dir, &file, source, &BTreeSet::new())
+            .into_iter()
+            .map(|e| e.path.to_string())
+            .collect();
+        assert_eq!(
+            found,
+            ["/w/cli/src/./templates/lib.rs", "/w/cli/src/data.bin"]
+        );
     }
 }

@@ -167,6 +167,11 @@ pub fn module_for_tests_only<'a>(name: &str, codes: impl IntoIterator<Item = &'a
     every_declaration(name, codes, in_test_code)
 }
 
+/// Whether any of `codes` declares module `name` (`mod name;`).
+pub fn module_declared<'a>(name: &str, codes: impl IntoIterator<Item = &'a str>) -> bool {
+    every_declaration(name, codes, |_, _| true)
+}
+
 /// Whether module `name` is declared in `codes` and `holds` for every declaration's offset.
 fn every_declaration<'a>(
     name: &str,

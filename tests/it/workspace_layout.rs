@@ -526,3 +526,47 @@ fn a_server_serving_what_the_frontend_build_makes_is_warned_about() {
     let (_, stderr) = plan_json(root, &[]);
     assert!(!stderr.contains("runs a server"), "{stderr}");
 }
+
+/// tree-sitter-cli 0.27 carries `src/templates/lib.rs`, a file it writes into the grammars it
+/// generates (no `mod` declares it), and tests under `#[cfg(test)] mod tests;`: neither is
+/// compiled into the binary, and what they embed is not warned about. A module a `mod` declares
+/// still is.
+#[test]
+fn an_embed_in_a_file_no_build_compiles_is_not_warned_about() {
+    let dir = support::fixture("single-crate");
+    let root = dir.path();
+    support::write_file(
+        root,
+        "src/main.rs",
+        "#[cfg(test)]\nmod tests;\nmod init;\nfn main() {}\n",
+    );
+    support::write_file(
+        root,
+        "src/init.rs",
+        "pub const LIB_RS: &str = include_str!(\"./templates/lib.rs\");\n",
+    );
+    support::write_file(
+        root,
+        "src/templates/lib.rs",
+        "pub const NODE_TYPES: &str = include_str!(\"../../src/node-types.json\");\n",
+    );
+    support::write_file(root, "src/tests/mod.rs", "mod detect;\n");
+    support::write_file(
+        root,
+        "src/tests/detect.rs",
+        "const PARSER_H: &str = include_str!(\"../../../lib/src/parser.h\");\n",
+    );
+    let (_, stderr) = plan_json(root, &[]);
+    assert!(!stderr.contains("embeds"), "{stderr}");
+    support::write_file(
+        root,
+        "src/main.rs",
+        "#[cfg(test)]\nmod tests;\nmod init;\nmod templates { mod lib; }\nfn main() {}\n",
+    );
+    let (_, stderr) = plan_json(root, &[]);
+    assert!(
+        stderr.contains("warning: `src/templates/lib.rs` embeds `src/node-types.json`"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("parser.h"), "{stderr}");
+}
