@@ -218,6 +218,22 @@ pub(super) fn enclosing_blocks(code: &str) -> Vec<usize> {
     open
 }
 
+/// The offset of the `}` that closes the `{` at byte `open` of `code`.
+pub(super) fn block_end(code: &str, open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, brace) in braces(code).into_iter().filter(|(i, _)| *i >= open) {
+        if brace == '{' {
+            depth += 1;
+        } else {
+            depth = depth.checked_sub(1)?;
+            if depth == 0 {
+                return Some(i);
+            }
+        }
+    }
+    None
+}
+
 /// The `{` and `}` of `code` with their offsets, less those in string and char literals.
 pub(super) fn braces(code: &str) -> Vec<(usize, char)> {
     let mut found = Vec::new();

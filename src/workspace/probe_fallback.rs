@@ -11,7 +11,7 @@
 use std::collections::BTreeSet;
 
 use super::cxx::squashed_code;
-use super::gated_code::{braces, enclosing_blocks, from_last_boundary};
+use super::gated_code::{block_end, braces, enclosing_blocks, from_last_boundary};
 
 /// The calls that search for a library, and link it where found; `Config::find`, the old name
 /// of `probe` (expat-sys 2.1), counts only in a statement that names pkg-config, as `find` is
@@ -139,22 +139,6 @@ fn next_block(code: &str, at: usize) -> Option<(usize, usize)> {
     let (open, brace) = braces(code).into_iter().find(|(i, _)| *i > at)?;
     (brace == '{').then_some(())?;
     Some((open, block_end(code, open)?))
-}
-
-/// The offset of the `}` that closes the `{` at byte `open`.
-fn block_end(code: &str, open: usize) -> Option<usize> {
-    let mut depth = 0usize;
-    for (i, brace) in braces(code).into_iter().filter(|(i, _)| *i >= open) {
-        if brace == '{' {
-            depth += 1;
-        } else {
-            depth = depth.checked_sub(1)?;
-            if depth == 0 {
-                return Some(i);
-            }
-        }
-    }
-    None
 }
 
 /// The end of the body of the function whose code holds byte `at` (the script's end where none

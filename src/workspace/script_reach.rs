@@ -16,7 +16,7 @@
 use std::collections::BTreeSet;
 
 use super::feature_gates::cfg_predicate_on_linux;
-use super::gated_code::{braces, cfg_text, enclosing_blocks, from_last_boundary, gated_off};
+use super::gated_code::{block_end, cfg_text, enclosing_blocks, from_last_boundary, gated_off};
 
 /// How many callers deep a function is followed back towards `main`.
 const CALLERS_FOLLOWED: usize = 4;
@@ -61,7 +61,7 @@ fn returned_before(code: &str, open: usize, at: usize, on: &BTreeSet<String>) ->
             let Some(block) = code[start..at].find('{').map(|b| start + b) else {
                 return false;
             };
-            let Some(close) = matching_close(code, block) else {
+            let Some(close) = block_end(code, block) else {
                 return false;
             };
             let only_returns = {
@@ -124,23 +124,7 @@ fn enclosing_function(code: &str, at: usize) -> Option<(&str, std::ops::Range<us
         return None;
     }
     let name = *words.get(words.iter().position(|w| *w == "fn")? + 1)?;
-    Some((name, open..matching_close(code, open)?))
-}
-
-/// The `}` that closes the block opened at byte `open`.
-fn matching_close(code: &str, open: usize) -> Option<usize> {
-    let mut depth = 0usize;
-    for (i, brace) in braces(code).into_iter().filter(|(i, _)| *i >= open) {
-        if brace == '{' {
-            depth += 1;
-        } else {
-            depth = depth.checked_sub(1)?;
-            if depth == 0 {
-                return Some(i);
-            }
-        }
-    }
-    None
+    Some((name, open..block_end(code, open)?))
 }
 
 /// `code` with the inside of each string literal made spaces, byte for byte, so that offsets

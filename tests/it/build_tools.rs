@@ -7,6 +7,19 @@
 use crate::runtime::{Scratch, builder_packages};
 use crate::support;
 
+/// A workspace whose binary `app` has one dependency, `dependency` (a line of a
+/// `[dependencies]` table), locked by real cargo.
+fn app_depending_on(prefix: &str, dependency: &str) -> Scratch {
+    let dir = Scratch::new(prefix);
+    dir.write(
+        "Cargo.toml",
+        &format!("[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n{dependency}\n\n[workspace]\n"),
+    );
+    dir.write("src/main.rs", "fn main() {}\n");
+    dir.lock(false);
+    dir
+}
+
 /// A workspace whose binary `app` depends on the path crate `{links}-sys` in `dep/`, whose build script is
 /// `build_rs` and whose build dependencies are `build_deps` (a TOML table's body).
 fn app_with_a_build_script(prefix: &str, links: &str, build_deps: &str, build_rs: &str) -> Scratch {
@@ -154,13 +167,7 @@ fn a_library_the_workspace_links_by_name_makes_the_image_cc_with_its_dev_package
 /// them, and the oci backend's build stopped in GMP's configure.
 #[test]
 fn gmp_mpfr_sys_gets_m4_and_make_and_a_cc_image_without_gxx() {
-    let dir = Scratch::new("cd-gmp-");
-    dir.write(
-        "Cargo.toml",
-        "[package]\nname = \"calc\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\ngmp-mpfr-sys = \"=1.6.8\"\n\n[workspace]\n",
-    );
-    dir.write("src/main.rs", "fn main() {}\n");
-    dir.lock(false);
+    let dir = app_depending_on("cd-gmp-", "gmp-mpfr-sys = \"=1.6.8\"");
     let plan = support::plan_json(dir.path(), &[]);
     let image = &plan["images"][0];
     assert_eq!(image["runtime"], "cc", "{:#}", image["runtime_reason"]);
@@ -182,15 +189,7 @@ fn gmp_mpfr_sys_gets_m4_and_make_and_a_cc_image_without_gxx() {
 /// not stopped by the panic after the rest of the build.
 #[test]
 fn gmp_mpfr_sys_on_two_platforms_is_warned_that_one_would_cross_compile() {
-    let dir = Scratch::new("cd-gmp-cross-");
-    let manifest = |features: &str| {
-        format!(
-            "[package]\nname = \"calc\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\ngmp-mpfr-sys = {{ version = \"=1.6.8\"{features} }}\n\n[workspace]\n"
-        )
-    };
-    dir.write("Cargo.toml", &manifest(""));
-    dir.write("src/main.rs", "fn main() {}\n");
-    dir.lock(false);
+    let dir = app_depending_on("cd-gmp-cross-", "gmp-mpfr-sys = \"=1.6.8\"");
     let warned = |args: &[&str]| {
         let out = support::run(dir.path(), &[&["plan"], args].concat());
         assert!(out.status.success(), "{}", support::stderr(&out));
@@ -202,7 +201,14 @@ fn gmp_mpfr_sys_on_two_platforms_is_warned_that_one_would_cross_compile() {
         !warned(&["--platform", "linux/arm64"]),
         "one platform, warned"
     );
-    dir.write("Cargo.toml", &manifest(", features = [\"force-cross\"]"));
+    let manifest = std::fs::read_to_string(dir.path().join("Cargo.toml")).unwrap();
+    dir.write(
+        "Cargo.toml",
+        &manifest.replace(
+            "gmp-mpfr-sys = \"=1.6.8\"",
+            "gmp-mpfr-sys = { version = \"=1.6.8\", features = [\"force-cross\"] }",
+        ),
+    );
     assert!(!warned(&two), "warned though `force-cross` is on");
 }
 
@@ -212,13 +218,7 @@ fn gmp_mpfr_sys_on_two_platforms_is_warned_that_one_would_cross_compile() {
 /// stopped at "unable to find library -lcap-ng".
 #[test]
 fn a_crate_whose_build_script_links_its_own_library_gets_its_dev_package() {
-    let dir = Scratch::new("cd-capng-");
-    dir.write(
-        "Cargo.toml",
-        "[package]\nname = \"fsd\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\ncapng = \"=0.2.2\"\n\n[workspace]\n",
-    );
-    dir.write("src/main.rs", "fn main() {}\n");
-    dir.lock(false);
+    let dir = app_depending_on("cd-capng-", "capng = \"=0.2.2\"");
     let plan = support::plan_json(dir.path(), &[]);
     let image = &plan["images"][0];
     assert_eq!(image["runtime"], "cc", "{:#}", image["runtime_reason"]);
@@ -235,13 +235,7 @@ fn a_crate_whose_build_script_links_its_own_library_gets_its_dev_package() {
 fn a_crate_that_compiles_its_bundled_copy_where_the_search_fails_builds_static() {
     // sqlite3-src 0.4 compiles SQLite where `pkg_config::find_library("sqlite3")` fails, as it
     // does on a musl target: no system SQLite needed, so no cc image and no libsqlite3-dev.
-    let dir = Scratch::new("cd-sqlite3-src-");
-    dir.write(
-        "Cargo.toml",
-        "[package]\nname = \"notes\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nsqlite3-src = \"=0.4.0\"\n\n[workspace]\n",
-    );
-    dir.write("src/main.rs", "fn main() {}\n");
-    dir.lock(false);
+    let dir = app_depending_on("cd-sqlite3-src-", "sqlite3-src = \"=0.4.0\"");
     let plan = support::plan_json(dir.path(), &[]);
     let image = &plan["images"][0];
     assert_eq!(image["runtime"], "static", "{:#}", image["runtime_reason"]);
