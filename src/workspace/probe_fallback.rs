@@ -4,7 +4,7 @@
 //! harfbuzz-sys 0.5 returns where `probe_library("harfbuzz").is_ok()` and compiles HarfBuzz
 //! after. pkg-config finds nothing on a musl target (it refuses a target other than the host
 //! unless told) nor in a builder without the `-dev` package, so such a crate builds statically:
-//! it is "system first, bundled fallback", as the table's libsqlite3-sys is, not a crate that
+//! it is "system first, bundled fallback", as the table's libz-sys is, not a crate that
 //! needs the system library. Read on a whitespace-free script (see `cxx::squashed_code`), so
 //! `probe( "x" )` and `probe("x")` read alike.
 
