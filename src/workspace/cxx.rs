@@ -118,6 +118,40 @@ pub fn code_only(script: &str) -> String {
     code
 }
 
+/// The byte ranges of the string literals (raw ones among them) in `code`, comment-free,
+/// delimited as [`code_only`] reads them: a macro written inside one is text, not code.
+pub fn string_literal_spans(code: &str) -> Vec<std::ops::Range<usize>> {
+    let chars: Vec<char> = code.chars().collect();
+    let bytes: Vec<usize> = code
+        .char_indices()
+        .map(|(at, _)| at)
+        .chain([code.len()])
+        .collect();
+    let mut spans = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let after_identifier = i > 0 && is_identifier_char(chars[i - 1]);
+        let string_end = match (chars[i], chars.get(i + 1)) {
+            ('"', _) => Some(quoted_end(&chars, i + 1, '"')),
+            ('r', Some('"' | '#')) if !after_identifier => raw_string_end(&chars, i + 1),
+            ('b', Some('r')) if !after_identifier => raw_string_end(&chars, i + 2),
+            _ => None,
+        };
+        let end = match string_end {
+            Some(end) => {
+                let end = end.min(chars.len());
+                spans.push(bytes[i]..bytes[end]);
+                end
+            }
+            // A char literal is skipped whole, so that `'"'` opens no string.
+            None if chars[i] == '\'' => char_literal_end(&chars, i).unwrap_or(i + 1),
+            None => i + 1,
+        };
+        i = end.min(chars.len());
+    }
+    spans
+}
+
 fn is_identifier_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }

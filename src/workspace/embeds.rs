@@ -40,7 +40,13 @@ pub fn embeds(
         ("include_bytes!(", "include_bytes!", file_dir),
     ];
     let squashed: String = code.chars().filter(|c| !c.is_whitespace()).collect();
-    let literals = string_literals(&squashed);
+    // The offset in `code` of each byte of `squashed`, to tell a needle inside a string literal.
+    let in_code: Vec<usize> = code
+        .char_indices()
+        .filter(|(_, c)| !c.is_whitespace())
+        .flat_map(|(at, c)| std::iter::repeat_n(at, c.len_utf8()))
+        .collect();
+    let literals = super::cxx::string_literal_spans(&code);
     for (needle, how, base) in readers {
         let mut rest = squashed.as_str();
         while let Some(at) = rest.find(needle) {
@@ -51,7 +57,7 @@ pub fn embeds(
             // into the grammars it generates, from a raw string).
             let gated = super::gated_code::gated_off(&squashed, offset, on)
                 || super::gated_code::in_test_code(&squashed, offset)
-                || literals.iter().any(|l| l.contains(&offset));
+                || literals.iter().any(|l| l.contains(&in_code[offset]));
             rest = &rest[at + needle.len()..];
             if gated {
                 continue;
@@ -75,43 +81,6 @@ pub fn embeds(
         }
     }
     found
-}
-
-/// The spans of the string literals in `code`, raw ones (`r#"…"#`, whose `"` and `\\` are
-/// text) among them; a char literal `'"'` opens none.
-fn string_literals(code: &str) -> Vec<std::ops::Range<usize>> {
-    let bytes = code.as_bytes();
-    let mut spans = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\'' if code.get(i + 1..i + 3) == Some("\"'") => i += 3,
-            b'"' => {
-                // `r`, then as many `#` as close it, before the quote: a raw string, unless the
-                // `r` ends an identifier (`bar"` is no raw string).
-                let hashes = code[..i].len() - code[..i].trim_end_matches('#').len();
-                let before_r = &code[..i - hashes];
-                let raw = before_r.strip_suffix('r').is_some_and(|b| {
-                    !b.ends_with(|c: char| c.is_alphanumeric() || c == '_') || b.ends_with('b')
-                });
-                let end = if raw {
-                    let close = format!("\"{}", "#".repeat(hashes));
-                    code[i + 1..].find(&close).map(|e| i + 1 + e + close.len())
-                } else {
-                    let mut j = i + 1;
-                    while j < bytes.len() && bytes[j] != b'"' {
-                        j += if bytes[j] == b'\\' { 2 } else { 1 };
-                    }
-                    (j < bytes.len()).then_some(j + 1)
-                };
-                let end = end.unwrap_or(bytes.len());
-                spans.push(i..end);
-                i = end;
-            }
-            _ => i += 1,
-        }
-    }
-    spans
 }
 
 #[cfg(test)]

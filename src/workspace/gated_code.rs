@@ -138,7 +138,10 @@ pub fn in_test_code(code: &str, at: usize) -> bool {
     };
     let marks_test = |text: &str| {
         let text: String = text.split_whitespace().collect();
+        // `cfg(doctest)` holds only while rustdoc runs doctests (tree-sitter-cli declares its
+        // `tests` module under both).
         text.contains("#[cfg(test)]")
+            || text.contains("#[cfg(doctest)]")
             || text.contains("#[test]")
             || text.contains("::test]")
             || text.contains("::test(")

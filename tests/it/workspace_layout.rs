@@ -528,7 +528,8 @@ fn a_server_serving_what_the_frontend_build_makes_is_warned_about() {
 }
 
 /// tree-sitter-cli 0.27 carries `src/templates/lib.rs`, a file it writes into the grammars it
-/// generates (no `mod` declares it), and tests under `#[cfg(test)] mod tests;`: neither is
+/// generates (no `mod` declares it), and tests under `#[cfg(test)] mod tests;` (and, as there,
+/// `#[cfg(doctest)] mod tests;`): neither is
 /// compiled into the binary, and what they embed is not warned about. A module a `mod` declares
 /// still is.
 #[test]
@@ -538,7 +539,7 @@ fn an_embed_in_a_file_no_build_compiles_is_not_warned_about() {
     support::write_file(
         root,
         "src/main.rs",
-        "#[cfg(test)]\nmod tests;\nmod init;\nfn main() {}\n",
+        "#[cfg(test)]\nmod tests;\n#[cfg(doctest)]\nmod tests;\nmod init;\nfn main() {}\n",
     );
     support::write_file(
         root,
@@ -561,7 +562,7 @@ fn an_embed_in_a_file_no_build_compiles_is_not_warned_about() {
     support::write_file(
         root,
         "src/main.rs",
-        "#[cfg(test)]\nmod tests;\nmod init;\nmod templates { mod lib; }\nfn main() {}\n",
+        "#[cfg(test)]\nmod tests;\n#[cfg(doctest)]\nmod tests;\nmod init;\nmod templates { mod lib; }\nfn main() {}\n",
     );
     let (_, stderr) = plan_json(root, &[]);
     assert!(
