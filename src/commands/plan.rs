@@ -119,10 +119,8 @@ pub fn table(plan: &Plan) -> String {
         for c in &i.native {
             let linkage = if c.dynamic {
                 "links dynamically"
-            } else if c.cxx && crate::plan::gnu_only(&c.name).is_some_and(|g| !g.cxx) {
-                "builds for gnu targets only"
-            } else if c.cxx {
-                "compiles C++"
+            } else if c.bundled_not_static() {
+                c.not_static_in_brief()
             } else {
                 "static"
             };

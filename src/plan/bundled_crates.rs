@@ -68,14 +68,14 @@ pub const BUNDLED: &[SysCrate] = &[
     bundled("v8", "150.4.0", &["curl"], true),
 ];
 
-/// A crate whose bundled build cannot make a musl binary for another reason than C++, so the
-/// image is cc: its table entry says `cxx`, and this says why, for the plan's reason.
+/// A crate whose bundled build cannot make a musl binary for another reason than C++ (whether
+/// or not it also compiles C++, which its table entry's `cxx` says), so the image is cc: the
+/// judge records `how` on its verdict ([`super::runtime::NativeCrate::gnu_only`]), where the
+/// plan's reason, table and warnings read it.
 pub struct GnuOnly {
     pub krate: &'static str,
     /// What its build script does, said after the crate's name.
     pub how: &'static str,
-    /// It links C++ all the same (the builder gets g++).
-    pub cxx: bool,
     /// Where its build script refuses a target of another architecture than the builder's (as
     /// a multi-platform image cross-compiles all but one of its platforms), the feature that
     /// lets it.
@@ -90,7 +90,6 @@ const GNU_ONLY: &[GnuOnly] = &[
     GnuOnly {
         krate: "v8",
         how: "links the prebuilt V8 archive its build script downloads from github.com, which rusty_v8 publishes for gnu targets only",
-        cxx: true,
         cross_feature: None,
     },
     // build.rs (1.6.8): unless `use-system-libs`, runs GMP's, MPFR's and MPC's own `configure`
@@ -100,7 +99,6 @@ const GNU_ONLY: &[GnuOnly] = &[
     GnuOnly {
         krate: "gmp-mpfr-sys",
         how: "builds GMP with its own `configure` and `make`, for the builder's own target only: its build script refuses a musl target unless its `force-cross` feature is on",
-        cxx: false,
         cross_feature: Some("force-cross"),
     },
 ];

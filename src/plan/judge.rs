@@ -22,6 +22,8 @@ pub(super) fn judge_known(c: &Crate, entry: &sys_crates::SysCrate) -> NativeCrat
         .iter()
         .find(|d| c.build_deps.contains(**d))
         .copied();
+    // Known once, here: the plan's reason, its table and its warnings read it from the verdict.
+    let gnu_only = super::bundled_crates::gnu_only(&c.name);
     let (kind, evidence) = if let Some(f) = on(entry.system_features) {
         (
             SysKind::SystemOnly,
@@ -48,7 +50,7 @@ pub(super) fn judge_known(c: &Crate, entry: &sys_crates::SysCrate) -> NativeCrat
                 "looks for a system {} with pkg-config first and compiles its bundled copy where none is found: on a musl target, or in a builder without its `-dev` package",
                 entry.library
             ),
-            SysKind::Bundled => super::bundled_crates::gnu_only(&c.name)
+            SysKind::Bundled => gnu_only
                 .map_or("its build script always compiles what it carries", |g| {
                     g.how
                 })
@@ -68,6 +70,10 @@ pub(super) fn judge_known(c: &Crate, entry: &sys_crates::SysCrate) -> NativeCrat
         kind,
         dynamic,
         cxx: !dynamic && (entry.cxx || cxx_with_feature.is_some()),
+        // Its bundled build's limit, which a system build (`use-system-libs`) does not have.
+        gnu_only: gnu_only
+            .filter(|_| kind == SysKind::Bundled)
+            .map(|g| g.how.to_string()),
         library: (!entry.library.is_empty()).then(|| entry.library.to_string()),
         known: true,
         // The table was written from one version's build script; say which when this build
@@ -339,6 +345,7 @@ pub(super) fn judge_unknown(c: &Crate) -> Option<NativeCrate> {
         kind,
         dynamic,
         cxx: !dynamic && cxx,
+        gnu_only: None,
         library: dynamic.then_some(library),
         known: false,
         evidence,

@@ -37,7 +37,6 @@ use crate::error::{Error, Result};
 use crate::platform::Platform;
 use crate::workspace::resolve::{BuildGraph, BuildQuery};
 use crate::workspace::{Package, Workspace};
-pub use bundled_crates::gnu_only;
 pub use image::SYSTEM_LIBRARIES_LABEL;
 use image::{check_unique_images, default_image, image_plan};
 pub use model::{
@@ -345,7 +344,7 @@ pub fn plan(
                 warnings.push(warning);
             }
             if group.runtime == Runtime::Static {
-                for d in needs.dynamic().chain(needs.cxx()) {
+                for d in needs.dynamic().chain(needs.bundled_not_static()) {
                     warnings.push(format!(
                         "packages {} are built together for `{}`, and with their features unified `{}` {}: the static build may fail; give them different `features` to build them apart",
                         group.packages.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", "),
@@ -353,10 +352,8 @@ pub fn plan(
                         d.name,
                         if d.dynamic {
                             "links a system library"
-                        } else if bundled_crates::gnu_only(&d.name).is_some() {
-                            "builds for gnu targets only"
                         } else {
-                            "compiles C++"
+                            d.not_static_in_brief()
                         }
                     ));
                 }
@@ -384,10 +381,10 @@ pub fn plan(
                 build_env.insert(sqlx::OFFLINE.to_string());
             }
             gp.compiles_c = needs.compiles_c.clone();
-            // A crate that builds for gnu only without C++ (gmp-mpfr-sys) needs no g++.
             gp.compiles_cxx = needs
-                .cxx()
-                .filter(|c| bundled_crates::gnu_only(&c.name).is_none_or(|g| g.cxx))
+                .crates
+                .iter()
+                .filter(|c| c.cxx)
                 .map(|c| c.name.clone())
                 .collect();
             gp.build_env = build_env.iter().cloned().collect();

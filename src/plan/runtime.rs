@@ -65,8 +65,12 @@ pub struct NativeCrate {
     pub kind: SysKind,
     /// In this build it links a system library dynamically (so the image is cc).
     pub dynamic: bool,
-    /// It compiles C++ (so the image is cc: no musl C++ compiler).
+    /// It compiles C++: the builder gets g++, and the image is cc (no musl C++ compiler).
     pub cxx: bool,
+    /// Its bundled build makes no musl binary for another reason than C++, so the image is cc:
+    /// what it does, said after its name ([`bundled_crates::gnu_only`]'s `how`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gnu_only: Option<String>,
     /// The library, when it links one from the system (`libssl`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub library: Option<String>,
@@ -118,12 +122,31 @@ pub struct NativeNeeds {
     pub local_crates: BTreeMap<String, BTreeSet<String>>,
 }
 
+impl NativeCrate {
+    /// It links no system library, yet its build cannot make a musl binary.
+    pub fn bundled_not_static(&self) -> bool {
+        self.cxx || self.gnu_only.is_some()
+    }
+
+    /// What keeps its bundled build from a musl binary, in a few words (`builds for gnu targets
+    /// only`), for tables and warnings.
+    pub fn not_static_in_brief(&self) -> &'static str {
+        if self.gnu_only.is_some() {
+            "builds for gnu targets only"
+        } else {
+            "compiles C++"
+        }
+    }
+}
+
 impl NativeNeeds {
     pub fn dynamic(&self) -> impl Iterator<Item = &NativeCrate> {
         self.crates.iter().filter(|c| c.dynamic)
     }
-    pub fn cxx(&self) -> impl Iterator<Item = &NativeCrate> {
-        self.crates.iter().filter(|c| c.cxx)
+    /// Crates that link no system library but whose build makes no musl binary (C++, or a
+    /// bundled build for gnu targets only).
+    pub fn bundled_not_static(&self) -> impl Iterator<Item = &NativeCrate> {
+        self.crates.iter().filter(|c| c.bundled_not_static())
     }
     /// `-dev` packages a cc build of this graph links against.
     pub fn dev_packages(&self) -> BTreeSet<String> {
@@ -353,8 +376,8 @@ fn script_tools(c: &Crate) -> &'static [&'static str] {
 /// One sentence on why the runtime is what it is, naming the crates and the way out.
 pub fn auto_reason(needs: &NativeNeeds) -> (Runtime, String) {
     let dynamic: Vec<&NativeCrate> = needs.dynamic().collect();
-    let cxx: Vec<&NativeCrate> = needs.cxx().collect();
-    if dynamic.is_empty() && cxx.is_empty() {
+    let not_static: Vec<&NativeCrate> = needs.bundled_not_static().collect();
+    if dynamic.is_empty() && not_static.is_empty() {
         let mut reason = "static: no linked crate needs a system library".to_string();
         let fallback: Vec<String> = needs
             .crates
@@ -390,9 +413,9 @@ pub fn auto_reason(needs: &NativeNeeds) -> (Runtime, String) {
             )
         })
         .collect();
-    for c in cxx {
-        parts.push(match bundled_crates::gnu_only(&c.name) {
-            Some(g) => format!("`{}` {}", c.name, g.how),
+    for c in not_static {
+        parts.push(match &c.gnu_only {
+            Some(how) => format!("`{}` {how}", c.name),
             None => format!(
                 "`{}` compiles C++, and Debian has no C++ compiler for musl targets",
                 c.name
@@ -441,9 +464,9 @@ pub(super) fn decide_runtime(
             for d in needs.dynamic() {
                 warnings.push(format!("`{}` is taken to link {} dynamically, but the runtime is forced to static; a build failure at link time, or the binary check after it, means it does", d.name, d.library.as_deref().unwrap_or("a system library")));
             }
-            for d in needs.cxx() {
-                warnings.push(match bundled_crates::gnu_only(&d.name) {
-                    Some(g) => format!("`{}` {} and the runtime is forced to static, so expect the build to fail", d.name, g.how),
+            for d in needs.bundled_not_static() {
+                warnings.push(match &d.gnu_only {
+                    Some(how) => format!("`{}` {how} and the runtime is forced to static, so expect the build to fail", d.name),
                     None => format!("`{}` compiles C++ and the runtime is forced to static: Debian has no C++ compiler for musl targets, so expect the build to fail", d.name),
                 });
             }

@@ -206,6 +206,8 @@ fn v8_links_a_prebuilt_archive_published_for_gnu_only_and_downloads_it_with_curl
     );
     let v8 = n.crates.iter().find(|c| c.name == "v8").unwrap();
     assert!(v8.known, "no warning about a crate the table does not know");
+    // gnu only, and C++ too: the builder gets g++ for it.
+    assert!(v8.cxx && v8.gnu_only.is_some(), "{v8:?}");
     assert!(
         v8.evidence.starts_with("links the prebuilt V8 archive"),
         "{}",
@@ -235,7 +237,11 @@ fn gmp_mpfr_sys_builds_gmp_for_gnu_only_with_m4_and_links_the_system_one_when_to
     );
     assert!(n.unknown.is_empty(), "{:?}", n.unknown);
     let gmp = n.crates.iter().find(|c| c.name == "gmp-mpfr-sys").unwrap();
-    assert!(!gmp.dynamic && gmp.cxx, "{gmp:?}");
+    // Cc for its gnu-only build, not for C++: no g++ for it.
+    assert!(
+        !gmp.dynamic && !gmp.cxx && gmp.gnu_only.is_some(),
+        "{gmp:?}"
+    );
     for tool in ["m4", "make"] {
         assert!(n.build_tools.contains(tool), "{tool}: {:?}", n.build_tools);
     }
@@ -253,6 +259,9 @@ fn gmp_mpfr_sys_builds_gmp_for_gnu_only_with_m4_and_links_the_system_one_when_to
         n.dev_packages()
     );
     assert!(!n.build_tools.contains("m4"), "{:?}", n.build_tools);
+    // The system's GMP has no such limit.
+    let gmp = n.crates.iter().find(|c| c.name == "gmp-mpfr-sys").unwrap();
+    assert!(gmp.dynamic && gmp.gnu_only.is_none(), "{gmp:?}");
 }
 
 #[test]

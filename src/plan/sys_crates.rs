@@ -56,8 +56,8 @@ pub struct SysCrate {
     pub static_env: &'static [&'static str],
     /// Builder tools its bundled build needs beyond a C compiler.
     pub tools: &'static [&'static str],
-    /// Its bundled build compiles C++, or builds for gnu targets only (see
-    /// [`super::bundled_crates::gnu_only`]): either way a musl build of it cannot be static.
+    /// Its bundled build compiles C++, so a musl build of it cannot be static. A bundled build
+    /// that cannot for another reason is in [`super::bundled_crates::gnu_only`].
     pub cxx: bool,
     /// How to make a system-only build static.
     pub advice: &'static str,
@@ -456,7 +456,7 @@ pub const SYS_CRATES: &[SysCrate] = &[
     },
     // build.rs (1.6.8): GMP, and with `mpfr`/`mpc` (its defaults) MPFR and MPC, built from the
     // sources it carries by their own `configure` and `make`, which need m4; for the host's
-    // target only (see [`super::bundled_crates::GNU_ONLY`]), so its `cxx` says cc. With
+    // target only (see [`super::bundled_crates::GNU_ONLY`], which makes it cc), and C only. With
     // `use-system-libs` it links the system's: libmpc-dev depends on libmpfr-dev and
     // libgmp-dev, so it brings all three. rug's, in kalker 2.2.
     SysCrate {
@@ -470,7 +470,7 @@ pub const SYS_CRATES: &[SysCrate] = &[
         dev_package: Some("libmpc-dev"),
         static_env: NONE,
         tools: &["m4", "make"],
-        cxx: true,
+        cxx: false,
         advice: "turn off the `use-system-libs` feature of `gmp-mpfr-sys` (then it builds GMP for gnu targets only: a cc image, with GMP linked in)",
     },
     // build.rs: compiles zstd with cc (or cmake); pkg-config only with the `pkg-config`

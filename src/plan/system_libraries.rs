@@ -65,6 +65,7 @@ mod tests {
             kind: SysKind::SystemOnly,
             dynamic,
             cxx: false,
+            gnu_only: None,
             library: Some("libssl".into()),
             known: true,
             evidence: String::new(),

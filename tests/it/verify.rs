@@ -75,6 +75,7 @@ fn sqlite() -> NativeCrate {
         kind: SysKind::SystemOnly,
         dynamic: true,
         cxx: false,
+        gnu_only: None,
         library: Some("libsqlite3".into()),
         known: true,
         evidence: String::new(),
