@@ -29,6 +29,7 @@ pub mod doctor;
 pub mod error;
 pub mod files;
 pub mod image_file;
+pub mod library_files;
 pub mod link_errors;
 pub mod linkage;
 pub mod manifest_edit;

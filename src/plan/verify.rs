@@ -67,6 +67,10 @@ pub struct BinaryCheck {
     pub hints: Vec<(String, String)>,
     /// What the check cannot know before the build, said in the plan.
     pub note: Option<String>,
+    /// (library, its run-time files as shell words, what they are) from
+    /// [`crate::library_files`], carried with the library (cc).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub library_files: Vec<(String, String, String)>,
 }
 
 impl BinaryCheck {
@@ -122,6 +126,22 @@ impl BinaryCheck {
             },
             hints,
             note,
+            library_files: match runtime {
+                // The builder's libraries are Debian's, in its multiarch `$libdir`, with the
+                // files beside them that their packages install.
+                Runtime::Cc => crate::library_files::LIBRARY_FILES
+                    .iter()
+                    .map(|f| {
+                        let files: Vec<String> = f
+                            .files
+                            .iter()
+                            .map(|p| p.replace("{libdir}", "$libdir"))
+                            .collect();
+                        (f.library.to_string(), files.join(" "), f.what.to_string())
+                    })
+                    .collect(),
+                Runtime::Static => Vec::new(),
+            },
         }
     }
 }

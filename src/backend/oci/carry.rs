@@ -10,14 +10,15 @@ use std::collections::BTreeSet;
 use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::error::{Error, Result};
+use crate::library_files;
 use crate::linkage::{self, Linkage};
 use crate::plan::verify::version_cmp;
 
-/// One library to carry: its file name, where it goes in the image, its bytes.
+/// One library to carry, or the files one opens at run time ([`library_files`]): its file name
+/// (or the files' path in the image), and each file's path in the image with its bytes.
 pub struct Carried {
     pub name: String,
-    pub path_in_image: String,
-    pub data: Vec<u8>,
+    pub files: Vec<(String, Vec<u8>)>,
     /// The binary or library that needs it.
     pub needed_by: String,
 }
@@ -37,7 +38,9 @@ struct Need {
 /// A binary's need found nowhere is left for the binary check to report; a carried library's
 /// is refused here, as the image would stop at start with "cannot open shared object file".
 /// `libdir` is where they go in the image (`usr/lib/x86_64-linux-gnu`), whatever directory
-/// they came from: the loader looks there after any RUNPATH.
+/// they came from: the loader looks there after any RUNPATH. A carried library's run-time files
+/// ([`library_files`]) go with it, read under `root` (`/`), or beside it for a `{libdir}/` path,
+/// with what the plugins among them need in turn.
 pub fn libraries(
     binaries: &[&Utf8Path],
     base: &str,
@@ -45,6 +48,7 @@ pub fn libraries(
     base_libraries: &BTreeSet<String>,
     search: &[Utf8PathBuf],
     libdir: &str,
+    root: &Utf8Path,
 ) -> Result<Vec<Carried>> {
     let mut carried: Vec<Carried> = Vec::new();
     let mut queue: Vec<Need> = Vec::new();
@@ -101,15 +105,89 @@ pub fn libraries(
             ));
         }
         queue.extend(needs(&linkage, &path, &lib, true));
+        for (in_image, files) in run_time_files(&lib, &path, libdir, root)? {
+            // The plugins among them need libraries too (libcrypto, for libmariadb's).
+            for (file, host_path, data) in files.iter().filter(|(f, _, _)| f.contains(".so")) {
+                if let Ok(linkage) = Linkage::read(data) {
+                    queue.extend(needs(&linkage, host_path, file, true));
+                }
+            }
+            carried.push(Carried {
+                name: in_image,
+                files: files.into_iter().map(|(f, _, data)| (f, data)).collect(),
+                needed_by: lib.clone(),
+            });
+        }
         carried.push(Carried {
-            path_in_image: format!("{}/{lib}", libdir.trim_matches('/')),
+            files: vec![(format!("{}/{lib}", libdir.trim_matches('/')), data)],
             name: lib,
-            data,
             needed_by,
         });
     }
     carried.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(carried)
+}
+
+/// The files `lib` (found at `found`) opens at run time, per entry of [`library_files`] this
+/// machine has: the entry's path in the image, and each file under it as (its path in the image,
+/// its path here, its bytes), in path order. An entry this machine lacks is left out: the
+/// library's own package installs it, so the build's copy of the library came without it.
+type Files = Vec<(String, Utf8PathBuf, Vec<u8>)>;
+fn run_time_files(
+    lib: &str,
+    found: &Utf8Path,
+    libdir: &str,
+    root: &Utf8Path,
+) -> Result<Vec<(String, Files)>> {
+    let Some(entry) = library_files::of(lib) else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for pattern in entry.files {
+        let (here, in_image) = match pattern.strip_prefix("{libdir}/") {
+            Some(rest) => (
+                found.parent().unwrap_or(root).join(rest),
+                format!("{}/{rest}", libdir.trim_matches('/')),
+            ),
+            None => (
+                root.join(pattern.trim_start_matches('/')),
+                pattern.trim_start_matches('/').to_string(),
+            ),
+        };
+        if !here.exists() {
+            continue;
+        }
+        let mut files = Vec::new();
+        walk(&here, &in_image, &mut files)?;
+        out.push((format!("/{in_image}"), files));
+    }
+    Ok(out)
+}
+
+/// Every file at or under `here` (symbolic links followed, as the library follows them), each
+/// with its path in the image under `in_image`.
+fn walk(here: &Utf8Path, in_image: &str, out: &mut Files) -> Result<()> {
+    let unreadable =
+        |e: std::io::Error| Error::environment(format!("could not read `{here}`: {e}"));
+    if here.is_dir() {
+        let mut entries: Vec<Utf8PathBuf> = here
+            .read_dir_utf8()
+            .map_err(unreadable)?
+            .filter_map(|e| e.ok().map(|e| e.into_path()))
+            .collect();
+        entries.sort();
+        for entry in entries {
+            let name = entry.file_name().unwrap_or_default().to_string();
+            walk(&entry, &format!("{in_image}/{name}"), out)?;
+        }
+    } else {
+        out.push((
+            in_image.to_string(),
+            here.to_path_buf(),
+            std::fs::read(here).map_err(unreadable)?,
+        ));
+    }
+    Ok(())
 }
 
 /// What the file at `path` (named `name` in messages) needs, with its RUNPATH's directories,
@@ -170,7 +248,16 @@ mod tests {
             .find(|p| p.is_file())
             .expect("a Debian machine has libsystemd.so.0 (apt needs it)");
         let none = BTreeSet::new();
-        let carried = libraries(&[&systemd], BASE, Some("2.36"), &none, &dirs, LIBDIR).unwrap();
+        let carried = libraries(
+            &[&systemd],
+            BASE,
+            Some("2.36"),
+            &none,
+            &dirs,
+            LIBDIR,
+            Utf8Path::new("/"),
+        )
+        .unwrap();
         let carried_names = names(&carried);
         for lib in [
             "libcap.so.2",
@@ -183,7 +270,7 @@ mod tests {
         }
         assert!(!carried_names.contains(&"libc.so.6"), "{carried_names:?}");
         let lzma = carried.iter().find(|c| c.name == "liblzma.so.5").unwrap();
-        assert_eq!(lzma.path_in_image, "usr/lib/x86_64-linux-gnu/liblzma.so.5");
+        assert_eq!(lzma.files[0].0, "usr/lib/x86_64-linux-gnu/liblzma.so.5");
         assert_eq!(lzma.needed_by, "libsystemd.so.0");
         let gpg = carried
             .iter()
@@ -192,7 +279,16 @@ mod tests {
         assert_eq!(gpg.needed_by, "libgcrypt.so.20");
         // What the base has stays out, and so does what only it needed.
         let base_has = BTreeSet::from(["libgcrypt.so.20".to_string()]);
-        let carried = libraries(&[&systemd], BASE, Some("2.36"), &base_has, &dirs, LIBDIR).unwrap();
+        let carried = libraries(
+            &[&systemd],
+            BASE,
+            Some("2.36"),
+            &base_has,
+            &dirs,
+            LIBDIR,
+            Utf8Path::new("/"),
+        )
+        .unwrap();
         assert!(!names(&carried).contains(&"libgcrypt.so.20"));
         assert!(!names(&carried).contains(&"libgpg-error.so.0"));
     }
@@ -214,6 +310,7 @@ mod tests {
             &BTreeSet::new(),
             &dirs,
             LIBDIR,
+            Utf8Path::new("/"),
         )
         .err()
         .expect("refused");
@@ -271,10 +368,19 @@ mod tests {
             );
             let search = [public.clone()];
             let none = BTreeSet::new();
-            let carried = libraries(&[&app], BASE, None, &none, &search, LIBDIR).unwrap();
+            let carried = libraries(
+                &[&app],
+                BASE,
+                None,
+                &none,
+                &search,
+                LIBDIR,
+                Utf8Path::new("/"),
+            )
+            .unwrap();
             assert_eq!(names(&carried), ["libinner.so", "libouter.so"], "{rpath}");
             let inner = carried.iter().find(|c| c.name == "libinner.so").unwrap();
-            assert_eq!(inner.path_in_image, "usr/lib/x86_64-linux-gnu/libinner.so");
+            assert_eq!(inner.files[0].0, "usr/lib/x86_64-linux-gnu/libinner.so");
             assert_eq!(inner.needed_by, "libouter.so");
         }
         // With the library gone from its RUNPATH, the image would not start: refused.
@@ -287,6 +393,7 @@ mod tests {
             &BTreeSet::new(),
             std::slice::from_ref(&public),
             LIBDIR,
+            Utf8Path::new("/"),
         )
         .err()
         .expect("refused");
@@ -297,5 +404,97 @@ mod tests {
         );
         // The last build's RUNPATH, `$ORIGIN/../private`, from where libouter.so is.
         assert!(text.contains(&format!("`{public}/../private`")), "{text}");
+    }
+
+    /// diesel's libmariadb.so.3 loads its authentication plugins from `libmariadb3/plugin/`
+    /// beside it, and libmagic reads `/usr/share/misc/magic.mgc`, a symbolic link in Debian:
+    /// each goes into the image with its library, and what a plugin needs goes too. Real ELF
+    /// files, compiled here, under a root of their own.
+    #[test]
+    fn a_library_s_plugins_and_data_files_go_with_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = Utf8Path::from_path(tmp.path()).unwrap();
+        let libdir = root.join("usr/lib/x86_64-linux-gnu");
+        compile(
+            &libdir,
+            "libextra.so",
+            "int extra(void) { return 2; }",
+            &["-shared"],
+        );
+        compile(
+            &libdir.join("libmariadb3/plugin"),
+            "caching_sha2_password.so",
+            "int extra(void); int plugin(void) { return extra(); }",
+            &["-shared", &format!("-L{libdir}"), "-lextra"],
+        );
+        std::fs::remove_file(libdir.join("libmariadb3/plugin/caching_sha2_password.so.c")).unwrap();
+        for (lib, function) in [
+            ("libmariadb.so.3", "mysql_init"),
+            ("libmagic.so.1", "magic_open"),
+        ] {
+            let soname = format!("-Wl,-soname,{lib}");
+            compile(
+                &libdir,
+                lib,
+                &format!("int {function}(void) {{ return 0; }}"),
+                &["-shared", &soname],
+            );
+        }
+        std::fs::create_dir_all(root.join("usr/lib/file")).unwrap();
+        std::fs::write(root.join("usr/lib/file/magic.mgc"), "magic").unwrap();
+        std::fs::create_dir_all(root.join("usr/share/misc")).unwrap();
+        std::os::unix::fs::symlink(
+            "../../lib/file/magic.mgc",
+            root.join("usr/share/misc/magic.mgc"),
+        )
+        .unwrap();
+        let app = compile(
+            &root.join("bin"),
+            "app",
+            "int mysql_init(void); int magic_open(void); int main(void) { return mysql_init() + magic_open(); }",
+            &[
+                &format!("-L{libdir}"),
+                "-l:libmariadb.so.3",
+                "-l:libmagic.so.1",
+            ],
+        );
+        let search = [libdir.clone()];
+        let none = BTreeSet::new();
+        let carried = libraries(&[&app], BASE, None, &none, &search, LIBDIR, root).unwrap();
+        assert_eq!(
+            names(&carried),
+            [
+                "/usr/lib/x86_64-linux-gnu/libmariadb3/plugin",
+                "/usr/share/misc/magic.mgc",
+                "libextra.so",
+                "libmagic.so.1",
+                "libmariadb.so.3"
+            ]
+        );
+        let plugins = &carried[0];
+        assert_eq!(plugins.needed_by, "libmariadb.so.3");
+        let paths: Vec<&str> = plugins.files.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(
+            paths,
+            ["usr/lib/x86_64-linux-gnu/libmariadb3/plugin/caching_sha2_password.so"]
+        );
+        let magic = &carried[1];
+        assert_eq!(
+            magic.files,
+            [("usr/share/misc/magic.mgc".to_string(), b"magic".to_vec())]
+        );
+        let extra = carried.iter().find(|c| c.name == "libextra.so").unwrap();
+        assert_eq!(extra.needed_by, paths[0]);
+        // A machine without them still carries the libraries.
+        std::fs::remove_dir_all(libdir.join("libmariadb3")).unwrap();
+        let carried = libraries(&[&app], BASE, None, &none, &search, LIBDIR, root).unwrap();
+        assert_eq!(
+            names(&carried),
+            [
+                "/usr/share/misc/magic.mgc",
+                "libmagic.so.1",
+                "libmariadb.so.3"
+            ]
+        );
     }
 }

@@ -287,6 +287,7 @@ pub fn build(
                         &base_libraries,
                         &carry::search_dirs(platform.gnu_prefix),
                         &format!("usr/lib/{}", platform.gnu_prefix),
+                        Utf8Path::new("/"),
                     )?
                 }
                 Runtime::Static => Vec::new(),
@@ -301,7 +302,9 @@ pub fn build(
                     ),
                 );
                 present.insert(lib.name);
-                layer.file(&lib.path_in_image, lib.data, 0o644, (0, 0));
+                for (path, data) in lib.files {
+                    layer.file(&path, data, 0o644, (0, 0));
+                }
             }
             for bin in &image.bins {
                 let path = &bins[bin];
