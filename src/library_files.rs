@@ -43,6 +43,24 @@ pub const LIBRARY_FILES: &[LibraryFiles] = &[
         files: &["/usr/share/proj"],
         what: "database of coordinate reference systems (proj.db)",
     },
+    // libgdal32 3.6: its compiled-in GDAL_DATA, `/usr/share/gdal` (gdal-data, a dependency),
+    // which drivers read their tables from. It links libproj25, which brings proj.db above.
+    LibraryFiles {
+        library: "libgdal.so.32",
+        files: &["/usr/share/gdal"],
+        what: "data files (GDAL_DATA)",
+    },
+    // libfontconfig1 2.14: its configuration, `/etc/fonts` (fontconfig-config, whose conf.d
+    // links into `/usr/share/fontconfig/conf.avail`), and the fonts it lists, in
+    // `/usr/share/fonts` (fontconfig-config depends on fonts-dejavu-core, so a builder has DejaVu).
+    // Without them it prints "Cannot load default config file" and finds no font: the fontconfig
+    // crate's `find("sans-serif")` then crashed its binary (exit 139), and a chart's text has
+    // nothing to be drawn with.
+    LibraryFiles {
+        library: "libfontconfig.so.1",
+        files: &["/etc/fonts", "/usr/share/fontconfig", "/usr/share/fonts"],
+        what: "configuration and fonts",
+    },
 ];
 
 /// The files that go with `library`, if any.

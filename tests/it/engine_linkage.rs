@@ -204,29 +204,42 @@ fn a_library_found_through_another_s_runpath_is_carried_and_the_image_runs() {
 
 /// libmariadb.so.3 (Debian's libmysqlclient) loads its authentication plugins with dlopen from
 /// `libmariadb3/plugin/`, which no NEEDED entry names: diesel 2.3's image carried the library
-/// without them, started, passed its smoke test, and could not have logged in to a MySQL 8
-/// server ("Authentication plugin 'caching_sha2_password' cannot be loaded"). The plugins go
-/// with the library now, and the binary loads one in the image.
+/// without them, started, passed its smoke test, and failed to log in to a server that asks for
+/// one ("Plugin client_ed25519 could not be loaded"). libfontconfig.so.1 reads `/etc/fonts` and
+/// lists `/usr/share/fonts`: without them the fontconfig crate's binary crashed. Each library's
+/// files go with it now, and each binary does its work in the image.
 #[test]
 #[ignore = "needs a Docker engine with buildx: run tests/run-all.sh"]
-fn a_library_s_plugins_are_carried_with_it_and_load_in_the_image() {
+fn a_library_s_plugins_and_data_are_carried_with_it_and_work_in_the_image() {
     let _guard = engine_lock();
-    let dir = fixture("mariadb-plugins");
-    let out = build(dir.path(), "authcheck");
-    let err = support::stderr(&out);
-    assert!(out.status.success(), "{err}");
-    let files = crate::engine::image_files("authcheck:0.1.0");
-    for path in [
-        "usr/lib/x86_64-linux-gnu/libmariadb.so.3",
-        "usr/lib/x86_64-linux-gnu/libmariadb3/plugin/caching_sha2_password.so",
-    ] {
-        assert!(crate::engine::has_path(&files, path), "{path}: {files:?}");
+    let cases = [
+        (
+            "mariadb-plugins",
+            "authcheck",
+            "usr/lib/x86_64-linux-gnu/libmariadb3/plugin/caching_sha2_password.so",
+            "authcheck 0.1.0: caching_sha2_password loaded (client 3.",
+        ),
+        (
+            "fontconfig-fonts",
+            "fontcheck",
+            "usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+            "fontcheck: sans-serif is DejaVu Sans (/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf)",
+        ),
+    ];
+    for (fixture_name, package, carried, printed_start) in cases {
+        let dir = fixture(fixture_name);
+        let out = build(dir.path(), package);
+        let err = support::stderr(&out);
+        assert!(out.status.success(), "{package}: {err}");
+        let image = format!("{package}:0.1.0");
+        let files = crate::engine::image_files(&image);
+        assert!(
+            crate::engine::has_path(&files, carried),
+            "{carried}: {files:?}"
+        );
+        let printed = docker_ok(&["run", "--rm", "--network", "none", &image]);
+        assert!(printed.starts_with(printed_start), "{printed}");
     }
-    let printed = docker_ok(&["run", "--rm", "--network", "none", "authcheck:0.1.0"]);
-    assert!(
-        printed.starts_with("authcheck 0.1.0: caching_sha2_password loaded (client 3."),
-        "{printed}"
-    );
 }
 
 #[test]
