@@ -52,13 +52,20 @@ pub const LIBRARY_FILES: &[LibraryFiles] = &[
     },
     // libfontconfig1 2.14: its configuration, `/etc/fonts` (fontconfig-config, whose conf.d
     // links into `/usr/share/fontconfig/conf.avail`), and the fonts it lists, in
-    // `/usr/share/fonts` (fontconfig-config depends on fonts-dejavu-core, so a builder has DejaVu).
+    // `/usr/share/fonts` (fontconfig-config depends on fonts-dejavu-core, so a builder has DejaVu,
+    // and nothing else).
     // Without them it prints "Cannot load default config file" and finds no font: the fontconfig
     // crate's `find("sans-serif")` then crashed its binary (exit 139), and a chart's text has
-    // nothing to be drawn with.
+    // nothing to be drawn with. Only DejaVu's directory: a desktop that runs the oci backend
+    // can have hundreds of megabytes of fonts, which no image asked for (fonts of your own go
+    // in `assets`).
     LibraryFiles {
         library: "libfontconfig.so.1",
-        files: &["/etc/fonts", "/usr/share/fontconfig", "/usr/share/fonts"],
+        files: &[
+            "/etc/fonts",
+            "/usr/share/fontconfig",
+            "/usr/share/fonts/truetype/dejavu",
+        ],
         what: "configuration and fonts",
     },
 ];
