@@ -223,6 +223,19 @@ impl<'a> CargoGraphs<'a> {
                             &sources,
                         );
                     }
+                    // A crate told to open its library with dlopen rather than link it (its
+                    // `dlopen` feature: yeslogic-fontconfig-sys's, wayland-sys's) names it in its
+                    // sources, and its binary has no NEEDED entry that would have the library
+                    // carried. Only then: the x11 crate names all 17 X libraries it can link,
+                    // and a build links those its features ask for.
+                    if let Some(dir) = &f.dir
+                        && c.features.contains("dlopen")
+                        && (c.links.is_some() || !c.pkg_config_modules.is_empty())
+                    {
+                        c.opens_libraries = workspace::link_names::opened_libraries(
+                            &workspace::link_names::crate_sources(dir),
+                        );
+                    }
                     // Build dependencies go to a build script only: a crate without one
                     // (`build = false`, as ssh-libsodium 0.4.0 is published with pkg-config
                     // still listed) does nothing with them.

@@ -89,6 +89,7 @@ pub(super) fn judge_known(c: &Crate, entry: &sys_crates::SysCrate) -> NativeCrat
         advice: dynamic.then(|| entry.advice.to_string()),
         dev_packages: entry.dev_package.map(str::to_string).into_iter().collect(),
         via: c.via.clone(),
+        opens: Vec::new(),
     }
 }
 
@@ -358,5 +359,11 @@ pub(super) fn judge_unknown(c: &Crate) -> Option<NativeCrate> {
         }),
         dev_packages,
         via: c.via.clone(),
+        // A library it opens with dlopen is needed at run time only where it is not static.
+        opens: if dynamic {
+            c.opens_libraries.iter().cloned().collect()
+        } else {
+            Vec::new()
+        },
     })
 }

@@ -86,6 +86,10 @@ pub struct NativeCrate {
     pub dev_packages: Vec<String>,
     /// The crates that pulled it in, from the image's package down.
     pub via: Vec<String>,
+    /// Shared libraries it opens with `dlopen` in this build (`libfontconfig.so.1`), which the
+    /// binary check carries though no NEEDED entry names them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub opens: Vec<String>,
 }
 
 /// What one build's graph needs from the builder and the runtime.

@@ -72,6 +72,7 @@ mod tests {
             advice: None,
             dev_packages: vec!["libssl-dev".into()],
             via: vec!["svc".into(), "native-tls".into()],
+            opens: Vec::new(),
         }
     }
 

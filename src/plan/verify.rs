@@ -71,6 +71,10 @@ pub struct BinaryCheck {
     /// [`crate::library_files`], carried with the library (cc).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub library_files: Vec<(String, String, String)>,
+    /// Shared libraries a crate opens with `dlopen` (cc): carried as if a binary needed them,
+    /// where the builder has them (a crate may open some only when asked: wayland-sys's four).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub opened_libraries: Vec<String>,
 }
 
 impl BinaryCheck {
@@ -139,6 +143,16 @@ impl BinaryCheck {
                             .collect();
                         (f.library.to_string(), files.join(" "), f.what.to_string())
                     })
+                    .collect(),
+                Runtime::Static => Vec::new(),
+            },
+            opened_libraries: match runtime {
+                Runtime::Cc => native
+                    .iter()
+                    .filter(|c| c.dynamic)
+                    .flat_map(|c| c.opens.iter().cloned())
+                    .collect::<BTreeSet<_>>()
+                    .into_iter()
                     .collect(),
                 Runtime::Static => Vec::new(),
             },

@@ -8,6 +8,7 @@
 //! are read for every library they link ([`member_library_links`]), as a build compiles their
 //! code: with their features, not in test code, not for another target (the same rules as
 //! `programs_run`'s). sudo-rs links libpam so, and a musl build of it stopped at the link.
+//! A third reading, [`opened_libraries`], finds the libraries a crate opens with `dlopen`.
 
 use std::collections::BTreeSet;
 
@@ -232,6 +233,32 @@ fn library_key(name: &str) -> String {
 
 /// The Rust sources under `dir/src`, for [`own_library_links`]; empty when there are more than
 /// [`SOURCE_READ_LIMIT`] bytes of them, or none.
+/// The versioned shared libraries (`libfontconfig.so.1`) a crate's sources name in a string
+/// literal: what it opens at run time with `dlopen` (through dlib or libloading) instead of
+/// linking. yeslogic-fontconfig-sys with its `dlopen` feature links nothing, so its binary has no
+/// NEEDED entry for the library, and the image lacked it: "libfontconfig.so.1: cannot open
+/// shared object file". Unversioned names (`libfoo.so`) are the `-dev` package's link, which
+/// no image has, and are left out.
+pub fn opened_libraries(sources: &[String]) -> BTreeSet<String> {
+    let soname = |name: &str| {
+        let Some((stem, version)) = name.split_once(".so.") else {
+            return false;
+        };
+        stem.len() > 3
+            && stem[3..]
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_+-.".contains(c))
+            && !version.is_empty()
+            && version.chars().all(|c| c.is_ascii_digit() || c == '.')
+    };
+    sources
+        .iter()
+        .flat_map(|source| source.split('"').skip(1).step_by(2))
+        .filter(|literal| literal.starts_with("lib") && soname(literal))
+        .map(str::to_string)
+        .collect()
+}
+
 pub fn crate_sources(dir: &Utf8Path) -> Vec<String> {
     let files = rust_files(dir);
     let total: u64 = files
@@ -251,6 +278,18 @@ pub fn crate_sources(dir: &Utf8Path) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_crate_that_opens_its_library_with_dlopen_names_the_versioned_file() {
+        // yeslogic-fontconfig-sys 6.0.2's src/lib.rs, with its `dlopen` feature.
+        let dlib = "external_library!(Fc, \"fontconfig\", functions: ...);\npub static LIB: LazyLock<Fc> = LazyLock::new(|| unsafe { Fc::open(\"libfontconfig.so.1\") }.unwrap());";
+        let other = "const FALLBACK: &[&str] = &[\"libEGL.so.1\", \"libEGL.so\"]; let s = \"not a lib.so.1 name\"; let v = \"libfoo.so.x\";";
+        let found = opened_libraries(&[dlib.to_string(), other.to_string()]);
+        assert_eq!(
+            found.into_iter().collect::<Vec<_>>(),
+            ["libEGL.so.1", "libfontconfig.so.1"]
+        );
+    }
 
     #[test]
     fn a_sys_crate_linking_its_own_library_by_name_is_read() {

@@ -70,6 +70,11 @@ pub struct Crate {
     /// `workspace::build_script::own_library_links`): read where the modules are.
     #[serde(skip_serializing_if = "BTreeSet::is_empty")]
     pub own_libraries: BTreeSet<String>,
+    /// Versioned shared libraries its sources name, which it opens with `dlopen` (see
+    /// `workspace::link_names::opened_libraries`): read for crates the table does not know that
+    /// declare `links` or search with pkg-config.
+    #[serde(skip_serializing_if = "BTreeSet::is_empty")]
+    pub opens_libraries: BTreeSet<String>,
     /// A library its build script gets that searches for system libraries on its behalf
     /// (`tectonic_dep_support` over `pkg-config`): `(helper, probe)`. The probe is then among
     /// [`Crate::build_deps`] too, as it is what the script calls in the end.
@@ -283,6 +288,7 @@ pub fn parse_tree(text: &str) -> Result<BuildGraph> {
             pkg_config_modules: BTreeSet::new(),
             config_programs: BTreeSet::new(),
             own_libraries: BTreeSet::new(),
+            opens_libraries: BTreeSet::new(),
             probe_helper: None,
             probe_falls_back: false,
             pure_protobuf_codegen: false,

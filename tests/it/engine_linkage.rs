@@ -206,8 +206,9 @@ fn a_library_found_through_another_s_runpath_is_carried_and_the_image_runs() {
 /// `libmariadb3/plugin/`, which no NEEDED entry names: diesel 2.3's image carried the library
 /// without them, started, passed its smoke test, and failed to log in to a server that asks for
 /// one ("Plugin client_ed25519 could not be loaded"). libfontconfig.so.1 reads `/etc/fonts` and
-/// lists `/usr/share/fonts`: without them the fontconfig crate's binary crashed. Each library's
-/// files go with it now, and each binary does its work in the image.
+/// lists `/usr/share/fonts`: without them the fontconfig crate's binary crashed; and with the
+/// crate's `dlopen` feature the library itself was left out, as no NEEDED entry names it. Each
+/// library and its files go in now, and each binary does its work in the image.
 #[test]
 #[ignore = "needs a Docker engine with buildx: run tests/run-all.sh"]
 fn a_library_s_plugins_and_data_are_carried_with_it_and_work_in_the_image() {

@@ -82,6 +82,7 @@ fn sqlite() -> NativeCrate {
         advice: None,
         dev_packages: Vec::new(),
         via: vec!["sqlcli".into()],
+        opens: Vec::new(),
     }
 }
 

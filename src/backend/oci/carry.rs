@@ -23,6 +23,14 @@ pub struct Carried {
     pub needed_by: String,
 }
 
+/// The base the libraries go onto: its name (for messages), its glibc where known, and the
+/// library file names it has already.
+pub struct Base<'a> {
+    pub name: &'a str,
+    pub glibc: Option<&'a str>,
+    pub libraries: &'a BTreeSet<String>,
+}
+
 /// One library to find: its file name, the binary or library that needs it, and the
 /// directories that one's RUNPATH names, which the loader searches first.
 struct Need {
@@ -33,19 +41,20 @@ struct Need {
     by_a_library: bool,
 }
 
-/// The libraries the binaries need beyond the base's (`base_libraries`, file names), closed
+/// The libraries the binaries need beyond the base's (`base.libraries`, file names), closed
 /// over their own needs, looked for where the needing file's RUNPATH says, then under `search`.
 /// A binary's need found nowhere is left for the binary check to report; a carried library's
 /// is refused here, as the image would stop at start with "cannot open shared object file".
 /// `libdir` is where they go in the image (`usr/lib/x86_64-linux-gnu`), whatever directory
 /// they came from: the loader looks there after any RUNPATH. A carried library's run-time files
 /// ([`library_files`]) go with it, read under `root` (`/`), or beside it for a `{libdir}/` path,
-/// with what the plugins among them need in turn.
+/// with what the plugins among them need in turn. `opened` are libraries the binaries' crates
+/// open with `dlopen` (`libfontconfig.so.1`): carried where this machine has them, as the
+/// Dockerfile's check does (a crate may open some only when asked: wayland-sys's four).
 pub fn libraries(
     binaries: &[&Utf8Path],
-    base: &str,
-    base_glibc: Option<&str>,
-    base_libraries: &BTreeSet<String>,
+    opened: &[String],
+    base: &Base,
     search: &[Utf8PathBuf],
     libdir: &str,
     root: &Utf8Path,
@@ -57,6 +66,12 @@ pub fn libraries(
         let name = bin.file_name().unwrap_or(bin.as_str()).to_string();
         queue.extend(needs(&linkage, bin, &name, false));
     }
+    queue.extend(opened.iter().map(|lib| Need {
+        lib: lib.clone(),
+        needed_by: "a crate's dlopen".to_string(),
+        runpath: Vec::new(),
+        by_a_library: false,
+    }));
     let mut seen = BTreeSet::new();
     while let Some(need) = queue.pop() {
         let Need {
@@ -65,7 +80,7 @@ pub fn libraries(
             runpath,
             by_a_library,
         } = need;
-        if linkage::in_cc_base(&lib) || base_libraries.contains(&lib) || !seen.insert(lib.clone()) {
+        if linkage::in_cc_base(&lib) || base.libraries.contains(&lib) || !seen.insert(lib.clone()) {
             continue;
         }
         let Some(path) = runpath
@@ -81,7 +96,8 @@ pub fn libraries(
                     .map(|d| format!("`{d}`"))
                     .collect();
                 return Err(Error::build(format!(
-                    "`{needed_by}` needs {lib}, which `{base}` does not have and this machine has no copy of (looked in {})",
+                    "`{needed_by}` needs {lib}, which `{}` does not have and this machine has no copy of (looked in {})",
+                    base.name,
                     looked.join(", ")
                 ))
                 .with_help(format!(
@@ -94,11 +110,11 @@ pub fn libraries(
             .map_err(|e| Error::environment(format!("could not read `{path}`: {e}")))?;
         let linkage =
             Linkage::read(&data).map_err(|why| Error::build(format!("`{path}` is {why}")))?;
-        if let (Some(need), Some(has)) = (&linkage.glibc, base_glibc)
+        if let (Some(need), Some(has)) = (&linkage.glibc, base.glibc)
             && version_cmp(need, has).is_gt()
         {
             return Err(Error::build(format!(
-                "`{needed_by}` needs {lib}, and this machine's copy (`{path}`) needs GLIBC_{need}, newer than glibc {has} in `{base}`"
+                "`{needed_by}` needs {lib}, and this machine's copy (`{path}`) needs GLIBC_{need}, newer than glibc {has} in `{}`", base.name
             ))
             .with_help(
                 "build with `--backend buildx`, whose builder runs the base's Debian release, or on a machine of that release",
@@ -250,9 +266,12 @@ mod tests {
         let none = BTreeSet::new();
         let carried = libraries(
             &[&systemd],
-            BASE,
-            Some("2.36"),
-            &none,
+            &[],
+            &Base {
+                name: BASE,
+                glibc: Some("2.36"),
+                libraries: &none,
+            },
             &dirs,
             LIBDIR,
             Utf8Path::new("/"),
@@ -281,9 +300,12 @@ mod tests {
         let base_has = BTreeSet::from(["libgcrypt.so.20".to_string()]);
         let carried = libraries(
             &[&systemd],
-            BASE,
-            Some("2.36"),
-            &base_has,
+            &[],
+            &Base {
+                name: BASE,
+                glibc: Some("2.36"),
+                libraries: &base_has,
+            },
             &dirs,
             LIBDIR,
             Utf8Path::new("/"),
@@ -305,9 +327,12 @@ mod tests {
         // Debian 11's glibc (2.31) is older than what Debian 12's libraries need.
         let err = libraries(
             &[&systemd],
-            "gcr.io/distroless/cc-debian11",
-            Some("2.31"),
-            &BTreeSet::new(),
+            &[],
+            &Base {
+                name: "gcr.io/distroless/cc-debian11",
+                glibc: Some("2.31"),
+                libraries: &BTreeSet::new(),
+            },
             &dirs,
             LIBDIR,
             Utf8Path::new("/"),
@@ -370,9 +395,12 @@ mod tests {
             let none = BTreeSet::new();
             let carried = libraries(
                 &[&app],
-                BASE,
-                None,
-                &none,
+                &[],
+                &Base {
+                    name: BASE,
+                    glibc: None,
+                    libraries: &none,
+                },
                 &search,
                 LIBDIR,
                 Utf8Path::new("/"),
@@ -388,9 +416,12 @@ mod tests {
         let app = root.join("bin/app");
         let err = libraries(
             &[&app],
-            BASE,
-            None,
-            &BTreeSet::new(),
+            &[],
+            &Base {
+                name: BASE,
+                glibc: None,
+                libraries: &BTreeSet::new(),
+            },
             std::slice::from_ref(&public),
             LIBDIR,
             Utf8Path::new("/"),
@@ -460,7 +491,19 @@ mod tests {
         );
         let search = [libdir.clone()];
         let none = BTreeSet::new();
-        let carried = libraries(&[&app], BASE, None, &none, &search, LIBDIR, root).unwrap();
+        let carried = libraries(
+            &[&app],
+            &[],
+            &Base {
+                name: BASE,
+                glibc: None,
+                libraries: &none,
+            },
+            &search,
+            LIBDIR,
+            root,
+        )
+        .unwrap();
         assert_eq!(
             names(&carried),
             [
@@ -485,9 +528,45 @@ mod tests {
         );
         let extra = carried.iter().find(|c| c.name == "libextra.so").unwrap();
         assert_eq!(extra.needed_by, paths[0]);
+        // A library a crate opens with dlopen is carried though nothing NEEDs it, and left out
+        // where this machine has none.
+        let opened = ["libextra.so".to_string(), "libnothere.so.1".to_string()];
+        let plain = compile(
+            &root.join("bin"),
+            "plain",
+            "int main(void) { return 0; }",
+            &[],
+        );
+        let carried = libraries(
+            &[&plain],
+            &opened,
+            &Base {
+                name: BASE,
+                glibc: None,
+                libraries: &none,
+            },
+            &search,
+            LIBDIR,
+            root,
+        )
+        .unwrap();
+        assert_eq!(names(&carried), ["libextra.so"]);
+        assert_eq!(carried[0].needed_by, "a crate's dlopen");
         // A machine without them still carries the libraries.
         std::fs::remove_dir_all(libdir.join("libmariadb3")).unwrap();
-        let carried = libraries(&[&app], BASE, None, &none, &search, LIBDIR, root).unwrap();
+        let carried = libraries(
+            &[&app],
+            &[],
+            &Base {
+                name: BASE,
+                glibc: None,
+                libraries: &none,
+            },
+            &search,
+            LIBDIR,
+            root,
+        )
+        .unwrap();
         assert_eq!(
             names(&carried),
             [

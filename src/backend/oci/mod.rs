@@ -280,11 +280,21 @@ pub fn build(
                 Runtime::Cc => {
                     let paths: Vec<&Utf8Path> =
                         image.bins.iter().map(|b| bins[b].as_path()).collect();
+                    // What its crates open with dlopen, which no NEEDED entry names.
+                    let opened = plan
+                        .groups
+                        .iter()
+                        .find(|g| g.name == image.group)
+                        .map(|g| g.check.opened_libraries.as_slice())
+                        .unwrap_or_default();
                     carry::libraries(
                         &paths,
-                        &image.runtime_image,
-                        base_glibc,
-                        &base_libraries,
+                        opened,
+                        &carry::Base {
+                            name: &image.runtime_image,
+                            glibc: base_glibc,
+                            libraries: &base_libraries,
+                        },
                         &carry::search_dirs(platform.gnu_prefix),
                         &format!("usr/lib/{}", platform.gnu_prefix),
                         Utf8Path::new("/"),
