@@ -263,20 +263,15 @@ mod tests {
             .map(|d| d.join("libsystemd.so.0"))
             .find(|p| p.is_file())
             .expect("a Debian machine has libsystemd.so.0 (apt needs it)");
-        let none = BTreeSet::new();
-        let carried = libraries(
-            &[&systemd],
-            &[],
-            &Base {
+        let carry = |base_has: &BTreeSet<String>| {
+            let base = Base {
                 name: BASE,
                 glibc: Some("2.36"),
-                libraries: &none,
-            },
-            &dirs,
-            LIBDIR,
-            Utf8Path::new("/"),
-        )
-        .unwrap();
+                libraries: base_has,
+            };
+            libraries(&[&systemd], &[], &base, &dirs, LIBDIR, Utf8Path::new("/")).unwrap()
+        };
+        let carried = carry(&BTreeSet::new());
         let carried_names = names(&carried);
         for lib in [
             "libcap.so.2",
@@ -298,19 +293,7 @@ mod tests {
         assert_eq!(gpg.needed_by, "libgcrypt.so.20");
         // What the base has stays out, and so does what only it needed.
         let base_has = BTreeSet::from(["libgcrypt.so.20".to_string()]);
-        let carried = libraries(
-            &[&systemd],
-            &[],
-            &Base {
-                name: BASE,
-                glibc: Some("2.36"),
-                libraries: &base_has,
-            },
-            &dirs,
-            LIBDIR,
-            Utf8Path::new("/"),
-        )
-        .unwrap();
+        let carried = carry(&base_has);
         assert!(!names(&carried).contains(&"libgcrypt.so.20"));
         assert!(!names(&carried).contains(&"libgpg-error.so.0"));
     }
@@ -491,19 +474,15 @@ mod tests {
         );
         let search = [libdir.clone()];
         let none = BTreeSet::new();
-        let carried = libraries(
-            &[&app],
-            &[],
-            &Base {
-                name: BASE,
-                glibc: None,
-                libraries: &none,
-            },
-            &search,
-            LIBDIR,
-            root,
-        )
-        .unwrap();
+        let base = Base {
+            name: BASE,
+            glibc: None,
+            libraries: &none,
+        };
+        let carry = |bin: &Utf8Path, opened: &[String]| {
+            libraries(&[bin], opened, &base, &search, LIBDIR, root).unwrap()
+        };
+        let carried = carry(&app, &[]);
         assert_eq!(
             names(&carried),
             [
@@ -537,36 +516,12 @@ mod tests {
             "int main(void) { return 0; }",
             &[],
         );
-        let carried = libraries(
-            &[&plain],
-            &opened,
-            &Base {
-                name: BASE,
-                glibc: None,
-                libraries: &none,
-            },
-            &search,
-            LIBDIR,
-            root,
-        )
-        .unwrap();
+        let carried = carry(&plain, &opened);
         assert_eq!(names(&carried), ["libextra.so"]);
         assert_eq!(carried[0].needed_by, "a crate's dlopen");
         // A machine without them still carries the libraries.
         std::fs::remove_dir_all(libdir.join("libmariadb3")).unwrap();
-        let carried = libraries(
-            &[&app],
-            &[],
-            &Base {
-                name: BASE,
-                glibc: None,
-                libraries: &none,
-            },
-            &search,
-            LIBDIR,
-            root,
-        )
-        .unwrap();
+        let carried = carry(&app, &[]);
         assert_eq!(
             names(&carried),
             [
