@@ -231,14 +231,13 @@ fn library_key(name: &str) -> String {
         .collect()
 }
 
-/// The Rust sources under `dir/src`, for [`own_library_links`]; empty when there are more than
-/// [`SOURCE_READ_LIMIT`] bytes of them, or none.
 /// The versioned shared libraries (`libfontconfig.so.1`) a crate's sources name in a string
 /// literal: what it opens at run time with `dlopen` (through dlib or libloading) instead of
 /// linking. yeslogic-fontconfig-sys with its `dlopen` feature links nothing, so its binary has no
 /// NEEDED entry for the library, and the image lacked it: "libfontconfig.so.1: cannot open
 /// shared object file". Unversioned names (`libfoo.so`) are the `-dev` package's link, which
-/// no image has, and are left out.
+/// no image has, and are left out; so are names in comments. Literals are read as
+/// [`code_only`] reads them.
 pub fn opened_libraries(sources: &[String]) -> BTreeSet<String> {
     let soname = |name: &str| {
         let Some((stem, version)) = name.split_once(".so.") else {
@@ -251,14 +250,23 @@ pub fn opened_libraries(sources: &[String]) -> BTreeSet<String> {
             && !version.is_empty()
             && version.chars().all(|c| c.is_ascii_digit() || c == '.')
     };
-    sources
-        .iter()
-        .flat_map(|source| source.split('"').skip(1).step_by(2))
-        .filter(|literal| literal.starts_with("lib") && soname(literal))
-        .map(str::to_string)
-        .collect()
+    let mut found = BTreeSet::new();
+    for source in sources {
+        let code = code_only(source);
+        for span in super::cxx::string_literal_spans(&code) {
+            let literal = code[span]
+                .trim_start_matches(['b', 'r', '#'])
+                .trim_matches(['"', '#']);
+            if literal.starts_with("lib") && soname(literal) {
+                found.insert(literal.to_string());
+            }
+        }
+    }
+    found
 }
 
+/// The Rust sources under `dir/src`, for [`own_library_links`]; empty when there are more than
+/// [`SOURCE_READ_LIMIT`] bytes of them, or none.
 pub fn crate_sources(dir: &Utf8Path) -> Vec<String> {
     let files = rust_files(dir);
     let total: u64 = files
@@ -283,7 +291,7 @@ mod tests {
     fn a_crate_that_opens_its_library_with_dlopen_names_the_versioned_file() {
         // yeslogic-fontconfig-sys 6.0.2's src/lib.rs, with its `dlopen` feature.
         let dlib = "external_library!(Fc, \"fontconfig\", functions: ...);\npub static LIB: LazyLock<Fc> = LazyLock::new(|| unsafe { Fc::open(\"libfontconfig.so.1\") }.unwrap());";
-        let other = "const FALLBACK: &[&str] = &[\"libEGL.so.1\", \"libEGL.so\"]; let s = \"not a lib.so.1 name\"; let v = \"libfoo.so.x\";";
+        let other = "const FALLBACK: &[&str] = &[\"libEGL.so.1\", \"libEGL.so\"]; let s = \"not a lib.so.1 name\"; let v = \"libfoo.so.x\";\n// \"libcomment.so.2\" is not opened";
         let found = opened_libraries(&[dlib.to_string(), other.to_string()]);
         assert_eq!(
             found.into_iter().collect::<Vec<_>>(),
