@@ -37,6 +37,7 @@ static PACKAGE_OR_WORKSPACE_TABLE: LazyLock<Regex> =
 static WORKSPACE_TABLE: LazyLock<Regex> = LazyLock::new(|| re(r"^[ \t]*\[workspace\][ \t\r]*$"));
 static METADATA_KEY: LazyLock<Regex> = LazyLock::new(|| re(r"^[ \t]*metadata[ \t]*[.=]"));
 static LINTS_KEY: LazyLock<Regex> = LazyLock::new(|| re(r"^[ \t]*lints[ \t]*[.=]"));
+static BLANK_OR_COMMENT: LazyLock<Regex> = LazyLock::new(|| re(r"^[ \t\r]*(#.*)?$"));
 
 /// awk's records: lines split at `\n` (a `\r` stays in the line), the last one whether or not
 /// the text ends with a newline.
@@ -57,7 +58,14 @@ fn records(text: &str) -> Vec<&str> {
 /// `version` of `[package]` and `[workspace.package]` becomes `0.0.0`; a table with a `path` key (a path dependency written as
 /// a table) loses its `version` line; an inline path dependency loses its `version = "..."`.
 pub fn mask_manifest(text: &str) -> String {
-    let lines = records(text);
+    // Blank and comment lines are left out (the awk's second rule, in both passes): cargo
+    // reads nothing from them, and a `[package.metadata.distroless]` table added with a blank
+    // line before it, or a comment above it, left one behind and re-ran the whole cook step
+    // (nostr-rs-relay: six minutes on 2 cores, for a setting of its images).
+    let lines: Vec<&str> = records(text)
+        .into_iter()
+        .filter(|line| !BLANK_OR_COMMENT.is_match(line))
+        .collect();
     // A line that starts with `[` is a table header only outside a multi-line array: ripgrep's
     // `[package.metadata.deb]` lists `assets = [` then `["target/release/rg", "usr/bin/", …],`
     // on lines of their own. The awk counts `[` and `]` per line, strings or not; so does this.
@@ -249,19 +257,15 @@ platforms = [\"linux/amd64\"]
 [workspace.package]
 version = \"0.0.0\"
 edition = \"2021\"
-
 [package]
 name = \"api\"
 version.workspace = true
-
 [dependencies]
 core = { path = \"../core\", features = [\"x\"] }
 last = { path = \"../last\" }
 serde = { version = \"1\", features = [\"derive\"] }
-
 [dependencies.model]
 path = \"../model\"
-
 [dependencies.tokio]
 version = \"1\"
 "
@@ -277,20 +281,41 @@ version = \"1\"
 [package]
 name = \"api\"
 version = \"0.0.0\"
-
 [package.metadataish]
 kept = true
-
 [dependencies]
 serde = \"1\"
-
 [workspace]
 members = [
   \"crates/*\",
 ]
-
 "
         );
+    }
+
+    #[test]
+    fn this_tool_s_tables_blank_lines_and_comments_leave_the_skeleton_as_it_was() {
+        // nostr-rs-relay 0.8.12: `[package.metadata.distroless]` appended after a blank line
+        // left that blank line in the skeleton, and its cook step (six minutes) ran again.
+        let plain =
+            "[package]\nname = \"relay\"\nversion = \"0.8.12\"\n\n[dependencies]\nserde = \"1\"\n";
+        let configured = [
+            format!("{plain}\n[package.metadata.distroless]\nexpose = [8080]\n"),
+            format!(
+                "{plain}\n# Images: cargo distroless build\n[package.metadata.distroless]\nexpose = [8080]\n\n[package.metadata.distroless.bin.bulkloader]\nsmoke-test = false\n"
+            ),
+            format!("[package.metadata.distroless]\nexpose = [8080]\n\n{plain}"),
+            plain.replace("[dependencies]\n", "[dependencies]\n# the serializer\n\n"),
+        ];
+        let masked = mask_manifest(plain);
+        assert_eq!(
+            masked,
+            "[package]\nname = \"relay\"\nversion = \"0.0.0\"\n[dependencies]\nserde = \"1\"\n"
+        );
+        for manifest in &configured {
+            assert_eq!(mask_manifest(manifest), masked, "{manifest}");
+            assert_eq!(awk_masked(manifest), masked, "{manifest}");
+        }
     }
 
     /// The skeleton stage's first awk program, as the Dockerfile template carries it.
@@ -340,17 +365,13 @@ members = [
             mask_manifest(manifest),
             "\
 cargo-features = [\"edition2024\"]
-
 [package]
 name = \"api\"
 version = \"0.0.0\"
-
 [lintsish]
 kept = true
-
 [workspace]
 members = [\"crates/*\"]
-
 "
         );
     }
