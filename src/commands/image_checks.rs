@@ -167,11 +167,12 @@ fn run_checks(
         let second = docker::run_in_image(reference, &entrypoint, &help, SMOKE_TIMEOUT)?;
         if second.as_ref().is_some_and(|out| out.success()) {
             shell.warn(format!(
-                "`{} --version` exited with {} in image `{}`, and `{} --help` ran: the smoke test passed with `--help`\nhelp: set `smoke-test = [\"--help\"]` in its `[package.metadata.distroless]` to ask that first",
+                "`{} --version` exited with {} in image `{}`, and `{} --help` ran: the smoke test passed with `--help`\nhelp: set `smoke-test = [\"--help\"]` in {} to ask that first",
                 image.entrypoint,
                 first.code.map(|c| c.to_string()).unwrap_or_default(),
                 image.name,
                 image.entrypoint,
+                image.settings_table,
             ));
             smoke_report = "passed (with `--help`: it takes no `--version`)".to_string();
             smoke = second;
@@ -254,10 +255,16 @@ fn judge_smoke(
 ) -> Result<()> {
     let fail = |what: String| smoke_failed(image, what);
     match run {
-        None => {
-            Err(fail(format!("`{} {}` did not exit within {} s", image.entrypoint, args.join(" "), SMOKE_TIMEOUT.as_secs()))
-                .with_help("set `smoke-test = [\"<args that make it exit>\"]` in its `[package.metadata.distroless]`, or `smoke-test = false`"))
-        }
+        None => Err(fail(format!(
+            "`{} {}` did not exit within {} s",
+            image.entrypoint,
+            args.join(" "),
+            SMOKE_TIMEOUT.as_secs()
+        ))
+        .with_help(format!(
+            "set `smoke-test = [\"<args that make it exit>\"]` in {}, or `smoke-test = false`",
+            image.settings_table
+        ))),
         Some(out)
             if out.code == Some(125)
                 && (out.stderr.contains("No such image") || !docker::image_exists(reference)) =>
@@ -281,7 +288,7 @@ fn judge_smoke(
                 .collect();
             Err(fail(format!("`{} {}` exited with {}", image.entrypoint, args.join(" "), out.code.map(|c| c.to_string()).unwrap_or_else(|| "a signal".into())))
                 .with_detail(quoted.join("\n"))
-                .with_help("a binary that cannot start in its image is broken (a missing library, a wrong architecture); if the probe arguments are wrong, set `smoke-test`"))
+                .with_help(format!("a binary that cannot start in its image is broken (a missing library, a wrong architecture); if it started and the probe arguments are wrong for it, set `smoke-test = [\"<args that make it exit 0>\"]` (or `false`) in {}", image.settings_table)))
         }
         Some(_) => Ok(()),
     }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result, did_you_mean};
 
+pub use super::origin::Origin;
 pub use super::values::*;
 
 /// One configuration layer. Field names are the TOML keys (kebab-case).
@@ -110,37 +111,25 @@ pub const WORKSPACE_ONLY: &[&str] = &[
 ];
 /// Keys that describe one package's images, so only a package table may set them.
 pub const PACKAGE_ONLY: &[&str] = &["single-image", "entrypoint"];
-
-/// Which table a layer came from, for error messages and plan reasons.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "table", rename_all = "kebab-case")]
-pub enum Origin {
-    Default,
-    Workspace { manifest: String },
-    Package { manifest: String, package: String },
-    Cli,
-}
-
-impl Origin {
-    pub fn table(&self) -> &'static str {
-        match self {
-            Origin::Workspace { .. } => "[workspace.metadata.distroless]",
-            Origin::Package { .. } => "[package.metadata.distroless]",
-            Origin::Default => "built-in defaults",
-            Origin::Cli => "command-line flags",
-        }
-    }
-    /// "`runtime` in [package.metadata.distroless] of `crates/web/Cargo.toml`"
-    pub fn describe_key(&self, key: &str) -> String {
-        match self {
-            Origin::Workspace { manifest } | Origin::Package { manifest, .. } => {
-                format!("`{key}` in `{}` of `{manifest}`", self.table())
-            }
-            Origin::Cli => format!("`--{key}`"),
-            Origin::Default => format!("the default `{key}`"),
-        }
-    }
-}
+/// Keys a binary's own table (`[package.metadata.distroless.bin.<name>]`) may set: how its
+/// image is named, looks and runs. The rest shape the package's one `cargo build` (features,
+/// profile, runtime, platforms), which every binary of the package shares.
+pub const BIN_KEYS: &[&str] = &[
+    "image",
+    "tags",
+    "env",
+    "expose",
+    "args",
+    "workdir",
+    "labels",
+    "assets",
+    "smoke-test",
+    "size-budget",
+    "init",
+    "debug",
+];
+/// The key of a package table that holds its binaries' own tables.
+pub const BIN_TABLES: &str = "bin";
 
 impl Layer {
     /// Parses the `distroless` entry of a `metadata` value, strictly.
@@ -155,7 +144,9 @@ impl Layer {
             return Ok(None);
         };
         let manifest = match origin {
-            Origin::Workspace { manifest } | Origin::Package { manifest, .. } => manifest.as_str(),
+            Origin::Workspace { manifest }
+            | Origin::Package { manifest, .. }
+            | Origin::Bin { manifest, .. } => manifest.as_str(),
             _ => "Cargo.toml",
         };
         let Some(object) = value.as_object() else {
@@ -170,11 +161,39 @@ impl Layer {
             )));
         };
         for key in object.keys() {
+            // A package's binaries' own tables: read by `bin_tables`, each as a layer of its own.
+            if key == BIN_TABLES && matches!(origin, Origin::Package { .. }) {
+                continue;
+            }
+            if key == BIN_TABLES && matches!(origin, Origin::Workspace { .. }) {
+                return Err(Error::input(format!(
+                    "{} is not allowed there",
+                    origin.describe_key(key)
+                ))
+                .with_help("a binary's own table belongs to its package: `[package.metadata.distroless.bin.<name>]` in the manifest of the package that has the binary"));
+            }
+            if let Origin::Bin { bin, .. } = origin
+                && KEYS.contains(&key.as_str())
+                && !BIN_KEYS.contains(&key.as_str())
+            {
+                return Err(Error::input(format!(
+                    "{} is not allowed there",
+                    origin.describe_key(key)
+                ))
+                .with_help(format!(
+                    "a binary's own table sets how its image is named, looks and runs ({}); `{key}` shapes the one `cargo build` of the package, which `{bin}` shares with its other binaries: set it in `[package.metadata.distroless]`",
+                    BIN_KEYS.join(", ")
+                )));
+            }
             if !KEYS.contains(&key.as_str()) {
+                let known = match origin {
+                    Origin::Bin { .. } => BIN_KEYS,
+                    _ => KEYS,
+                };
                 let mut err = Error::input(format!("unknown key {}", origin.describe_key(key)));
-                err = match did_you_mean(key, KEYS.iter().copied()) {
+                err = match did_you_mean(key, known.iter().copied()) {
                     Some(s) => err.with_help(format!("did you mean `{s}`?")),
-                    None => err.with_help(format!("the known keys are: {}", KEYS.join(", "))),
+                    None => err.with_help(format!("the known keys are: {}", known.join(", "))),
                 };
                 return Err(err);
             }
@@ -195,7 +214,9 @@ impl Layer {
                 .with_help(format!("move `{key}` to `{home}`")));
             }
         }
-        serde_path_to_error::deserialize::<_, Layer>(value)
+        let mut object = object.clone();
+        object.remove(BIN_TABLES);
+        serde_path_to_error::deserialize::<_, Layer>(serde_json::Value::Object(object))
             .map(Some)
             .map_err(|e| {
                 let path = e.path().to_string();

@@ -6,7 +6,9 @@
 //! 1. built-in defaults ([`defaults`])
 //! 2. `[workspace.metadata.distroless]` in the root manifest
 //! 3. `[package.metadata.distroless]` in the package's manifest
-//! 4. command-line flags
+//! 4. `[package.metadata.distroless.bin.<name>]`, for that binary's image (the keys of an image
+//!    only: [`layer::BIN_KEYS`])
+//! 5. command-line flags
 //!
 //! A layer replaces a lower layer's value key by key; `env` and `labels` merge entry by entry.
 //! Keys that shape the whole Dockerfile (`rust-version`, `builder-image`, `dockerfile`,
@@ -14,8 +16,10 @@
 //! package tables. Each layer is validated on its own, so an error names the table that holds
 //! the bad value.
 
+mod bin_tables;
 pub mod defaults;
 pub mod layer;
+mod origin;
 mod validate;
 mod values;
 
@@ -40,6 +44,8 @@ pub struct Config {
     pub workspace_origin: Origin,
     /// Package layers by package name; packages without a table are absent.
     pub packages: BTreeMap<String, (Layer, Origin)>,
+    /// Binaries' own tables, by package name, then binary name.
+    pub bins: BTreeMap<String, BTreeMap<String, (Layer, Origin)>>,
     pub cli: Layer,
 }
 
@@ -116,6 +122,7 @@ impl Config {
             validate_layer(layer, &workspace_origin)?;
         }
         let mut packages = BTreeMap::new();
+        let mut bins = BTreeMap::new();
         for pkg in &ws.packages {
             let origin = Origin::Package {
                 manifest: pkg.manifest_path.to_string(),
@@ -131,17 +138,23 @@ impl Config {
                 }
                 packages.insert(pkg.name.clone(), (layer, origin));
             }
+            let tables = bin_tables::read(pkg)?;
+            if !tables.is_empty() {
+                bins.insert(pkg.name.clone(), tables);
+            }
         }
         Ok(Config {
             workspace,
             workspace_origin,
             packages,
+            bins,
             cli,
         })
     }
 
-    /// defaults < workspace < package < CLI, for one package.
-    pub fn merged_for(&self, package: &str) -> Layer {
+    /// defaults < workspace < package < the binary's own table < CLI, for one package, or for
+    /// the image of one of its binaries.
+    pub fn merged_for(&self, package: &str, bin: Option<&str>) -> Layer {
         let mut merged = defaults::layer();
         if let Some(ws) = &self.workspace {
             merged = merged.merged_with(ws);
@@ -149,7 +162,18 @@ impl Config {
         if let Some((pkg, _)) = self.packages.get(package) {
             merged = merged.merged_with(pkg);
         }
+        if let Some((own, _)) = bin.and_then(|b| self.bins.get(package)?.get(b)) {
+            merged = merged.merged_with(own);
+        }
         merged.merged_with(&self.cli)
+    }
+
+    /// The binaries of `package` that have a table of their own.
+    pub fn bins_with_tables(&self, package: &str) -> Vec<&str> {
+        self.bins
+            .get(package)
+            .map(|t| t.keys().map(String::as_str).collect())
+            .unwrap_or_default()
     }
 
     fn runtime_origin(&self, package: &str) -> Origin {
@@ -168,7 +192,16 @@ impl Config {
     }
 
     pub fn package_settings(&self, package: &str) -> Result<PackageSettings> {
-        let m = self.merged_for(package);
+        self.settings_for(package, None)
+    }
+
+    /// The settings of the image of `package`'s binary `bin`: its own table over the package's.
+    pub fn bin_settings(&self, package: &str, bin: &str) -> Result<PackageSettings> {
+        self.settings_for(package, Some(bin))
+    }
+
+    fn settings_for(&self, package: &str, bin: Option<&str>) -> Result<PackageSettings> {
+        let m = self.merged_for(package, bin);
         let all_features = m.all_features.unwrap_or(false);
         let no_default_features = m.no_default_features.unwrap_or(false);
         let features = m.features.unwrap_or_default();
@@ -388,6 +421,7 @@ mod tests {
                 manifest: "Cargo.toml".into(),
             },
             packages,
+            bins: BTreeMap::new(),
             cli,
         }
     }

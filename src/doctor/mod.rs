@@ -155,7 +155,7 @@ pub fn check(planned: &Planned, load: &LoadOptions) -> Result<Vec<Finding>> {
                 image: image.name.clone(),
                 message: format!("the smoke test runs `{} --version`, and the code shows no `--version` handling", image.entrypoint),
                 evidence: format!("no `\"--version\"` literal and no clap/structopt/argh `version` attribute in the sources of package `{}`: the probe may start the service (and time out) or fail", image.package),
-                fix: "handle `--version` (clap: `#[command(version)]`), or set `smoke-test = [\"<args that make it exit 0>\"]` (or `false`) in its `[package.metadata.distroless]`".into(),
+                fix: format!("handle `--version` (clap: `#[command(version)]`), or set `smoke-test = [\"<args that make it exit 0>\"]` (or `false`) in {}", image.settings_table),
             });
         }
         if programs::has_no_programs(&image.runtime_image) {

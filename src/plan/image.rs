@@ -184,6 +184,14 @@ pub(super) fn image_plan(
         debug: s.debug,
         debug_of: None,
         notes: Vec::new(),
+        settings_table: if c.single_image || pkg.bins().nth(1).is_none() {
+            format!("`[package.metadata.distroless]` of `{}`", pkg.manifest_path)
+        } else {
+            format!(
+                "`[package.metadata.distroless.bin.{}]` of `{}`",
+                c.bins[0], pkg.manifest_path
+            )
+        },
     })
 }
 

@@ -179,6 +179,13 @@ pub struct ImagePlan {
     /// What the plan set on its own account, and why (`env ROCKET_ADDRESS=0.0.0.0: …`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// Where a setting of this image is written, for advice: the package's table when the
+    /// image is the package's only one (`` `[package.metadata.distroless]` of
+    /// `crates/web/Cargo.toml` ``), else its binary's own table
+    /// (`` `[package.metadata.distroless.bin.worker]` of … ``), so that advice for one image
+    /// does not reach its siblings.
+    #[serde(skip)]
+    pub settings_table: String,
 }
 
 #[derive(Debug, Clone, Serialize)]

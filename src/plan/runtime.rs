@@ -490,7 +490,8 @@ pub(super) fn where_set(settings: &PackageSettings) -> String {
     match &settings.runtime_origin {
         crate::config::Origin::Cli => "`--runtime`".to_string(),
         origin @ (crate::config::Origin::Workspace { manifest }
-        | crate::config::Origin::Package { manifest, .. }) => {
+        | crate::config::Origin::Package { manifest, .. }
+        | crate::config::Origin::Bin { manifest, .. }) => {
             format!("`{}` of `{manifest}`", origin.table())
         }
         crate::config::Origin::Default => "the default".to_string(),

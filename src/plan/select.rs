@@ -258,6 +258,13 @@ pub fn select(ws: &Workspace, config: &Config, selection: &Selection) -> Result<
             continue; // `bins = []` opts a package out
         }
         if settings.single_image {
+            if let Some(bin) = config.bins_with_tables(&name).first() {
+                return Err(Error::input(format!(
+                    "`[package.metadata.distroless.bin.{bin}]` of `{}` sets the image of binary `{bin}`, and package `{name}` puts all its binaries in one image (`single-image = true`)",
+                    pkg.manifest_path
+                ))
+                .with_help("set those keys in `[package.metadata.distroless]`, which shapes the one image, or drop `single-image` to give each binary its own"));
+            }
             candidates.push(Candidate {
                 package: name.clone(),
                 bins,
@@ -269,11 +276,15 @@ pub fn select(ws: &Workspace, config: &Config, selection: &Selection) -> Result<
             for bin in bins {
                 let mut image_bins = vec![bin.clone()];
                 image_bins.extend(siblings_run(ws, pkg, &bin));
+                // The binary's own table, over the package's: it holds image keys only, so the
+                // build (features, as required-features extended them above) stays the package's.
+                let mut image_settings = config.bin_settings(&name, &bin)?;
+                image_settings.features = settings.features.clone();
                 candidates.push(Candidate {
                     package: name.clone(),
                     bins: image_bins,
                     single_image: false,
-                    settings: settings.clone(),
+                    settings: image_settings,
                     chosen: explicit || named,
                 });
             }

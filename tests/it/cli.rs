@@ -43,7 +43,7 @@ pub(crate) fn rejects(dir: &Path, args: &[&str], needles: &[&str]) -> String {
     err
 }
 
-fn edit(dir: &Path, file: &str, f: impl FnOnce(String) -> String) {
+pub(crate) fn edit(dir: &Path, file: &str, f: impl FnOnce(String) -> String) {
     let path = dir.join(file);
     let text = std::fs::read_to_string(&path).unwrap();
     std::fs::write(path, f(text)).unwrap();

@@ -2,6 +2,7 @@
 //! (marked `#[ignore]`, run by `tests/run-all.sh`) real-engine builds.
 
 mod bake;
+mod bin_tables;
 mod build;
 mod build_errors;
 mod build_tools;

@@ -495,7 +495,7 @@ fn a_server_serving_what_the_frontend_build_makes_is_warned_about() {
         "{stderr}"
     );
     assert!(
-        stderr.contains("`assets = [{ src = \"../../build\", dest = \"/app/build\" }]` and `workdir = \"/app\"` in `[package.metadata.distroless]` of `server`"),
+        stderr.contains("`assets = [{ src = \"../../build\", dest = \"/app/build\" }]` and `workdir = \"/app\"` in `[package.metadata.distroless]` of `crates/server/Cargo.toml`"),
         "{stderr}"
     );
     // Built and carried: no warning.
