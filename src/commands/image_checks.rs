@@ -231,8 +231,8 @@ fn stop_report(shell: &Shell, image: &ImagePlan, stopped: Option<docker::Stopped
         .unwrap_or_else(|| "unknown".into());
     if stopped.took > SLOW_STOP {
         shell.warn(format!(
-            "image `{}` took {secs:.1} s to stop (exit {code}): as PID 1 it ignores SIGTERM, so `docker stop` and each Kubernetes rollout wait the whole grace period, then kill it\nhelp: set `init = \"tini\"` in its `[package.metadata.distroless]` (a static init forwards signals and reaps zombies), or handle SIGTERM in the program (`tokio::signal::unix::signal(SignalKind::terminate())`)",
-            image.name
+            "image `{}` took {secs:.1} s to stop (exit {code}): as PID 1 it ignores SIGTERM, so `docker stop` and each Kubernetes rollout wait the whole grace period, then kill it\nhelp: set `init = \"tini\"` in {} (a static init forwards signals and reaps zombies), or handle SIGTERM in the program (`tokio::signal::unix::signal(SignalKind::terminate())`)",
+            image.name, image.settings_table
         ));
         return format!("slow: {secs:.1} s, exit {code} (ignores SIGTERM)");
     }

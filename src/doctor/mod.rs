@@ -10,6 +10,7 @@ use camino::Utf8Path;
 use serde::Serialize;
 
 mod programs;
+mod smoke_version;
 mod tls;
 
 use crate::error::Result;
@@ -147,14 +148,14 @@ pub fn check(planned: &Planned, load: &LoadOptions) -> Result<Vec<Finding>> {
         // literal, no clap/argh/structopt version attribute) will fail it or hang in it.
         if image.smoke_test.as_deref() == Some(&["--version".to_string()][..])
             && let Some(package) = ws.package(&image.package)
-            && !handles_version(&ws.root.join(&package.dir))
+            && let Some(evidence) = smoke_version::unanswered(&ws.root, package, &image.entrypoint)
         {
             findings.push(Finding {
                 code: "smoke-version",
                 severity: Severity::Warning,
                 image: image.name.clone(),
                 message: format!("the smoke test runs `{} --version`, and the code shows no `--version` handling", image.entrypoint),
-                evidence: format!("no `\"--version\"` literal and no clap/structopt/argh `version` attribute in the sources of package `{}`: the probe may start the service (and time out) or fail", image.package),
+                evidence: format!("{evidence}: the probe may start the service (and time out) or fail"),
                 fix: format!("handle `--version` (clap: `#[command(version)]`), or set `smoke-test = [\"<args that make it exit 0>\"]` (or `false`) in {}", image.settings_table),
             });
         }
@@ -250,63 +251,6 @@ fn musl_resolver(plan: &crate::plan::Plan, image: &ImagePlan, findings: &mut Vec
     }
 }
 
-/// Whether the package's sources answer `--version`: the literal, or a CLI parser's version
-/// attribute or call. getopts and lexopt name the long flag without its dashes: agate 3.3.25's
-/// `opts.optflag("V", "version", …)` answered `--version` while the check said it would not.
-fn handles_version(dir: &Utf8Path) -> bool {
-    rust_files(dir).iter().any(|file| {
-        std::fs::read_to_string(file).is_ok_and(|text| {
-            text.contains("\"--version\"")
-                || text.contains(".version(")
-                || text.contains("Long(\"version\")")
-                || text
-                    .match_indices("optflag(")
-                    .any(|(at, _)| getopts_names_version(&text[at + "optflag(".len()..]))
-                || parser_attributes(&text).any(|a| {
-                    a.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                        .any(|word| word == "version")
-                })
-                || text.contains("argh::from_env")
-        })
-    })
-}
-
-/// Whether a getopts `optflag(short, long, …)` call, from its arguments on, has `"version"` for
-/// its long name.
-fn getopts_names_version(args: &str) -> bool {
-    let args: String = args
-        .chars()
-        .take(80)
-        .filter(|c| !c.is_whitespace())
-        .collect();
-    args.split_once(',')
-        .is_some_and(|(_, rest)| rest.starts_with("\"version\""))
-}
-
-/// The insides of each `#[command(…)]`, `#[clap(…)]` and `#[structopt(…)]` attribute, over as
-/// many lines as it spans: probe-rs 0.32.0 puts `version = env!("PROBE_RS_VERSION")` on the
-/// third line of its `#[clap(`.
-fn parser_attributes(text: &str) -> impl Iterator<Item = &str> {
-    ["#[command(", "#[clap(", "#[structopt("]
-        .into_iter()
-        .flat_map(move |open| text.match_indices(open).map(move |(at, _)| at + open.len()))
-        .map(move |start| {
-            let mut depth = 1usize;
-            let end = text[start..]
-                .char_indices()
-                .find(|&(_, c)| {
-                    match c {
-                        '(' => depth += 1,
-                        ')' => depth -= 1,
-                        _ => {}
-                    }
-                    depth == 0
-                })
-                .map_or(text.len(), |(i, _)| start + i);
-            &text[start..end]
-        })
-}
-
 /// The first `"127.0.0.1:…"`, `"localhost:…"` or `("127.0.0.1", …)` literal in the package's Rust
 /// sources, as `(file, line)`.
 fn loopback_bind(dir: &Utf8Path) -> Option<(String, usize)> {
@@ -328,44 +272,4 @@ fn loopback_bind(dir: &Utf8Path) -> Option<(String, usize)> {
         }
     }
     None
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_parser_attribute_is_read_over_all_its_lines() {
-        // probe-rs-tools 0.32.0's src/bin/probe-rs/main.rs, abridged.
-        let probe_rs = "#[derive(clap::Parser)]\n#[clap(\n    name = \"probe-rs\",\n    about = \"The probe-rs CLI\",\n    version = env!(\"PROBE_RS_VERSION\"),\n    long_version = env!(\"PROBE_RS_LONG_VERSION\")\n)]\nstruct Cli {}\n#[command(subcommand)]\nfn f() {}\n";
-        let attributes: Vec<&str> = parser_attributes(probe_rs).collect();
-        assert_eq!(attributes.len(), 2, "{attributes:?}");
-        assert!(attributes[1].contains("version = env!(\"PROBE_RS_VERSION\")"));
-        assert_eq!(attributes[0], "subcommand");
-        let dir = tempfile::tempdir().unwrap();
-        let dir = Utf8Path::from_path(dir.path()).unwrap();
-        std::fs::create_dir_all(dir.join("src")).unwrap();
-        std::fs::write(dir.join("src/main.rs"), probe_rs).unwrap();
-        assert!(handles_version(dir));
-        std::fs::write(
-            dir.join("src/main.rs"),
-            "#[clap(\n    name = \"svc\",\n)]\nstruct Cli {}\n#[command(subcommand)]\nfn f() {}\n",
-        )
-        .unwrap();
-        assert!(!handles_version(dir));
-        // getopts (agate 3.3.25) and lexopt name the long flag without its dashes.
-        for answers in [
-            "let mut opts = getopts::Options::new();\nopts.optflag(\n    \"V\",\n    \"version\",\n    \"Print version information and exit.\",\n);\n",
-            "match arg { Long(\"version\") => print_version(), _ => {} }\n",
-        ] {
-            std::fs::write(dir.join("src/main.rs"), answers).unwrap();
-            assert!(handles_version(dir), "{answers}");
-        }
-        std::fs::write(
-            dir.join("src/main.rs"),
-            "opts.optflag(\"v\", \"verbose\", \"the version is not printed\");\n",
-        )
-        .unwrap();
-        assert!(!handles_version(dir));
-    }
 }

@@ -400,3 +400,61 @@ fn assert_first_finding(json: &serde_json::Value, message: &str, evidence: &str)
         "{finding:#}"
     );
 }
+
+/// nostr-rs-relay-shaped: the package's library parses the relay's arguments (and answers
+/// `--version`) in `cli.rs`; `src/bin/loader.rs` reads stdin and uses only the library's
+/// `config` and `event`, so its smoke test's `--version` runs it (nostr's `bulkloader` panicked). A binary
+/// that reaches the parser, through a module path or a `use` group, is no finding; nor is the
+/// loader once its own table turns the probe off.
+#[test]
+fn a_binary_that_reads_no_arguments_is_found_beside_a_library_that_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let write = |path: &str, text: &str| support::write_file(root, path, text);
+    let manifest = "[package]\nname = \"relay\"\nversion = \"0.1.0\"\nedition = \"2021\"\nrust-version = \"1.95\"\ndefault-run = \"relay\"\n";
+    write("Cargo.toml", manifest);
+    write(
+        "src/lib.rs",
+        "pub mod cli;\npub mod config;\npub mod event;\n",
+    );
+    write(
+        "src/cli.rs",
+        "pub fn run() {\n    if std::env::args().any(|a| a == \"--version\") {\n        println!(\"relay 0.1.0\");\n    }\n}\n",
+    );
+    write(
+        "src/config.rs",
+        "pub fn load() -> String {\n    String::from(\"config.toml\")\n}\n",
+    );
+    write(
+        "src/event.rs",
+        "pub fn parse(line: &str) -> usize {\n    line.len()\n}\n",
+    );
+    write("src/main.rs", "fn main() {\n    relay::cli::run();\n}\n");
+    write(
+        "src/bin/loader.rs",
+        "use relay::{config, event};\n\nfn main() {\n    let _ = config::load();\n    let mut line = String::new();\n    std::io::stdin().read_line(&mut line).unwrap();\n    let _ = event::parse(&line);\n}\n",
+    );
+    write(
+        "src/bin/tool.rs",
+        "use relay::{config, cli};\n\nfn main() {\n    let _ = config::load();\n    cli::run();\n}\n",
+    );
+    support::generate_lockfile(root);
+    let (_, findings, json) = doctor(root, &[]);
+    assert_eq!(findings, pairs(&[("smoke-version", "loader")]), "{json:#}");
+    assert_first_finding(
+        &json,
+        "the smoke test runs `loader --version`, and the code shows no `--version` handling",
+        "binary `loader` (`src/bin/loader.rs`) reads no arguments, neither in its own files nor in the modules of its package's library it uses",
+    );
+    let fix = json["findings"][0]["fix"].as_str().unwrap();
+    assert!(
+        fix.contains("in `[package.metadata.distroless.bin.loader]` of `Cargo.toml`"),
+        "{fix}"
+    );
+    write(
+        "Cargo.toml",
+        &format!("{manifest}\n[package.metadata.distroless.bin.loader]\nsmoke-test = false\n"),
+    );
+    let (_, findings, json) = doctor(root, &[]);
+    assert!(findings.is_empty(), "{json:#}");
+}
