@@ -1,6 +1,8 @@
 //! Owns the `smoke-version` reading: whether the binary an image runs answers the smoke test's
 //! `--version`, from its sources.
 
+use std::collections::BTreeSet;
+
 use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::workspace::Package;
@@ -71,10 +73,7 @@ pub(super) fn unanswered(root: &Utf8Path, package: &Package, bin: &str) -> Optio
         .iter()
         .find(|t| t.kind == crate::workspace::TargetKind::Lib);
     if let Some(lib) = library {
-        let reached: Vec<String> = library_files(root, &lib.src_path, &lib.name, &own)
-            .iter()
-            .filter_map(|f| std::fs::read_to_string(f).ok())
-            .collect();
+        let reached = library_reached(root, &lib.src_path, &lib.name, &own);
         if reached.iter().any(|t| answers_in(t) || reads(t)) {
             return whole_package();
         }
@@ -101,15 +100,20 @@ fn own_files(main: &Utf8Path) -> Vec<Utf8PathBuf> {
     files
 }
 
-/// The `.rs` files under `dir`, at any depth, except under a `bin` directory (other binaries').
+/// The `.rs` files under `dir`, at any depth, except under a `bin` directory (other binaries'),
+/// `target` or a hidden directory: garage's binary is `main.rs` at its package's root, beside
+/// `target/`.
 fn rs_files_under(dir: &Utf8Path) -> Vec<Utf8PathBuf> {
     let mut files = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
         for entry in d.read_dir_utf8().into_iter().flatten().flatten() {
             let path = entry.path().to_path_buf();
-            if path.is_dir() && path.file_name() != Some("bin") {
-                stack.push(path);
+            let name = path.file_name().unwrap_or_default();
+            if path.is_dir() {
+                if !(name == "bin" || name == "target" || name.starts_with('.')) {
+                    stack.push(path);
+                }
             } else if path.extension() == Some("rs") {
                 files.push(path);
             }
@@ -118,52 +122,73 @@ fn rs_files_under(dir: &Utf8Path) -> Vec<Utf8PathBuf> {
     files
 }
 
-/// The files of the library (`crate_name`, rooted at `lib_root`) that `texts` name a module of:
-/// `crate_name::config` reaches `config.rs` or `config/`; a name that is no module's (an item of
+/// The texts of the library's files (the crate `crate_name`, rooted at `lib_root`) that `texts`
+/// reach: `crate_name::config` reaches `config.rs` and `config/`, and what those name with
+/// `crate::…` reaches in turn (cargo-audit's binary names only `application`, whose
+/// `use crate::{commands::…}` reaches its clap parser). A name that is no module's (an item of
 /// the root, `crate_name::run()`), a glob or `self` reaches the root file, and through it
 /// everything, so then every file of the library counts.
-fn library_files(
+fn library_reached(
     root: &Utf8Path,
     lib_root: &Utf8Path,
     crate_name: &str,
     texts: &[String],
-) -> Vec<Utf8PathBuf> {
+) -> Vec<String> {
     let lib_root = root.join(lib_root);
     let Some(dir) = lib_root.parent() else {
         return Vec::new();
     };
-    let mut names: Vec<String> = Vec::new();
-    let prefix = format!("{crate_name}::");
-    for text in texts {
-        for (at, _) in text.match_indices(&prefix) {
-            let before = text[..at].chars().next_back();
-            if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
-                continue; // another crate whose name ends with this one's
-            }
-            let rest = &text[at + prefix.len()..];
-            match rest.strip_prefix('{') {
-                Some(group) => {
-                    let group = &group[..group.find('}').unwrap_or(group.len())];
-                    names.extend(group.split(',').map(|p| first_word(p.trim())));
-                }
-                None => names.push(first_word(rest)),
-            }
+    let mut names: Vec<String> = texts
+        .iter()
+        .flat_map(|t| module_names(t, &format!("{crate_name}::")))
+        .collect();
+    let mut names_seen = BTreeSet::new();
+    let mut files_seen = BTreeSet::new();
+    let mut reached = Vec::new();
+    while let Some(name) = names.pop() {
+        if !names_seen.insert(name.clone()) {
+            continue;
         }
-    }
-    let mut files: Vec<Utf8PathBuf> = Vec::new();
-    for name in names {
         let module = [dir.join(format!("{name}.rs")), dir.join(&name)];
-        if !name.is_empty() && name != "self" && module.iter().any(|m| m.exists()) {
-            files.push(module[0].clone());
+        let files = if !name.is_empty() && name != "self" && module.iter().any(|m| m.exists()) {
+            let mut files = vec![module[0].clone()];
             files.extend(rs_files_under(&module[1]));
+            files
         } else {
             // The root's own items, a glob or `self`: the whole library.
-            files.extend(rs_files_under(dir));
+            rs_files_under(dir)
+        };
+        for file in files {
+            if files_seen.insert(file.clone())
+                && let Ok(text) = std::fs::read_to_string(&file)
+            {
+                names.extend(module_names(&text, "crate::"));
+                reached.push(text);
+            }
         }
     }
-    files.sort();
-    files.dedup();
-    files
+    reached
+}
+
+/// The first name after each `prefix` in `text` (`prefix` is `crate_name::` or `crate::`), each
+/// name of a `prefix{a, b::c}` group included.
+fn module_names(text: &str, prefix: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    for (at, _) in text.match_indices(prefix) {
+        let before = text[..at].chars().next_back();
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+            continue; // another crate whose name ends with this one's (`my_crate::` for `crate::`)
+        }
+        let rest = &text[at + prefix.len()..];
+        match rest.strip_prefix('{') {
+            Some(group) => {
+                let group = &group[..group.find('}').unwrap_or(group.len())];
+                names.extend(group.split(',').map(|p| first_word(p.trim())));
+            }
+            None => names.push(first_word(rest)),
+        }
+    }
+    names
 }
 
 fn first_word(text: &str) -> String {

@@ -405,7 +405,8 @@ fn assert_first_finding(json: &serde_json::Value, message: &str, evidence: &str)
 /// `--version`) in `cli.rs`; `src/bin/loader.rs` reads stdin and uses only the library's
 /// `config` and `event`, so its smoke test's `--version` runs it (nostr's `bulkloader` panicked). A binary
 /// that reaches the parser, through a module path or a `use` group, is no finding; nor is the
-/// loader once its own table turns the probe off.
+/// loader once its own table turns the probe off. Nor is a binary whose library module reaches
+/// the parser through its own `crate::` paths (cargo-audit's `application`).
 #[test]
 fn a_binary_that_reads_no_arguments_is_found_beside_a_library_that_does() {
     let dir = tempfile::tempdir().unwrap();
@@ -415,7 +416,17 @@ fn a_binary_that_reads_no_arguments_is_found_beside_a_library_that_does() {
     write("Cargo.toml", manifest);
     write(
         "src/lib.rs",
-        "pub mod cli;\npub mod config;\npub mod event;\n",
+        "pub mod application;\npub mod cli;\npub mod config;\npub mod event;\n",
+    );
+    // cargo-audit-shaped: its binary names only `application`, whose `crate::` paths reach the
+    // parser.
+    write(
+        "src/application.rs",
+        "use crate::{cli, config};\n\npub fn boot() {\n    let _ = config::load();\n    cli::run();\n}\n",
+    );
+    write(
+        "src/bin/audit.rs",
+        "use relay::application;\n\nfn main() {\n    application::boot();\n}\n",
     );
     write(
         "src/cli.rs",
