@@ -227,13 +227,13 @@ fn the_skeleton_made_on_the_host_is_the_stages_byte_for_byte() {
     let _guard = engine_lock();
     let dir = initialised(&[]);
     let unique = unique();
-    // New content on every run (a comment survives the masking), so the cook below is built
-    // here, from the stage's skeleton, and not found from an earlier run.
+    // New content on every run, so the cook below is built here, from the stage's skeleton,
+    // and not found from an earlier run.
     // The root manifest with CRLF line ends, as git's autocrlf checks it out on Windows: its
     // `[workspace.package]` version is masked all the same.
     let manifest = dir.path().join("Cargo.toml");
     let text = std::fs::read_to_string(&manifest).unwrap();
-    let text = format!("{text}# run {unique}\n").replace('\n', "\r\n");
+    let text = new_skeleton(&text, unique).replace('\n', "\r\n");
     std::fs::write(&manifest, text).unwrap();
     // A path dependency written as a table, with a version line the masking drops; and lints
     // the skeleton's empty `fn main() {}` would fail (tectonic's `missing_docs = "deny"`), left
@@ -274,7 +274,7 @@ fn the_skeleton_made_on_the_host_is_the_stages_byte_for_byte() {
     let (stage_tree, our_tree) = (tree(exported.path()), tree(&ours));
     assert!(
         our_tree.iter().any(|(p, _, c)| p == "crates/web/Cargo.toml"
-            && c.ends_with("[dependencies.common]\npath = \"../common\"\n\n")
+            && c.ends_with("[dependencies.common]\npath = \"../common\"\n")
             && !c.contains("lints")),
         "the table's version line is dropped, and the lints table: {our_tree:?}"
     );
@@ -307,6 +307,16 @@ fn the_skeleton_made_on_the_host_is_the_stages_byte_for_byte() {
     );
 }
 
+/// The example workspace's root manifest with a skeleton no earlier run had: a
+/// `[workspace.package]` description, which the masking keeps (it drops comments and blank
+/// lines, and this tool's tables) and which no dependency is built with.
+fn new_skeleton(manifest: &str, unique: u128) -> String {
+    // At the end of the table, so that its `version` line stays the table's first.
+    let next = "\n[workspace.dependencies]";
+    assert!(manifest.contains(next), "{manifest}");
+    manifest.replacen(next, &format!("description = \"run {unique}\"\n{next}"), 1)
+}
+
 #[test]
 #[ignore = "needs a Docker engine with buildx: run tests/run-all.sh"]
 fn the_cook_step_finds_the_crates_and_index_fetched_ahead() {
@@ -315,7 +325,7 @@ fn the_cook_step_finds_the_crates_and_index_fetched_ahead() {
     // A skeleton no earlier run had, so the fetch and cook steps both run here.
     let manifest = dir.path().join("Cargo.toml");
     let text = std::fs::read_to_string(&manifest).unwrap();
-    std::fs::write(&manifest, format!("{text}# run {}\n", unique())).unwrap();
+    std::fs::write(&manifest, new_skeleton(&text, unique())).unwrap();
     // This project's index cache, emptied: an index the cook step finds there was fetched by
     // this build's fetch stage. (The crates themselves may be cached by earlier tests.)
     let dockerfile = std::fs::read_to_string(dir.path().join("Dockerfile")).unwrap();
