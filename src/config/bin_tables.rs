@@ -125,10 +125,25 @@ mod tests {
             );
             let help = err.help.unwrap();
             assert!(
-                help.contains("set it in `[package.metadata.distroless]`"),
+                help.contains("shapes the one `cargo build` of the package, which `bulkloader` shares with its other binaries: set it in `[package.metadata.distroless]`"),
                 "{help}"
             );
         }
+        // A workspace key goes to the workspace's table; another image key to the package's.
+        let err = parse(json!({"rust-version": "1.85"}), "bulkloader").unwrap_err();
+        let help = err.help.unwrap();
+        assert!(
+            help.ends_with("`rust-version` describes the whole workspace: set it in `[workspace.metadata.distroless]`"),
+            "{help}"
+        );
+        let err = parse(json!({"registry": "ghcr.io/acme"}), "bulkloader").unwrap_err();
+        let help = err.help.unwrap();
+        assert!(
+            help.ends_with(
+                "set `registry` in `[package.metadata.distroless]`, for all the package's images"
+            ),
+            "{help}"
+        );
     }
 
     #[test]

@@ -108,6 +108,8 @@ pub const WORKSPACE_ONLY: &[&str] = &[
     "ci-sign",
     "auditable",
     "pins",
+    "cache-from",
+    "cache-to",
 ];
 /// Keys that describe one package's images, so only a package table may set them.
 pub const PACKAGE_ONLY: &[&str] = &["single-image", "entrypoint"];
@@ -127,6 +129,19 @@ pub const BIN_KEYS: &[&str] = &[
     "size-budget",
     "init",
     "debug",
+];
+/// Keys of a package's one `cargo build`, which all its binaries share.
+const BUILD_KEYS: &[&str] = &[
+    "runtime",
+    "platforms",
+    "bins",
+    "features",
+    "no-default-features",
+    "all-features",
+    "profile",
+    "apt-packages",
+    "single-image",
+    "entrypoint",
 ];
 /// The key of a package table that holds its binaries' own tables.
 pub const BIN_TABLES: &str = "bin";
@@ -176,12 +191,25 @@ impl Layer {
                 && KEYS.contains(&key.as_str())
                 && !BIN_KEYS.contains(&key.as_str())
             {
+                let why = if WORKSPACE_ONLY.contains(&key.as_str()) {
+                    format!(
+                        "`{key}` describes the whole workspace: set it in `[workspace.metadata.distroless]`"
+                    )
+                } else if BUILD_KEYS.contains(&key.as_str()) {
+                    format!(
+                        "`{key}` shapes the one `cargo build` of the package, which `{bin}` shares with its other binaries: set it in `[package.metadata.distroless]`"
+                    )
+                } else {
+                    format!(
+                        "set `{key}` in `[package.metadata.distroless]`, for all the package's images"
+                    )
+                };
                 return Err(Error::input(format!(
                     "{} is not allowed there",
                     origin.describe_key(key)
                 ))
                 .with_help(format!(
-                    "a binary's own table sets how its image is named, looks and runs ({}); `{key}` shapes the one `cargo build` of the package, which `{bin}` shares with its other binaries: set it in `[package.metadata.distroless]`",
+                    "a binary's own table sets how its image is named, looks and runs ({}); {why}",
                     BIN_KEYS.join(", ")
                 )));
             }
@@ -522,6 +550,13 @@ mod tests {
         assert_eq!(
             err.help.as_deref(),
             Some("move `single-image` to `[package.metadata.distroless]`")
+        );
+        // The build's cache is the workspace's (`WorkspaceSettings`): a package's was ignored.
+        let err =
+            Layer::from_metadata(&json!({"distroless": {"cache-from": []}}), &pkg()).unwrap_err();
+        assert_eq!(
+            err.help.as_deref(),
+            Some("move `cache-from` to `[workspace.metadata.distroless]`")
         );
     }
 
