@@ -56,10 +56,7 @@ pub(super) fn read(package: &Package) -> Result<BTreeMap<String, (Layer, Origin)
             continue;
         };
         validate_layer(&layer, &origin)?;
-        // As in the package's table, assets are written relative to the manifest.
-        for asset in layer.assets.iter_mut().flatten() {
-            asset.src = super::join_lexically(&package.dir, &asset.src);
-        }
+        super::anchor_assets(&mut layer, &package.dir);
         layers.insert(bin.clone(), (layer, origin));
     }
     Ok(layers)

@@ -130,12 +130,7 @@ impl Config {
             };
             if let Some(mut layer) = Layer::from_metadata(&pkg.metadata, &origin)? {
                 validate_layer(&layer, &origin)?;
-                // Assets are written relative to the manifest that declares them.
-                if let Some(assets) = &mut layer.assets {
-                    for asset in assets {
-                        asset.src = join_lexically(&pkg.dir, &asset.src);
-                    }
-                }
+                anchor_assets(&mut layer, &pkg.dir);
                 packages.insert(pkg.name.clone(), (layer, origin));
             }
             let tables = bin_tables::read(pkg)?;
@@ -305,6 +300,14 @@ impl Config {
 
 /// Joins `base` and a relative `path` without touching the filesystem; `..` stays visible for
 /// the planner's escape check.
+/// Assets are written relative to the manifest that declares them (a package's table or one of
+/// its binaries'): made relative to the workspace root, the build context.
+fn anchor_assets(layer: &mut Layer, package_dir: &Utf8Path) {
+    for asset in layer.assets.iter_mut().flatten() {
+        asset.src = join_lexically(package_dir, &asset.src);
+    }
+}
+
 fn join_lexically(base: &Utf8Path, path: &str) -> String {
     if base.as_str().is_empty() || Utf8Path::new(path).is_absolute() {
         path.to_string()

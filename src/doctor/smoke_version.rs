@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::workspace::Package;
-use crate::workspace::source_files::rust_files;
+use crate::workspace::source_files::{rust_files, rust_files_under};
 
 /// Words of code that reads its command line: a parser crate, or the arguments themselves.
 const READS_ARGUMENTS: &[&str] = &[
@@ -100,26 +100,12 @@ fn own_files(main: &Utf8Path) -> Vec<Utf8PathBuf> {
     files
 }
 
-/// The `.rs` files under `dir`, at any depth, except under a `bin` directory (other binaries'),
-/// `target` or a hidden directory: garage's binary is `main.rs` at its package's root, beside
-/// `target/`.
+/// The `.rs` files under `dir`, except under a `bin` directory (other binaries'), `target` or a
+/// hidden directory: garage's binary is `main.rs` at its package's root, beside `target/`.
 fn rs_files_under(dir: &Utf8Path) -> Vec<Utf8PathBuf> {
-    let mut files = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in d.read_dir_utf8().into_iter().flatten().flatten() {
-            let path = entry.path().to_path_buf();
-            let name = path.file_name().unwrap_or_default();
-            if path.is_dir() {
-                if !(name == "bin" || name == "target" || name.starts_with('.')) {
-                    stack.push(path);
-                }
-            } else if path.extension() == Some("rs") {
-                files.push(path);
-            }
-        }
-    }
-    files
+    rust_files_under(dir, |name| {
+        !(name == "bin" || name == "target" || name.starts_with('.'))
+    })
 }
 
 /// The texts of the library's files (the crate `crate_name`, rooted at `lib_root`) that `texts`

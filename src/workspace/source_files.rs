@@ -41,7 +41,13 @@ pub fn in_other_os_module(dir: &Utf8Path, file: &Utf8Path) -> bool {
 
 /// The `.rs` files under `dir/src`, sorted.
 pub fn rust_files(dir: &Utf8Path) -> Vec<Utf8PathBuf> {
-    let mut stack = vec![dir.join("src")];
+    rust_files_under(&dir.join("src"), |_| true)
+}
+
+/// The `.rs` files under `dir`, at any depth, sorted, in the directories whose names `descend`
+/// accepts.
+pub fn rust_files_under(dir: &Utf8Path, descend: impl Fn(&str) -> bool) -> Vec<Utf8PathBuf> {
+    let mut stack = vec![dir.to_path_buf()];
     let mut files = Vec::new();
     while let Some(d) = stack.pop() {
         let Ok(entries) = d.read_dir_utf8() else {
@@ -50,7 +56,9 @@ pub fn rust_files(dir: &Utf8Path) -> Vec<Utf8PathBuf> {
         for entry in entries.flatten() {
             let path = entry.path().to_path_buf();
             if path.is_dir() {
-                stack.push(path);
+                if descend(path.file_name().unwrap_or_default()) {
+                    stack.push(path);
+                }
             } else if path.extension() == Some("rs") {
                 files.push(path);
             }
