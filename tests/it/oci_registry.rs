@@ -136,21 +136,39 @@ fn an_unknown_base_tag_and_an_unreachable_registry_are_clear_errors() {
         return;
     }
     let registry = support::Registry::start();
-    let cases = [
+    // Port 1: nothing listens there. (A "free" port could be taken meanwhile by another test's
+    // registry, which would answer "manifest unknown" instead.)
+    let nowhere = "127.0.0.1:1/nothing/here:1.0";
+    let cases: [(String, &[&str], &[&str]); 3] = [
         (
             format!("127.0.0.1:{}/nothing/here:1.0", registry.port),
-            "could not read the manifest of `127.0.0.1:",
-            "help: check the repository and tag",
+            &[],
+            &[
+                "could not read the manifest of `127.0.0.1:",
+                "help: check the repository and tag",
+            ],
         ),
         (
-            // Port 1: nothing listens there. (A "free" port could be taken meanwhile by another
-            // test's registry, which would answer "manifest unknown" instead.)
-            "127.0.0.1:1/nothing/here:1.0".to_string(),
-            "could not read the manifest of `127.0.0.1:",
-            "is reachable from this machine, or use an `oci-layout:` base",
+            // Why the connection failed is in the client error's causes, not in its own text.
+            nowhere.to_string(),
+            &[],
+            &[
+                "could not read the manifest of `127.0.0.1:",
+                "Connection refused",
+                "help: check that `127.0.0.1:1` is reachable from this machine; without a registry, a static image can take the base made here (`--runtime scratch`",
+                "(`skopeo copy docker://127.0.0.1:1/nothing/here:1.0 oci:base`) and set `runtime-image = \"oci-layout:base\"`",
+            ],
+        ),
+        (
+            // A cc image has no base made here to fall back on.
+            nowhere.to_string(),
+            &["--runtime", "cc"],
+            &[
+                "help: check that `127.0.0.1:1` is reachable from this machine, or copy it to disk where it is reachable (`skopeo copy docker://127.0.0.1:1/nothing/here:1.0 oci:base`)",
+            ],
         ),
     ];
-    for (base, message, help) in cases {
+    for (base, extra, expected) in cases {
         let dir = workspace();
         set_web_base(dir.path(), &base);
         let cache = tempfile::tempdir().unwrap();
@@ -164,12 +182,21 @@ fn an_unknown_base_tag_and_an_unreachable_registry_are_clear_errors() {
                 "--output",
                 "type=oci,dest=out.tar",
             ])
+            .args(extra)
             .env("CARGO_DISTROLESS_CACHE", cache.path())
             .output()
             .unwrap();
         let err = support::stderr(&out);
         assert_eq!(out.status.code(), Some(3), "{base}: {err}");
-        assert!(err.contains(message) && err.contains(help), "{base}: {err}");
+        for text in expected {
+            assert!(
+                err.contains(text),
+                "{base} {extra:?}: no `{text}` in: {err}"
+            );
+        }
+        if extra.contains(&"cc") {
+            assert!(!err.contains("--runtime scratch"), "{err}");
+        }
         assert!(
             !dir.path().join("out.tar").exists() && !dir.path().join("out.tar.partial").exists()
         );

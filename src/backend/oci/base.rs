@@ -20,6 +20,7 @@ use super::layer::LayerBuilder;
 use super::registry::Registry;
 use crate::error::{Error, Result};
 use crate::image_file::ImageFiles;
+use crate::plan::Runtime;
 use crate::platform::Platform;
 
 pub const BUILTIN_STATIC: &str = "builtin:static";
@@ -59,10 +60,12 @@ impl BaseSource {
     }
 }
 
-/// The base for `platform`, however it is named.
+/// The base for `platform`, however it is named. `runtime` is the image's, for the help when its
+/// registry cannot be reached.
 pub fn resolve(
     source: &BaseSource,
     name: &str,
+    runtime: Runtime,
     platform: &'static Platform,
     registry: &mut Option<Registry>,
     mtime: u64,
@@ -74,11 +77,27 @@ pub fn resolve(
             if registry.is_none() {
                 *registry = Some(Registry::new(Cache::open()?)?);
             }
-            registry
-                .as_mut()
-                .expect("just made")
-                .pull_base(reference, platform)
+            registry.as_mut().expect("just made").pull_base(
+                reference,
+                platform,
+                &without_registry(reference, runtime),
+            )
         }
+    }
+}
+
+/// Where a base can come from when its registry cannot be reached (a machine behind a firewall, or
+/// offline): a static binary needs nothing of a distroless base that the built-in one lacks; any
+/// base can be copied to disk where the registry answers.
+fn without_registry(reference: &str, runtime: Runtime) -> String {
+    let copy = format!(
+        "copy it to disk where it is reachable (`skopeo copy docker://{reference} oci:base`) and set `runtime-image = \"oci-layout:base\"`"
+    );
+    match runtime {
+        Runtime::Static => format!(
+            "; without a registry, a static image can take the base made here (`--runtime scratch`, or `runtime = \"scratch\"` in its package's `[package.metadata.distroless]`), or {copy}"
+        ),
+        Runtime::Cc => format!(", or {copy}"),
     }
 }
 

@@ -135,6 +135,7 @@ pub fn build(
                 slot.insert(base::resolve(
                     &source,
                     &image.runtime_image,
+                    image.runtime,
                     platform,
                     &mut registry,
                     clock.epoch,
@@ -258,6 +259,7 @@ pub fn build(
                 let b = base::resolve(
                     &source,
                     &image.runtime_image,
+                    image.runtime,
                     platform,
                     &mut registry,
                     clock.epoch,

@@ -83,7 +83,34 @@ fn client(reference: &Reference) -> Client {
     })
 }
 
-fn failed(what: String, reference: &Reference, e: impl std::fmt::Display) -> Error {
+/// An error of the registry client, with the help its message calls for. `otherwise` ends the
+/// help when the registry could not be reached at all: what the caller can do without it.
+/// An error with the errors that caused it: the client's own message for a failed connection is
+/// "error sending request", and why (refused, no such host, a certificate) is in its causes.
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let line = c.to_string();
+        // hyper and reqwest repeat their cause's text in their own.
+        if !text.contains(&line) {
+            text.push_str(": ");
+            text.push_str(&line);
+        }
+        cause = c.source();
+    }
+    text
+}
+
+/// What else to check when a push cannot reach its registry.
+const PUSH_OTHERWISE: &str = ", and that a registry spoken to over plain HTTP (other than on loopback) is listed in `CARGO_DISTROLESS_INSECURE_REGISTRIES`";
+
+fn failed(
+    what: String,
+    reference: &Reference,
+    e: impl std::fmt::Display,
+    otherwise: &str,
+) -> Error {
     let text = e.to_string();
     // Status codes are matched with the URLs taken out: a registry on port 40171 is no 401.
     let words: String = text
@@ -108,7 +135,7 @@ fn failed(what: String, reference: &Reference, e: impl std::fmt::Display) -> Err
             .to_string()
     } else {
         format!(
-            "check that `{}` is reachable from this machine, or use an `oci-layout:` base",
+            "check that `{}` is reachable from this machine{otherwise}",
             reference.resolve_registry()
         )
     };
@@ -131,6 +158,7 @@ impl Registry {
         client: &Client,
         reference: &Reference,
         auth: &RegistryAuth,
+        otherwise: &str,
     ) -> Result<(Vec<u8>, String)> {
         if let Some(digest) = reference.digest()
             && let Ok(bytes) = std::fs::read(self.cache.path(digest))
@@ -145,7 +173,8 @@ impl Registry {
                 failed(
                     format!("could not read the manifest of `{reference}`"),
                     reference,
-                    e,
+                    with_causes(&e),
+                    otherwise,
                 )
             })?;
         let _ = std::fs::write(self.cache.path(&digest), &bytes);
@@ -159,6 +188,7 @@ impl Registry {
         media_type: &str,
         digest: &str,
         size: u64,
+        otherwise: &str,
     ) -> Result<Blob> {
         if let Some(b) = self.cache.get(media_type, digest, size) {
             return Ok(b);
@@ -170,7 +200,8 @@ impl Registry {
                 failed(
                     format!("could not download blob `{digest}` of `{reference}`"),
                     reference,
-                    e,
+                    with_causes(&e),
+                    otherwise,
                 )
             })?;
         let tmp: Utf8PathBuf = self
@@ -189,15 +220,29 @@ impl Registry {
         let auth = auth(&reference);
         self.runtime
             .block_on(client.fetch_manifest_digest(&reference, &auth))
-            .map_err(|e| failed(format!("could not resolve `{name}`"), &reference, e))
+            .map_err(|e| {
+                failed(
+                    format!("could not resolve `{name}`"),
+                    &reference,
+                    with_causes(&e),
+                    "",
+                )
+            })
     }
 
     /// The base image for `platform`: from an index, the platform's manifest.
-    pub fn pull_base(&mut self, name: &str, platform: &'static Platform) -> Result<BaseImage> {
+    /// `otherwise` ends the help when the registry cannot be reached: where else a base can come
+    /// from, for the image that needs it.
+    pub fn pull_base(
+        &mut self,
+        name: &str,
+        platform: &'static Platform,
+        otherwise: &str,
+    ) -> Result<BaseImage> {
         let reference = parse(name)?;
         let client = client(&reference);
         let auth = auth(&reference);
-        let (bytes, mut digest) = self.manifest(&client, &reference, &auth)?;
+        let (bytes, mut digest) = self.manifest(&client, &reference, &auth, otherwise)?;
         let mut doc: Value = serde_json::from_slice(&bytes).map_err(|e| {
             Error::environment(format!("the manifest of `{name}` is not JSON: {e}"))
         })?;
@@ -225,7 +270,7 @@ impl Registry {
                 reference.repository().to_string(),
                 d.clone(),
             );
-            let (bytes, _) = self.manifest(&client, &by_digest, &auth)?;
+            let (bytes, _) = self.manifest(&client, &by_digest, &auth, otherwise)?;
             doc = serde_json::from_slice(&bytes).map_err(|e| {
                 Error::environment(format!("a manifest of `{name}` is not JSON: {e}"))
             })?;
@@ -238,6 +283,7 @@ impl Registry {
             config_d["mediaType"].as_str().unwrap_or_default(),
             config_d["digest"].as_str().unwrap_or_default(),
             config_d["size"].as_u64().unwrap_or_default(),
+            otherwise,
         )?;
         let config: Value = serde_json::from_slice(&config_blob.bytes()?)
             .map_err(|e| Error::environment(format!("the config of `{name}` is not JSON: {e}")))?;
@@ -259,6 +305,7 @@ impl Registry {
                 l["mediaType"].as_str().unwrap_or_default(),
                 l["digest"].as_str().unwrap_or_default(),
                 l["size"].as_u64().unwrap_or_default(),
+                otherwise,
             )?);
         }
         let manifest_type = doc["mediaType"].as_str().unwrap_or(OCI_MANIFEST);
@@ -294,7 +341,8 @@ impl Registry {
                 failed(
                     format!("could not log in to push `{repository}`"),
                     &target,
-                    e,
+                    with_causes(&e),
+                    PUSH_OTHERWISE,
                 )
             })?;
         let source = mount_from
@@ -331,7 +379,8 @@ impl Registry {
                         failed(
                             format!("could not upload blob `{}` to `{repository}`", blob.digest),
                             &target,
-                            e,
+                            with_causes(&e),
+                            PUSH_OTHERWISE,
                         )
                     })?;
             }
@@ -385,7 +434,8 @@ impl Registry {
                 failed(
                     format!("could not push the manifest `{reference}`"),
                     target,
-                    e,
+                    with_causes(&e),
+                    PUSH_OTHERWISE,
                 )
             })?;
         Ok(())
@@ -403,9 +453,10 @@ mod help_tests {
             "could not read".into(),
             &reference,
             "Registry error: url http://127.0.0.1:40171/v2/nothing/here/manifests/1.0, envelope: OCI API errors: [OCI API error: manifest unknown]",
+            "",
         );
         assert!(err.help.unwrap().contains("check the repository and tag"));
-        let err = failed("x".into(), &reference, "HTTP status 401 Unauthorized");
+        let err = failed("x".into(), &reference, "HTTP status 401 Unauthorized", "");
         assert!(err.help.unwrap().contains("docker login"));
     }
 }
