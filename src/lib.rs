@@ -17,7 +17,8 @@
 //!   `oci`, with cargo on the host and the image assembled in-process (no daemon).
 //! - [`linkage`] reads an ELF binary's linkage (static or not, NEEDED, glibc versions) and says
 //!   whether it fits a base; [`image_file`] reads a file out of an image on disk;
-//!   [`link_errors`] reads the libraries a failed link did not find out of a build's log.
+//!   [`link_errors`] reads the libraries a failed link did not find out of a build's log;
+//!   [`listening`] reads what a running container listens on from the kernel's socket tables.
 //! - [`files`] is the only writer; [`process`] the only module that spawns; [`shell`] the only
 //!   one that prints.
 
@@ -32,6 +33,7 @@ pub mod image_file;
 pub mod library_files;
 pub mod link_errors;
 pub mod linkage;
+pub mod listening;
 pub mod manifest_edit;
 pub mod pipeline;
 pub mod plan;

@@ -39,6 +39,9 @@ pub struct BuiltImage {
     pub reproducible: Option<bool>,
     /// How the image stops on SIGTERM (`docker stop`), measured after the smoke test.
     pub stop: String,
+    /// The TCP addresses the program listened on while the stop check ran it (`0.0.0.0:8080`),
+    /// read from the kernel where the engine runs on this machine; `None` when not read.
+    pub listening: Option<Vec<String>>,
     pub metadata_file: String,
     /// The base's manifest digest per platform, when the backend resolved it (the oci backend
     /// does; buildx resolves bases inside BuildKit and reports none).
@@ -66,6 +69,7 @@ impl BuiltImage {
             smoke_test: "not run (image not loaded)".to_string(),
             reproducible: None,
             stop: "not measured".to_string(),
+            listening: None,
             metadata_file: String::new(),
             base_digests: Vec::new(),
         }
@@ -409,6 +413,9 @@ pub(super) fn summary(shell: &Shell, built: &[BuiltImage]) {
         if b.smoke_test == "passed" {
             shell.verbose_status("Smoke test", "passed");
             shell.verbose_status("Stop", &b.stop);
+            if let Some(listening) = b.listening.as_ref().filter(|l| !l.is_empty()) {
+                shell.verbose_status("Listening", listening.join(", "));
+            }
         }
     }
 }

@@ -128,6 +128,7 @@ pub fn run(args: &BuildArgs, planned: &Planned, shell: &Shell, mut phases: Phase
             };
             report.smoke_test = checked.smoke_test;
             report.stop = checked.stop;
+            report.listening = checked.listening;
         }
         report_one(shell, args.message_format, &report)?;
         built.push(report);

@@ -75,8 +75,9 @@ pub(super) fn inspect_and_check(
     } else if image.platforms.len() != 1 || image.platforms[0] != engine.platform {
         "skipped (not the engine's platform)".to_string()
     } else {
-        let (smoke_test, stop) = run_checks(shell, image, &reference, &inspected)?;
+        let (smoke_test, stop, listening) = run_checks(shell, image, &reference, &inspected)?;
         report.stop = stop;
+        report.listening = listening;
         smoke_test
     };
 
@@ -120,13 +121,13 @@ const SLOW_STOP: Duration = Duration::from_secs(2);
 /// another they were 6.4 s of every build of the example's `web`. The results are judged in a
 /// fixed order (smoke, user, shell, stop), so what is reported never depends on which container
 /// finished first, and a broken binary is reported as such rather than as a stop problem.
-/// Returns the smoke test's report and the stop check's.
+/// Returns the smoke test's report, the stop check's, and what the program listened on.
 fn run_checks(
     shell: &Shell,
     image: &ImagePlan,
     reference: &str,
     inspected: &serde_json::Value,
-) -> Result<(String, String)> {
+) -> Result<(String, String, Option<Vec<String>>)> {
     let args = image.smoke_test.clone().unwrap_or_default();
     let entrypoint = format!("/usr/local/bin/{}", image.entrypoint);
     shell.status(
@@ -195,7 +196,14 @@ fn run_checks(
         }
     }
     let stopped = stopped.map_err(|_| panicked("the stop check"))??;
-    Ok((smoke_report, stop_report(shell, image, stopped)))
+    let listening = stopped
+        .as_ref()
+        .and_then(|s| s.listening.as_deref())
+        .map(|addrs| {
+            warn_unreachable(shell, image, addrs);
+            addrs.iter().map(ToString::to_string).collect()
+        });
+    Ok((smoke_report, stop_report(shell, image, stopped), listening))
 }
 
 /// Whether the default probe, `--version`, failed the way a binary that started and does not
@@ -237,6 +245,44 @@ fn stop_report(shell: &Shell, image: &ImagePlan, stopped: Option<docker::Stopped
         return format!("slow: {secs:.1} s, exit {code} (ignores SIGTERM)");
     }
     format!("{secs:.1} s, exit {code}")
+}
+
+/// What the program listened on, against what a client outside its container can reach and what
+/// the image says it serves (`expose`): a server on 127.0.0.1 answers only inside its container
+/// (mini-redis-server binds `127.0.0.1:6379`: every `docker run -p` and Kubernetes Service gets
+/// "connection refused"), and an exposed port that nothing listens on, while another is, is a
+/// wrong `expose` or a wrong `args`. A warning, not an error: the program's own code or its
+/// arguments decide, and a server that binds later than its first second is not seen.
+fn warn_unreachable(shell: &Shell, image: &ImagePlan, listening: &[std::net::SocketAddr]) {
+    let inside_only = crate::listening::loopback_only(listening);
+    if !inside_only.is_empty() {
+        let addrs: Vec<String> = inside_only.iter().map(ToString::to_string).collect();
+        shell.warn(format!(
+            "image `{}` listens on {} only: no client outside its container reaches it (a published port or a Kubernetes Service connects to the container's own address)\nhelp: make it listen on `0.0.0.0` (or `[::]`): if it takes its address as an argument, pass it with `args` in {}; otherwise change the address it binds in its code",
+            image.name,
+            addrs.join(", "),
+            image.settings_table,
+        ));
+    }
+    let reachable = crate::listening::reachable_ports(listening);
+    let exposed = crate::listening::exposed_tcp_ports(&image.expose);
+    if !reachable.is_empty() && !exposed.is_empty() && exposed.is_disjoint(&reachable) {
+        let list = |ports: &std::collections::BTreeSet<u16>| {
+            ports
+                .iter()
+                .map(u16::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        shell.warn(format!(
+            "image `{}` exposes {}, but its program listens on {}\nhelp: set `expose = [{}]` in {}, or pass the port it should listen on with `args`",
+            image.name,
+            list(&exposed),
+            list(&reachable),
+            list(&reachable),
+            image.settings_table,
+        ));
+    }
 }
 
 fn smoke_failed(image: &ImagePlan, what: String) -> Error {

@@ -72,6 +72,9 @@ fn a_server_that_ignores_sigterm_is_warned_about_and_tini_makes_it_stop() {
     let (took, code) = stop_of(&report);
     assert!(took > 2.0, "{report:#}");
     assert_eq!(code, 137, "killed after the grace period");
+    // It listens where it says, on every address: nothing to warn about.
+    assert_eq!(report["listening"], serde_json::json!(["0.0.0.0:8080"]));
+    assert!(!stderr.contains("listens on"), "{stderr}");
     assert!(stderr.contains("warning: image `web` took"), "{stderr}");
     assert!(stderr.contains("help: set `init = \"tini\"`"), "{stderr}");
 
@@ -89,6 +92,53 @@ fn a_server_that_ignores_sigterm_is_warned_about_and_tini_makes_it_stop() {
     assert!(code == 0 || code == 143, "{report:#}");
     assert!(!stderr.contains("warning: image `web` took"), "{stderr}");
     assert_tini_in_front_of_web();
+}
+
+#[test]
+#[ignore = "needs a Docker engine with buildx: run tests/run-all.sh"]
+fn a_server_on_loopback_or_on_a_port_it_does_not_expose_is_warned_about() {
+    let _guard = engine_lock();
+    let manifest = |dir: &std::path::Path| dir.join("crates/web/Cargo.toml");
+    let args = "args = [\"--port\", \"8080\", \"--static-dir\", \"/srv/static\"]";
+    // On 127.0.0.1, as mini-redis-server binds: only a client inside the container reaches it.
+    // The oci backend loads and checks the image as buildx does.
+    let dir = crate::oci::workspace();
+    support::replace_in(
+        &manifest(dir.path()),
+        args,
+        "args = [\"--host\", \"127.0.0.1\", \"--port\", \"8080\", \"--static-dir\", \"/srv/static\"]",
+    );
+    let out = crate::oci::try_build(dir.path(), &["--load", "--message-format", "json"]);
+    let stderr = support::stderr(&out);
+    assert!(out.status.success(), "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&support::stdout(&out)).unwrap();
+    assert_eq!(report["listening"], serde_json::json!(["127.0.0.1:8080"]));
+    assert!(
+        stderr.contains("warning: image `web` listens on 127.0.0.1:8080 only: no client outside its container reaches it"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "pass it with `args` in `[package.metadata.distroless]` of `crates/web/Cargo.toml`"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("but its program listens on"), "{stderr}");
+
+    // On every address, but on 9090 while the image exposes 8080.
+    let dir = support::fixture("example-workspace");
+    support::replace_in(
+        &manifest(dir.path()),
+        args,
+        "args = [\"--port\", \"9090\", \"--static-dir\", \"/srv/static\"]",
+    );
+    let (report, stderr) = build_web(dir.path());
+    assert_eq!(report["listening"], serde_json::json!(["0.0.0.0:9090"]));
+    assert!(
+        stderr.contains("warning: image `web` exposes 8080, but its program listens on 9090\nhelp: set `expose = [9090]` in `[package.metadata.distroless]` of `crates/web/Cargo.toml`"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("only: no client outside"), "{stderr}");
 }
 
 #[test]

@@ -189,11 +189,13 @@ fn check_container(mode: &str, name: &str) -> process::Invocation {
     ])
 }
 
-/// How a stop went: the time `docker stop` took, and the exit code the process left.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// How a stop went: the time `docker stop` took, and the exit code the process left; and what the
+/// program listened on before the stop (TCP), when this machine's `/proc` could tell.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Stopped {
     pub took: std::time::Duration,
     pub exit_code: Option<i64>,
+    pub listening: Option<Vec<std::net::SocketAddr>>,
 }
 
 /// Starts the image as it would run (its entrypoint and command, no network), lets it settle,
@@ -245,6 +247,11 @@ pub fn stop_time(
         cleanup();
         return Ok(None);
     }
+    // Read while it runs, after its settle time: a server has bound its address by then.
+    let listening = state("{{.State.Pid}} {{.Id}}").and_then(|s| {
+        let (pid, id) = s.split_once(' ')?;
+        crate::listening::of_container(pid.parse().ok()?, id)
+    });
     let t0 = std::time::Instant::now();
     let stop = docker().args(["stop", "--time", &grace.to_string(), &name]);
     let stopped = process::capture(&stop)
@@ -258,7 +265,11 @@ pub fn stop_time(
                 .with_detail(format!("  {}", stopped.stderr.trim())),
         );
     }
-    Ok(Some(Stopped { took, exit_code }))
+    Ok(Some(Stopped {
+        took,
+        exit_code,
+        listening,
+    }))
 }
 
 /// `docker run --rm … --entrypoint <entrypoint> <image> <args>`, captured; `None` when it ran

@@ -6,12 +6,13 @@ use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 
 struct Options {
+    host: String,
     port: u16,
     static_dir: PathBuf,
 }
 
 fn parse_args() -> Result<Option<Options>, String> {
-    let mut options = Options { port: 8080, static_dir: PathBuf::from("static") };
+    let mut options = Options { host: "0.0.0.0".to_string(), port: 8080, static_dir: PathBuf::from("static") };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -19,6 +20,7 @@ fn parse_args() -> Result<Option<Options>, String> {
                 println!("{}", common::version_line("web", env!("CARGO_PKG_VERSION")));
                 return Ok(None);
             }
+            "--host" => options.host = args.next().ok_or("--host needs an address")?,
             "--port" => options.port = args.next().and_then(|p| p.parse().ok()).ok_or("--port needs a number")?,
             "--static-dir" => options.static_dir = args.next().ok_or("--static-dir needs a path")?.into(),
             other => return Err(format!("unknown argument `{other}`")),
@@ -72,14 +74,14 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let listener = match TcpListener::bind(("0.0.0.0", options.port)) {
+    let listener = match TcpListener::bind((options.host.as_str(), options.port)) {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("web: cannot listen on port {}: {e}", options.port);
+            eprintln!("web: cannot listen on {}:{}: {e}", options.host, options.port);
             std::process::exit(1);
         }
     };
-    eprintln!("web: listening on port {}", options.port);
+    eprintln!("web: listening on {}:{}", options.host, options.port);
     for stream in listener.incoming().flatten() {
         if let Err(e) = handle(stream, &options) {
             eprintln!("web: {e}");
