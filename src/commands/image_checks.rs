@@ -209,13 +209,16 @@ fn run_checks(
 /// Whether the default probe, `--version`, failed the way a binary that started and does not
 /// take that flag fails: an exit code (not a signal), and none of the codes and messages of a
 /// binary that could not start (126/127: not executable, not found, a library missing;
-/// 125: docker's own failure).
+/// 125: docker's own failure). The messages are the loader's and the runtime's own: a program's
+/// "configuration file \"config.toml\" not found" (nostr-rs-relay's bulkloader) is the program
+/// talking, so it was started.
 fn rejected_the_version_flag(args: &[String], out: &crate::process::Captured) -> bool {
     const CANNOT_START: &[&str] = &[
         "error while loading shared libraries",
+        "Error loading shared library",
         "exec format error",
         "no such file or directory",
-        "not found",
+        "' not found (required by",
         "GLIBC_",
     ];
     args == ["--version"]
@@ -266,14 +269,26 @@ fn warn_unreachable(shell: &Shell, image: &ImagePlan, listening: &[std::net::Soc
     }
     let reachable = crate::listening::reachable_ports(listening);
     let exposed = crate::listening::exposed_tcp_ports(&image.expose);
+    let list = |ports: &std::collections::BTreeSet<u16>| {
+        ports
+            .iter()
+            .map(u16::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if !reachable.is_empty() && image.expose.is_empty() {
+        // Not a fault: EXPOSE only documents the port, but `docker run -P`, compose files and
+        // their readers go by it.
+        shell.note(format!(
+            "image `{}` listens on {} {} and exposes none: `expose = [{}]` in {} documents it in the image (`docker run -P` publishes it)",
+            image.name,
+            if reachable.len() == 1 { "port" } else { "ports" },
+            list(&reachable),
+            list(&reachable),
+            image.settings_table,
+        ));
+    }
     if !reachable.is_empty() && !exposed.is_empty() && exposed.is_disjoint(&reachable) {
-        let list = |ports: &std::collections::BTreeSet<u16>| {
-            ports
-                .iter()
-                .map(u16::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
         shell.warn(format!(
             "image `{}` exposes {}, but its program listens on {}\nhelp: set `expose = [{}]` in {}, or pass the port it should listen on with `args`",
             image.name,
@@ -337,5 +352,58 @@ fn judge_smoke(
                 .with_help(format!("a binary that cannot start in its image is broken (a missing library, a wrong architecture); if it started and the probe arguments are wrong for it, set `smoke-test = [\"<args that make it exit 0>\"]` (or `false`) in {}", image.settings_table)))
         }
         Some(_) => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::process::Captured;
+
+    fn exited(code: i32, stderr: &str) -> Captured {
+        Captured {
+            code: Some(code),
+            stdout: String::new(),
+            stderr: stderr.to_string(),
+        }
+    }
+
+    #[test]
+    fn a_binary_that_started_and_refused_the_flag_is_told_from_one_that_could_not_start() {
+        let version = ["--version".to_string()];
+        // clap without `version`, and a program that read its config before its arguments.
+        for started in [
+            exited(2, "error: unexpected argument '--version' found"),
+            exited(1, "Error: configuration file \"config.toml\" not found"),
+        ] {
+            assert!(rejected_the_version_flag(&version, &started), "{started:?}");
+        }
+        // The loader's and the runtime's messages, whatever the code.
+        for could_not in [
+            exited(127, "exec /usr/local/bin/web: no such file or directory"),
+            exited(
+                1,
+                "web: error while loading shared libraries: libssl.so.3: cannot open shared object file",
+            ),
+            exited(
+                1,
+                "Error loading shared library libgcc_s.so.1: No such file or directory (needed by /usr/local/bin/web)",
+            ),
+            exited(
+                1,
+                "/usr/local/bin/web: /lib/x86_64-linux-gnu/libstdc++.so.6: version `GLIBCXX_3.4.32' not found (required by /usr/local/bin/web)",
+            ),
+            exited(1, "exec /usr/local/bin/web: exec format error"),
+        ] {
+            assert!(
+                !rejected_the_version_flag(&version, &could_not),
+                "{could_not:?}"
+            );
+        }
+        // Only the default probe is retried.
+        assert!(!rejected_the_version_flag(
+            &["--check".to_string()],
+            &exited(2, "error: unexpected argument")
+        ));
     }
 }

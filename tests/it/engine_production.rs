@@ -124,6 +124,7 @@ fn a_server_on_loopback_or_on_a_port_it_does_not_expose_is_warned_about() {
         "{stderr}"
     );
     assert!(!stderr.contains("but its program listens on"), "{stderr}");
+    assert!(!stderr.contains("exposes none"), "{stderr}");
 
     // On every address, but on 9090 while the image exposes 8080.
     let dir = support::fixture("example-workspace");
@@ -139,6 +140,19 @@ fn a_server_on_loopback_or_on_a_port_it_does_not_expose_is_warned_about() {
         "{stderr}"
     );
     assert!(!stderr.contains("only: no client outside"), "{stderr}");
+    assert!(!stderr.contains("exposes none"), "{stderr}");
+
+    // On every address, and the image exposes nothing: a note, with the key that documents it.
+    let dir = crate::oci::workspace();
+    support::replace_in(&manifest(dir.path()), "expose = [8080]\n", "");
+    let out = crate::oci::try_build(dir.path(), &["--load"]);
+    let stderr = support::stderr(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("note: image `web` listens on port 8080 and exposes none: `expose = [8080]` in `[package.metadata.distroless]` of `crates/web/Cargo.toml`"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("warning: image `web` listens"), "{stderr}");
 }
 
 #[test]
