@@ -114,7 +114,7 @@ impl<'a> CargoGraphs<'a> {
             (c.is_sys_named()
                 || reads(plan::sys_crates::C_BUILD_DEPS)
                 || reads(plan::sys_crates::SYSTEM_PROBES))
-                && plan::sys_crates::find(&c.name).is_none()
+                && plan::sys_crates::newest(&c.name).is_none()
         };
         if self.facts.is_none() {
             self.facts = Some(workspace::tree_cache::package_facts(self.ws, &self.load)?);
@@ -271,7 +271,7 @@ impl<'a> CargoGraphs<'a> {
 /// `-sys` crate's are (see `workspace::link_names::own_library_links`).
 fn read_script_links(facts: &BTreeMap<String, workspace::PackageFacts>, graph: &mut BuildGraph) {
     for (key, c) in graph.linked.iter_mut() {
-        if c.local || c.is_sys_named() || plan::sys_crates::find(&c.name).is_some() {
+        if c.local || c.is_sys_named() || plan::sys_crates::newest(&c.name).is_some() {
             continue;
         }
         let Some(f) = facts.get(key) else { continue };

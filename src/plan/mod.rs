@@ -25,6 +25,7 @@ pub mod skeleton;
 mod sqlx;
 mod submodules;
 pub mod sys_crates;
+mod sys_crates_history;
 mod system_libraries;
 mod tool_crates;
 mod toolchain;

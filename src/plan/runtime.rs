@@ -197,7 +197,7 @@ pub fn native_needs(graph: &BuildGraph) -> NativeNeeds {
             continue; // it loads its library at run time, or has no part of it on
         }
         let c = &*not_linked::used_build_deps(c, &graph.triple);
-        let verdict = match sys_crates::find(&c.name) {
+        let verdict = match sys_crates::find(&c.name, &c.version) {
             Some(entry) => {
                 let v = judge_known(c, entry);
                 if !v.dynamic {
@@ -327,7 +327,7 @@ fn build_time_tools(graph: &BuildGraph) -> BTreeSet<String> {
         // A crate that loads its library at run time, or has no part of it on, links nothing
         // here either: probe-rs-espressif's build script gets hidapi with its Rust backend.
         let links = not_linked::links_nothing(&c.name, &c.features).is_none();
-        if let Some(entry) = sys_crates::find(&c.name).filter(|_| links) {
+        if let Some(entry) = sys_crates::find(&c.name, &c.version).filter(|_| links) {
             if judge_known(c, entry).dynamic {
                 tools.extend(entry.dev_package.map(str::to_string));
             } else {

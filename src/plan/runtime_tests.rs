@@ -159,6 +159,59 @@ fn cxx_makes_the_image_cc() {
 }
 
 #[test]
+fn freetype_is_judged_by_the_version_locked() {
+    // Four behaviours of one build script: cmake, whose project wants a C++ compiler (silicon
+    // 0.5.2 locks 0.13.1), C++ with a system fallback, a system library unless `bundled` (C++ in
+    // 0.21), and from 0.22 `bundled` as C.
+    let freetype = |version: &str, features: &str, build_dep: &str| {
+        needs(&format!(
+            "app v0.1.0 (/w)|\n`-- freetype-sys v{version}|{features}\n    [build-dependencies]\n    |-- {build_dep} v1.0.0|\n    `-- pkg-config v0.3.0|\n"
+        ))
+    };
+    let cmake = freetype("0.13.1", "", "cmake");
+    assert_eq!(auto_reason(&cmake).0, Runtime::Cc, "{:?}", cmake.crates);
+    assert!(cmake.crates[0].cxx && cmake.build_tools.contains("cmake"));
+    assert!(
+        cmake.crates[0]
+            .evidence
+            .ends_with("(build script of 0.13.1 read)")
+    );
+    let cxx = freetype("0.20.0", "", "cc");
+    assert_eq!(auto_reason(&cxx).0, Runtime::Cc);
+    assert!(cxx.crates[0].cxx && cxx.crates[0].kind == SysKind::SystemFirst);
+    assert!(
+        cxx.crates[0]
+            .evidence
+            .ends_with("(build script of 0.20.1 read; taken to hold for the locked 0.20.0)")
+    );
+    let cxx_bundled = freetype("0.21.0", "bundled", "cc");
+    assert_eq!(auto_reason(&cxx_bundled).0, Runtime::Cc);
+    assert!(cxx_bundled.crates[0].cxx);
+    let system = freetype("0.22.1", "", "cc");
+    let (runtime, reason) = auto_reason(&system);
+    assert_eq!(runtime, Runtime::Cc);
+    assert!(
+        reason.contains("`freetype-sys` links libfreetype dynamically; enable the `bundled` feature of `freetype-sys`"),
+        "{reason}"
+    );
+    let bundled = freetype("0.22.1", "bundled", "cc");
+    assert_eq!(
+        auto_reason(&bundled).0,
+        Runtime::Static,
+        "{:?}",
+        bundled.crates
+    );
+    assert!(!bundled.crates[0].cxx);
+    // 0.23's `bundled` compiles libpng against the system's zlib.h: no static image from it.
+    for features in ["", "bundled"] {
+        let newest = freetype("0.23.0", features, "cc");
+        let (runtime, reason) = auto_reason(&newest);
+        assert_eq!(runtime, Runtime::Cc, "{features}");
+        assert!(reason.contains("lock freetype-sys 0.22"), "{reason}");
+    }
+}
+
+#[test]
 fn build_dependencies_never_count() {
     let n = needs(
         "app v0.1.0 (/w)|\n[build-dependencies]\n`-- openssl-sys v0.9.109|\n    [build-dependencies]\n    `-- pkg-config v0.3.0|\n",
@@ -364,7 +417,7 @@ fn evidence_says_which_version_the_table_read_when_another_is_locked() {
     let older = needs(
         "app v0.1.0 (/w)|\n`-- libsqlite3-sys v0.30.1|min_sqlite_version_3_14_0\n    [build-dependencies]\n    `-- pkg-config v0.3.0|\n",
     );
-    let read = sys_crates::find("libsqlite3-sys").unwrap().read;
+    let read = sys_crates::newest("libsqlite3-sys").unwrap().read;
     assert_ne!(read, "0.30.1");
     assert!(
         older.crates[0].evidence.ends_with(&format!(

@@ -301,22 +301,27 @@ pub const SYS_CRATES: &[SysCrate] = &[
         cxx: false,
         advice: "enable the `vendored-libgit2` feature of `git2`",
     },
-    // build.rs: pkg-config `freetype2` at least 24.3.18 (not for Android), else compiles the
-    // FreeType it carries with `.cpp(true)`: as C++, so a musl build of it cannot be static.
-    // martin's font rendering, through freetype-rs.
+    // build.rs (0.23.0): pkg-config `freetype2` at least 24.3.18, unwrapped (it fails without
+    // one; not for Android), unless feature `bundled`, which compiles the FreeType and libpng it
+    // carries as C, libpng with `-I libz-sys/src/zlib`, a directory the published crate lacks:
+    // its `zlib.h` comes from the system's include path, which musl-gcc does not search ("fatal
+    // error: zlib.h: No such file or directory", tried here). So `bundled` makes no static
+    // image, and a glibc build of it finds `zlib.h` in the cc builder (libfreetype-dev brings
+    // zlib1g-dev). martin's font rendering, through freetype-rs. Older versions behave
+    // otherwise: [`super::sys_crates_history`].
     SysCrate {
         krate: "freetype-sys",
-        read: "0.20.1",
+        read: "0.23.0",
         library: "libfreetype",
-        default: SysKind::SystemFirst,
+        default: SysKind::SystemOnly,
         bundled_features: NONE,
         bundled_build_deps: NONE,
         system_features: NONE,
         dev_package: Some("libfreetype-dev"),
         static_env: NONE,
         tools: NONE,
-        cxx: true,
-        advice: "turn off the feature that brings FreeType in (freetype-rs; its bundled copy compiles as C++)",
+        cxx: false,
+        advice: "lock freetype-sys 0.22 and enable its `bundled` feature, which compiles FreeType as C (0.23's `bundled` build needs the system's zlib.h, which a musl build cannot use)",
     },
     // build.rs: `LIBZ_SYS_STATIC=1` (read with option_env!, so when the build script compiles)
     // or `static` skips pkg-config; else pkg-config `zlib`, falling back to the bundled zlib.
@@ -563,7 +568,14 @@ pub fn cxx_with_feature(
         .map(|(_, _, what)| *what)
 }
 
-pub fn find(name: &str) -> Option<&'static SysCrate> {
+/// The entry of `name` that holds for the locked `version`: an older behaviour's where its
+/// build script has changed since ([`super::sys_crates_history`]), else the table's.
+pub fn find(name: &str, version: &str) -> Option<&'static SysCrate> {
+    super::sys_crates_history::older(name, version).or_else(|| newest(name))
+}
+
+/// The entry of `name` for its newest behaviour.
+pub fn newest(name: &str) -> Option<&'static SysCrate> {
     SYS_CRATES
         .iter()
         .chain(super::bundled_crates::BUNDLED)
