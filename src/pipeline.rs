@@ -248,7 +248,7 @@ impl<'a> CargoGraphs<'a> {
                             f.build_script.as_deref(),
                             c.build_deps.contains("cmake"),
                         )
-                    });
+                    }) || source_crates_compile_cxx(facts, &c.build_deps);
                     c.probe_falls_back = script.as_deref().is_some_and(|script| {
                         workspace::probe_fallback::probe_falls_back(script, &c.features)
                     });
@@ -261,6 +261,36 @@ impl<'a> CargoGraphs<'a> {
         self.seen.insert(query.clone(), graph.clone());
         Ok(graph)
     }
+}
+
+/// Whether a crate whose library's sources come in a crate of their own (a `-src` build
+/// dependency: `zeromq-src` for zmq-sys) compiles C++ through it: that crate's code asks `cc`
+/// for C++, not the build script that calls it. libzmq is C++, and zmq 0.10 was planned a static
+/// image whose build stopped at "failed to find tool x86_64-linux-musl-g++". Its library code is
+/// read as a build script is (`.cpp(true)`, C++ sources named); a `-src` crate without one is not
+/// judged by the files it ships.
+fn source_crates_compile_cxx(
+    facts: &BTreeMap<String, workspace::PackageFacts>,
+    build_deps: &BTreeSet<String>,
+) -> bool {
+    build_deps
+        .iter()
+        .filter(|d| {
+            d.ends_with("-src") && !plan::tool_crates::PROTOC_PROVIDERS.contains(&d.as_str())
+        })
+        .any(|d| {
+            let prefix = format!("{d}@");
+            facts
+                .range(prefix.clone()..)
+                .take_while(|(key, _)| key.starts_with(&prefix))
+                .filter_map(|(_, f)| f.dir.as_deref())
+                .any(|dir| {
+                    let lib = dir.join("src/lib.rs");
+                    let cmake =
+                        std::fs::read_to_string(&lib).is_ok_and(|code| code.contains("cmake::"));
+                    lib.is_file() && workspace::cxx::compiles_cxx(dir, Some(&lib), cmake)
+                })
+        })
 }
 
 /// The library of its own name a linked crate from outside the workspace links, where it is no
@@ -505,4 +535,56 @@ pub fn build_files(planned: &Planned) -> Result<(Utf8PathBuf, Vec<GeneratedFile>
         },
     ];
     Ok((dir, files))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The facts of a crate `name@version` whose `src/lib.rs` is `lib`.
+    fn source_crate(
+        dir: &tempfile::TempDir,
+        name: &str,
+        lib: &str,
+    ) -> (String, workspace::PackageFacts) {
+        let root = Utf8PathBuf::from_path_buf(dir.path().join(name)).unwrap();
+        std::fs::create_dir_all(root.join("src")).unwrap();
+        std::fs::write(root.join("src/lib.rs"), lib).unwrap();
+        let facts = workspace::PackageFacts {
+            links: None,
+            dir: Some(root),
+            build_script: None,
+            license: None,
+            rust_version: None,
+            edition: "2021".into(),
+        };
+        (format!("{name}@1.0.0"), facts)
+    }
+
+    #[test]
+    fn a_source_crate_is_read_for_cpp_as_a_build_script_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let facts: BTreeMap<String, workspace::PackageFacts> = [
+            // zeromq-src 0.2.6's shape: libzmq is C++.
+            source_crate(&dir, "zeromq-src", "pub fn build() { cc::Build::new().cpp(true).file(\"src/zmq.cpp\"); }\n"),
+            // lua-src 550's: C++ only for emscripten.
+            source_crate(&dir, "lua-src", "pub fn build(target: &str) {\n    let mut config = cc::Build::new();\n    match target {\n        _ if target.ends_with(\"emscripten\") => {\n            config.cpp(true);\n        }\n        _ => {}\n    }\n}\n"),
+            // A protoc provider compiles C++ for a program the build runs, not for the binary.
+            source_crate(&dir, "protobuf-src", "pub fn build() { cc::Build::new().cpp(true); }\n"),
+        ]
+        .into_iter()
+        .collect();
+        let deps = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<BTreeSet<_>>();
+        assert!(source_crates_compile_cxx(
+            &facts,
+            &deps(&["zeromq-src", "pkg-config"])
+        ));
+        assert!(!source_crates_compile_cxx(&facts, &deps(&["lua-src"])));
+        assert!(!source_crates_compile_cxx(&facts, &deps(&["protobuf-src"])));
+        // A build dependency that is no source crate is not read, nor one not in the lock.
+        assert!(!source_crates_compile_cxx(
+            &facts,
+            &deps(&["cc", "openssl-src"])
+        ));
+    }
 }

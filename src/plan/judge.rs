@@ -173,7 +173,17 @@ pub(super) const UNKNOWN_PREFIX: &str = "not in cargo-distroless's table; ";
 /// when it brings no native code.
 pub(super) fn judge_unknown(c: &Crate) -> Option<NativeCrate> {
     let compiles_c = has_any(&c.build_deps, C_BUILD_DEPS);
-    let cxx = has_any(&c.build_deps, CXX_BUILD_DEPS) || (compiles_c && c.compiles_cxx);
+    // The C library's sources packaged as a crate (`lua-src`, `luajit-src`: the `*-src`
+    // convention openssl-src started) among the build dependencies it actually gets: it compiles
+    // that library, and `compiles_cxx` has read that crate's code too (`zeromq-src`: C++).
+    let sources: Vec<String> = c
+        .build_deps
+        .iter()
+        .filter(|d| d.ends_with("-src") && !tool_crates::PROTOC_PROVIDERS.contains(&d.as_str()))
+        .map(|d| format!("`{d}`"))
+        .collect();
+    let cxx = has_any(&c.build_deps, CXX_BUILD_DEPS)
+        || ((compiles_c || !sources.is_empty()) && c.compiles_cxx);
     let probes = SYSTEM_PROBES
         .iter()
         .find(|p| c.build_deps.contains(**p))
@@ -220,16 +230,9 @@ pub(super) fn judge_unknown(c: &Crate) -> Option<NativeCrate> {
                 .map(str::to_string),
         )
         .collect();
-    // The C library's sources packaged as a crate (`lua-src`, `luajit-src`: the `*-src`
-    // convention openssl-src started) among the build dependencies it actually gets, or its own
-    // `vendored`/`bundled` feature on: it compiles the library it would otherwise search for.
-    // mlua-sys 0.13 with `vendored` (mise 2026.10) builds Lua and calls pkg-config never.
-    let sources: Vec<String> = c
-        .build_deps
-        .iter()
-        .filter(|d| d.ends_with("-src") && !tool_crates::PROTOC_PROVIDERS.contains(&d.as_str()))
-        .map(|d| format!("`{d}`"))
-        .collect();
+    // A source crate among its build dependencies, or its own `vendored`/`bundled` feature on:
+    // it compiles the library it would otherwise search for. mlua-sys 0.13 with `vendored` (mise
+    // 2026.10) builds Lua and calls pkg-config never.
     let vendoring = ["vendored", "bundled"]
         .into_iter()
         .find(|f| c.features.contains(*f));
@@ -242,6 +245,11 @@ pub(super) fn judge_unknown(c: &Crate) -> Option<NativeCrate> {
                 sources.join(", ")
             ),
             (None, _) => format!("its build script gets {}", sources.join(", ")),
+        };
+        let how = if cxx {
+            format!("{how}, whose build compiles C++")
+        } else {
+            how
         };
         (
             SysKind::Bundled,

@@ -27,7 +27,7 @@ mod submodules;
 pub mod sys_crates;
 mod sys_crates_history;
 mod system_libraries;
-mod tool_crates;
+pub(crate) mod tool_crates;
 mod toolchain;
 pub mod verify;
 

@@ -300,6 +300,32 @@ fn a_members_own_build_script_is_judged_by_the_same_rule_without_a_warning() {
 }
 
 #[test]
+fn a_source_crate_that_compiles_cpp_makes_its_user_cc() {
+    // zmq 0.10's shape: zmq-sys gets zeromq-src, whose code (not zmq-sys's build script) asks
+    // `cc` for C++; `compiles_cxx` is what the pipeline read from zeromq-src.
+    let tree = "app v0.1.0 (/w)|\n`-- zmq-sys v0.12.0|\n    [build-dependencies]\n    |-- system-deps v6.0.0|\n    `-- zeromq-src v0.2.6+4.3.4|\n";
+    let c_only = needs(tree);
+    assert_eq!(auto_reason(&c_only).0, Runtime::Static);
+    let mut graph = parse_tree(tree).unwrap();
+    graph
+        .linked
+        .values_mut()
+        .filter(|c| c.name == "zmq-sys")
+        .for_each(|c| c.compiles_cxx = true);
+    let cxx = native_needs(&graph);
+    let (runtime, reason) = auto_reason(&cxx);
+    assert_eq!(runtime, Runtime::Cc);
+    assert!(reason.contains("`zmq-sys` compiles C++"), "{reason}");
+    assert!(
+        cxx.crates[0]
+            .evidence
+            .contains("its build script gets `zeromq-src`, whose build compiles C++"),
+        "{}",
+        cxx.crates[0].evidence
+    );
+}
+
+#[test]
 fn crates_the_table_does_not_know_are_warned_about_once_per_verdict() {
     // difftastic's shape: many crates compiling C, beside one crate searching for a library.
     let bundling =

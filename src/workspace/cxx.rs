@@ -14,22 +14,25 @@ use camino::{Utf8Path, Utf8PathBuf};
 /// a CMake build, which chooses its languages in CMakeLists.txt (not read here), C++ sources in
 /// the package count. Without a readable build script they count too: a wrong `cc` costs image
 /// size, a wrong `static` a failed build.
+///
+/// What only another target's branch says does not count: lua-src asks for `.cpp(true)` under
+/// `_ if target.ends_with("emscripten") =>`, and every workspace with a vendored Lua would
+/// otherwise be `cc` (see `gated_code::other_target_only`).
 pub fn compiles_cxx(dir: &Utf8Path, build_script: Option<&Utf8Path>, uses_cmake: bool) -> bool {
     let Some(script) = build_script.and_then(with_module_files) else {
         return has_cxx_sources(dir);
     };
-    let script = squashed_code(&script);
-    let extensions = ["cpp", "cc", "cxx", "c++"];
-    if script.contains(".cpp(true)")
-        || extensions
-            .iter()
-            .any(|ext| script.contains(&format!(".{ext}\"")))
-    {
+    let code = code_only(&script);
+    let said_for_linux = |pattern: &str| {
+        let found = regex::Regex::new(pattern).expect("a valid pattern");
+        found
+            .find_iter(&code)
+            .any(|m| !super::gated_code::other_target_only(&code, m.start()))
+    };
+    if said_for_linux(r#"\.\s*cpp\s*\(\s*true\s*\)|\.(?:cpp|cc|cxx|c\+\+)""#) {
         return true;
     }
-    let by_extension = extensions
-        .iter()
-        .any(|ext| script.contains(&format!("\"{ext}\"")));
+    let by_extension = said_for_linux(r#""(?:cpp|cc|cxx|c\+\+)""#);
     (uses_cmake || by_extension) && has_cxx_sources(dir)
 }
 
@@ -263,6 +266,33 @@ mod tests {
             std::fs::write(path, "").unwrap();
         }
         (dir, root)
+    }
+
+    #[test]
+    fn cpp_asked_for_only_in_another_target_s_branch_does_not_count() {
+        // lua-src 550.0.0's shape: C++ for emscripten only, C everywhere else.
+        let lua = "fn build(target: &str) {\n    let mut config = cc::Build::new();\n    match target {\n        _ if target.contains(\"linux\") => {\n            config.define(\"LUA_USE_LINUX\", None);\n        }\n        _ if target.ends_with(\"emscripten\") => {\n            config\n                .define(\"LUA_USE_POSIX\", None)\n                .cpp(true);\n            let dst = cpp_source_dir.join(\"lua.cpp\");\n        }\n        _ => {}\n    }\n}\nfn main() {}\n";
+        let (_d, root) = package(lua, &["lua/lapi.c"]);
+        assert!(!compiles_cxx(&root, Some(&root.join("build.rs")), false));
+        // A Windows branch written as an `if`, and one under `#[cfg(windows)]`.
+        let windows = "fn main() {\n    let target = std::env::var(\"TARGET\").unwrap();\n    if target.contains(\"windows\") && target.contains(\"msvc\") {\n        cc::Build::new().cpp(true).file(\"win.cpp\").compile(\"w\");\n    }\n    #[cfg(windows)]\n    cc::Build::new().cpp(true).compile(\"x\");\n    cc::Build::new().file(\"a.c\").compile(\"a\");\n}\n";
+        let (_d, root) = package(windows, &[]);
+        assert!(!compiles_cxx(&root, Some(&root.join("build.rs")), false));
+        // Not another target's: a Linux branch, a negation, an `||` that Linux may meet.
+        for condition in [
+            "target.contains(\"linux\")",
+            "!target.contains(\"windows\")",
+            "target.contains(\"apple\") || target.contains(\"musl\")",
+        ] {
+            let script = format!(
+                "fn main() {{\n    let target = std::env::var(\"TARGET\").unwrap();\n    if {condition} {{\n        cc::Build::new().cpp(true).compile(\"x\");\n    }}\n}}\n"
+            );
+            let (_d, root) = package(&script, &[]);
+            assert!(
+                compiles_cxx(&root, Some(&root.join("build.rs")), false),
+                "{condition}"
+            );
+        }
     }
 
     #[test]

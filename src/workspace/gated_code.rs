@@ -63,8 +63,78 @@ pub fn other_target_only(code: &str, at: usize) -> bool {
     excludes(inner_attributes(before.trim_start()), "#![cfg(")
         || excludes(statement, "#[cfg(")
         || headers.iter().any(|h| {
-            excludes(h, "#[cfg(") || conjunctive_if(h).is_some_and(|c| excludes(c, "cfg!("))
+            excludes(h, "#[cfg(")
+                || conjunctive_if(h).is_some_and(|c| excludes(c, "cfg!("))
+                || target_text_excludes_linux(h)
         })
+}
+
+/// Words of target triples (and of `CARGO_CFG_TARGET_OS`) that no Linux target has.
+const OTHER_OS_WORDS: &[&str] = &[
+    "windows",
+    "msvc",
+    "mingw",
+    "apple",
+    "darwin",
+    "macos",
+    "ios",
+    "emscripten",
+    "wasm",
+    "wasi",
+    "android",
+    "freebsd",
+    "netbsd",
+    "openbsd",
+    "dragonfly",
+    "solaris",
+    "illumos",
+    "haiku",
+    "fuchsia",
+    "redox",
+    "uefi",
+];
+
+/// Whether a block's header tests the target's text for other targets only: a build script
+/// reads `TARGET` (or `CARGO_CFG_TARGET_OS`) as a string, so lua-src's C++ is under
+/// `_ if target.ends_with("emscripten") =>` and a script's Windows branch under `if
+/// target.contains("windows") {`. Each string the condition tests must name another OS, the
+/// condition must be about the target, and it must have no `||` and no negation (`!`, `!=`);
+/// a header written without spaces (squashed code) is not read.
+fn target_text_excludes_linux(header: &str) -> bool {
+    let header = header.trim();
+    let condition = match header.strip_suffix("=>") {
+        Some(arm) => match arm.find(" if ") {
+            Some(i) => &arm[i + 4..],
+            None => return false,
+        },
+        None => {
+            let c = header
+                .strip_prefix("else")
+                .map(str::trim_start)
+                .unwrap_or(header);
+            match c.strip_prefix("if ") {
+                Some(c) => c,
+                None => return false,
+            }
+        }
+    };
+    let lower = condition.to_lowercase();
+    if condition.contains("||")
+        || condition.contains('!')
+        || !(lower.contains("target") || lower.contains("triple"))
+    {
+        return false;
+    }
+    let literals: Vec<String> = condition
+        .split('"')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_lowercase)
+        .collect();
+    !literals.is_empty()
+        && literals
+            .iter()
+            .all(|l| !l.contains("linux") && OTHER_OS_WORDS.iter().any(|w| l.contains(w)))
 }
 
 /// The leading `#![…]` attributes of a file's code.
