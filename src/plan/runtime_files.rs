@@ -137,7 +137,7 @@ pub(super) fn unshipped_warning(
         .collect();
     if let Some((first, file)) = to_build.iter().next() {
         warnings.push(format!(
-            "image `{}` runs a server whose code names `{first}` (in `{file}`), which the workspace's frontend build (`package.json`) makes and neither backend runs: the image would serve nothing from it; build it first (`npm run build`), then carry it with `assets = [{{ src = \"{up}{first}\", dest = \"/app/{first}\" }}]` and `workdir = \"/app\"` in {}",
+            "image `{}` links a server framework, and its code names `{first}` (in `{file}`), which the workspace's frontend build (`package.json`) makes and neither backend runs: the image would serve nothing from it; build it first (`npm run build`), then carry it with `assets = [{{ src = \"{up}{first}\", dest = \"/app/{first}\" }}]` and `workdir = \"/app\"` in {}",
             image.name, image.settings_table,
         ));
     }
@@ -178,7 +178,7 @@ fn in_workspace_warning(
         ("are", "them", "each")
     };
     Some(format!(
-        "image `{}` runs a server whose code names {}, which {is} in the workspace but not in the image: if it reads {it} at run time, from its working directory, it will not find {it}; carry {carry} with `assets = [{{ src = \"{up}{first}\", dest = \"/app/{first}\" }}]` and `workdir = \"/app\"` in {}",
+        "image `{}` links a server framework, and its code names {}, which {is} in the workspace but not in the image: if it reads {it} at run time, from its working directory, it will not find {it}; carry {carry} with `assets = [{{ src = \"{up}{first}\", dest = \"/app/{first}\" }}]` and `workdir = \"/app\"` in {}",
         image.name,
         list.join(", "),
         image.settings_table,

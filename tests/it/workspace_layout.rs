@@ -395,7 +395,7 @@ fn a_server_naming_a_configuration_directory_it_does_not_carry_is_warned_about()
     support::generate_lockfile(root);
     let (_, stderr) = plan_json(root, &[]);
     assert!(
-        stderr.contains("warning: image `newsletter` runs a server whose code names `configuration` (in `src/main.rs`), which is in the workspace but not in the image"),
+        stderr.contains("warning: image `newsletter` links a server framework, and its code names `configuration` (in `src/main.rs`), which is in the workspace but not in the image"),
         "{stderr}"
     );
     assert!(
@@ -411,12 +411,18 @@ fn a_server_naming_a_configuration_directory_it_does_not_carry_is_warned_about()
         ),
     );
     let (_, stderr) = plan_json(root, &[]);
-    assert!(!stderr.contains("runs a server"), "{stderr}");
+    assert!(
+        !stderr.contains("links a server framework, and its code names"),
+        "{stderr}"
+    );
     // A command-line tool names its user's files, not its own: no warning.
     write("Cargo.toml", &manifest("", ""));
     support::generate_lockfile(root);
     let (_, stderr) = plan_json(root, &[]);
-    assert!(!stderr.contains("runs a server"), "{stderr}");
+    assert!(
+        !stderr.contains("links a server framework, and its code names"),
+        "{stderr}"
+    );
 }
 
 /// rustfs 1.0's shape: its console is embedded with rust-embed's
@@ -446,11 +452,14 @@ fn a_directory_the_server_embeds_at_compile_time_is_not_warned_about() {
     );
     support::generate_lockfile(root);
     let (_, stderr) = plan_json(root, &[]);
-    assert!(!stderr.contains("runs a server"), "{stderr}");
+    assert!(
+        !stderr.contains("links a server framework, and its code names"),
+        "{stderr}"
+    );
     write("src/main.rs", &format!("{backend}\nfn main() {{}}\n"));
     let (_, stderr) = plan_json(root, &[]);
     assert!(
-        stderr.contains("runs a server whose code names `static`"),
+        stderr.contains("links a server framework, and its code names `static`"),
         "{stderr}"
     );
 }
@@ -491,7 +500,7 @@ fn a_server_serving_what_the_frontend_build_makes_is_warned_about() {
     support::generate_lockfile(root);
     let (_, stderr) = plan_json(root, &[]);
     assert!(
-        stderr.contains("warning: image `server` runs a server whose code names `build` (in `crates/server/src/main.rs`), which the workspace's frontend build (`package.json`) makes and neither backend runs"),
+        stderr.contains("warning: image `server` links a server framework, and its code names `build` (in `crates/server/src/main.rs`), which the workspace's frontend build (`package.json`) makes and neither backend runs"),
         "{stderr}"
     );
     assert!(
@@ -507,7 +516,10 @@ fn a_server_serving_what_the_frontend_build_makes_is_warned_about() {
         ),
     );
     let (_, stderr) = plan_json(root, &[]);
-    assert!(!stderr.contains("runs a server"), "{stderr}");
+    assert!(
+        !stderr.contains("links a server framework, and its code names"),
+        "{stderr}"
+    );
     // The bare word is no directory served (mdBook's `build` subcommand): no warning.
     std::fs::remove_dir_all(root.join("build")).unwrap();
     write("crates/server/Cargo.toml", &server(""));
@@ -516,7 +528,10 @@ fn a_server_serving_what_the_frontend_build_makes_is_warned_about() {
         "fn main() {\n    let subcommand = \"build\";\n    println!(\"{subcommand}\");\n}\n",
     );
     let (_, stderr) = plan_json(root, &[]);
-    assert!(!stderr.contains("runs a server"), "{stderr}");
+    assert!(
+        !stderr.contains("links a server framework, and its code names"),
+        "{stderr}"
+    );
     // Without a frontend, `build/` is no frontend's output: no warning.
     std::fs::remove_file(root.join("package.json")).unwrap();
     write(
@@ -524,7 +539,10 @@ fn a_server_serving_what_the_frontend_build_makes_is_warned_about() {
         "fn main() {\n    println!(\"{}\", std::path::Path::new(\"build/spa.html\").display());\n}\n",
     );
     let (_, stderr) = plan_json(root, &[]);
-    assert!(!stderr.contains("runs a server"), "{stderr}");
+    assert!(
+        !stderr.contains("links a server framework, and its code names"),
+        "{stderr}"
+    );
 }
 
 /// tree-sitter-cli 0.27 carries `src/templates/lib.rs`, a file it writes into the grammars it
