@@ -52,7 +52,11 @@ fn inspect(image: &str) -> serde_json::Value {
 /// Builds `package` of a fixture on the engine, checks that its image is static, and returns
 /// what the image prints when run without a network.
 fn static_image_prints(fixture_name: &str, package: &str, image: &str) -> String {
-    let dir = fixture(fixture_name);
+    static_image_prints_in(&fixture(fixture_name), package, image)
+}
+
+/// The same, of the workspace in `dir`.
+fn static_image_prints_in(dir: &tempfile::TempDir, package: &str, image: &str) -> String {
     let out = build(dir.path(), package);
     assert!(out.status.success(), "{}", support::stderr(&out));
     let report: serde_json::Value = serde_json::from_str(support::stdout(&out).trim()).unwrap();
@@ -112,12 +116,15 @@ fn a_build_script_running_protoc_builds_and_runs() {
 }
 
 /// The workspace's own build script compiles C: the builder needs a musl C compiler for it, as
-/// for any crate (cc-rs finds no `x86_64-linux-musl-gcc` in a `rust:*-slim` image).
+/// for any crate (cc-rs finds no `x86_64-linux-musl-gcc` in a `rust:*-slim` image), and the
+/// kernel's headers beside musl's (its C includes `linux/magic.h`).
 #[test]
 #[ignore = "needs a Docker engine with buildx: run tests/run-all.sh"]
 fn a_member_compiling_c_builds_a_static_image_that_runs() {
     let _guard = engine_lock();
-    let printed = static_image_prints("member-c", "cadd", "cadd:0.1.0");
+    let dir = fixture("member-c");
+    crate::oci_host::include_a_kernel_header(dir.path());
+    let printed = static_image_prints_in(&dir, "cadd", "cadd:0.1.0");
     assert_eq!(printed.trim(), "cadd 0.1.0 (5)");
 }
 

@@ -260,6 +260,26 @@ fn member_c() -> tempfile::TempDir {
     dir
 }
 
+/// member-c's C includes a kernel header too, as C libraries for Linux do (libusb's
+/// `linux_usbfs.h` includes `linux/magic.h`), which Debian's musl-gcc does not have of its own:
+/// both backends' builders give it the kernel's. The text is new on every run, so that no
+/// object compiled before (the engine's target cache outlives a run) stands in for compiling it.
+/// Returns the C as it was.
+pub(crate) fn include_a_kernel_header(dir: &Path) -> String {
+    let c = dir.join("src/add.c");
+    let before = std::fs::read_to_string(&c).unwrap();
+    let run = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    std::fs::write(
+        &c,
+        format!("#include <linux/magic.h>\n/* run {run} */\n{before}\nunsigned long tmpfs_magic(void) {{ return TMPFS_MAGIC; }}\n"),
+    )
+    .unwrap();
+    before
+}
+
 /// An executable script at `path` that logs its arguments to `log`, then runs `program`.
 fn logging_wrapper(path: &Path, log: &Path, program: &Path) {
     std::fs::write(
@@ -319,6 +339,7 @@ fn a_static_build_that_compiles_c_uses_the_builders_musl_gcc_or_the_users_compil
         stderr
     };
 
+    let plain_c = include_a_kernel_header(dir.path());
     let stderr = build(None);
     assert!(
         stderr.contains(
@@ -338,7 +359,9 @@ fn a_static_build_that_compiles_c_uses_the_builders_musl_gcc_or_the_users_compil
         "linked with the toolchain's lld, as the builder links"
     );
 
-    // The user's own compiler for the triple: cargo's build script reads it, nothing overrides it.
+    // The user's own compiler for the triple: cargo's build script reads it, nothing overrides it
+    // (nor adds headers to it: the C is back to what any musl compiler compiles).
+    std::fs::write(dir.path().join("src/add.c"), plain_c).unwrap();
     let users_log = tools.path().join("my-cc.log");
     let my_cc = tools.path().join("my-cc");
     logging_wrapper(&my_cc, &users_log, &musl_gcc);

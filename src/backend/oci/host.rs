@@ -346,7 +346,14 @@ pub fn compile(
         }
     }
     if let Some(MuslCc::Builder { var, program }) = &musl_cc {
-        inv = inv.env(var, program);
+        // With the kernel's headers, as the builder's musl-gcc has them.
+        let dir = target_dir
+            .join(crate::config::defaults::BUILD_DIR)
+            .join("musl-gcc");
+        match super::musl_headers::wrapper(program, &gp.gnu_prefix, &dir) {
+            Some(wrapper) => inv = inv.env(var, wrapper.as_str()),
+            None => inv = inv.env(var, program),
+        }
     }
     // The plan's linker for a static build here, as the builder sets it. A linker the user
     // chose wins: the variable itself, or one in a cargo config or rustflags on this machine

@@ -13,6 +13,7 @@ pub mod host;
 pub mod image;
 pub mod layer;
 pub mod linker;
+mod musl_headers;
 pub mod output;
 mod prebuilt;
 mod preflight;
