@@ -66,6 +66,29 @@ pub struct SysCrate {
 /// No features, build dependencies or tools: an entry's empty list.
 pub(super) const NONE: &[&str] = &[];
 
+/// freetype-sys. build.rs (0.23.0): pkg-config `freetype2` at least 24.3.18, unwrapped (it
+/// fails without one; not for Android), unless feature `bundled`, which compiles the FreeType
+/// and libpng it carries as C, libpng with `-I libz-sys/src/zlib`, a directory the published
+/// crate lacks: its `zlib.h` comes from the system's include path, which musl-gcc does not
+/// search ("fatal error: zlib.h: No such file or directory", tried here). So `bundled` makes no
+/// static image, and a glibc build of it finds `zlib.h` in the cc builder (libfreetype-dev
+/// brings zlib1g-dev). martin's font rendering, through freetype-rs. Older versions behave
+/// otherwise: [`super::sys_crates_history`], whose entries take this one's fields.
+pub(super) const FREETYPE_SYS: SysCrate = SysCrate {
+    krate: "freetype-sys",
+    read: "0.23.0",
+    library: "libfreetype",
+    default: SysKind::SystemOnly,
+    bundled_features: NONE,
+    bundled_build_deps: NONE,
+    system_features: NONE,
+    dev_package: Some("libfreetype-dev"),
+    static_env: NONE,
+    tools: NONE,
+    cxx: false,
+    advice: "lock freetype-sys 0.22 and enable its `bundled` feature, which compiles FreeType as C (0.23's `bundled` build needs the system's zlib.h, which a musl build cannot use)",
+};
+
 pub const SYS_CRATES: &[SysCrate] = &[
     // build/main.rs: `vendored` (or the `aws-lc` features) builds OpenSSL; otherwise
     // find_normal locates the system one and panics without it.
@@ -301,28 +324,8 @@ pub const SYS_CRATES: &[SysCrate] = &[
         cxx: false,
         advice: "enable the `vendored-libgit2` feature of `git2`",
     },
-    // build.rs (0.23.0): pkg-config `freetype2` at least 24.3.18, unwrapped (it fails without
-    // one; not for Android), unless feature `bundled`, which compiles the FreeType and libpng it
-    // carries as C, libpng with `-I libz-sys/src/zlib`, a directory the published crate lacks:
-    // its `zlib.h` comes from the system's include path, which musl-gcc does not search ("fatal
-    // error: zlib.h: No such file or directory", tried here). So `bundled` makes no static
-    // image, and a glibc build of it finds `zlib.h` in the cc builder (libfreetype-dev brings
-    // zlib1g-dev). martin's font rendering, through freetype-rs. Older versions behave
-    // otherwise: [`super::sys_crates_history`].
-    SysCrate {
-        krate: "freetype-sys",
-        read: "0.23.0",
-        library: "libfreetype",
-        default: SysKind::SystemOnly,
-        bundled_features: NONE,
-        bundled_build_deps: NONE,
-        system_features: NONE,
-        dev_package: Some("libfreetype-dev"),
-        static_env: NONE,
-        tools: NONE,
-        cxx: false,
-        advice: "lock freetype-sys 0.22 and enable its `bundled` feature, which compiles FreeType as C (0.23's `bundled` build needs the system's zlib.h, which a musl build cannot use)",
-    },
+    // Beside its older behaviours, which build on it.
+    FREETYPE_SYS,
     // build.rs: `LIBZ_SYS_STATIC=1` (read with option_env!, so when the build script compiles)
     // or `static` skips pkg-config; else pkg-config `zlib`, falling back to the bundled zlib.
     SysCrate {

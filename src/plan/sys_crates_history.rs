@@ -7,7 +7,7 @@
 //! version whose build script was read.
 //! Each entry was read from the crate files on crates.io (December 2026).
 
-use super::sys_crates::{NONE, SysCrate, SysKind};
+use super::sys_crates::{FREETYPE_SYS, SysCrate, SysKind};
 
 /// An entry that holds for the versions of its crate below `until`.
 pub struct Before {
@@ -22,18 +22,10 @@ pub const OLDER: &[Before] = &[
     Before {
         until: "0.23.0",
         entry: SysCrate {
-            krate: "freetype-sys",
             read: "0.22.1",
-            library: "libfreetype",
-            default: SysKind::SystemOnly,
             bundled_features: &["bundled"],
-            bundled_build_deps: NONE,
-            system_features: NONE,
-            dev_package: Some("libfreetype-dev"),
-            static_env: NONE,
-            tools: NONE,
-            cxx: false,
             advice: "enable the `bundled` feature of `freetype-sys`, which compiles FreeType as C",
+            ..FREETYPE_SYS
         },
     },
     // 0.21.0's build.rs: pkg-config `freetype2` (unwrapped: it fails without one) unless feature
@@ -41,18 +33,11 @@ pub const OLDER: &[Before] = &[
     Before {
         until: "0.22.0",
         entry: SysCrate {
-            krate: "freetype-sys",
             read: "0.21.0",
-            library: "libfreetype",
-            default: SysKind::SystemOnly,
             bundled_features: &["bundled"],
-            bundled_build_deps: NONE,
-            system_features: NONE,
-            dev_package: Some("libfreetype-dev"),
-            static_env: NONE,
-            tools: NONE,
             cxx: true,
             advice: "lock freetype-sys 0.22 and enable its `bundled` feature, which compiles FreeType as C (0.21's compiles it as C++)",
+            ..FREETYPE_SYS
         },
     },
     // 0.17.0-0.20.1's build.rs: pkg-config `freetype2` at least 24.3.18 (not for Android), else
@@ -61,18 +46,11 @@ pub const OLDER: &[Before] = &[
     Before {
         until: "0.21.0",
         entry: SysCrate {
-            krate: "freetype-sys",
             read: "0.20.1",
-            library: "libfreetype",
             default: SysKind::SystemFirst,
-            bundled_features: NONE,
-            bundled_build_deps: NONE,
-            system_features: NONE,
-            dev_package: Some("libfreetype-dev"),
-            static_env: NONE,
-            tools: NONE,
             cxx: true,
             advice: "lock freetype-sys 0.22 and enable its `bundled` feature, which compiles FreeType as C (0.17-0.21 compile it as C++)",
+            ..FREETYPE_SYS
         },
     },
     // 0.13.1-0.16.0's build.rs: pkg-config `freetype2` at least 18.5.12 (not for Android), else
@@ -83,18 +61,12 @@ pub const OLDER: &[Before] = &[
     Before {
         until: "0.17.0",
         entry: SysCrate {
-            krate: "freetype-sys",
             read: "0.13.1",
-            library: "libfreetype",
             default: SysKind::SystemFirst,
-            bundled_features: NONE,
-            bundled_build_deps: NONE,
-            system_features: NONE,
-            dev_package: Some("libfreetype-dev"),
-            static_env: NONE,
             tools: &["cmake"],
             cxx: true,
             advice: "lock freetype-sys 0.22 and enable its `bundled` feature, which compiles FreeType as C without cmake",
+            ..FREETYPE_SYS
         },
     },
 ];
