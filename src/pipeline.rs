@@ -275,9 +275,7 @@ fn source_crates_compile_cxx(
 ) -> bool {
     build_deps
         .iter()
-        .filter(|d| {
-            d.ends_with("-src") && !plan::tool_crates::PROTOC_PROVIDERS.contains(&d.as_str())
-        })
+        .filter(|d| plan::tool_crates::is_library_source(d))
         .any(|d| {
             let prefix = format!("{d}@");
             facts

@@ -179,7 +179,7 @@ pub(super) fn judge_unknown(c: &Crate) -> Option<NativeCrate> {
     let sources: Vec<String> = c
         .build_deps
         .iter()
-        .filter(|d| d.ends_with("-src") && !tool_crates::PROTOC_PROVIDERS.contains(&d.as_str()))
+        .filter(|d| tool_crates::is_library_source(d))
         .map(|d| format!("`{d}`"))
         .collect();
     let cxx = has_any(&c.build_deps, CXX_BUILD_DEPS)

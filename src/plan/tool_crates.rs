@@ -46,3 +46,10 @@ pub const PROTOC_PROVIDERS: &[&str] = &[
     "protoc-prebuilt",
     "protox",
 ];
+
+/// Whether build dependency `dep` is a library's sources packaged as a crate (`lua-src`,
+/// `zeromq-src`: the `*-src` convention openssl-src started), compiled into what uses it; not a
+/// protoc provider, whose `protobuf-src` builds a program the build runs.
+pub fn is_library_source(dep: &str) -> bool {
+    dep.ends_with("-src") && !PROTOC_PROVIDERS.contains(&dep)
+}

@@ -16,6 +16,7 @@
 use std::collections::BTreeSet;
 
 use super::feature_gates::cfg_predicate_on_linux as cfg_predicate;
+use super::source_files::OTHER_TARGETS;
 
 /// Whether the code at byte `at` of `code` runs only under features that are off in `on`.
 pub fn gated_off(code: &str, at: usize, on: &BTreeSet<String>) -> bool {
@@ -69,30 +70,10 @@ pub fn other_target_only(code: &str, at: usize) -> bool {
         })
 }
 
-/// Words of target triples (and of `CARGO_CFG_TARGET_OS`) that no Linux target has.
-const OTHER_OS_WORDS: &[&str] = &[
-    "windows",
-    "msvc",
-    "mingw",
-    "apple",
-    "darwin",
-    "macos",
-    "ios",
-    "emscripten",
-    "wasm",
-    "wasi",
-    "android",
-    "freebsd",
-    "netbsd",
-    "openbsd",
-    "dragonfly",
-    "solaris",
-    "illumos",
-    "haiku",
-    "fuchsia",
-    "redox",
-    "uefi",
-];
+/// Words of target triples that no Linux target has, beyond the OS names of
+/// [`OTHER_TARGETS`]: a triple's environment or architecture (`x86_64-pc-windows-msvc`,
+/// `wasm32-wasip1`) and OSes no code of ours has modules for.
+const OTHER_TRIPLE_WORDS: &[&str] = &["msvc", "mingw", "wasm", "wasi", "fuchsia", "uefi"];
 
 /// Whether a block's header tests the target's text for other targets only: a build script
 /// reads `TARGET` (or `CARGO_CFG_TARGET_OS`) as a string, so lua-src's C++ is under
@@ -132,9 +113,13 @@ fn target_text_excludes_linux(header: &str) -> bool {
         .map(str::to_lowercase)
         .collect();
     !literals.is_empty()
-        && literals
-            .iter()
-            .all(|l| !l.contains("linux") && OTHER_OS_WORDS.iter().any(|w| l.contains(w)))
+        && literals.iter().all(|l| {
+            !l.contains("linux")
+                && OTHER_TARGETS
+                    .iter()
+                    .chain(OTHER_TRIPLE_WORDS)
+                    .any(|w| l.contains(w))
+        })
 }
 
 /// The leading `#![…]` attributes of a file's code.

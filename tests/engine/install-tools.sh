@@ -54,6 +54,9 @@ command -v qemu-aarch64-static >/dev/null || apt_need+=(qemu-user-static)
 command -v ps >/dev/null || apt_need+=(procps)
 # The oci backend compiles a static build's C with the builder's musl-gcc where a machine has it.
 command -v musl-gcc >/dev/null || apt_need+=(musl-tools)
+# ...with the kernel's headers, which the oci backend gives musl-gcc from linux-libc-dev
+# (member-c's C includes linux/magic.h).
+[ -f /usr/include/linux/magic.h ] || apt_need+=(linux-libc-dev)
 # The oci backend builds on this machine: its cc test links the system libpcap (pcap-system),
 # as a user's machine with the -dev package would, and carries the library into the image.
 pkg-config --exists libpcap 2>/dev/null || apt_need+=(libpcap-dev pkg-config)

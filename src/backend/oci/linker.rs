@@ -28,7 +28,7 @@ fn gcc_ld_dir(sysroot: &Utf8Path) -> Option<Utf8PathBuf> {
 }
 
 /// `'text'` for `sh`, whatever the text holds.
-fn sh_quote(text: &str) -> String {
+pub(super) fn sh_quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', r"'\''"))
 }
 
@@ -78,7 +78,8 @@ pub fn rust_lld_wrapper(sysroot: &Utf8Path, dir: &Utf8Path) -> Option<Utf8PathBu
     None
 }
 
-fn write_executable(path: &Utf8Path, text: &str) -> std::io::Result<()> {
+/// `text` at `path`, executable.
+pub(super) fn write_executable(path: &Utf8Path, text: &str) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     std::fs::write(path, text)?;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))

@@ -10,6 +10,8 @@
 
 use camino::{Utf8Path, Utf8PathBuf};
 
+use super::linker::{sh_quote, write_executable};
+
 /// The header directories taken from this machine: the kernel's, its generic `asm`, and the
 /// architecture's `asm` (under the gnu triple's directory).
 fn kernel_header_dirs(
@@ -21,11 +23,6 @@ fn kernel_header_dirs(
         ("asm-generic", usr_include.join("asm-generic")),
         ("asm", usr_include.join(gnu_prefix).join("asm")),
     ]
-}
-
-/// `'text'` for `sh`, whatever the text holds.
-fn sh_quote(text: &str) -> String {
-    format!("'{}'", text.replace('\'', r"'\''"))
 }
 
 /// A `musl-gcc` (`program`) that finds the kernel's headers, written under `dir`; `None` where
@@ -70,13 +67,7 @@ fn wrapper_with(
         return Some(path);
     }
     let tmp = dir.join(format!("musl-gcc.{}.part", std::process::id()));
-    let written = {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::write(&tmp, &script).is_ok()
-            && std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755)).is_ok()
-            && std::fs::rename(&tmp, &path).is_ok()
-    };
-    if !written {
+    if !(write_executable(&tmp, &script).is_ok() && std::fs::rename(&tmp, &path).is_ok()) {
         let _ = std::fs::remove_file(&tmp);
         return None;
     }
