@@ -5,7 +5,7 @@
 //! plan says so at once, with the features that lift the gate. An image nobody named (deno's
 //! test binary `dcore`) is left out with a warning instead, when others remain.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::Candidate;
 use crate::error::{Error, Result};
@@ -61,6 +61,7 @@ pub(super) fn check(ws: &Workspace, c: &Candidate, graph: &BuildGraph) -> Result
                     target.src_path.as_str(),
                     &gate,
                     &krate.features,
+                    &pkg.features,
                     &c.package,
                 ));
             }
@@ -76,6 +77,7 @@ fn stopped(
     file: &str,
     gate: &FeatureGate,
     features: &BTreeSet<String>,
+    declared: &BTreeMap<String, Vec<String>>,
     image_package: &str,
 ) -> Error {
     // `default` is cargo's name for the set, not a feature a cfg asks about.
@@ -100,19 +102,77 @@ fn stopped(
     match gate.cfg.one_of() {
         Some(lift) => {
             let names: Vec<String> = lift.iter().map(|f| format!("`{f}`")).collect();
-            let first = lift[0];
+            let (first, named) = match named_in_message(gate.message.as_deref(), declared, &lift) {
+                Some(named) if !lift.contains(&named) => (named, true),
+                _ => (lift[0], false),
+            };
             let qualified = if package == image_package {
                 first.to_string()
             } else {
                 format!("{package}/{first}")
             };
+            let which = if named {
+                format!(" (`{first}`, which its message names, turns one on)")
+            } else {
+                String::new()
+            };
             err.with_help(format!(
-                "turn on one of {} for the image: `features = [\"{qualified}\"]` in {table} (or `--features {qualified}`)",
+                "turn on one of {} for the image{which}: `features = [\"{qualified}\"]` in {table} (or `--features {qualified}`)",
                 names.join(", ")
             ))
         }
         None => err.with_help(format!(
             "choose `features` in {table} (or `--features`, `--no-default-features`) so that the cfg does not hold"
         )),
+    }
+}
+
+/// The first word of the gate's message that is one of the package's features and turns on one
+/// of `lift`: vaultwarden's says "cargo build --features sqlite", and `sqlite` turns on
+/// `sqlite_system` with a bundled SQLite, the project's own advice for a self-contained build.
+fn named_in_message<'a>(
+    message: Option<&str>,
+    declared: &'a BTreeMap<String, Vec<String>>,
+    lift: &[&str],
+) -> Option<&'a str> {
+    message?
+        .split(|ch: char| !(ch.is_alphanumeric() || ch == '_' || ch == '-'))
+        .filter_map(|word| declared.get_key_value(word).map(|(k, _)| k.as_str()))
+        .find(|name| {
+            lift.contains(name)
+                || super::fix_features::closure(declared, name)
+                    .iter()
+                    .any(|entry| lift.contains(&entry.as_str()))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_feature_named_in_the_message_counts_only_when_it_lifts_the_gate() {
+        let declared: BTreeMap<String, Vec<String>> = [
+            ("sqlite", vec!["sqlite_system", "libsqlite3-sys/bundled"]),
+            ("sqlite_system", vec!["diesel/sqlite"]),
+            ("mysql", vec![]),
+            ("enable_syslog", vec![]),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.into_iter().map(str::to_string).collect()))
+        .collect();
+        let lift = ["sqlite_system", "mysql"];
+        let named = |m: &str| named_in_message(Some(m), &declared, &lift);
+        assert_eq!(
+            named("To build with previous defaults do: cargo build --features sqlite"),
+            Some("sqlite")
+        );
+        // A feature that lifts nothing is passed over for the next word that does.
+        assert_eq!(
+            named("enable_syslog is not enough; use mysql"),
+            Some("mysql")
+        );
+        assert_eq!(named("You need to enable one DB backend."), None);
+        assert_eq!(named_in_message(None, &declared, &lift), None);
     }
 }

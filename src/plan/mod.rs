@@ -10,6 +10,7 @@ pub mod build_programs;
 mod bundled_crates;
 pub mod context;
 mod embeds;
+mod fix_features;
 mod frameworks;
 mod gates;
 mod image;
@@ -33,7 +34,7 @@ pub mod verify;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::config::Config;
+use crate::config::{self, Config};
 use crate::error::{Error, Result};
 use crate::platform::Platform;
 use crate::workspace::resolve::{BuildGraph, BuildQuery};
@@ -133,7 +134,7 @@ pub fn plan(
     let mut buildable = Vec::new();
     let mut first_gate: Option<Error> = None;
     for c in candidates {
-        let needs = match image_needs(ws, &c, graphs)? {
+        let mut needs = match image_needs(ws, &c, graphs)? {
             Ok(needs) => needs,
             Err(gate) if !c.chosen => {
                 warnings.push(gates::left_out(&c, &gate));
@@ -142,6 +143,9 @@ pub fn plan(
             }
             Err(gate) => return Err(gate),
         };
+        if c.settings.runtime != config::RuntimeChoice::Cc {
+            fix_features::offer_package_features(ws, &c, &mut needs, graphs)?;
+        }
         warnings.extend(runtime::warnings(&needs, &c.settings.apt_packages));
         if needs.sqlx_macros && !needs_by_image.iter().any(|n| n.sqlx_macros) {
             warnings.extend(sqlx::offline_warning(ws));

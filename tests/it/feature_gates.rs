@@ -48,6 +48,34 @@ fn a_build_script_that_stops_without_a_feature_is_refused_with_the_features_that
 }
 
 #[test]
+fn the_feature_the_gates_message_names_is_the_one_suggested_when_it_lifts_the_gate() {
+    // vaultwarden as it is today: the cfg names `sqlite_system` (a system SQLite), and the
+    // message names `sqlite`, which turns that on with a bundled copy: the project's own advice.
+    let dir = support::fixture("single-crate");
+    append(
+        dir.path(),
+        "Cargo.toml",
+        "\n[features]\ndefault = []\nsqlite_system = []\nsqlite = [\"sqlite_system\"]\npostgresql = []\n",
+    );
+    std::fs::write(
+        dir.path().join("build.rs"),
+        GATED_BUILD_SCRIPT.replace(
+            r#"not(any(feature = "sqlite","#,
+            r#"not(any(feature = "sqlite_system","#,
+        ),
+    )
+    .unwrap();
+    rejects(
+        dir.path(),
+        &[],
+        &[
+            r#"#[cfg(not(any(feature = "sqlite_system", feature = "postgresql")))]"#,
+            "help: turn on one of `sqlite_system`, `postgresql` for the image (`sqlite`, which its message names, turns one on): `features = [\"sqlite\"]` in `[package.metadata.distroless]` of `Cargo.toml` (or `--features sqlite`)",
+        ],
+    );
+}
+
+#[test]
 fn a_gated_binary_nobody_named_is_left_out_and_the_others_planned() {
     // deno: `dcore`, a test binary, stops at deno_v8's `compile_error!` when built on its own;
     // the plan of `deno` must not stop with it. Asked for by name, it is the error it is.

@@ -20,6 +20,7 @@ mod engine_release;
 mod fake;
 mod feature_gates;
 mod fetch_errors;
+mod fix_features;
 mod hostile;
 mod init;
 mod inspect;

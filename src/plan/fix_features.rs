@@ -1,0 +1,194 @@
+//! Owns finding the image package's own feature that makes a dynamically linked crate bundled:
+//! vaultwarden has `vendored_openssl = ["openssl/vendored"]`, and a user told "enable the
+//! `vendored` feature of the `openssl` crate" would add a dependency edit the project already
+//! offers as one word.
+//!
+//! The manifest is only read to choose what to ask: features whose definition (through the
+//! package's other features) names a dependency's feature with a bundling name. Whether one
+//! works is cargo's answer, not ours: the build is resolved again with it turned on, and it is
+//! offered only when the crate is then judged bundled and static-capable by the same rules as
+//! any build.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::error::Result;
+use crate::workspace::Workspace;
+use crate::workspace::resolve::BuildQuery;
+
+use super::runtime::{NativeNeeds, native_needs};
+use super::select::Candidate;
+use super::{GraphSource, feature_args, sys_crates};
+
+/// Feature names that bundle a library in crates the table does not know.
+const BUNDLING_WORDS: &[&str] = &["bundled", "vendored", "static", "bundle", "vendor"];
+
+/// At most this many extra resolutions per image: each is a `cargo tree` on a cold cache.
+const MAX_TRIES: usize = 3;
+
+/// Rewrites the advice of each dynamically linked crate in `needs` that one of the image
+/// package's features would build bundled, checked by resolving the build with it turned on.
+pub(super) fn offer_package_features(
+    ws: &Workspace,
+    c: &Candidate,
+    needs: &mut NativeNeeds,
+    graphs: &mut GraphSource,
+) -> Result<()> {
+    if c.settings.all_features || needs.dynamic().next().is_none() {
+        return Ok(());
+    }
+    let Some(pkg) = ws.package(&c.package) else {
+        return Ok(());
+    };
+    let Some(platform) = c.settings.platforms.first() else {
+        return Ok(());
+    };
+    let triple = platform
+        .musl_triple
+        .unwrap_or(platform.gnu_triple)
+        .to_string();
+    let query = |c: &Candidate| BuildQuery {
+        packages: vec![ws.cargo_spec(&c.package)],
+        feature_args: feature_args(c),
+        triple: triple.clone(),
+    };
+    let enabled: BTreeSet<String> = graphs(&query(c))?
+        .crates()
+        .find(|k| k.local && k.name == pkg.name)
+        .map(|k| k.features.clone())
+        .unwrap_or_default();
+    let wanted: BTreeSet<&str> = needs
+        .dynamic()
+        .flat_map(|d| bundling_features(&d.name, &d.version))
+        .collect();
+    let tries = candidates(&pkg.features, &enabled, &wanted);
+    let mut advice: BTreeMap<String, String> = BTreeMap::new();
+    for feature in tries.into_iter().take(MAX_TRIES) {
+        let mut with = c.clone();
+        with.settings.features.push(feature.clone());
+        let after = native_needs(&graphs(&query(&with))?);
+        for d in needs.dynamic() {
+            let fixed = after
+                .crates
+                .iter()
+                .find(|a| a.name == d.name)
+                .is_none_or(|a| !a.dynamic && !a.bundled_not_static());
+            if fixed && !advice.contains_key(&d.name) {
+                advice.insert(
+                    d.name.clone(),
+                    format!(
+                        "turn on `{feature}`, a feature of `{}` that builds it from source (`features = [\"{feature}\"]` in `[package.metadata.distroless]` of `{}`, or `--features {feature}`)",
+                        pkg.name, pkg.manifest_path
+                    ),
+                );
+            }
+        }
+        if needs.dynamic().all(|d| advice.contains_key(&d.name)) {
+            break;
+        }
+    }
+    for d in needs.crates.iter_mut().filter(|d| d.dynamic) {
+        if let Some(text) = advice.remove(&d.name) {
+            d.advice = Some(text);
+        }
+    }
+    Ok(())
+}
+
+/// The feature names that build `krate` bundled: the table's, or the usual words.
+fn bundling_features(krate: &str, version: &str) -> Vec<&'static str> {
+    match sys_crates::find(krate, version) {
+        Some(entry) if !entry.bundled_features.is_empty() => entry.bundled_features.to_vec(),
+        Some(_) => Vec::new(),
+        None => BUNDLING_WORDS.to_vec(),
+    }
+}
+
+/// The package's features, off in this build, whose definition reaches a dependency feature
+/// named in `wanted` (`openssl/vendored`, `libsqlite3-sys?/bundled`), most specific first: a
+/// feature that turns on fewer others is less likely to bring in more than the fix.
+fn candidates(
+    features: &BTreeMap<String, Vec<String>>,
+    enabled: &BTreeSet<String>,
+    wanted: &BTreeSet<&str>,
+) -> Vec<String> {
+    let mut found: Vec<(usize, String)> = features
+        .keys()
+        .filter(|name| !enabled.contains(*name) && *name != "default")
+        .filter_map(|name| {
+            let reached = closure(features, name);
+            let hits = reached.iter().any(|entry| {
+                entry
+                    .split_once('/')
+                    .is_some_and(|(_, feature)| wanted.contains(feature))
+            });
+            hits.then(|| (reached.len(), name.clone()))
+        })
+        .collect();
+    found.sort();
+    found.into_iter().map(|(_, name)| name).collect()
+}
+
+/// Every entry a feature turns on, through the package's own features.
+pub(super) fn closure(features: &BTreeMap<String, Vec<String>>, name: &str) -> BTreeSet<String> {
+    let mut seen = BTreeSet::new();
+    let mut todo = vec![name.to_string()];
+    while let Some(next) = todo.pop() {
+        for entry in features.get(&next).into_iter().flatten() {
+            if seen.insert(entry.clone()) && features.contains_key(entry.as_str()) {
+                todo.push(entry.clone());
+            }
+        }
+    }
+    seen
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn features(entries: &[(&str, &[&str])]) -> BTreeMap<String, Vec<String>> {
+        entries
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.iter().map(|s| s.to_string()).collect()))
+            .collect()
+    }
+
+    #[test]
+    fn a_feature_reaching_a_bundling_feature_of_a_dependency_is_a_candidate() {
+        // vaultwarden's manifest, abridged.
+        let f = features(&[
+            ("default", &[]),
+            ("mysql", &["diesel/mysql"]),
+            ("sqlite_system", &["diesel/sqlite"]),
+            ("sqlite", &["sqlite_system", "libsqlite3-sys/bundled"]),
+            ("vendored_openssl", &["openssl/vendored"]),
+            ("full", &["sqlite", "vendored_openssl", "mysql"]),
+        ]);
+        let wanted = BTreeSet::from(["vendored", "aws-lc"]);
+        assert_eq!(
+            candidates(&f, &BTreeSet::new(), &wanted),
+            ["vendored_openssl", "full"]
+        );
+        // One already on is not offered.
+        let on = BTreeSet::from(["vendored_openssl".to_string()]);
+        assert_eq!(candidates(&f, &on, &wanted), ["full"]);
+        // Through another feature, and with `?`.
+        let f = features(&[("static", &["inner"]), ("inner", &["rusqlite?/bundled"])]);
+        assert_eq!(
+            candidates(&f, &BTreeSet::new(), &BTreeSet::from(["bundled"])),
+            ["inner", "static"]
+        );
+    }
+
+    #[test]
+    fn features_of_the_package_itself_are_not_candidates() {
+        let f = features(&[("vendored", &[]), ("tls", &["dep:native-tls"])]);
+        assert!(candidates(&f, &BTreeSet::new(), &BTreeSet::from(["vendored"])).is_empty());
+    }
+
+    #[test]
+    fn a_cycle_of_features_ends() {
+        let f = features(&[("a", &["b"]), ("b", &["a", "x/bundled"])]);
+        assert_eq!(closure(&f, "a").len(), 3);
+    }
+}

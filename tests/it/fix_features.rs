@@ -1,0 +1,87 @@
+//! A cc verdict's advice names the package's own feature when it has one that builds the system
+//! library from source (vaultwarden's `vendored_openssl = ["openssl/vendored"]`), checked with
+//! cargo's resolver: the advice is only given when turning that feature on makes the crate
+//! bundled.
+
+use crate::cli::{append, edit, rejects};
+use crate::support;
+
+/// openssl-vendored's fixture with `vendored` moved behind features of the package, as projects
+/// offer it: one that turns it on through another, one that turns on something else.
+fn openssl_behind_features() -> tempfile::TempDir {
+    let dir = support::fixture("openssl-vendored");
+    edit(dir.path(), "Cargo.toml", |t| {
+        t.replace(
+            "openssl = { version = \"0.10\", features = [\"vendored\"] }",
+            "openssl = \"0.10\"",
+        )
+    });
+    append(
+        dir.path(),
+        "Cargo.toml",
+        "\n[features]\ndefault = []\nvendored-tls = [\"openssl/vendored\"]\nrelease-build = [\"vendored-tls\", \"extras\"]\nextras = []\n",
+    );
+    dir
+}
+
+#[test]
+fn a_cc_verdict_names_the_packages_own_feature_that_builds_the_library_from_source() {
+    let dir = openssl_behind_features();
+    let plan = support::plan_json(dir.path(), &[]);
+    let image = &plan["images"][0];
+    assert_eq!(image["runtime"], "cc", "{image:#}");
+    let reason = image["runtime_reason"].as_str().unwrap();
+    assert!(
+        reason.contains("turn on `vendored-tls`, a feature of `ossl-version` that builds it from source (`features = [\"vendored-tls\"]` in `[package.metadata.distroless]` of `Cargo.toml`, or `--features vendored-tls`) for a static image"),
+        "{reason}"
+    );
+    // What it names works: with it on, the image is static.
+    let plan = support::plan_json(dir.path(), &["--features", "vendored-tls"]);
+    assert_eq!(plan["images"][0]["runtime"], "static", "{plan:#}");
+    // Forcing static says the same.
+    rejects(
+        dir.path(),
+        &["--runtime", "static"],
+        &["help: turn on `vendored-tls`, a feature of `ossl-version`"],
+    );
+}
+
+#[test]
+fn a_feature_that_only_looks_like_the_fix_is_not_offered() {
+    // `vendored` of another crate (a path dependency whose feature does nothing): the manifest
+    // reads like a fix, and cargo's resolver says openssl-sys is still built against libssl.
+    let dir = support::fixture("cc-openssl");
+    support::write_file(
+        dir.path(),
+        "shim/Cargo.toml",
+        "[package]\nname = \"shim\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[features]\nvendored = []\n",
+    );
+    support::write_file(dir.path(), "shim/src/lib.rs", "");
+    edit(dir.path(), "Cargo.toml", |t| {
+        t.replace(
+            "openssl-sys = \"0.9\"",
+            "openssl-sys = \"0.9\"\nshim = { path = \"shim\" }",
+        )
+    });
+    append(
+        dir.path(),
+        "Cargo.toml",
+        "\n[features]\nlooks-vendored = [\"shim/vendored\"]\n",
+    );
+    let updated = std::process::Command::new("cargo")
+        .args(["update", "--workspace", "--offline", "-q"])
+        .current_dir(dir.path())
+        .status()
+        .unwrap();
+    assert!(updated.success());
+    let plan = support::plan_json(dir.path(), &[]);
+    let reason = plan["images"][0]["runtime_reason"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        reason.contains("enable the `vendored` feature of the `openssl` crate (or use rustls)"),
+        "{reason}"
+    );
+    assert!(!reason.contains("looks-vendored"), "{reason}");
+}
