@@ -48,7 +48,7 @@ pub(super) fn offer_package_features(
         .to_string();
     let query = |c: &Candidate| BuildQuery {
         packages: vec![ws.cargo_spec(&c.package)],
-        feature_args: feature_args(c),
+        feature_args: feature_args(ws, c),
         triple: triple.clone(),
     };
     let enabled: BTreeSet<String> = graphs(&query(c))?

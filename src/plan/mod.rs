@@ -92,7 +92,7 @@ fn image_needs(
         let triple = p.musl_triple.unwrap_or(p.gnu_triple);
         let graph = graphs(&BuildQuery {
             packages: vec![ws.cargo_spec(&c.package)],
-            feature_args: feature_args(c),
+            feature_args: feature_args(ws, c),
             triple: triple.to_string(),
         })?;
         if let Err(gate) = gates::check(ws, c, &graph) {
@@ -241,7 +241,7 @@ pub fn plan(
     let mut groups: Vec<BuildGroup> = Vec::new();
     let mut group_keys: Vec<(Runtime, String, Vec<String>)> = Vec::new();
     for (image, c) in images.iter_mut().zip(&candidates) {
-        let feature_args = feature_args(c);
+        let feature_args = feature_args(ws, c);
         let key = (
             image.runtime,
             c.settings.profile.clone(),

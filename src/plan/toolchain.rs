@@ -33,7 +33,15 @@ pub struct Toolchain {
     pub rust_lld_linker: Option<String>,
 }
 
-pub(super) fn feature_args(c: &Candidate) -> Vec<String> {
+pub(super) fn feature_args(ws: &Workspace, c: &Candidate) -> Vec<String> {
+    // The root package's own features go unqualified: under resolver 1 (edition 2018 and
+    // older, no `resolver = "2"`) `--features websocat/x` names a dependency `websocat` of the
+    // package in the working directory, and cargo stops ("does not have a dependency named
+    // `websocat`"). Unqualified, they are the root package's under either resolver; a member's
+    // stay qualified, which both resolvers read as that member's.
+    let root_package = ws
+        .package(&c.package)
+        .is_some_and(|p| p.manifest_path.as_str() == "Cargo.toml");
     let mut args = Vec::new();
     if c.settings.all_features {
         args.push("--all-features".to_string());
@@ -47,7 +55,7 @@ pub(super) fn feature_args(c: &Candidate) -> Vec<String> {
             .features
             .iter()
             .map(|f| {
-                if f.contains('/') {
+                if f.contains('/') || root_package {
                     f.clone()
                 } else {
                     format!("{}/{f}", c.package)
@@ -191,7 +199,7 @@ pub(super) fn rust_bounds(
         for p in &c.settings.platforms {
             let graph = graphs(&BuildQuery {
                 packages: vec![ws.cargo_spec(&c.package)],
-                feature_args: feature_args(c),
+                feature_args: feature_args(ws, c),
                 triple: p.musl_triple.unwrap_or(p.gnu_triple).to_string(),
             })?;
             if let Some(f) = graph.rust_floor

@@ -2,7 +2,7 @@
 //! the plan refuses at once, names the features that lift the gate, and plans once one is on;
 //! beside other images nobody named, it is left out with a warning (deno's `dcore`).
 
-use crate::cli::{append, rejects};
+use crate::cli::{append, edit, rejects};
 use crate::support;
 
 const GATED_BUILD_SCRIPT: &str = r#"fn main() {
@@ -73,6 +73,26 @@ fn the_feature_the_gates_message_names_is_the_one_suggested_when_it_lifts_the_ga
             "help: turn on one of `sqlite_system`, `postgresql` for the image (`sqlite`, which its message names, turns one on): `features = [\"sqlite\"]` in `[package.metadata.distroless]` of `Cargo.toml` (or `--features sqlite`)",
         ],
     );
+}
+
+#[test]
+fn the_root_packages_features_are_passed_as_cargo_reads_them_under_resolver_1() {
+    // websocat 1.14 (edition 2018, so resolver 1): `--features websocat/x` names a dependency
+    // `websocat` there, and cargo stops. The feature must reach cargo unqualified.
+    let dir = support::fixture("single-crate");
+    edit(dir.path(), "Cargo.toml", |t| {
+        t.replace("edition = \"2021\"", "edition = \"2018\"")
+    });
+    append(
+        dir.path(),
+        "Cargo.toml",
+        "\n[features]\nsqlite = []\npostgresql = []\n",
+    );
+    std::fs::write(dir.path().join("build.rs"), GATED_BUILD_SCRIPT).unwrap();
+    let plan = support::plan_json(dir.path(), &["--features", "sqlite"]);
+    assert_eq!(plan["images"][0]["name"], "hello-svc", "{plan:#}");
+    let args = plan["groups"][0]["cargo_args"].to_string();
+    assert!(args.contains(r#""--features","sqlite""#), "{args}");
 }
 
 #[test]
