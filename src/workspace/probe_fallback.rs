@@ -41,8 +41,10 @@ pub fn probe_falls_back(script: &str, on: &BTreeSet<String>) -> bool {
                 || from_last_boundary(&code[..at]).contains("pkg_config::")
         })
         .filter(|&at| !super::script_reach::unreached(&code, at, on))
+        .filter(|&at| !optional_part_of_bundled_build(&code, at))
         .peekable();
-    searches.peek().is_some() && searches.all(|at| falls_back_at(&code, at))
+    searches.peek().is_some()
+        && searches.all(|at| falls_back_at(&code, at) || helper_falls_back(&code, at))
 }
 
 /// Whether the search at byte `at` of `code` stands in a condition whose failing branch
@@ -199,6 +201,159 @@ fn called_in(text: &str, name: &str) -> bool {
     })
 }
 
+/// Whether the search at byte `at` stands in a helper that answers whether it found the library,
+/// and every call of that helper compiles where it answers no. libusb1-sys 0.7:
+/// `fn find_libusb_pkg(statik: bool) -> bool { match …probe("libusb-1.0") { Ok(l) => { …; true }
+/// Err(e) => { …; false } } }`, called as `if … || !find_libusb_pkg(statik) { make_source(); }`.
+fn helper_falls_back(code: &str, at: usize) -> bool {
+    let Some((name, body_open, body_close)) = enclosing_function(code, at) else {
+        return false;
+    };
+    let header = from_last_boundary(&code[..body_open]);
+    if name == "main" || !header.ends_with(")->bool") || !answers_found(code, at, body_close) {
+        return false;
+    }
+    let mut calls = calls_of(code, name)
+        .filter(|&call| call < body_open || call > body_close)
+        .peekable();
+    calls.peek().is_some() && calls.all(|call| compiles_unless_found(code, call, name))
+}
+
+/// Whether the search at byte `at` only adds an optional part to the bundled build around it:
+/// it stands in the function that compiles (`cc::Build::new()` in the same body), as `if let
+/// Ok(lib) = <search> { … }` or `if <search>.is_ok() { … }` with no `else`, and its block neither
+/// returns nor panics. libusb1-sys 0.7's vendored build adds udev support where
+/// `probe_library("libudev")` finds it, and builds without it otherwise.
+fn optional_part_of_bundled_build(code: &str, at: usize) -> bool {
+    let Some((_, open, close)) = enclosing_function(code, at) else {
+        return false;
+    };
+    let statement = from_last_boundary(&code[..at]);
+    let found_only = statement.starts_with("ifletOk(")
+        || (statement.starts_with("if") && !statement.starts_with("if!"));
+    let Some((block_open, block_close)) = next_block(code, at) else {
+        return false;
+    };
+    let condition = &code[at..block_open];
+    let block = &code[block_open..=block_close];
+    found_only
+        && (statement.starts_with("ifletOk(") || condition.contains(".is_ok()"))
+        && !condition.contains("||")
+        && !condition.contains("&&")
+        && !code[block_close + 1..].starts_with("else")
+        && !block.contains("return")
+        && !block.contains("panic!")
+        && COMPILES.iter().any(|m| code[open..close].contains(m))
+}
+
+/// The name and body of the function whose code holds byte `at`.
+fn enclosing_function(code: &str, at: usize) -> Option<(&str, usize, usize)> {
+    let open = enclosing_blocks(&code[..at])
+        .into_iter()
+        .rev()
+        .find(|&open| is_function_header(from_last_boundary(&code[..open])))?;
+    let header = from_last_boundary(&code[..open]);
+    let after_fn = &header[header.find("fn")? + 2..];
+    let name = &after_fn[..after_fn.find(['(', '<'])?];
+    Some((name, open, block_end(code, open)?))
+}
+
+/// Whether the search at `at` is what its function answers: a `match` on it whose `Err` arm ends
+/// in `false` and whose `Ok` arm gives `true`, or its `.is_ok()` as the function's last
+/// expression.
+fn answers_found(code: &str, at: usize, function_close: usize) -> bool {
+    let rest = &code[at..function_close];
+    if !rest.contains(';') && rest.ends_with(".is_ok()") {
+        return true;
+    }
+    let statement = from_last_boundary(&code[..at]);
+    if !(statement.starts_with("match") || statement.starts_with("returnmatch")) {
+        return false;
+    }
+    let Some((open, close)) = next_block(code, at) else {
+        return false;
+    };
+    let arms = &code[open + 1..close];
+    let (Some(ok), Some(err)) = (arms.find("Ok("), arms.find("Err(")) else {
+        return false;
+    };
+    let arm_value = |arm: &str| {
+        arm.trim_end_matches([',', '}', ';'])
+            .rsplit(['{', '}', ';', '>'])
+            .next()
+            .map(str::to_string)
+    };
+    let (ok_arm, err_arm) = if ok < err {
+        (&arms[ok..err], &arms[err..])
+    } else {
+        (&arms[ok..], &arms[err..ok])
+    };
+    arm_value(ok_arm).as_deref() == Some("true") && arm_value(err_arm).as_deref() == Some("false")
+}
+
+/// The offsets of the calls of the function `name` in `code`: every `name(` that is not its
+/// definition (`fn name(`), a method (`.name(`) or the end of a longer name. On squashed code a
+/// keyword is glued to what follows (`returnname(`), so those count as calls too.
+fn calls_of<'a>(code: &'a str, name: &'a str) -> impl Iterator<Item = usize> + 'a {
+    const KEYWORDS: &[&str] = &["return", "if", "match", "else", "in", "break"];
+    let ident = |c: char| c.is_alphanumeric() || c == '_';
+    code.match_indices(format!("{name}(").as_str())
+        .map(|(at, _)| at)
+        .filter(|&at| {
+            let before = &code[..at];
+            let word_start = before.trim_end_matches(ident).len();
+            let word = &before[word_start..];
+            !before.ends_with('.')
+                && (word.is_empty() || KEYWORDS.iter().any(|k| word.ends_with(k) && word != "fn"))
+                && !word.ends_with("fn")
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+}
+
+/// Whether the helper call at `call` compiles the library where it answers no: it is negated,
+/// alone or as one of the condition's top-level `||` operands (a false answer makes the whole
+/// condition true), and the `if`'s block compiles.
+fn compiles_unless_found(code: &str, call: usize, name: &str) -> bool {
+    let statement = from_last_boundary(&code[..call]);
+    let start = call - statement.len();
+    if !statement.starts_with("if") {
+        return false;
+    }
+    let Some((open, close)) = next_block(code, call) else {
+        return false;
+    };
+    let negated = top_level_or_operands(&code[start + 2..open])
+        .into_iter()
+        .any(|(offset, operand)| {
+            start + 2 + offset + 1 == call && operand.starts_with(&format!("!{name}("))
+        });
+    negated && compiles(code, &code[open + 1..close])
+}
+
+/// A condition split at its `||` outside parentheses: each operand with its offset.
+fn top_level_or_operands(condition: &str) -> Vec<(usize, &str)> {
+    let mut operands = Vec::new();
+    let (mut depth, mut from) = (0i32, 0);
+    let bytes = condition.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'(' => depth += 1,
+            b')' => depth -= 1,
+            b'|' if depth == 0 && bytes.get(i + 1) == Some(&b'|') => {
+                operands.push((from, &condition[from..i]));
+                from = i + 2;
+                i += 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    operands.push((from, &condition[from..]));
+    operands
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -252,5 +407,45 @@ mod tests {
         assert!(!falls_back("fn main() {}"));
         let bound_and_required = "fn main() {\n    let lib = pkg_config::probe_library(\"foo\").unwrap();\n    for p in lib.include_paths { println!(\"{}\", p.display()); }\n    if lib.version.is_empty() { return; }\n    cc::Build::new().file(\"shim.c\").compile(\"shim\");\n}\n";
         assert!(!falls_back(bound_and_required));
+    }
+
+    #[test]
+    fn a_search_in_a_helper_answering_whether_it_found_falls_back_where_every_call_compiles() {
+        // libusb1-sys 0.7, abridged: the helper answers, `main` compiles on a no.
+        let helper = "fn find_libusb_pkg(statik: bool) -> bool {\n    match pkg_config::Config::new().statik(statik).probe(\"libusb-1.0\") {\n        Ok(l) => {\n            for lib in l.libs { println!(\"cargo:rustc-link-lib=static={}\", lib); }\n            true\n        }\n        Err(e) => {\n            println!(\"Can't find libusb pkg: {:?}\", e);\n            false\n        }\n    }\n}\n\nfn make_source() {\n    let mut base_config = cc::Build::new();\n    base_config.compile(\"usb-vendored\");\n}\n\n";
+        let main = "fn main() {\n    let is_freebsd = false;\n    if (!is_freebsd && cfg!(feature = \"vendored\")) || !find_libusb_pkg(statik) {\n        make_source();\n    }\n}\n";
+        assert!(falls_back(&format!("{helper}{main}")));
+        // The same helper as the function's `.is_ok()`.
+        let is_ok = "fn has_foo() -> bool {\n    pkg_config::probe_library(\"foo\").is_ok()\n}\nfn main() {\n    if !has_foo() {\n        cc::Build::new().file(\"foo.c\").compile(\"foo\");\n    }\n}\n";
+        assert!(falls_back(is_ok));
+        // A call whose `no` compiles nothing, or only with another condition (`&&`), or a
+        // helper never called: the library may still be needed.
+        let no_compile = main.replace("make_source();", "panic!(\"install libusb\");");
+        assert!(!falls_back(&format!("{helper}{no_compile}")));
+        let and = main.replace("|| !find_libusb_pkg", "&& !find_libusb_pkg");
+        assert!(!falls_back(&format!("{helper}{and}")));
+        let second_call = main.replace(
+            "make_source();\n    }",
+            "make_source();\n    }\n    let found = find_libusb_pkg(true);\n    assert!(found);",
+        );
+        assert!(!falls_back(&format!("{helper}{second_call}")));
+        assert!(!falls_back(&format!(
+            "{helper}fn main() {{ make_source(); }}\n"
+        )));
+        // The bundled build's own optional search (udev support where found) needs nothing.
+        let with_udev = helper.replace(
+            "    let mut base_config = cc::Build::new();\n",
+            "    let mut base_config = cc::Build::new();\n    if let Ok(lib) = pkg_config::probe_library(\"libudev\") {\n        base_config.define(\"USE_UDEV\", Some(\"1\"));\n    };\n",
+        );
+        assert!(with_udev.contains("libudev"));
+        assert!(falls_back(&format!("{with_udev}{main}")));
+        let required_udev = with_udev.replace(
+            "Some(\"1\"));\n    };",
+            "Some(\"1\"));\n    } else {\n        panic!(\"no udev\");\n    }",
+        );
+        assert!(!falls_back(&format!("{required_udev}{main}")));
+        // Its `Err` arm answering `true` is no answer of "not found".
+        let inverted = helper.replace("false\n        }\n    }\n}", "true\n        }\n    }\n}");
+        assert!(!falls_back(&format!("{inverted}{main}")));
     }
 }
