@@ -13,9 +13,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use camino::{Utf8Path, Utf8PathBuf};
 
 use super::model::ImagePlan;
-use crate::workspace::Workspace;
 use crate::workspace::cxx::code_only;
 use crate::workspace::source_files::rust_files;
+use crate::workspace::{TargetKind, Workspace};
 
 /// Crates that make a binary a server: a service's image runs it in a working directory of the
 /// image, not of the repository.
@@ -65,8 +65,8 @@ pub(super) fn unshipped_warning(
     image: &ImagePlan,
     local_crates: &BTreeMap<String, BTreeSet<String>>,
 ) -> Vec<String> {
-    let mut named: BTreeMap<Utf8PathBuf, Utf8PathBuf> = BTreeMap::new();
-    let mut to_build: BTreeMap<Utf8PathBuf, Utf8PathBuf> = BTreeMap::new();
+    let mut named: BTreeMap<Utf8PathBuf, Named> = BTreeMap::new();
+    let mut to_build: BTreeMap<Utf8PathBuf, Named> = BTreeMap::new();
     // What the crates embed at compile time is in the binary, whatever else names it: rustfs
     // embeds its console with `#[folder = "$CARGO_MANIFEST_DIR/static"]`, and names a KMS
     // backend "static".
@@ -82,7 +82,31 @@ pub(super) fn unshipped_warning(
         let crate_dir = ws.root.join(&pkg.dir);
         let has_frontend =
             ws.root.join("package.json").exists() || crate_dir.join("package.json").exists();
+        // The image's package may hold binaries the image does not: their roots are not its
+        // code (axum's websockets example: the server names `assets`, its `client` does not).
+        let other_bins: Vec<Utf8PathBuf> = if pkg.name == image.package {
+            pkg.targets
+                .iter()
+                .filter(|t| t.kind == TargetKind::Bin && !image.bins.contains(&t.name))
+                .map(|t| ws.root.join(&t.src_path))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let of_other_bin = |file: &Utf8Path| {
+            other_bins.iter().any(|root| {
+                root == file
+                    || (root.file_name() == Some("main.rs")
+                        && root.parent().is_some_and(|d| {
+                            d.parent().is_some_and(|p| p.ends_with("src/bin"))
+                                && file.starts_with(d)
+                        }))
+            })
+        };
         for file in rust_files(&crate_dir) {
+            if of_other_bin(&file) {
+                continue;
+            }
             let Ok(source) = std::fs::read_to_string(&file) else {
                 continue;
             };
@@ -98,19 +122,34 @@ pub(super) fn unshipped_warning(
                 BTreeSet::new()
             };
             for name in relative_literals(&code) {
-                // From the workspace root, where `cargo run` runs it; not a directory that
-                // holds members.
-                let path = ws.root.join(&name);
-                let holds_members = member_dirs.iter().any(|d| d.starts_with(&path));
+                // From the workspace root, where `cargo run` runs it, or from the crate's own
+                // directory, where `cd crate && cargo run` does (axum's static-file-server
+                // example serves `ServeDir::new("assets")` from `static-file-server/assets`);
+                // not a directory that holds members.
                 let frontend_output = served.contains(&name);
-                if holds_members || !(names_run_time_data(&name) || frontend_output) {
+                if !(names_run_time_data(&name) || frontend_output) {
                     continue;
                 }
-                let relative = Utf8PathBuf::from(&name);
+                let from_root = ws.root.join(&name);
+                let from_crate = crate_dir.join(&name);
+                let path = if from_root.exists() || !from_crate.exists() {
+                    from_root
+                } else {
+                    from_crate
+                };
+                if member_dirs.iter().any(|d| d.starts_with(&path)) {
+                    continue;
+                }
+                let relative = path
+                    .strip_prefix(&ws.root)
+                    .map_or_else(|_| Utf8PathBuf::from(&name), Utf8Path::to_path_buf);
                 let carried = image.assets.iter().any(|a| {
                     relative.starts_with(&a.src) || Utf8Path::new(&a.src).starts_with(&relative)
                 });
-                let shown = || file.strip_prefix(&ws.root).unwrap_or(&file).to_path_buf();
+                let shown = || Named {
+                    opened: name.clone(),
+                    file: file.strip_prefix(&ws.root).unwrap_or(&file).to_path_buf(),
+                };
                 if carried {
                     continue;
                 } else if path.exists() {
@@ -131,17 +170,35 @@ pub(super) fn unshipped_warning(
         .package(&image.package)
         .map(|p| p.dir.clone())
         .unwrap_or_default();
-    let up = "../".repeat(package_dir.components().count());
-    let mut warnings: Vec<String> = in_workspace_warning(image, &named, &up)
+    let mut warnings: Vec<String> = in_workspace_warning(image, &named, &package_dir)
         .into_iter()
         .collect();
-    if let Some((first, file)) = to_build.iter().next() {
+    if let Some((first, named)) = to_build.iter().next() {
         warnings.push(format!(
-            "image `{}` links a server framework, and its code names `{first}` (in `{file}`), which the workspace's frontend build (`package.json`) makes and neither backend runs: the image would serve nothing from it; build it first (`npm run build`), then carry it with `assets = [{{ src = \"{up}{first}\", dest = \"/app/{first}\" }}]` and `workdir = \"/app\"` in {}",
-            image.name, image.settings_table,
+            "image `{}` links a server framework, and its code names `{first}` (in `{}`), which the workspace's frontend build (`package.json`) makes and neither backend runs: the image would serve nothing from it; build it first (`npm run build`), then carry it with `assets = [{{ src = \"{}\", dest = \"/app/{}\" }}]` and `workdir = \"/app\"` in {}",
+            image.name,
+            named.file,
+            asset_src(&package_dir, first),
+            named.opened,
+            image.settings_table,
         ));
     }
     warnings
+}
+
+/// A path the code names: as it opens it (from its working directory), and the file naming it.
+struct Named {
+    opened: String,
+    file: Utf8PathBuf,
+}
+
+/// An asset's `src` for the workspace path `path`, relative to the image package's directory
+/// `package_dir` (both relative to the root), as the `assets` key reads it.
+fn asset_src(package_dir: &Utf8Path, path: &Utf8Path) -> String {
+    match path.strip_prefix(package_dir) {
+        Ok(inside) if !package_dir.as_str().is_empty() => inside.to_string(),
+        _ => format!("{}{path}", "../".repeat(package_dir.components().count())),
+    }
 }
 
 /// The frontend outputs ([`FRONTEND_OUTPUTS`]) that `code` serves or reads a file of: a
@@ -164,13 +221,19 @@ fn frontend_outputs_served(code: &str) -> BTreeSet<String> {
 /// The warning for paths of the workspace a server's code names and its image does not carry.
 fn in_workspace_warning(
     image: &ImagePlan,
-    named: &BTreeMap<Utf8PathBuf, Utf8PathBuf>,
-    up: &str,
+    named: &BTreeMap<Utf8PathBuf, Named>,
+    package_dir: &Utf8Path,
 ) -> Option<String> {
-    let first = named.keys().next()?;
+    let (first, first_named) = named.iter().next()?;
     let list: Vec<String> = named
         .iter()
-        .map(|(path, file)| format!("`{path}` (in `{file}`)"))
+        .map(|(path, n)| {
+            if path.as_str() == n.opened {
+                format!("`{path}` (in `{}`)", n.file)
+            } else {
+                format!("`{}` (`{path}`, in `{}`)", n.opened, n.file)
+            }
+        })
         .collect();
     let (is, it, carry) = if named.len() == 1 {
         ("is", "it", "it")
@@ -178,9 +241,11 @@ fn in_workspace_warning(
         ("are", "them", "each")
     };
     Some(format!(
-        "image `{}` links a server framework, and its code names {}, which {is} in the workspace but not in the image: if it reads {it} at run time, from its working directory, it will not find {it}; carry {carry} with `assets = [{{ src = \"{up}{first}\", dest = \"/app/{first}\" }}]` and `workdir = \"/app\"` in {}",
+        "image `{}` links a server framework, and its code names {}, which {is} in the workspace but not in the image: if it reads {it} at run time, from its working directory, it will not find {it}; carry {carry} with `assets = [{{ src = \"{}\", dest = \"/app/{}\" }}]` and `workdir = \"/app\"` in {}",
         image.name,
         list.join(", "),
+        asset_src(package_dir, first),
+        first_named.opened,
         image.settings_table,
     ))
 }

@@ -34,6 +34,7 @@ mod pin;
 mod release;
 mod reproducible;
 mod resolve;
+mod run_time_files;
 mod runtime;
 mod rust_floor;
 mod sbom;
