@@ -291,3 +291,30 @@ fn a_binary_that_takes_no_version_flag_passes_the_smoke_test_with_help_and_is_to
     let (dir, fake) = fails("probe-fails", &["build", "-p", "web"], 4, &["libssl.so.3"]);
     assert!(!fake.calls(dir.path()).contains("--help"));
 }
+
+#[test]
+fn a_server_that_ignores_the_version_flag_passes_the_smoke_test_with_a_warning() {
+    // axum's examples read no arguments: `--version` starts the server, which runs on. That it
+    // runs is what the probe asks; the build used to wait 30 s and fail.
+    let dir = support::fixture("example-workspace");
+    let fake = Fake::new();
+    let started = std::time::Instant::now();
+    let out = fake.run(
+        dir.path(),
+        "ignores-args",
+        &["build", "-p", "web", "--message-format", "json"],
+    );
+    let err = support::stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("`web --version` was still running after 10 s in image `web`: it started and ignored the flag")
+            && err.contains("help: set `smoke-test = false` in `[package.metadata.distroless]` of `crates/web/Cargo.toml`"),
+        "{err}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(25));
+    let report: serde_json::Value = serde_json::from_str(support::stdout(&out).trim()).unwrap();
+    assert_eq!(
+        report["smoke_test"],
+        "passed (it kept running: it takes no `--version`)"
+    );
+}
