@@ -11,12 +11,7 @@ fn a_directory_a_server_names_in_its_own_crate_directory_is_warned_about_and_the
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     let write = |path: &str, text: &str| support::write_file(root, path, text);
-    // A stand-in named as the framework: the plan reads the graph's crate names.
-    write(
-        "vendor/axum/Cargo.toml",
-        "[package]\nname = \"axum\"\nversion = \"0.8.0\"\nedition = \"2021\"\n",
-    );
-    write("vendor/axum/src/lib.rs", "");
+    support::axum_stand_in(root);
     write(
         "Cargo.toml",
         "[workspace]\nmembers = [\"static-file-server\"]\nresolver = \"2\"\n",
@@ -76,11 +71,7 @@ fn another_binary_of_the_package_is_not_warned_about_what_the_server_names() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     let write = |path: &str, text: &str| support::write_file(root, path, text);
-    write(
-        "vendor/axum/Cargo.toml",
-        "[package]\nname = \"axum\"\nversion = \"0.8.0\"\nedition = \"2021\"\n",
-    );
-    write("vendor/axum/src/lib.rs", "");
+    support::axum_stand_in(root);
     write(
         "Cargo.toml",
         "[package]\nname = \"websockets\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[[bin]]\nname = \"websockets\"\npath = \"src/main.rs\"\n\n[[bin]]\nname = \"client\"\npath = \"src/client.rs\"\n\n[dependencies]\naxum = { path = \"vendor/axum\" }\n",

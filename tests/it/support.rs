@@ -322,3 +322,14 @@ pub fn append_symlink(tar: &mut tar::Builder<Vec<u8>>, path: &str, target: &str)
     link.set_mode(0o777);
     tar.append_link(&mut link, path, target).unwrap();
 }
+
+/// A stand-in for a server framework at `vendor/axum` (a path dependency named `axum`): the plan
+/// knows a server by the crate names in its graph, and a path crate needs no registry.
+pub fn axum_stand_in(root: &Path) {
+    write_file(
+        root,
+        "vendor/axum/Cargo.toml",
+        "[package]\nname = \"axum\"\nversion = \"0.8.0\"\nedition = \"2021\"\n",
+    );
+    write_file(root, "vendor/axum/src/lib.rs", "");
+}

@@ -379,12 +379,7 @@ fn a_server_naming_a_configuration_directory_it_does_not_carry_is_warned_about()
             "[package]\nname = \"newsletter\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n{deps}\n{metadata}"
         )
     };
-    // A stand-in named as the framework: the plan reads the graph's crate names.
-    write(
-        "vendor/axum/Cargo.toml",
-        "[package]\nname = \"axum\"\nversion = \"0.8.0\"\nedition = \"2021\"\n",
-    );
-    write("vendor/axum/src/lib.rs", "");
+    support::axum_stand_in(root);
     write(
         "src/main.rs",
         "fn main() {\n    let base = std::env::current_dir().unwrap().join(\"configuration\");\n    println!(\"{}\", base.join(\"base.yaml\").display());\n}\n",
@@ -434,11 +429,7 @@ fn a_directory_the_server_embeds_at_compile_time_is_not_warned_about() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     let write = |path: &str, text: &str| support::write_file(root, path, text);
-    write(
-        "vendor/axum/Cargo.toml",
-        "[package]\nname = \"axum\"\nversion = \"0.8.0\"\nedition = \"2021\"\n",
-    );
-    write("vendor/axum/src/lib.rs", "");
+    support::axum_stand_in(root);
     write(
         "Cargo.toml",
         "[package]\nname = \"store\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\naxum = { path = \"vendor/axum\" }\n",
@@ -478,11 +469,7 @@ fn a_server_serving_what_the_frontend_build_makes_is_warned_about() {
         )
     };
     write("Cargo.toml", &manifest(""));
-    write(
-        "vendor/axum/Cargo.toml",
-        "[package]\nname = \"axum\"\nversion = \"0.8.0\"\nedition = \"2021\"\n",
-    );
-    write("vendor/axum/src/lib.rs", "");
+    support::axum_stand_in(root);
     let server = |metadata: &str| {
         format!(
             "[package]\nname = \"server\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\naxum.workspace = true\n{metadata}"
