@@ -104,8 +104,10 @@ fn bundling_features(krate: &str, version: &str) -> Vec<&'static str> {
 }
 
 /// The package's features, off in this build, whose definition reaches a dependency feature
-/// named in `wanted` (`openssl/vendored`, `libsqlite3-sys?/bundled`), most specific first: a
-/// feature that turns on fewer others is less likely to bring in more than the fix.
+/// named in `wanted` (`openssl/vendored`, `libsqlite3-sys?/bundled`) or one with a bundling word
+/// in its name, as a crate between passes the fix on (typst-cli's `typst-kit/vendor-openssl`,
+/// atuin's `atuin-client?/vendored-tls`), most specific first: a feature that turns on fewer
+/// others is less likely to bring in more than the fix.
 fn candidates(
     features: &BTreeMap<String, Vec<String>>,
     enabled: &BTreeSet<String>,
@@ -117,9 +119,12 @@ fn candidates(
         .filter_map(|name| {
             let reached = closure(features, name);
             let hits = reached.iter().any(|entry| {
-                entry
-                    .split_once('/')
-                    .is_some_and(|(_, feature)| wanted.contains(feature))
+                entry.split_once('/').is_some_and(|(_, feature)| {
+                    wanted.contains(feature)
+                        || feature
+                            .split(['-', '_'])
+                            .any(|word| BUNDLING_WORDS.contains(&word))
+                })
             });
             hits.then(|| (reached.len(), name.clone()))
         })
@@ -165,13 +170,25 @@ mod tests {
             ("full", &["sqlite", "vendored_openssl", "mysql"]),
         ]);
         let wanted = BTreeSet::from(["vendored", "aws-lc"]);
+        // `sqlite` reaches `bundled`, a bundling word: asked too (the resolver says whether it
+        // helps openssl-sys; it does not). `mysql` reaches nothing of the kind.
         assert_eq!(
             candidates(&f, &BTreeSet::new(), &wanted),
-            ["vendored_openssl", "full"]
+            ["vendored_openssl", "sqlite", "full"]
         );
         // One already on is not offered.
-        let on = BTreeSet::from(["vendored_openssl".to_string()]);
+        let on = BTreeSet::from(["vendored_openssl".to_string(), "sqlite".to_string()]);
         assert_eq!(candidates(&f, &on, &wanted), ["full"]);
+        // A name of the table that has no bundling word in it.
+        let f = features(&[("tls-backend", &["openssl/aws-lc"])]);
+        assert_eq!(candidates(&f, &BTreeSet::new(), &wanted), ["tls-backend"]);
+        assert!(candidates(&f, &BTreeSet::new(), &BTreeSet::new()).is_empty());
+        // Passed on under another name by a crate between.
+        let f = features(&[
+            ("vendor-openssl", &["typst-kit/vendor-openssl"]),
+            ("embed-fonts", &["typst-kit/embed-fonts"]),
+        ]);
+        assert_eq!(candidates(&f, &BTreeSet::new(), &wanted), ["vendor-openssl"]);
         // Through another feature, and with `?`.
         let f = features(&[("static", &["inner"]), ("inner", &["rusqlite?/bundled"])]);
         assert_eq!(
