@@ -66,6 +66,18 @@ pub(super) fn offer_package_features(
         let mut with = c.clone();
         with.settings.features.push(feature.clone());
         let after = native_needs(&graphs(&query(&with))?);
+        // A feature that also brings in another system library, or C++, trades one reason for
+        // a cc image for another: not a way to a static one.
+        let brings_more = after.crates.iter().any(|a| {
+            (a.dynamic || a.bundled_not_static())
+                && !needs
+                    .crates
+                    .iter()
+                    .any(|n| n.name == a.name && (n.dynamic || n.bundled_not_static()))
+        });
+        if brings_more {
+            continue;
+        }
         for d in needs.dynamic() {
             let fixed = after
                 .crates
@@ -188,7 +200,10 @@ mod tests {
             ("vendor-openssl", &["typst-kit/vendor-openssl"]),
             ("embed-fonts", &["typst-kit/embed-fonts"]),
         ]);
-        assert_eq!(candidates(&f, &BTreeSet::new(), &wanted), ["vendor-openssl"]);
+        assert_eq!(
+            candidates(&f, &BTreeSet::new(), &wanted),
+            ["vendor-openssl"]
+        );
         // Through another feature, and with `?`.
         let f = features(&[("static", &["inner"]), ("inner", &["rusqlite?/bundled"])]);
         assert_eq!(

@@ -273,12 +273,16 @@ impl Workspace {
     }
 
     /// For every package in the lock file's graph, by `name@version`: its `links` key and the
-    /// directory of its sources (one full `cargo metadata`, no feature or platform filter).
+    /// directory of its sources (one full `cargo metadata`, no platform filter). With
+    /// `--all-features`: without it cargo lists only what the members' default features reach,
+    /// and a crate behind a feature an image turns on (a `-sys` path dependency made optional,
+    /// openssl-src behind `vendored`) went unread, so a build linking a system library through
+    /// it was planned static.
     pub fn package_facts(&self, opts: &LoadOptions) -> Result<BTreeMap<String, PackageFacts>> {
         self.require_lockfile()?;
         let mut opts = opts.clone();
         opts.manifest_path = Some(self.root_manifest.clone());
-        let meta = run_metadata(&opts, &[])?;
+        let meta = run_metadata(&opts, &["--all-features".to_string()])?;
         Ok(meta
             .packages
             .iter()

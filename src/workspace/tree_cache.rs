@@ -93,8 +93,9 @@ pub fn package_facts(ws: &Workspace, load: &LoadOptions) -> Result<BTreeMap<Stri
     let path = cache_dir(ws).join(format!(
         "facts-{}.json",
         // `-v2`: the facts gained `rust_version` and `edition`; an older file must not be read
-        // as having neither.
-        key(ws, load, &[("facts-v2", String::new())])
+        // as having neither. `-v3`: they cover every feature's packages, which a `-v2` file
+        // lacks.
+        key(ws, load, &[("facts-v3", String::new())])
     ));
     if let Ok(text) = std::fs::read_to_string(&path)
         && let Ok(facts) = serde_json::from_str::<BTreeMap<String, PackageFacts>>(&text)

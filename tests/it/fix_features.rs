@@ -85,3 +85,52 @@ fn a_feature_that_only_looks_like_the_fix_is_not_offered() {
     );
     assert!(!reason.contains("looks-vendored"), "{reason}");
 }
+
+#[test]
+fn a_feature_that_also_brings_in_another_system_library_is_not_offered() {
+    // `static-build` vendors OpenSSL and also turns on a crate that links a system library:
+    // the image would stay cc, for another reason.
+    let dir = support::fixture("openssl-vendored");
+    edit(dir.path(), "Cargo.toml", |t| {
+        t.replace(
+            "openssl = { version = \"0.10\", features = [\"vendored\"] }",
+            "openssl = \"0.10\"\nfoo-sys = { path = \"foo-sys\", optional = true }",
+        )
+    });
+    append(
+        dir.path(),
+        "Cargo.toml",
+        "\n[features]\nstatic-build = [\"openssl/vendored\", \"dep:foo-sys\"]\n",
+    );
+    support::write_file(
+        dir.path(),
+        "foo-sys/Cargo.toml",
+        "[package]\nname = \"foo-sys\"\nversion = \"0.1.0\"\nedition = \"2021\"\nlinks = \"foo\"\nbuild = \"build.rs\"\n",
+    );
+    support::write_file(dir.path(), "foo-sys/src/lib.rs", "");
+    support::write_file(
+        dir.path(),
+        "foo-sys/build.rs",
+        "fn main() {\n    println!(\"cargo:rustc-link-lib=foo\");\n}\n",
+    );
+    let updated = std::process::Command::new("cargo")
+        .args(["update", "--workspace", "--offline", "-q"])
+        .current_dir(dir.path())
+        .status()
+        .unwrap();
+    assert!(updated.success());
+    let plan = support::plan_json(dir.path(), &[]);
+    let reason = plan["images"][0]["runtime_reason"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        reason.contains("enable the `vendored` feature of the `openssl` crate (or use rustls)"),
+        "{reason}"
+    );
+    assert!(!reason.contains("static-build"), "{reason}");
+    // With it on, the plan says why: foo-sys.
+    let plan = support::plan_json(dir.path(), &["--features", "static-build"]);
+    let reason = plan["images"][0]["runtime_reason"].as_str().unwrap();
+    assert!(reason.contains("`foo-sys`"), "{reason}");
+}
