@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use camino::Utf8Path;
 use serde::Serialize;
 
+mod allocator_feature;
 mod programs;
 mod smoke_version;
 mod tls;
@@ -73,6 +74,7 @@ pub fn check(planned: &Planned, load: &LoadOptions) -> Result<Vec<Finding>> {
         // features cargo turns on for them.
         let mut linked = BTreeSet::new();
         let mut local: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let mut image_query: Option<BuildQuery> = None;
         for gp in group
             .platforms
             .iter()
@@ -87,6 +89,7 @@ pub fn check(planned: &Planned, load: &LoadOptions) -> Result<Vec<Finding>> {
                 let graph = resolve::build_graph(&load, &query)?;
                 graphs.insert(query.clone(), graph);
             }
+            image_query.get_or_insert_with(|| query.clone());
             // The group may build several packages together: keep what this image's package
             // pulls in (the first crate of each chain is the package it was reached from).
             for c in graphs[&query].crates().filter(|c| {
@@ -105,13 +108,32 @@ pub fn check(planned: &Planned, load: &LoadOptions) -> Result<Vec<Finding>> {
         if image.runtime == Runtime::Static {
             musl_resolver(plan, image, &mut findings);
             if let (Some(heavy), None) = (has(ALLOCATION_HEAVY), has(ALLOCATORS)) {
+                let own = match (ws.package(&image.package), &image_query) {
+                    (Some(pkg), Some(query)) => allocator_feature::allocator_feature(
+                        &load,
+                        pkg,
+                        image,
+                        local.get(&image.package).unwrap_or(&BTreeSet::new()),
+                        query,
+                        ALLOCATORS,
+                    )?
+                    .map(|feature| (feature, pkg.manifest_path.clone())),
+                    _ => None,
+                };
+                let fix = match own {
+                    Some((feature, manifest)) => format!(
+                        "turn on `{feature}`, a feature of `{}` that links a global allocator: `features = [\"{feature}\"]` in `[package.metadata.distroless]` of `{manifest}` (or `--features {feature}`)",
+                        image.package
+                    ),
+                    None => "add `mimalloc` and `#[global_allocator] static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;` (or tikv-jemallocator)".into(),
+                };
                 findings.push(Finding {
                     code: "musl-allocator",
                     severity: Severity::Warning,
                     image: image.name.clone(),
                     message: "a static (musl) build of allocation-heavy, multi-threaded code with musl's own allocator".into(),
                     evidence: format!("`{heavy}` is linked and no global allocator crate is (musl's malloc is slow under contention: fd ran 8.2x slower, leptosfmt about 90x)"),
-                    fix: "add `mimalloc` and `#[global_allocator] static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;` (or tikv-jemallocator)".into(),
+                    fix,
                 });
             }
         }

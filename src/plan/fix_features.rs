@@ -12,8 +12,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::error::Result;
-use crate::workspace::Workspace;
 use crate::workspace::resolve::BuildQuery;
+use crate::workspace::{Workspace, feature_closure};
 
 use super::runtime::{NativeNeeds, native_needs};
 use super::select::Candidate;
@@ -129,7 +129,7 @@ fn candidates(
         .keys()
         .filter(|name| !enabled.contains(*name) && *name != "default")
         .filter_map(|name| {
-            let reached = closure(features, name);
+            let reached = feature_closure(features, name);
             let hits = reached.iter().any(|entry| {
                 entry.split_once('/').is_some_and(|(_, feature)| {
                     wanted.contains(feature)
@@ -143,20 +143,6 @@ fn candidates(
         .collect();
     found.sort();
     found.into_iter().map(|(_, name)| name).collect()
-}
-
-/// Every entry a feature turns on, through the package's own features.
-pub(super) fn closure(features: &BTreeMap<String, Vec<String>>, name: &str) -> BTreeSet<String> {
-    let mut seen = BTreeSet::new();
-    let mut todo = vec![name.to_string()];
-    while let Some(next) = todo.pop() {
-        for entry in features.get(&next).into_iter().flatten() {
-            if seen.insert(entry.clone()) && features.contains_key(entry.as_str()) {
-                todo.push(entry.clone());
-            }
-        }
-    }
-    seen
 }
 
 #[cfg(test)]
@@ -221,6 +207,6 @@ mod tests {
     #[test]
     fn a_cycle_of_features_ends() {
         let f = features(&[("a", &["b"]), ("b", &["a", "x/bundled"])]);
-        assert_eq!(closure(&f, "a").len(), 3);
+        assert_eq!(feature_closure(&f, "a").len(), 3);
     }
 }

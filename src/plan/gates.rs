@@ -140,7 +140,7 @@ fn named_in_message<'a>(
         .filter_map(|word| declared.get_key_value(word).map(|(k, _)| k.as_str()))
         .find(|name| {
             lift.contains(name)
-                || super::fix_features::closure(declared, name)
+                || crate::workspace::feature_closure(declared, name)
                     .iter()
                     .any(|entry| lift.contains(&entry.as_str()))
         })

@@ -32,7 +32,7 @@ pub mod tree_cache;
 use cargo::run_metadata;
 pub use cargo::toolchain_fallback;
 pub(crate) use cargo::{cargo_program, quoted_stderr, run_cargo, workspaces_below};
-pub use package::{Package, Target, TargetKind};
+pub use package::{Package, Target, TargetKind, feature_closure};
 pub(crate) use sources::normalize;
 pub use sources::{PrivateRegistry, paths_outside_root};
 use sources::{read_lock_sources, read_registries, ssh_host};

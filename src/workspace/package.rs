@@ -176,3 +176,17 @@ fn declared_targets(manifest: &Utf8Path) -> Result<BTreeSet<(String, String)>> {
     }
     Ok(out)
 }
+
+/// Every entry a feature turns on, through the package's own features.
+pub fn feature_closure(features: &BTreeMap<String, Vec<String>>, name: &str) -> BTreeSet<String> {
+    let mut seen = BTreeSet::new();
+    let mut todo = vec![name.to_string()];
+    while let Some(next) = todo.pop() {
+        for entry in features.get(&next).into_iter().flatten() {
+            if seen.insert(entry.clone()) && features.contains_key(entry.as_str()) {
+                todo.push(entry.clone());
+            }
+        }
+    }
+    seen
+}

@@ -80,6 +80,29 @@ fn jemalloc_on_arm64_and_musl_allocation_under_threads_are_found_and_fixed() {
     // A cc image does not use musl's allocator.
     let (_, findings, _) = doctor(dir.path(), &["-p", "busy", "--runtime", "cc"]);
     assert!(findings.is_empty(), "{findings:?}");
+
+    // A package with a feature of its own that links an allocator (vaultwarden's
+    // `enable_mimalloc`): the fix names it, and turning it on makes the finding go away.
+    support::replace_in(
+        &dir.path().join("crates/busy/Cargo.toml"),
+        "[dependencies]\n",
+        "[features]\nfast-alloc = [\"dep:tikv-jemallocator\"]\n\n[dependencies]\ntikv-jemallocator = { version = \"0.6\", optional = true }\n",
+    );
+    let updated = std::process::Command::new("cargo")
+        .args(["update", "--workspace", "--offline", "-q"])
+        .current_dir(dir.path())
+        .status()
+        .unwrap();
+    assert!(updated.success());
+    let (_, findings, json) = doctor(dir.path(), &["-p", "busy"]);
+    assert_eq!(findings, pairs(&[("musl-allocator", "busy")]));
+    let fix = json["findings"][0]["fix"].as_str().unwrap();
+    assert_eq!(
+        fix,
+        "turn on `fast-alloc`, a feature of `busy` that links a global allocator: `features = [\"fast-alloc\"]` in `[package.metadata.distroless]` of `crates/busy/Cargo.toml` (or `--features fast-alloc`)"
+    );
+    let (_, findings, _) = doctor(dir.path(), &["-p", "busy", "--features", "fast-alloc"]);
+    assert!(findings.is_empty(), "{findings:?}");
 }
 
 #[test]
