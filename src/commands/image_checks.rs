@@ -155,16 +155,22 @@ fn run_checks(
                 scope.spawn(move || docker::run_in_image(reference, sh, shell_args, SMOKE_TIMEOUT))
             })
             .collect();
-        let timeout = if is_version_probe(&args) {
-            VERSION_PROBE_TIMEOUT
+        // The default probe may start a server that reads no arguments: it is watched, and
+        // ended once seen listening. Arguments the user chose must make it exit.
+        let smoke = if is_version_probe(&args) {
+            docker::probe_in_image(reference, &entrypoint, &args, VERSION_PROBE_TIMEOUT)
         } else {
-            SMOKE_TIMEOUT
+            docker::run_in_image(reference, &entrypoint, &args, SMOKE_TIMEOUT)
+                .map(|out| out.map_or(docker::Probe::TimedOut, docker::Probe::Exited))
         };
-        let smoke = docker::run_in_image(reference, &entrypoint, &args, timeout);
         let probes: Vec<_> = probes.into_iter().map(|p| p.join()).collect();
         (smoke, probes, stop.join())
     });
-    let mut smoke = smoke?;
+    let (mut smoke, serving) = match smoke? {
+        docker::Probe::Exited(out) => (Some(out), None),
+        docker::Probe::TimedOut => (None, None),
+        docker::Probe::Serving(addrs) => (None, Some(addrs)),
+    };
     let mut args = args;
     let mut smoke_report = "passed".to_string();
     if let Some(first) = smoke
@@ -191,10 +197,23 @@ fn run_checks(
         }
     }
     if smoke.is_none() && is_version_probe(&args) {
+        let how = match &serving {
+            Some(addrs) => format!(
+                "was serving on {}",
+                addrs
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            None => format!(
+                "was still running after {} s",
+                VERSION_PROBE_TIMEOUT.as_secs()
+            ),
+        };
         shell.warn(format!(
-            "`{} --version` was still running after {} s in image `{}`: it started and ignored the flag, as a server that reads no arguments does, so the smoke test passed on that\nhelp: set `smoke-test = false` in {} (the stop check still runs it as deployed), or `smoke-test = [\"<args it exits on>\"]`",
+            "`{} --version` {how} in image `{}`: it started and ignored the flag, as a server that reads no arguments does, so the smoke test passed on that\nhelp: set `smoke-test = false` in {} (the stop check still runs it as deployed), or `smoke-test = [\"<args it exits on>\"]`",
             image.entrypoint,
-            VERSION_PROBE_TIMEOUT.as_secs(),
             image.name,
             image.settings_table,
         ));

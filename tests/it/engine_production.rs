@@ -96,6 +96,34 @@ fn a_server_that_ignores_sigterm_is_warned_about_and_tini_makes_it_stop() {
 
 #[test]
 #[ignore = "needs a Docker engine with buildx: run tests/run-all.sh"]
+fn a_server_that_ignores_the_version_probe_is_seen_serving_and_passes() {
+    // axum's examples read no arguments: `--version` starts the server. The probe is ended as
+    // soon as the program is seen listening, and passes with a warning saying so.
+    let _guard = engine_lock();
+    let dir = crate::oci::workspace();
+    let main = dir.path().join("crates/web/src/main.rs");
+    support::replace_in(&main, "\"--version\" =>", "\"--no-such-flag\" =>");
+    support::replace_in(
+        &main,
+        "other => return Err(format!(\"unknown argument `{other}`\")),",
+        "_ => {}",
+    );
+    let out = crate::oci::try_build(dir.path(), &["--load", "--message-format", "json"]);
+    let stderr = support::stderr(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("warning: `web --version` was serving on 0.0.0.0:8080 in image `web`: it started and ignored the flag"),
+        "{stderr}"
+    );
+    let report: serde_json::Value = serde_json::from_str(&support::stdout(&out)).unwrap();
+    assert_eq!(
+        report["smoke_test"],
+        "passed (it kept running: it takes no `--version`)"
+    );
+}
+
+#[test]
+#[ignore = "needs a Docker engine with buildx: run tests/run-all.sh"]
 fn a_server_on_loopback_or_on_a_port_it_does_not_expose_is_warned_about() {
     let _guard = engine_lock();
     let manifest = |dir: &std::path::Path| dir.join("crates/web/Cargo.toml");

@@ -248,10 +248,7 @@ pub fn stop_time(
         return Ok(None);
     }
     // Read while it runs, after its settle time: a server has bound its address by then.
-    let listening = state("{{.State.Pid}} {{.Id}}").and_then(|s| {
-        let (pid, id) = s.split_once(' ')?;
-        crate::listening::of_container(pid.parse().ok()?, id)
-    });
+    let listening = listening_of(&name);
     let t0 = std::time::Instant::now();
     let stop = docker().args(["stop", "--time", &grace.to_string(), &name]);
     let stopped = process::capture(&stop)
@@ -270,6 +267,82 @@ pub fn stop_time(
         exit_code,
         listening,
     }))
+}
+
+/// What a running container of `name` listens on (see [`crate::listening::of_container`]):
+/// `None` where its process cannot be read from here.
+fn listening_of(name: &str) -> Option<Vec<std::net::SocketAddr>> {
+    let out =
+        process::capture(&docker().args(["inspect", "--format", "{{.State.Pid}} {{.Id}}", name]))
+            .ok()?;
+    let (pid, id) = out.stdout.trim().split_once(' ')?;
+    crate::listening::of_container(pid.parse().ok()?, id)
+}
+
+/// What the smoke test's probe did.
+#[derive(Debug)]
+pub enum Probe {
+    /// It exited, with this output.
+    Exited(Captured),
+    /// It still ran at the timeout (the container is then removed).
+    TimedOut,
+    /// It was listening on these addresses: a server that took the probe's arguments for none
+    /// of its business (the container is then removed).
+    Serving(Vec<std::net::SocketAddr>),
+}
+
+/// How often a running probe is looked at, and from when: a command has answered by then.
+const PROBE_POLL: std::time::Duration = std::time::Duration::from_millis(500);
+const PROBE_FIRST_LOOK: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// [`run_in_image`], ended as soon as the program is seen listening: axum's examples read no
+/// arguments, so `--version` starts the server, and waiting out the timeout for it to exit was
+/// 10 s of every build of such an image.
+pub fn probe_in_image(
+    reference: &str,
+    entrypoint: &str,
+    args: &[String],
+    timeout: std::time::Duration,
+) -> Result<Probe> {
+    let name = container_name("smoke");
+    let inv = check_container("--rm", &name)
+        .args(["--entrypoint", entrypoint, reference])
+        .args(args.iter().cloned());
+    let remove = || {
+        let _ = process::capture(&docker().args(["rm", "-f", &name]));
+    };
+    let ran = std::thread::scope(|scope| {
+        let run = scope.spawn(|| process::capture_with_timeout(&inv, timeout));
+        let started = std::time::Instant::now();
+        let mut serving = None;
+        while !run.is_finished() {
+            std::thread::sleep(PROBE_POLL);
+            if run.is_finished() || started.elapsed() < PROBE_FIRST_LOOK {
+                continue;
+            }
+            if let Some(addrs) = listening_of(&name).filter(|a| !a.is_empty()) {
+                serving = Some(addrs);
+                remove();
+                break;
+            }
+        }
+        (run.join(), serving)
+    });
+    match ran {
+        (_, Some(addrs)) => Ok(Probe::Serving(addrs)),
+        (Err(_), None) => Err(Error::internal(
+            "the thread running the smoke test panicked",
+        )),
+        (Ok(Err(e)), None) => Err(Error::environment(format!(
+            "could not run `{}`: {e}",
+            inv.shell_quoted()
+        ))),
+        (Ok(Ok(None)), None) => {
+            remove();
+            Ok(Probe::TimedOut)
+        }
+        (Ok(Ok(Some(out))), None) => Ok(Probe::Exited(out)),
+    }
 }
 
 /// `docker run --rm … --entrypoint <entrypoint> <image> <args>`, captured; `None` when it ran
