@@ -88,12 +88,7 @@ fn jemalloc_on_arm64_and_musl_allocation_under_threads_are_found_and_fixed() {
         "[dependencies]\n",
         "[features]\nfast-alloc = [\"dep:tikv-jemallocator\"]\n\n[dependencies]\ntikv-jemallocator = { version = \"0.6\", optional = true }\n",
     );
-    let updated = std::process::Command::new("cargo")
-        .args(["update", "--workspace", "--offline", "-q"])
-        .current_dir(dir.path())
-        .status()
-        .unwrap();
-    assert!(updated.success());
+    support::update_workspace_lock(dir.path());
     let (_, findings, json) = doctor(dir.path(), &["-p", "busy"]);
     assert_eq!(findings, pairs(&[("musl-allocator", "busy")]));
     let fix = json["findings"][0]["fix"].as_str().unwrap();

@@ -24,6 +24,24 @@ fn openssl_behind_features() -> tempfile::TempDir {
     dir
 }
 
+fn runtime_reason(dir: &std::path::Path, args: &[&str]) -> String {
+    let plan = support::plan_json(dir, args);
+    plan["images"][0]["runtime_reason"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// The cc verdict gives the table's advice, and does not name `feature`.
+fn assert_not_offered(dir: &std::path::Path, feature: &str) {
+    let reason = runtime_reason(dir, &[]);
+    assert!(
+        reason.contains("enable the `vendored` feature of the `openssl` crate (or use rustls)"),
+        "{reason}"
+    );
+    assert!(!reason.contains(feature), "{reason}");
+}
+
 #[test]
 fn a_cc_verdict_names_the_packages_own_feature_that_builds_the_library_from_source() {
     let dir = openssl_behind_features();
@@ -68,22 +86,8 @@ fn a_feature_that_only_looks_like_the_fix_is_not_offered() {
         "Cargo.toml",
         "\n[features]\nlooks-vendored = [\"shim/vendored\"]\n",
     );
-    let updated = std::process::Command::new("cargo")
-        .args(["update", "--workspace", "--offline", "-q"])
-        .current_dir(dir.path())
-        .status()
-        .unwrap();
-    assert!(updated.success());
-    let plan = support::plan_json(dir.path(), &[]);
-    let reason = plan["images"][0]["runtime_reason"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    assert!(
-        reason.contains("enable the `vendored` feature of the `openssl` crate (or use rustls)"),
-        "{reason}"
-    );
-    assert!(!reason.contains("looks-vendored"), "{reason}");
+    support::update_workspace_lock(dir.path());
+    assert_not_offered(dir.path(), "looks-vendored");
 }
 
 #[test]
@@ -113,24 +117,9 @@ fn a_feature_that_also_brings_in_another_system_library_is_not_offered() {
         "foo-sys/build.rs",
         "fn main() {\n    println!(\"cargo:rustc-link-lib=foo\");\n}\n",
     );
-    let updated = std::process::Command::new("cargo")
-        .args(["update", "--workspace", "--offline", "-q"])
-        .current_dir(dir.path())
-        .status()
-        .unwrap();
-    assert!(updated.success());
-    let plan = support::plan_json(dir.path(), &[]);
-    let reason = plan["images"][0]["runtime_reason"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    assert!(
-        reason.contains("enable the `vendored` feature of the `openssl` crate (or use rustls)"),
-        "{reason}"
-    );
-    assert!(!reason.contains("static-build"), "{reason}");
+    support::update_workspace_lock(dir.path());
+    assert_not_offered(dir.path(), "static-build");
     // With it on, the plan says why: foo-sys.
-    let plan = support::plan_json(dir.path(), &["--features", "static-build"]);
-    let reason = plan["images"][0]["runtime_reason"].as_str().unwrap();
+    let reason = runtime_reason(dir.path(), &["--features", "static-build"]);
     assert!(reason.contains("`foo-sys`"), "{reason}");
 }

@@ -267,6 +267,17 @@ pub fn write_file(root: &Path, path: &str, text: &str) {
     std::fs::write(path, text).unwrap();
 }
 
+/// `cargo update --workspace --offline`: the lock file takes in what a test added to the
+/// workspace (a path dependency, an optional one), and nothing else moves.
+pub fn update_workspace_lock(root: &Path) {
+    let updated = std::process::Command::new("cargo")
+        .args(["update", "--workspace", "--offline", "-q"])
+        .current_dir(root)
+        .status()
+        .unwrap();
+    assert!(updated.success());
+}
+
 /// `cargo generate-lockfile` for a scratch workspace with no dependencies.
 pub fn generate_lockfile(root: &Path) {
     let lock = std::process::Command::new("cargo")
