@@ -3,6 +3,10 @@
 //! `vendored` feature of the `openssl` crate" would add a dependency edit the project already
 //! offers as one word.
 //!
+//! Where no feature can be added, a default one may be swapped for its pure-Rust twin:
+//! sea-orm-cli's `runtime-tokio-native-tls` for `runtime-tokio-rustls`, gitoxide's `max` for
+//! `max-pure`, said as the `no-default-features` and `features` that do it.
+//!
 //! The manifest is only read to choose what to ask: features whose definition (through the
 //! package's other features) names a dependency's feature with a bundling name. Whether one
 //! works is cargo's answer, not ours: the build is resolved again with it turned on, and it is
@@ -66,36 +70,48 @@ pub(super) fn offer_package_features(
         let mut with = c.clone();
         with.settings.features.push(feature.clone());
         let after = native_needs(&graphs(&query(&with))?);
-        // A feature that also brings in another system library, or C++, trades one reason for
-        // a cc image for another: not a way to a static one.
-        let brings_more = after.crates.iter().any(|a| {
-            (a.dynamic || a.bundled_not_static())
-                && !needs
-                    .crates
-                    .iter()
-                    .any(|n| n.name == a.name && (n.dynamic || n.bundled_not_static()))
-        });
-        if brings_more {
-            continue;
-        }
-        for d in needs.dynamic() {
-            let fixed = after
-                .crates
-                .iter()
-                .find(|a| a.name == d.name)
-                .is_none_or(|a| !a.dynamic && !a.bundled_not_static());
-            if fixed && !advice.contains_key(&d.name) {
-                advice.insert(
-                    d.name.clone(),
-                    format!(
-                        "turn on `{feature}`, a feature of `{}` that builds it from source (`features = [\"{feature}\"]` in `[package.metadata.distroless]` of `{}`, or `--features {feature}`)",
-                        pkg.name, pkg.manifest_path
-                    ),
-                );
-            }
+        for name in fixed_by(needs, &after) {
+            advice.entry(name).or_insert_with(|| {
+                format!(
+                    "turn on `{feature}`, a feature of `{}` that builds it from source (`features = [\"{feature}\"]` in `[package.metadata.distroless]` of `{}`, or `--features {feature}`)",
+                    pkg.name, pkg.manifest_path
+                )
+            });
         }
         if needs.dynamic().all(|d| advice.contains_key(&d.name)) {
             break;
+        }
+    }
+    // Nothing to add: a default feature to swap for its alternative (sea-orm-cli's
+    // `runtime-tokio-native-tls` for `runtime-tokio-rustls`, gitoxide's `max` for `max-pure`).
+    let unsolved = needs.dynamic().any(|d| !advice.contains_key(&d.name));
+    if unsolved && !c.settings.no_default_features {
+        for (default, alternative, features) in default_swaps(&pkg.features, &c.settings.features)
+            .into_iter()
+            .take(MAX_TRIES)
+        {
+            let mut with = c.clone();
+            with.settings.no_default_features = true;
+            with.settings.features = features.clone();
+            let after = native_needs(&graphs(&query(&with))?);
+            let list = features
+                .iter()
+                .map(|f| format!("\"{f}\""))
+                .collect::<Vec<_>>()
+                .join(", ");
+            for name in fixed_by(needs, &after) {
+                advice.entry(name).or_insert_with(|| {
+                    format!(
+                        "build `{}` without its default `{default}`, with `{alternative}` instead: `no-default-features = true` and `features = [{list}]` in `[package.metadata.distroless]` of `{}` (its defaults, swapped; or `--no-default-features --features {}`)",
+                        pkg.name,
+                        pkg.manifest_path,
+                        features.join(",")
+                    )
+                });
+            }
+            if needs.dynamic().all(|d| advice.contains_key(&d.name)) {
+                break;
+            }
         }
     }
     for d in needs.crates.iter_mut().filter(|d| d.dynamic) {
@@ -104,6 +120,77 @@ pub(super) fn offer_package_features(
         }
     }
     Ok(())
+}
+
+/// The dynamically linked crates of `before` that `after` (the same build with other features)
+/// builds bundled and static-capable, unless `after` also brings in another system library or
+/// C++: that trades one reason for a cc image for another.
+fn fixed_by(before: &NativeNeeds, after: &NativeNeeds) -> Vec<String> {
+    let brings_more = after.crates.iter().any(|a| {
+        (a.dynamic || a.bundled_not_static())
+            && !before
+                .crates
+                .iter()
+                .any(|n| n.name == a.name && (n.dynamic || n.bundled_not_static()))
+    });
+    if brings_more {
+        return Vec::new();
+    }
+    before
+        .dynamic()
+        .filter(|d| {
+            after
+                .crates
+                .iter()
+                .find(|a| a.name == d.name)
+                .is_none_or(|a| !a.dynamic && !a.bundled_not_static())
+        })
+        .map(|d| d.name.clone())
+        .collect()
+}
+
+/// Words of a feature name that say "the system's TLS", and the name of the pure-Rust one.
+const SYSTEM_TLS_WORDS: &[&str] = &["native-tls", "openssl", "native"];
+
+/// The package's default features that have an alternative among its features, each with the
+/// feature list that swaps it (the other defaults, the alternative, and what the user set): one
+/// whose name says native TLS against its `rustls` twin (`runtime-tokio-native-tls`,
+/// `runtime-tokio-rustls`), or `x` against `x-pure` or `x-rustls`.
+fn default_swaps(
+    features: &BTreeMap<String, Vec<String>>,
+    chosen: &[String],
+) -> Vec<(String, String, Vec<String>)> {
+    let defaults: Vec<&String> = features
+        .get("default")
+        .into_iter()
+        .flatten()
+        .filter(|f| features.contains_key(f.as_str()))
+        .collect();
+    let mut swaps = Vec::new();
+    for default in &defaults {
+        let twins = SYSTEM_TLS_WORDS
+            .iter()
+            .filter(|w| default.contains(*w))
+            .map(|w| default.replacen(w, "rustls", 1))
+            .chain([format!("{default}-pure"), format!("{default}-rustls")]);
+        for alternative in twins {
+            if !features.contains_key(&alternative) || defaults.contains(&&alternative) {
+                continue;
+            }
+            let mut list: Vec<String> = defaults
+                .iter()
+                .filter(|f| **f != *default)
+                .map(|f| f.to_string())
+                .chain([alternative.clone()])
+                .chain(chosen.iter().cloned())
+                .collect();
+            list.sort();
+            list.dedup();
+            swaps.push((default.to_string(), alternative, list));
+            break;
+        }
+    }
+    swaps
 }
 
 /// The feature names that build `krate` bundled: the table's, or the usual words.
@@ -196,6 +283,40 @@ mod tests {
             candidates(&f, &BTreeSet::new(), &BTreeSet::from(["bundled"])),
             ["inner", "static"]
         );
+    }
+
+    #[test]
+    fn a_default_with_a_pure_rust_twin_is_swapped_for_it() {
+        // sea-orm-cli 2.0, abridged.
+        let f = features(&[
+            (
+                "default",
+                &["codegen", "sqlx-postgres", "runtime-tokio-native-tls"],
+            ),
+            ("codegen", &[]),
+            ("sqlx-postgres", &[]),
+            ("runtime-tokio-native-tls", &["sqlx?/tls-native-tls"]),
+            ("runtime-tokio-rustls", &["sqlx?/tls-rustls"]),
+        ]);
+        assert_eq!(
+            default_swaps(&f, &[]),
+            [(
+                "runtime-tokio-native-tls".to_string(),
+                "runtime-tokio-rustls".to_string(),
+                vec![
+                    "codegen".to_string(),
+                    "runtime-tokio-rustls".to_string(),
+                    "sqlx-postgres".to_string()
+                ]
+            )]
+        );
+        // gitoxide: `max` and `max-pure`; what the user chose stays.
+        let f = features(&[("default", &["max"]), ("max", &[]), ("max-pure", &[])]);
+        let swaps = default_swaps(&f, &["extra".to_string()]);
+        assert_eq!(swaps[0].2, ["extra", "max-pure"]);
+        // No twin, no swap.
+        let f = features(&[("default", &["tls"]), ("tls", &[]), ("server", &[])]);
+        assert!(default_swaps(&f, &[]).is_empty());
     }
 
     #[test]

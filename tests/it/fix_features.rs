@@ -123,3 +123,33 @@ fn a_feature_that_also_brings_in_another_system_library_is_not_offered() {
     let reason = runtime_reason(dir.path(), &["--features", "static-build"]);
     assert!(reason.contains("`foo-sys`"), "{reason}");
 }
+
+#[test]
+fn a_default_feature_with_a_pure_rust_twin_is_named_to_swap() {
+    // sea-orm-cli's shape: its default `runtime-tokio-native-tls` brings in OpenSSL, and its
+    // `runtime-tokio-rustls` does not. Nothing can be added; a default can be swapped.
+    let dir = support::fixture("openssl-vendored");
+    edit(dir.path(), "Cargo.toml", |t| {
+        t.replace(
+            "openssl = { version = \"0.10\", features = [\"vendored\"] }",
+            "openssl = { version = \"0.10\", optional = true }",
+        )
+    });
+    append(
+        dir.path(),
+        "Cargo.toml",
+        "\n[features]\ndefault = [\"cli\", \"native-tls\"]\ncli = []\nnative-tls = [\"dep:openssl\"]\nrustls = []\n",
+    );
+    support::update_workspace_lock(dir.path());
+    let reason = runtime_reason(dir.path(), &[]);
+    assert!(
+        reason.contains("build `ossl-version` without its default `native-tls`, with `rustls` instead: `no-default-features = true` and `features = [\"cli\", \"rustls\"]` in `[package.metadata.distroless]` of `Cargo.toml`"),
+        "{reason}"
+    );
+    // Done as it says: static.
+    let plan = support::plan_json(
+        dir.path(),
+        &["--no-default-features", "--features", "cli,rustls"],
+    );
+    assert_eq!(plan["images"][0]["runtime"], "static", "{plan:#}");
+}
