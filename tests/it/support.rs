@@ -267,11 +267,12 @@ pub fn write_file(root: &Path, path: &str, text: &str) {
     std::fs::write(path, text).unwrap();
 }
 
-/// `cargo update --workspace --offline`: the lock file takes in what a test added to the
-/// workspace (a path dependency, an optional one), and nothing else moves.
+/// `cargo update --workspace`: the lock file takes in what a test added to the workspace (a
+/// path dependency, an optional one), and nothing else moves. Not `--offline`: on a fresh
+/// machine (CI) the registry index is not cached yet, and offline resolution finds no `openssl`.
 pub fn update_workspace_lock(root: &Path) {
     let updated = std::process::Command::new("cargo")
-        .args(["update", "--workspace", "--offline", "-q"])
+        .args(["update", "--workspace", "-q"])
         .current_dir(root)
         .status()
         .unwrap();
