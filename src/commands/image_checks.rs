@@ -246,17 +246,17 @@ fn run_checks(
     Ok((smoke_report, stop_report(shell, image, stopped), listening))
 }
 
+/// Whether the probe is the default one, `--version`, which a program may not know.
+fn is_version_probe(args: &[String]) -> bool {
+    args == ["--version"]
+}
+
 /// Whether the default probe, `--version`, failed the way a binary that started and does not
 /// take that flag fails: an exit code (not a signal), and none of the codes and messages of a
 /// binary that could not start (126/127: not executable, not found, a library missing;
 /// 125: docker's own failure). The messages are the loader's and the runtime's own: a program's
 /// "configuration file \"config.toml\" not found" (nostr-rs-relay's bulkloader) is the program
 /// talking, so it was started.
-/// Whether the probe is the default one, `--version`, which a program may not know.
-fn is_version_probe(args: &[String]) -> bool {
-    args == ["--version"]
-}
-
 fn rejected_the_version_flag(args: &[String], out: &crate::process::Captured) -> bool {
     const CANNOT_START: &[&str] = &[
         "error while loading shared libraries",

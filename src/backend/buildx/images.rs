@@ -269,6 +269,18 @@ pub fn stop_time(
     }))
 }
 
+/// `docker run --rm … --entrypoint <entrypoint> <image> <args>`: one probe of the image.
+fn probe_container(
+    name: &str,
+    reference: &str,
+    entrypoint: &str,
+    args: &[String],
+) -> process::Invocation {
+    check_container("--rm", name)
+        .args(["--entrypoint", entrypoint, reference])
+        .args(args.iter().cloned())
+}
+
 /// What a running container of `name` listens on (see [`crate::listening::of_container`]):
 /// `None` where its process cannot be read from here.
 fn listening_of(name: &str) -> Option<Vec<std::net::SocketAddr>> {
@@ -305,9 +317,7 @@ pub fn probe_in_image(
     timeout: std::time::Duration,
 ) -> Result<Probe> {
     let name = container_name("smoke");
-    let inv = check_container("--rm", &name)
-        .args(["--entrypoint", entrypoint, reference])
-        .args(args.iter().cloned());
+    let inv = probe_container(&name, reference, entrypoint, args);
     let remove = || {
         let _ = process::capture(&docker().args(["rm", "-f", &name]));
     };
@@ -354,9 +364,7 @@ pub fn run_in_image(
     timeout: std::time::Duration,
 ) -> Result<Option<Captured>> {
     let name = container_name("smoke");
-    let inv = check_container("--rm", &name)
-        .args(["--entrypoint", entrypoint, reference])
-        .args(args.iter().cloned());
+    let inv = probe_container(&name, reference, entrypoint, args);
     let out = process::capture_with_timeout(&inv, timeout)
         .map_err(|e| Error::environment(format!("could not run `{}`: {e}", inv.shell_quoted())))?;
     if out.is_none() {
