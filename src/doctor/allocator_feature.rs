@@ -8,51 +8,33 @@
 use std::collections::BTreeSet;
 
 use crate::error::Result;
-use crate::plan::ImagePlan;
 use crate::workspace::resolve::{self, BuildQuery};
-use crate::workspace::{LoadOptions, Package};
+use crate::workspace::{LoadOptions, Package, Workspace, features_reaching};
 
 /// The first feature of `pkg`, off in this build (`on`), that links one of `allocators` when
 /// turned on for the build `query`, most specific first.
 pub(super) fn allocator_feature(
+    ws: &Workspace,
     load: &LoadOptions,
     pkg: &Package,
-    image: &ImagePlan,
     on: &BTreeSet<String>,
     query: &BuildQuery,
     allocators: &[&str],
 ) -> Result<Option<String>> {
-    let mut tries: Vec<(usize, &String)> = pkg
-        .features
-        .iter()
-        .filter(|(name, _)| !on.contains(*name) && *name != "default")
-        .filter_map(|(name, _)| {
-            let reached = crate::workspace::feature_closure(&pkg.features, name);
-            let names_one = reached.iter().any(|entry| {
-                let dep = entry.strip_prefix("dep:").unwrap_or(entry);
-                let dep = dep.split(['/', '?']).next().unwrap_or_default();
-                allocators.contains(&dep)
-            });
-            names_one.then_some((reached.len(), name))
-        })
-        .collect();
-    tries.sort();
-    // The root package's features go unqualified (resolver 1 reads `pkg/x` as a dependency's).
-    let root_package = pkg.manifest_path.as_str() == "Cargo.toml";
-    for (_, feature) in tries.into_iter().take(2) {
+    let tries = features_reaching(&pkg.features, on, |entry| {
+        let dep = entry.strip_prefix("dep:").unwrap_or(entry);
+        allocators.contains(&dep.split(['/', '?']).next().unwrap_or_default())
+    });
+    for feature in tries.into_iter().take(2) {
         let mut with = query.clone();
         with.feature_args.push("--features".to_string());
-        with.feature_args.push(if root_package {
-            feature.clone()
-        } else {
-            format!("{}/{feature}", image.package)
-        });
+        with.feature_args.push(ws.feature_spec(&pkg.name, &feature));
         let graph = resolve::build_graph(load, &with)?;
         if graph
             .crates()
             .any(|c| allocators.contains(&c.name.as_str()))
         {
-            return Ok(Some(feature.clone()));
+            return Ok(Some(feature));
         }
     }
     Ok(None)

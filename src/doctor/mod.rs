@@ -110,9 +110,9 @@ pub fn check(planned: &Planned, load: &LoadOptions) -> Result<Vec<Finding>> {
             if let (Some(heavy), None) = (has(ALLOCATION_HEAVY), has(ALLOCATORS)) {
                 let own = match (ws.package(&image.package), &image_query) {
                     (Some(pkg), Some(query)) => allocator_feature::allocator_feature(
+                        ws,
                         &load,
                         pkg,
-                        image,
                         local.get(&image.package).unwrap_or(&BTreeSet::new()),
                         query,
                         ALLOCATORS,

@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::error::Result;
 use crate::workspace::resolve::BuildQuery;
-use crate::workspace::{Workspace, feature_closure};
+use crate::workspace::{Workspace, features_reaching};
 
 use super::runtime::{NativeNeeds, native_needs};
 use super::select::Candidate;
@@ -212,24 +212,14 @@ fn candidates(
     enabled: &BTreeSet<String>,
     wanted: &BTreeSet<&str>,
 ) -> Vec<String> {
-    let mut found: Vec<(usize, String)> = features
-        .keys()
-        .filter(|name| !enabled.contains(*name) && *name != "default")
-        .filter_map(|name| {
-            let reached = feature_closure(features, name);
-            let hits = reached.iter().any(|entry| {
-                entry.split_once('/').is_some_and(|(_, feature)| {
-                    wanted.contains(feature)
-                        || feature
-                            .split(['-', '_'])
-                            .any(|word| BUNDLING_WORDS.contains(&word))
-                })
-            });
-            hits.then(|| (reached.len(), name.clone()))
+    features_reaching(features, enabled, |entry| {
+        entry.split_once('/').is_some_and(|(_, feature)| {
+            wanted.contains(feature)
+                || feature
+                    .split(['-', '_'])
+                    .any(|word| BUNDLING_WORDS.contains(&word))
         })
-        .collect();
-    found.sort();
-    found.into_iter().map(|(_, name)| name).collect()
+    })
 }
 
 #[cfg(test)]
@@ -328,6 +318,6 @@ mod tests {
     #[test]
     fn a_cycle_of_features_ends() {
         let f = features(&[("a", &["b"]), ("b", &["a", "x/bundled"])]);
-        assert_eq!(feature_closure(&f, "a").len(), 3);
+        assert_eq!(crate::workspace::feature_closure(&f, "a").len(), 3);
     }
 }

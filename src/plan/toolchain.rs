@@ -34,14 +34,6 @@ pub struct Toolchain {
 }
 
 pub(super) fn feature_args(ws: &Workspace, c: &Candidate) -> Vec<String> {
-    // The root package's own features go unqualified: under resolver 1 (edition 2018 and
-    // older, no `resolver = "2"`) `--features websocat/x` names a dependency `websocat` of the
-    // package in the working directory, and cargo stops ("does not have a dependency named
-    // `websocat`"). Unqualified, they are the root package's under either resolver; a member's
-    // stay qualified, which both resolvers read as that member's.
-    let root_package = ws
-        .package(&c.package)
-        .is_some_and(|p| p.manifest_path.as_str() == "Cargo.toml");
     let mut args = Vec::new();
     if c.settings.all_features {
         args.push("--all-features".to_string());
@@ -54,13 +46,7 @@ pub(super) fn feature_args(ws: &Workspace, c: &Candidate) -> Vec<String> {
             .settings
             .features
             .iter()
-            .map(|f| {
-                if f.contains('/') || root_package {
-                    f.clone()
-                } else {
-                    format!("{}/{f}", c.package)
-                }
-            })
+            .map(|f| ws.feature_spec(&c.package, f))
             .collect();
         args.push("--features".to_string());
         args.push(qualified.into_iter().collect::<Vec<_>>().join(","));

@@ -32,7 +32,7 @@ pub mod tree_cache;
 use cargo::run_metadata;
 pub use cargo::toolchain_fallback;
 pub(crate) use cargo::{cargo_program, quoted_stderr, run_cargo, workspaces_below};
-pub use package::{Package, Target, TargetKind, feature_closure};
+pub use package::{Package, Target, TargetKind, feature_closure, features_reaching};
 pub(crate) use sources::normalize;
 pub use sources::{PrivateRegistry, paths_outside_root};
 use sources::{read_lock_sources, read_registries, ssh_host};
@@ -264,6 +264,23 @@ impl Workspace {
         match self.package(name) {
             Some(p) if self.shadowed_members.contains(name) => format!("{name}@{}", p.version),
             _ => name.to_string(),
+        }
+    }
+
+    /// How `cargo build --features` names `feature` of the package `name`: qualified
+    /// (`name/feature`), except for the root package. Under resolver 1 (edition 2018 and older,
+    /// no `resolver = "2"`) `--features websocat/x` names a dependency `websocat` of the package
+    /// in the working directory, and cargo stops ("does not have a dependency named
+    /// `websocat`"). Unqualified, a feature is the root package's under either resolver; a
+    /// member's qualified one is that member's under both.
+    pub fn feature_spec(&self, name: &str, feature: &str) -> String {
+        let root_package = self
+            .package(name)
+            .is_some_and(|p| p.manifest_path.as_str() == "Cargo.toml");
+        if feature.contains('/') || root_package {
+            feature.to_string()
+        } else {
+            format!("{name}/{feature}")
         }
     }
 

@@ -190,3 +190,27 @@ pub fn feature_closure(features: &BTreeMap<String, Vec<String>>, name: &str) -> 
     }
     seen
 }
+
+/// The features of a package, not in `on` (nor `default`), that turn on, directly or through
+/// its other features, an entry for which `matches` holds; most specific first (the fewest
+/// entries turned on), as the first to try: such a feature is the least likely to bring in more
+/// than was asked.
+pub fn features_reaching(
+    features: &BTreeMap<String, Vec<String>>,
+    on: &BTreeSet<String>,
+    matches: impl Fn(&str) -> bool,
+) -> Vec<String> {
+    let mut found: Vec<(usize, &String)> = features
+        .keys()
+        .filter(|name| !on.contains(*name) && *name != "default")
+        .filter_map(|name| {
+            let reached = feature_closure(features, name);
+            reached
+                .iter()
+                .any(|entry| matches(entry))
+                .then_some((reached.len(), name))
+        })
+        .collect();
+    found.sort();
+    found.into_iter().map(|(_, name)| name.clone()).collect()
+}
