@@ -146,17 +146,18 @@ fn next_block(code: &str, at: usize) -> Option<(usize, usize)> {
 /// The end of the body of the function whose code holds byte `at` (the script's end where none
 /// is found): harfbuzz-sys's `return` sits two blocks in, its compile after both.
 fn function_end(code: &str, at: usize) -> usize {
-    enclosing_blocks(&code[..at])
-        .into_iter()
-        .rev()
-        .find(|&open| is_function_header(from_last_boundary(&code[..open])))
-        .and_then(|open| block_end(code, open))
-        .unwrap_or(code.len())
+    enclosing_function(code, at).map_or(code.len(), |(_, _, close)| close)
 }
 
 /// Whether a block's header (squashed, from the last boundary) declares a function:
 /// `#[cfg(feature="x")]pubfnmain()->Result<()>`.
 fn is_function_header(header: &str) -> bool {
+    declared_function(header).is_some()
+}
+
+/// The name of the function a block's header declares (`main` of
+/// `#[cfg(feature="x")]pubfnmain()->Result<()>`), its attributes and qualifiers read past.
+fn declared_function(header: &str) -> Option<&str> {
     let mut rest = header;
     while let Some(attribute) = rest.strip_prefix("#[") {
         rest = attribute.split_once(']').map_or("", |(_, after)| after);
@@ -171,7 +172,9 @@ fn is_function_header(header: &str) -> bool {
     ] {
         rest = rest.strip_prefix(qualifier).unwrap_or(rest);
     }
-    rest.starts_with("fn") && rest.contains('(')
+    let after_fn = rest.strip_prefix("fn")?;
+    let name = &after_fn[..after_fn.find(['(', '<'])?];
+    (!name.is_empty()).then_some(name)
 }
 
 /// Whether `text` (part of `code`) compiles sources itself or calls a function of the script
@@ -248,14 +251,11 @@ fn optional_part_of_bundled_build(code: &str, at: usize) -> bool {
 
 /// The name and body of the function whose code holds byte `at`.
 fn enclosing_function(code: &str, at: usize) -> Option<(&str, usize, usize)> {
-    let open = enclosing_blocks(&code[..at])
+    enclosing_blocks(&code[..at])
         .into_iter()
         .rev()
-        .find(|&open| is_function_header(from_last_boundary(&code[..open])))?;
-    let header = from_last_boundary(&code[..open]);
-    let after_fn = &header[header.find("fn")? + 2..];
-    let name = &after_fn[..after_fn.find(['(', '<'])?];
-    Some((name, open, block_end(code, open)?))
+        .find_map(|open| Some((declared_function(from_last_boundary(&code[..open]))?, open)))
+        .and_then(|(name, open)| Some((name, open, block_end(code, open)?)))
 }
 
 /// Whether the search at `at` is what its function answers: a `match` on it whose `Err` arm ends
